@@ -1,0 +1,75 @@
+/* Shared internals of libllamac: allocation through the caller's allocator,
+ * thread-local error messages, logging, overflow-checked arithmetic.
+ * Nothing here is exported. */
+#ifndef LLAMAC_INTERNAL_H
+#define LLAMAC_INTERNAL_H
+
+#include "llamac.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define LC_PRINTF(fmt_idx, arg_idx) __attribute__((format(printf, fmt_idx, arg_idx)))
+#else
+#define LC_PRINTF(fmt_idx, arg_idx)
+#endif
+
+/* What every handle carries: whose memory, where logs go. Copied from the
+ * params at creation; child handles (a context of a model) copy the parent's. */
+typedef struct lc_env {
+    llamac_allocator alloc; /* always filled: libc wrappers when none given */
+    llamac_log_fn log_fn;
+    void *log_user;
+} lc_env;
+
+/* Fills env from optional caller hooks (NULL allocator -> libc). */
+void lc_env_init(lc_env *env, const llamac_allocator *alloc, llamac_log_fn log_fn, void *log_user);
+
+/* Allocation. All return NULL on failure (and on size 0 overflow) and set the
+ * thread's error message to LLAMAC_ERR_NO_MEMORY text naming `n`. */
+void *lc_malloc(const lc_env *env, size_t n);
+void *lc_calloc(const lc_env *env, size_t count, size_t size); /* zeroed, overflow-checked */
+void *lc_realloc(const lc_env *env, void *p, size_t n);
+void lc_free(const lc_env *env, void *p);
+/* 64-byte (or `align`, a power of two) aligned block; free with lc_free_aligned. */
+void *lc_malloc_aligned(const lc_env *env, size_t n, size_t align);
+void lc_free_aligned(const lc_env *env, void *p);
+char *lc_strdup(const lc_env *env, const char *s);
+
+/* Records `status` and a formatted message as the calling thread's last error
+ * and returns `status`, so failures read `return lc_fail(LLAMAC_ERR_X, ...)`. */
+llamac_status lc_fail(llamac_status status, const char *fmt, ...) LC_PRINTF(2, 3);
+/* Prefixes the current thread error message with context ("loading x: ..."). */
+void lc_error_prefix(const char *fmt, ...) LC_PRINTF(1, 2);
+
+void lc_log(const lc_env *env, llamac_log_level level, const char *fmt, ...) LC_PRINTF(3, 4);
+
+/* Overflow-checked arithmetic: return true on overflow (result unspecified). */
+static inline bool lc_add_overflow_u64(uint64_t a, uint64_t b, uint64_t *r) {
+    return __builtin_add_overflow(a, b, r);
+}
+static inline bool lc_mul_overflow_u64(uint64_t a, uint64_t b, uint64_t *r) {
+    return __builtin_mul_overflow(a, b, r);
+}
+static inline bool lc_mul_overflow_size(size_t a, size_t b, size_t *r) {
+    return __builtin_mul_overflow(a, b, r);
+}
+static inline bool lc_add_overflow_size(size_t a, size_t b, size_t *r) {
+    return __builtin_add_overflow(a, b, r);
+}
+
+#define LC_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define LC_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define LC_UNUSED(x) ((void)(x))
+
+/* Copies a caller params struct that starts with `size_t struct_size` into a
+ * full-size defaults struct: the caller's known prefix overrides defaults,
+ * fields the caller's (older) header did not know keep their default. Returns
+ * false if the caller's size is smaller than the struct_size field itself or
+ * larger than ours (a newer header than this library). */
+bool lc_copy_params(void *dst, size_t dst_size, const void *src);
+
+#endif

@@ -1,0 +1,9 @@
+/* Subcommands of the `llamac` program. Each returns the process exit status:
+ * 0 success, 1 failure (message already on stderr), 2 bad usage. Tools use
+ * only the public API in llamac.h. */
+#ifndef LLAMAC_TOOLS_COMMANDS_H
+#define LLAMAC_TOOLS_COMMANDS_H
+
+int cmd_version(int argc, char **argv);
+
+#endif
