@@ -314,7 +314,35 @@ LLAMAC_API llamac_status llamac_gguf_writer_add_tensor(llamac_gguf_writer *w, co
 /* Writes the file (atomically: to a temporary name, then renamed). */
 LLAMAC_API llamac_status llamac_gguf_writer_write(llamac_gguf_writer *w, const char *path);
 
-/* ---- GGUF declarations continue here (gguf section, owned by lib/gguf*) ---- */
+/* ==== end of section 3 ==== */
+
+/* ======================================================================== */
+/* 4. Tokenizer (vocabulary)                                                */
+/* ======================================================================== */
+
+/* A token id: index into the model's vocabulary. */
+typedef int32_t llamac_token;
+#define LLAMAC_TOKEN_NULL ((llamac_token)-1)
+
+/* ==== end of section 4 ==== */
+
+/* ======================================================================== */
+/* 5. Model                                                                 */
+/* ======================================================================== */
+
+/* ==== end of section 5 ==== */
+
+/* ======================================================================== */
+/* 6. Context, batches, decoding, KV cache                                  */
+/* ======================================================================== */
+
+/* ==== end of section 6 ==== */
+
+/* ======================================================================== */
+/* 7. Sampling                                                              */
+/* ======================================================================== */
+
+/* ==== end of section 7 ==== */
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"version", cmd_version, "print the library version"},
+    /* one line per subcommand, in the order `llamac --help` lists them */
 };
 
 int cmd_version(int argc, char **argv) {
