@@ -324,6 +324,11 @@ LLAMAC_API llamac_status llamac_gguf_writer_write(llamac_gguf_writer *w, const c
 typedef int32_t llamac_token;
 #define LLAMAC_TOKEN_NULL ((llamac_token)-1)
 
+/* A tokenizer vocabulary: token texts, scores, types, merges, special ids.
+ * Immutable once loaded, so every function taking a `const llamac_vocab *`
+ * may be called from several threads at once. */
+typedef struct llamac_vocab llamac_vocab;
+
 /* ==== end of section 4 ==== */
 
 /* ======================================================================== */
