@@ -14,6 +14,8 @@
 
 #include "../internal.h"
 
+#include <string.h>
+
 /* Converts n elements (a multiple of the type's block size) to float. */
 typedef void (*lc_to_float_fn)(const void *src, float *dst, int64_t n);
 /* Encodes n floats (a multiple of the block size) into blocks
@@ -31,13 +33,157 @@ typedef struct lc_type_traits {
     lc_vec_dot_fn vec_dot;     /* NULL if not computable */
 } lc_type_traits;
 
-/* Scalar reference traits of `type`, or NULL if llamac cannot compute on it. */
+/* Scalar reference traits of `type`, or NULL if llamac cannot compute on it.
+ *
+ * Weight encodings (vec_dot set): F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1,
+ * Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS. Their vec_dot_type is
+ * the one ggml's CPU backend uses, so logits match llama.cpp's:
+ *   F32 -> F32, F16 -> F16, BF16 -> BF16,
+ *   Q4_0, Q5_0, Q8_0, IQ4_NL -> Q8_0,   Q4_1, Q5_1 -> Q8_1,
+ *   Q2_K..Q6_K, IQ4_XS -> Q8_K.
+ * Activation-only encodings Q8_1 and Q8_K also have an entry (to_float and
+ * from_float, vec_dot NULL, vec_dot_type = themselves).
+ *
+ * from_float is set for every vec_dot_type (F32, F16, BF16, Q8_0, Q8_1,
+ * Q8_K: ggml's reference rounding, so activations quantize exactly as in
+ * llama.cpp) and for the simple weight encoders Q4_0, Q4_1, Q5_0, Q5_1,
+ * IQ4_NL. K-quants and IQ4_XS have no encoder here (from_float NULL).
+ * The table is constant; safe from any thread. */
 const lc_type_traits *lc_scalar_traits(llamac_type type);
 
-/* fp16 / bf16 scalar conversions (IEEE binary16, round-to-nearest-even). */
-float lc_fp16_to_fp32(uint16_t h);
-uint16_t lc_fp32_to_fp16(float f);
-float lc_bf16_to_fp32(uint16_t h);
-uint16_t lc_fp32_to_bf16(float f);
+/* ---- fp16 / bf16 ----------------------------------------------------------
+ * Scalar conversions, inline because kernels call them per element.
+ * fp16 is IEEE binary16: round-to-nearest-even, subnormals kept, overflow
+ * to inf, NaN stays NaN (quiet, top payload bits kept). bf16 is the top half
+ * of a float32 rounded to nearest-even (NaN stays NaN, made quiet) — the
+ * rounding ggml uses, so converted activations match llama.cpp's bits. */
+
+static inline uint32_t lc_f32_bits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static inline float lc_bits_f32(uint32_t u) {
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static inline float lc_fp16_to_fp32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1f;
+    uint32_t mant = h & 0x3ff;
+    if (exp == 0x1f) return lc_bits_f32(sign | 0x7f800000u | (mant << 13)); /* inf, nan */
+    if (exp != 0) return lc_bits_f32(sign | ((exp + 112) << 23) | (mant << 13));
+    /* zero or subnormal: mant * 2^-24, exact in float */
+    float v = (float)mant * 0x1p-24f;
+    return sign ? -v : v;
+}
+
+static inline uint16_t lc_fp32_to_fp16(float f) {
+    uint32_t x = lc_f32_bits(f);
+    uint16_t sign = (uint16_t)((x >> 16) & 0x8000);
+    uint32_t ax = x & 0x7fffffffu;
+    if (ax > 0x7f800000u) /* nan: keep the top payload bits, force quiet */
+        return (uint16_t)(sign | 0x7e00 | ((ax >> 13) & 0x3ff));
+    if (ax >= 0x477ff000u) /* >= 65520 rounds past 65504 (odd mantissa): inf */
+        return (uint16_t)(sign | 0x7c00);
+    uint32_t exp = ax >> 23;
+    if (exp >= 113) { /* normal half: rebias, round the 13 dropped bits */
+        uint32_t h = ((exp - 112) << 10) | ((ax >> 13) & 0x3ff);
+        uint32_t rem = ax & 0x1fff;
+        if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) h++; /* may carry into exp */
+        return (uint16_t)(sign | h);
+    }
+    /* subnormal half (value < 2^-14): h = round(value / 2^-24) */
+    uint32_t shift = 126 - exp; /* >= 14 */
+    if (exp == 0 || shift > 24) return sign; /* below 2^-25: rounds to zero */
+    uint32_t m = (ax & 0x7fffff) | 0x800000;
+    uint32_t h = m >> shift;
+    uint32_t rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (h & 1))) h++; /* 0x400 is the smallest normal */
+    return (uint16_t)(sign | h);
+}
+
+static inline float lc_bf16_to_fp32(uint16_t h) { return lc_bits_f32((uint32_t)h << 16); }
+
+static inline uint16_t lc_fp32_to_bf16(float f) {
+    uint32_t x = lc_f32_bits(f);
+    if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40);
+    return (uint16_t)((x + 0x7fffu + ((x >> 16) & 1)) >> 16);
+}
+
+/* ggml's nearest_int: round to nearest, ties to even, by the float
+ * magic-number trick (adding 1.5 * 2^23 leaves the integer in the low
+ * mantissa bits). Exact for |v| <= 2^22; other inputs (including NaN) give
+ * an unspecified int but never undefined behaviour. K-quant and Q8_K
+ * rounding must use this, not roundf, to produce ggml's bytes. */
+static inline int lc_nearest_int(float v) {
+    uint32_t u = lc_f32_bits(v + 12582912.f);
+    return (int)(u & 0x007fffffu) - 0x00400000;
+}
+
+/* Row conversions (n elements, any n >= 0); the F16/BF16 to_float and
+ * from_float entries, also for callers that store F16 caches. */
+void lc_fp16_to_fp32_row(const uint16_t *src, float *dst, int64_t n);
+void lc_fp32_to_fp16_row(const float *src, uint16_t *dst, int64_t n);
+void lc_bf16_to_fp32_row(const uint16_t *src, float *dst, int64_t n);
+void lc_fp32_to_bf16_row(const float *src, uint16_t *dst, int64_t n);
+
+/* ---- scalar reference entries -------------------------------------------
+ * What lc_scalar_traits hands out, declared so that SIMD versions can be
+ * tested against them one by one. Each has the signature of its typedef:
+ * *_to_float_ref: lc_to_float_fn, *_from_float_ref: lc_from_float_fn,
+ * lc_vec_dot_<weight>_<activation>_ref: lc_vec_dot_fn. */
+
+/* scalar_float.c */
+void lc_f32_to_float_ref(const void *src, float *dst, int64_t n);
+void lc_f32_from_float_ref(const float *src, void *dst, int64_t n);
+void lc_f16_to_float_ref(const void *src, float *dst, int64_t n);
+void lc_f16_from_float_ref(const float *src, void *dst, int64_t n);
+void lc_bf16_to_float_ref(const void *src, float *dst, int64_t n);
+void lc_bf16_from_float_ref(const float *src, void *dst, int64_t n);
+void lc_vec_dot_f32_ref(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_f16_ref(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_bf16_ref(int64_t n, float *s, const void *x, const void *y);
+
+/* scalar_q.c: 32-element blocks */
+void lc_q4_0_to_float_ref(const void *src, float *dst, int64_t n);
+void lc_q4_1_to_float_ref(const void *src, float *dst, int64_t n);
+void lc_q5_0_to_float_ref(const void *src, float *dst, int64_t n);
+void lc_q5_1_to_float_ref(const void *src, float *dst, int64_t n);
+void lc_q8_0_to_float_ref(const void *src, float *dst, int64_t n);
+void lc_q8_1_to_float_ref(const void *src, float *dst, int64_t n);
+void lc_iq4_nl_to_float_ref(const void *src, float *dst, int64_t n);
+void lc_q4_0_from_float_ref(const float *src, void *dst, int64_t n);
+void lc_q4_1_from_float_ref(const float *src, void *dst, int64_t n);
+void lc_q5_0_from_float_ref(const float *src, void *dst, int64_t n);
+void lc_q5_1_from_float_ref(const float *src, void *dst, int64_t n);
+void lc_q8_0_from_float_ref(const float *src, void *dst, int64_t n);
+void lc_q8_1_from_float_ref(const float *src, void *dst, int64_t n);
+void lc_iq4_nl_from_float_ref(const float *src, void *dst, int64_t n);
+void lc_vec_dot_q4_0_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_q4_1_q8_1_ref(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_q5_0_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_q5_1_q8_1_ref(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_q8_0_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_iq4_nl_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
+
+/* scalar_k.c: 256-element super-blocks */
+void lc_q2_K_to_float_ref(const void *src, float *dst, int64_t n);
+void lc_q3_K_to_float_ref(const void *src, float *dst, int64_t n);
+void lc_q4_K_to_float_ref(const void *src, float *dst, int64_t n);
+void lc_q5_K_to_float_ref(const void *src, float *dst, int64_t n);
+void lc_q6_K_to_float_ref(const void *src, float *dst, int64_t n);
+void lc_q8_K_to_float_ref(const void *src, float *dst, int64_t n);
+void lc_iq4_xs_to_float_ref(const void *src, float *dst, int64_t n);
+void lc_q8_K_from_float_ref(const float *src, void *dst, int64_t n);
+void lc_vec_dot_q2_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_q3_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_q4_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_q5_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_q6_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_iq4_xs_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
 
 #endif
