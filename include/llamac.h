@@ -347,6 +347,178 @@ typedef struct llamac_vocab llamac_vocab;
 /* 7. Sampling                                                              */
 /* ======================================================================== */
 
+/* Choosing the next token from a row of logits. A sampler transforms a
+ * candidate array (token id, logit, probability) in place: it may rescale
+ * logits, drop candidates, reorder them, or select one. Samplers are
+ * composed into a chain that runs them in order; the chain's last member
+ * selects. The usual chain, as llama.cpp users know it:
+ *
+ *     llamac_sampler *chain = llamac_sampler_chain_new(NULL);
+ *     llamac_sampler_chain_add(chain, llamac_sampler_init_penalties(64, 1.1f, 0, 0, NULL));
+ *     llamac_sampler_chain_add(chain, llamac_sampler_init_top_k(40, NULL));
+ *     llamac_sampler_chain_add(chain, llamac_sampler_init_top_p(0.95f, 1, NULL));
+ *     llamac_sampler_chain_add(chain, llamac_sampler_init_temp(0.8f, NULL));
+ *     llamac_sampler_chain_add(chain, llamac_sampler_init_dist(seed, NULL));
+ *     ... llamac_sampler_sample(chain, logits, n_vocab, &token) per step ...
+ *     llamac_sampler_free(chain);
+ *
+ * (checking each status; a failed constructor's NULL makes chain_add fail
+ * with the constructor's message.)
+ *
+ * Errors: constructors return NULL and set llamac_last_error(); every other
+ * fallible call returns a status. Allocation: every constructor takes an
+ * optional allocator (NULL: the C library's malloc family) used for the
+ * sampler and all its buffers, including clones.
+ * Determinism: random samplers use llamac's own generator (xoshiro256**
+ * seeded by splitmix64), and every sort breaks ties by token id, so a given
+ * seed and input produce the same tokens on every platform and thread count.
+ * Thread-safety: a sampler (or chain) is used by one thread at a time;
+ * distinct samplers are independent. */
+
+typedef struct llamac_token_data {
+    llamac_token id;
+    float logit;
+    float p;      /* probability; valid only after a sampler computed it */
+} llamac_token_data;
+
+/* A view of caller- or library-owned candidates; samplers shrink `size`,
+ * reorder `data` and set `selected`, never reallocate. */
+typedef struct llamac_token_data_array {
+    llamac_token_data *data;
+    size_t size;
+    int64_t selected; /* index into data of the chosen token; -1 before */
+    bool sorted;      /* data is in descending logit order (set it only if
+                         true; samplers keep it up to date) */
+} llamac_token_data_array;
+
+typedef struct llamac_logit_bias {
+    llamac_token token;
+    float bias;   /* added to the token's logit; -INFINITY bans the token */
+} llamac_logit_bias;
+
+/* Opaque sampler: a single sampler or a chain of them. */
+typedef struct llamac_sampler llamac_sampler;
+
+/* ---- using any sampler ---- */
+
+/* Runs the sampler (a chain: each member in order) on `cur`. The array must
+ * be non-empty and every logit must be finite or -inf (NaN and +inf are
+ * refused with LLAMAC_ERR_INVALID_ARG naming the candidate). Also fails with
+ * LLAMAC_ERR_INVALID_ARG if a sampler needs probabilities and every logit
+ * is -inf, or LLAMAC_ERR_NO_MEMORY if a scratch buffer cannot grow. On
+ * failure `cur` may be partly transformed. Truncating samplers always keep
+ * at least one candidate. Selecting samplers set cur->selected. */
+LLAMAC_API llamac_status llamac_sampler_apply(llamac_sampler *smpl, llamac_token_data_array *cur);
+/* Tells the sampler (every member of a chain) which token was emitted, so
+ * history-based samplers (penalties) update. Tokens must be >= 0
+ * (LLAMAC_ERR_INVALID_ARG); LLAMAC_ERR_NO_MEMORY if a history cannot grow. */
+LLAMAC_API llamac_status llamac_sampler_accept(llamac_sampler *smpl, llamac_token token);
+/* Returns the sampler to its state right after construction: empties
+ * penalty history, reseeds random generators with their original seed,
+ * resets mirostat's mu. NULL is a no-op. */
+LLAMAC_API void llamac_sampler_reset(llamac_sampler *smpl);
+/* An independent copy with the same parameters and state (history, random
+ * generator position, mu), using the same allocator: it continues exactly
+ * as the original would. The caller owns it (llamac_sampler_free). NULL on
+ * allocation failure. */
+LLAMAC_API llamac_sampler *llamac_sampler_clone(const llamac_sampler *smpl);
+/* Frees the sampler; a chain frees its members. NULL is a no-op. */
+LLAMAC_API void llamac_sampler_free(llamac_sampler *smpl);
+/* Static name of the sampler's kind ("top-k", "chain", ...); "(null)" for
+ * NULL. */
+LLAMAC_API const char *llamac_sampler_name(const llamac_sampler *smpl);
+
+/* Picks the next token from one row of n_vocab logits: builds the candidate
+ * array (id i, logits[i]) in a buffer the sampler keeps between calls (so a
+ * generation loop allocates only on the first call), applies the sampler,
+ * then accepts the selected token into it and stores it in *out.
+ * LLAMAC_ERR_INVALID_ARG if an argument is NULL, n_vocab <= 0, a logit is
+ * NaN or +inf, or no sampler selected a token (end the chain with greedy,
+ * dist or mirostat_v2); LLAMAC_ERR_NO_MEMORY. *out is untouched on failure. */
+LLAMAC_API llamac_status llamac_sampler_sample(llamac_sampler *smpl, const float *logits,
+                                               int32_t n_vocab, llamac_token *out);
+
+/* ---- chains ---- */
+
+typedef struct llamac_sampler_chain_params {
+    size_t struct_size;                /* sizeof(llamac_sampler_chain_params) */
+    const llamac_allocator *allocator; /* for the chain itself; NULL: libc */
+} llamac_sampler_chain_params;
+
+LLAMAC_API llamac_sampler_chain_params llamac_sampler_chain_default_params(void);
+
+/* An empty chain. `params` may be NULL for defaults. NULL on failure
+ * (LLAMAC_ERR_INVALID_ARG for a bad struct_size, LLAMAC_ERR_NO_MEMORY). */
+LLAMAC_API llamac_sampler *llamac_sampler_chain_new(const llamac_sampler_chain_params *params);
+/* Appends `smpl` to `chain`, which takes ownership. Written for
+ * `llamac_sampler_chain_add(chain, llamac_sampler_init_x(...))`: a NULL
+ * smpl returns LLAMAC_ERR_INVALID_ARG with the constructor's message kept.
+ * If `chain` is not a chain, or growing it fails, smpl is freed and the
+ * status returned. If smpl is already inside this chain (or contains it),
+ * nothing changes and LLAMAC_ERR_INVALID_ARG is returned. A sampler must be
+ * in at most one chain. */
+LLAMAC_API llamac_status llamac_sampler_chain_add(llamac_sampler *chain, llamac_sampler *smpl);
+/* Number of members, or -1 if `chain` is not a chain. */
+LLAMAC_API int32_t llamac_sampler_chain_n(const llamac_sampler *chain);
+/* Member i (still owned by the chain), or NULL if out of range or not a chain. */
+LLAMAC_API llamac_sampler *llamac_sampler_chain_get(const llamac_sampler *chain, int32_t i);
+
+/* ---- samplers ----
+ * Each returns a new sampler owned by the caller (or by a chain it is added
+ * to), or NULL with LLAMAC_ERR_INVALID_ARG naming the bad argument or
+ * LLAMAC_ERR_NO_MEMORY. `allocator` may be NULL (libc). */
+
+/* Selects the candidate with the highest logit (lowest id among ties). */
+LLAMAC_API llamac_sampler *llamac_sampler_init_greedy(const llamac_allocator *allocator);
+/* Computes the softmax of the candidates' logits into .p and selects one at
+ * random with those probabilities. Any seed is valid. */
+LLAMAC_API llamac_sampler *llamac_sampler_init_dist(uint64_t seed, const llamac_allocator *allocator);
+/* Divides logits by t (finite, >= 0). t == 0 keeps only the best candidate
+ * (the others' logits become -inf): greedy decoding through any chain. */
+LLAMAC_API llamac_sampler *llamac_sampler_init_temp(float t, const llamac_allocator *allocator);
+/* Keeps the k highest logits, sorted (k >= 0; 0 disables). Selects the k
+ * best by a heap, O(n log k): no full sort of a large vocabulary. */
+LLAMAC_API llamac_sampler *llamac_sampler_init_top_k(int32_t k, const llamac_allocator *allocator);
+/* Nucleus: computes the softmax, keeps the smallest set of best candidates
+ * whose probability mass reaches p (the candidate crossing p included), and
+ * at least min_keep. p in [0, 1]; p == 1 disables. Sorts only as far as
+ * needed. Leaves .p as computed before truncation (not renormalized). */
+LLAMAC_API llamac_sampler *llamac_sampler_init_top_p(float p, size_t min_keep,
+                                                     const llamac_allocator *allocator);
+/* Keeps candidates whose probability is at least p times the best one's
+ * (compared on logits: logit >= max + log p), and at least min_keep. p in
+ * [0, 1]; p == 0 disables. Keeps the input order when enough pass. */
+LLAMAC_API llamac_sampler *llamac_sampler_init_min_p(float p, size_t min_keep,
+                                                     const llamac_allocator *allocator);
+/* Locally typical sampling (Meister et al.): computes the softmax and the
+ * entropy H (nats), orders candidates by |-log p - H| (most typical first),
+ * keeps the shortest prefix whose mass exceeds p, and at least min_keep.
+ * p in [0, 1]; p == 1 disables. The result is in typicality order, so
+ * cur->sorted becomes false. */
+LLAMAC_API llamac_sampler *llamac_sampler_init_typical(float p, size_t min_keep,
+                                                       const llamac_allocator *allocator);
+/* Penalizes tokens accepted among the last `last_n` (>= 0; 0 disables).
+ * For a token seen c > 0 times in that window: its logit is divided by
+ * `repeat` if positive, multiplied by it if not (repeat > 0, finite; 1
+ * disables), then c * freq + present is subtracted (finite; 0 disables).
+ * Memory grows with the window as tokens are accepted. */
+LLAMAC_API llamac_sampler *llamac_sampler_init_penalties(int32_t last_n, float repeat, float freq,
+                                                         float present,
+                                                         const llamac_allocator *allocator);
+/* Adds fixed biases to token logits. Tokens must be in [0, n_vocab); a bias
+ * must be finite or -INFINITY (ban); biases given twice for a token add up.
+ * The list is copied. */
+LLAMAC_API llamac_sampler *llamac_sampler_init_logit_bias(int32_t n_vocab, int32_t n,
+                                                          const llamac_logit_bias *biases,
+                                                          const llamac_allocator *allocator);
+/* Mirostat 2.0: targets an average surprise of tau bits per token. Each
+ * apply computes the softmax, drops candidates whose surprise -log2 p
+ * exceeds mu (keeping the best if none remains), renormalizes, selects at
+ * random, then updates mu -= eta * (surprise of the pick - tau). mu starts
+ * at 2 tau. tau and eta finite and >= 0. Selects: put it last. */
+LLAMAC_API llamac_sampler *llamac_sampler_init_mirostat_v2(uint64_t seed, float tau, float eta,
+                                                           const llamac_allocator *allocator);
+
 /* ==== end of section 7 ==== */
 
 #ifdef __cplusplus

@@ -1,0 +1,84 @@
+/* Samplers that pick a token or rescale logits: greedy, dist, temperature. */
+#include "sampler.h"
+
+#include <math.h>
+
+/* ---- greedy ---- */
+
+static llamac_status greedy_apply(llamac_sampler *smpl, llamac_token_data_array *cur) {
+    LC_UNUSED(smpl);
+    cur->selected = (int64_t)lc_cand_argmax(cur);
+    return LLAMAC_OK;
+}
+
+static const lc_sampler_vtable greedy_vt = {.name = "greedy", .apply = greedy_apply};
+
+llamac_sampler *llamac_sampler_init_greedy(const llamac_allocator *allocator) {
+    return lc_sampler_new(allocator, &greedy_vt, 0);
+}
+
+/* ---- dist ---- */
+
+typedef struct dist_state {
+    uint64_t seed;
+    lc_rng rng;
+} dist_state;
+
+static llamac_status dist_apply(llamac_sampler *smpl, llamac_token_data_array *cur) {
+    dist_state *s = smpl->state;
+    llamac_status st = lc_cand_softmax(cur);
+    if (st != LLAMAC_OK) return st;
+    cur->selected = (int64_t)lc_cand_draw(cur, &s->rng);
+    return LLAMAC_OK;
+}
+
+static void dist_reset(llamac_sampler *smpl) {
+    dist_state *s = smpl->state;
+    lc_rng_seed(&s->rng, s->seed);
+}
+
+static const lc_sampler_vtable dist_vt = {.name = "dist", .apply = dist_apply, .reset = dist_reset};
+
+llamac_sampler *llamac_sampler_init_dist(uint64_t seed, const llamac_allocator *allocator) {
+    llamac_sampler *smpl = lc_sampler_new(allocator, &dist_vt, sizeof(dist_state));
+    if (!smpl) return NULL;
+    ((dist_state *)smpl->state)->seed = seed;
+    dist_reset(smpl);
+    return smpl;
+}
+
+/* ---- temperature ---- */
+
+typedef struct temp_state {
+    float t;
+} temp_state;
+
+static llamac_status temp_apply(llamac_sampler *smpl, llamac_token_data_array *cur) {
+    const float t = ((temp_state *)smpl->state)->t;
+    llamac_token_data *d = cur->data;
+    if (t == 0.0f) {
+        /* The limit t -> 0: all mass on the best token. The others are
+         * masked rather than dropped so later samplers see the same array. */
+        const size_t best = lc_cand_argmax(cur);
+        for (size_t i = 0; i < cur->size; i++)
+            if (i != best) d[i].logit = -INFINITY;
+        return LLAMAC_OK;
+    }
+    /* Dividing by t > 0 keeps the order, so a sorted array stays sorted. */
+    for (size_t i = 0; i < cur->size; i++) d[i].logit = lc_logit_clamp(d[i].logit / t, d[i].logit);
+    return LLAMAC_OK;
+}
+
+static const lc_sampler_vtable temp_vt = {.name = "temp", .apply = temp_apply};
+
+llamac_sampler *llamac_sampler_init_temp(float t, const llamac_allocator *allocator) {
+    if (!(t >= 0.0f) || isinf(t)) {
+        lc_fail(LLAMAC_ERR_INVALID_ARG,
+                "llamac_sampler_init_temp: temperature %g must be finite and >= 0 (0 = greedy)",
+                (double)t);
+        return NULL;
+    }
+    llamac_sampler *smpl = lc_sampler_new(allocator, &temp_vt, sizeof(temp_state));
+    if (smpl) ((temp_state *)smpl->state)->t = t;
+    return smpl;
+}

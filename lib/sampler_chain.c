@@ -1,0 +1,277 @@
+/* The sampler object (public dispatch through the vtable), the chain that
+ * runs samplers in order, and llamac_sampler_sample. */
+#include "sampler.h"
+
+#include <math.h>
+#include <string.h>
+
+/* The state block follows the object, aligned for any member type. */
+#define LC_STATE_ALIGN 16
+static size_t state_offset(void) {
+    return (sizeof(llamac_sampler) + LC_STATE_ALIGN - 1) / LC_STATE_ALIGN * LC_STATE_ALIGN;
+}
+
+llamac_sampler *lc_sampler_new(const llamac_allocator *allocator, const lc_sampler_vtable *vt,
+                               size_t state_size) {
+    lc_env env;
+    lc_env_init(&env, allocator, NULL, NULL);
+    size_t total;
+    if (lc_add_overflow_size(state_offset(), state_size, &total)) {
+        lc_fail(LLAMAC_ERR_NO_MEMORY, "sampler '%s': state of %zu bytes overflows", vt->name,
+                state_size);
+        return NULL;
+    }
+    unsigned char *block = lc_calloc(&env, 1, total);
+    if (!block) {
+        lc_error_prefix("creating sampler '%s'", vt->name);
+        return NULL;
+    }
+    llamac_sampler *s = (llamac_sampler *)block;
+    s->vt = vt;
+    s->env = env;
+    s->state = state_size ? block + state_offset() : NULL;
+    s->state_size = state_size;
+    return s;
+}
+
+llamac_status lc_scratch_reserve(const lc_env *env, void **buf, size_t *cap, size_t n,
+                                 size_t elem_size) {
+    if (n <= *cap) return LLAMAC_OK;
+    size_t bytes;
+    if (lc_mul_overflow_size(n, elem_size, &bytes))
+        return lc_fail(LLAMAC_ERR_NO_MEMORY, "scratch of %zu x %zu bytes overflows", n, elem_size);
+    void *p = lc_realloc(env, *buf, bytes);
+    if (!p) return LLAMAC_ERR_NO_MEMORY;
+    *buf = p;
+    *cap = n;
+    return LLAMAC_OK;
+}
+
+/* ---- public dispatch ---- */
+
+const char *llamac_sampler_name(const llamac_sampler *smpl) {
+    return smpl ? smpl->vt->name : "(null)";
+}
+
+llamac_status llamac_sampler_apply(llamac_sampler *smpl, llamac_token_data_array *cur) {
+    if (!smpl) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_apply: sampler is NULL");
+    if (!cur || !cur->data || cur->size == 0)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                       "llamac_sampler_apply('%s'): candidate array is NULL or empty",
+                       smpl->vt->name);
+    /* -inf masks a token; NaN and +inf have no meaning as a logit and would
+     * poison every softmax downstream. */
+    for (size_t i = 0; i < cur->size; i++) {
+        float l = cur->data[i].logit;
+        if (isnan(l) || (isinf(l) && l > 0))
+            return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                           "llamac_sampler_apply('%s'): candidate %zu (token %d) has logit %s",
+                           smpl->vt->name, i, (int)cur->data[i].id, isnan(l) ? "NaN" : "+inf");
+    }
+    return smpl->vt->apply(smpl, cur);
+}
+
+llamac_status llamac_sampler_accept(llamac_sampler *smpl, llamac_token token) {
+    if (!smpl) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_accept: sampler is NULL");
+    if (token < 0)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_accept('%s'): token %d is negative",
+                       smpl->vt->name, (int)token);
+    return smpl->vt->accept ? smpl->vt->accept(smpl, token) : LLAMAC_OK;
+}
+
+void llamac_sampler_reset(llamac_sampler *smpl) {
+    if (smpl && smpl->vt->reset) smpl->vt->reset(smpl);
+}
+
+void llamac_sampler_free(llamac_sampler *smpl) {
+    if (!smpl) return;
+    if (smpl->vt->free_state) smpl->vt->free_state(smpl);
+    lc_env env = smpl->env;
+    lc_free(&env, smpl->cand);
+    lc_free(&env, smpl);
+}
+
+llamac_sampler *llamac_sampler_clone(const llamac_sampler *smpl) {
+    if (!smpl) {
+        lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_clone: sampler is NULL");
+        return NULL;
+    }
+    llamac_sampler *c = lc_sampler_new(&smpl->env.alloc, smpl->vt, smpl->state_size);
+    if (!c) return NULL;
+    if (smpl->state_size) memcpy(c->state, smpl->state, smpl->state_size);
+    if (smpl->vt->clone_deep) {
+        llamac_status st = smpl->vt->clone_deep(c, smpl);
+        if (st != LLAMAC_OK) {
+            lc_error_prefix("cloning sampler '%s'", smpl->vt->name);
+            llamac_sampler_free(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+llamac_status llamac_sampler_sample(llamac_sampler *smpl, const float *logits, int32_t n_vocab,
+                                    llamac_token *out) {
+    if (!smpl || !logits || !out)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_sample: NULL %s",
+                       !smpl ? "sampler" : !logits ? "logits" : "out");
+    if (n_vocab <= 0)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_sample: n_vocab %d must be > 0",
+                       (int)n_vocab);
+    llamac_status st = lc_scratch_reserve(&smpl->env, (void **)&smpl->cand, &smpl->cand_cap,
+                                          (size_t)n_vocab, sizeof *smpl->cand);
+    if (st != LLAMAC_OK) return st;
+    for (int32_t i = 0; i < n_vocab; i++)
+        smpl->cand[i] = (llamac_token_data){i, logits[i], 0.0f};
+    llamac_token_data_array cur = {smpl->cand, (size_t)n_vocab, -1, false};
+    st = llamac_sampler_apply(smpl, &cur);
+    if (st != LLAMAC_OK) return st;
+    if (cur.selected < 0 || (uint64_t)cur.selected >= cur.size)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                       "llamac_sampler_sample('%s'): no token was selected (selected index %lld "
+                       "of %zu candidates); end the chain with greedy, dist or mirostat_v2",
+                       smpl->vt->name, (long long)cur.selected, cur.size);
+    const llamac_token tok = cur.data[cur.selected].id;
+    st = llamac_sampler_accept(smpl, tok);
+    if (st != LLAMAC_OK) return st;
+    *out = tok;
+    return LLAMAC_OK;
+}
+
+/* ---- chain ---- */
+
+typedef struct chain_state {
+    llamac_sampler **items;
+    size_t n, cap;
+} chain_state;
+
+static llamac_status chain_apply(llamac_sampler *smpl, llamac_token_data_array *cur) {
+    chain_state *c = smpl->state;
+    for (size_t i = 0; i < c->n; i++) {
+        llamac_status st = c->items[i]->vt->apply(c->items[i], cur);
+        if (st != LLAMAC_OK) return st;
+    }
+    return LLAMAC_OK;
+}
+
+static llamac_status chain_accept(llamac_sampler *smpl, llamac_token token) {
+    chain_state *c = smpl->state;
+    for (size_t i = 0; i < c->n; i++) {
+        llamac_status st = llamac_sampler_accept(c->items[i], token);
+        if (st != LLAMAC_OK) return st;
+    }
+    return LLAMAC_OK;
+}
+
+static void chain_reset(llamac_sampler *smpl) {
+    chain_state *c = smpl->state;
+    for (size_t i = 0; i < c->n; i++) llamac_sampler_reset(c->items[i]);
+}
+
+static void chain_free_state(llamac_sampler *smpl) {
+    chain_state *c = smpl->state;
+    for (size_t i = 0; i < c->n; i++) llamac_sampler_free(c->items[i]);
+    lc_free(&smpl->env, c->items);
+    c->items = NULL;
+    c->n = c->cap = 0;
+}
+
+static llamac_status chain_clone_deep(llamac_sampler *dst, const llamac_sampler *src) {
+    const chain_state *s = src->state;
+    chain_state *d = dst->state;
+    d->items = NULL;
+    d->n = d->cap = 0;
+    llamac_status st = lc_scratch_reserve(&dst->env, (void **)&d->items, &d->cap, s->n,
+                                          sizeof *d->items);
+    if (st != LLAMAC_OK) return st;
+    for (size_t i = 0; i < s->n; i++) {
+        llamac_sampler *c = llamac_sampler_clone(s->items[i]);
+        if (!c) return LLAMAC_ERR_NO_MEMORY;
+        d->items[d->n++] = c;
+    }
+    return LLAMAC_OK;
+}
+
+static const lc_sampler_vtable chain_vt = {
+    .name = "chain",
+    .apply = chain_apply,
+    .accept = chain_accept,
+    .reset = chain_reset,
+    .clone_deep = chain_clone_deep,
+    .free_state = chain_free_state,
+};
+
+llamac_sampler_chain_params llamac_sampler_chain_default_params(void) {
+    llamac_sampler_chain_params p;
+    memset(&p, 0, sizeof p);
+    p.struct_size = sizeof p;
+    p.allocator = NULL;
+    return p;
+}
+
+llamac_sampler *llamac_sampler_chain_new(const llamac_sampler_chain_params *params) {
+    llamac_sampler_chain_params p = llamac_sampler_chain_default_params();
+    if (params && !lc_copy_params(&p, sizeof p, params)) {
+        lc_fail(LLAMAC_ERR_INVALID_ARG,
+                "llamac_sampler_chain_new: params.struct_size %zu is not between %zu and %zu "
+                "(initialize params with llamac_sampler_chain_default_params)",
+                params->struct_size, sizeof(size_t), sizeof p);
+        return NULL;
+    }
+    return lc_sampler_new(p.allocator, &chain_vt, sizeof(chain_state));
+}
+
+static bool is_chain(const llamac_sampler *s) { return s && s->vt == &chain_vt; }
+
+/* True if `needle` is `hay` or is held anywhere inside it. */
+static bool contains(const llamac_sampler *hay, const llamac_sampler *needle) {
+    if (hay == needle) return true;
+    if (!is_chain(hay)) return false;
+    const chain_state *c = hay->state;
+    for (size_t i = 0; i < c->n; i++)
+        if (contains(c->items[i], needle)) return true;
+    return false;
+}
+
+llamac_status llamac_sampler_chain_add(llamac_sampler *chain, llamac_sampler *smpl) {
+    if (!smpl) {
+        /* Usually chain_add(chain, llamac_sampler_init_x(...)) with a failed
+         * constructor: keep its message after ours. */
+        lc_error_prefix("llamac_sampler_chain_add: sampler is NULL (its constructor failed?)");
+        return LLAMAC_ERR_INVALID_ARG;
+    }
+    if (!is_chain(chain)) {
+        llamac_sampler_free(smpl);
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_chain_add: target '%s' is not a chain",
+                       llamac_sampler_name(chain));
+    }
+    if (contains(smpl, chain) || contains(chain, smpl))
+        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                       "llamac_sampler_chain_add: sampler '%s' is already in this chain (or "
+                       "contains it); nothing was changed",
+                       smpl->vt->name);
+    chain_state *c = chain->state;
+    if (c->n == c->cap) {
+        size_t want = c->cap ? c->cap * 2 : 8;
+        llamac_status st = lc_scratch_reserve(&chain->env, (void **)&c->items, &c->cap, want,
+                                              sizeof *c->items);
+        if (st != LLAMAC_OK) {
+            llamac_sampler_free(smpl);
+            return st;
+        }
+    }
+    c->items[c->n++] = smpl;
+    return LLAMAC_OK;
+}
+
+int32_t llamac_sampler_chain_n(const llamac_sampler *chain) {
+    if (!is_chain(chain)) return -1;
+    return (int32_t)((const chain_state *)chain->state)->n;
+}
+
+llamac_sampler *llamac_sampler_chain_get(const llamac_sampler *chain, int32_t i) {
+    if (!is_chain(chain)) return NULL;
+    const chain_state *c = chain->state;
+    if (i < 0 || (size_t)i >= c->n) return NULL;
+    return c->items[i];
+}
