@@ -188,49 +188,82 @@ typedef struct llamac_gguf llamac_gguf;
 typedef struct llamac_gguf_params {
     size_t struct_size;               /* sizeof(llamac_gguf_params) */
     bool use_mmap;                    /* map the file read-only (default true);
-                                         false reads it into memory */
+                                         false, or a failed mmap, reads it
+                                         into memory instead */
     const llamac_allocator *allocator;/* NULL: C library malloc */
     llamac_log_fn log_fn;             /* NULL: silent */
     void *log_user;
 } llamac_gguf_params;
 
-LLAMAC_API llamac_gguf_params llamac_gguf_default_params(void);
+/* Writes the defaults into the first `size` bytes of *params and sets
+ * params->struct_size = size (see docs/abi.md). Call it through
+ * llamac_gguf_default_params(); bindings call it with their struct size. */
+LLAMAC_API void llamac_gguf_params_init(llamac_gguf_params *params, size_t size);
+static inline llamac_gguf_params llamac_gguf_default_params(void) {
+    llamac_gguf_params p;
+    llamac_gguf_params_init(&p, sizeof p);
+    return p;
+}
 
-/* Opens and fully validates a GGUF v2 or v3 file (v1 is refused): header,
- * every key/value, the tensor table (names, dims, types, offsets: in-bounds,
- * aligned, non-overlapping), with overflow-checked arithmetic throughout.
- * On success *out owns the file (mapping or buffer) until llamac_gguf_free.
- * On failure *out is NULL and the status says why; the message names the
- * byte offset and the field. `params` may be NULL for defaults. */
+/* Opens and fully validates a GGUF v2 or v3 file (v1 and big-endian files
+ * are refused with LLAMAC_ERR_UNSUPPORTED): header, every key/value
+ * (non-empty, valid UTF-8, unique keys; known value types; bools 0 or 1;
+ * general.alignment a UINT32 power of two), the tensor table (unique names,
+ * n_dims 1..4, every dimension >= 1, known type, element count and byte
+ * size within 64 bits, rows a whole number of blocks) and tensor placement
+ * (offsets aligned, data inside the file, no two tensors overlapping).
+ * Counts are compared with the bytes left in the file before anything is
+ * allocated for them.
+ * Returns LLAMAC_OK and *out, which owns the file (mapping or buffer) until
+ * llamac_gguf_free. On failure *out is NULL and the status is
+ * LLAMAC_ERR_INVALID_ARG (NULL path/out, bad params struct_size),
+ * LLAMAC_ERR_IO (cannot open/read), LLAMAC_ERR_FORMAT (malformed),
+ * LLAMAC_ERR_UNSUPPORTED (version, unknown tensor type) or
+ * LLAMAC_ERR_NO_MEMORY; the message is one line naming the path, the
+ * key/value or tensor, the byte offset and expected vs found. `params`
+ * may be NULL for defaults. Thread-safe (no shared state). */
 LLAMAC_API llamac_status llamac_gguf_open(const char *path, const llamac_gguf_params *params,
                                           llamac_gguf **out);
-/* Same, from a caller-owned buffer that must outlive the handle (not
- * copied). Used by fuzzing and by callers who ship a model in memory. */
+/* Same, from a caller-owned buffer of `size` bytes that must outlive the
+ * handle (it is not copied; tensor data points into it). Messages carry no
+ * path. Used by fuzzing and by callers who ship a model in memory. */
 LLAMAC_API llamac_status llamac_gguf_open_memory(const void *data, size_t size,
                                                  const llamac_gguf_params *params,
                                                  llamac_gguf **out);
+/* Releases the handle, its mapping or buffer, and every string and tensor
+ * pointer it handed out. NULL is a no-op. */
 LLAMAC_API void llamac_gguf_free(llamac_gguf *gguf);
 
+/* The accessors below never fail on a valid handle; given NULL they return
+ * 0 / -1 / NULL (or LLAMAC_ERR_INVALID_ARG for status-returning ones). */
+
+/* 2 or 3. */
 LLAMAC_API uint32_t llamac_gguf_version(const llamac_gguf *gguf);
 /* general.alignment, or 32 when absent. */
 LLAMAC_API uint32_t llamac_gguf_alignment(const llamac_gguf *gguf);
-/* Byte offset of the data section from the start of the file. */
+/* Byte offset of the data section from the start of the file (the end of
+ * the tensor table rounded up to the alignment; for a file without
+ * tensors, the end of the metadata). */
 LLAMAC_API uint64_t llamac_gguf_data_offset(const llamac_gguf *gguf);
 
 /* ---- metadata ---- */
+/* Number of key/value pairs; entries are indexed 0..n-1 in file order. */
 LLAMAC_API int64_t llamac_gguf_n_kv(const llamac_gguf *gguf);
-/* Index of `key`, or -1 if absent. */
+/* Index of `key`, or -1 if absent. Hashed: O(length of key). */
 LLAMAC_API int64_t llamac_gguf_find_key(const llamac_gguf *gguf, const char *key);
-/* Key (NUL-terminated, valid UTF-8) and value type of entry i; NULL/-1 when
- * i is out of range. */
+/* Key (NUL-terminated, valid UTF-8, owned by the handle) and value type of
+ * entry i; NULL / (llamac_gguf_type)-1 when i is out of range. */
 LLAMAC_API const char *llamac_gguf_key(const llamac_gguf *gguf, int64_t i);
 LLAMAC_API llamac_gguf_type llamac_gguf_kv_type(const llamac_gguf *gguf, int64_t i);
 
 /* Typed getters by key. LLAMAC_ERR_NOT_FOUND if the key is absent,
- * LLAMAC_ERR_TYPE if it holds another type. Integer getters accept any
- * integer value type whose value fits the requested type (writers disagree
- * on u32 vs i32 vs u64); float getters accept FLOAT32 and FLOAT64. *out is
- * untouched on failure. */
+ * LLAMAC_ERR_TYPE if it holds another type, LLAMAC_ERR_INVALID_ARG if gguf
+ * or key is NULL. Integer getters accept any integer value type whose value
+ * fits the requested type (writers disagree on u32 vs i32 vs u64), else
+ * LLAMAC_ERR_TYPE naming the value; float getters accept FLOAT32 and
+ * FLOAT64 (get_f32 refuses a finite FLOAT64 beyond float range); BOOL is
+ * not an integer. *out is untouched on failure; out may be NULL to test
+ * a key's type. */
 LLAMAC_API llamac_status llamac_gguf_get_u32(const llamac_gguf *gguf, const char *key, uint32_t *out);
 LLAMAC_API llamac_status llamac_gguf_get_i32(const llamac_gguf *gguf, const char *key, int32_t *out);
 LLAMAC_API llamac_status llamac_gguf_get_u64(const llamac_gguf *gguf, const char *key, uint64_t *out);
@@ -240,19 +273,24 @@ LLAMAC_API llamac_status llamac_gguf_get_f64(const llamac_gguf *gguf, const char
 LLAMAC_API llamac_status llamac_gguf_get_bool(const llamac_gguf *gguf, const char *key, bool *out);
 /* String value: *str points into the handle (not NUL-terminated in the file
  * format, but the library guarantees a terminating NUL), *len its byte
- * length (strings may contain NUL bytes; trust len). `len` may be NULL. */
+ * length (strings may contain NUL bytes; trust len). String values are not
+ * checked for UTF-8 (vocabularies hold raw bytes). Either out pointer may
+ * be NULL. */
 LLAMAC_API llamac_status llamac_gguf_get_string(const llamac_gguf *gguf, const char *key,
                                                 const char **str, uint64_t *len);
 /* Array value: element type and count. For arrays of fixed-size elements
  * *data points at n packed little-endian elements inside the handle
- * (possibly unaligned: copy with memcpy); for arrays of strings *data is
- * NULL: use llamac_gguf_get_array_string. Nested arrays are reported with
- * elem_type LLAMAC_GGUF_ARRAY and data NULL. Any out pointer may be NULL. */
+ * (possibly unaligned: copy with memcpy; BOOL elements are bytes 0 or 1);
+ * for arrays of strings *data is NULL: use llamac_gguf_get_array_string.
+ * Nested arrays are reported with elem_type LLAMAC_GGUF_ARRAY and data
+ * NULL (their contents are validated but not accessible; nesting deeper
+ * than 8 levels is refused at open). Any out pointer may be NULL. */
 LLAMAC_API llamac_status llamac_gguf_get_array(const llamac_gguf *gguf, const char *key,
                                                llamac_gguf_type *elem_type, uint64_t *n,
                                                const void **data);
-/* Element idx of an array of strings (see llamac_gguf_get_string).
- * LLAMAC_ERR_INVALID_ARG if idx >= n. O(1). */
+/* Element idx of an array of strings (NUL-terminated, owned by the handle,
+ * as in llamac_gguf_get_string). LLAMAC_ERR_TYPE if the key is not an
+ * array of strings, LLAMAC_ERR_INVALID_ARG if idx >= n. O(1). */
 LLAMAC_API llamac_status llamac_gguf_get_array_string(const llamac_gguf *gguf, const char *key,
                                                       uint64_t idx, const char **str,
                                                       uint64_t *len);
@@ -265,26 +303,38 @@ typedef struct llamac_tensor_info {
     llamac_type type;
     uint64_t offset;     /* from the start of the data section */
     uint64_t n_bytes;    /* size of the data */
-    const void *data;    /* the tensor's bytes inside the mapping/buffer */
+    const void *data;    /* the tensor's bytes inside the mapping/buffer;
+                            aligned to the file's alignment relative to the
+                            data section (the mapping itself is page-aligned) */
 } llamac_tensor_info;
 
+/* Number of tensors; indexed 0..n-1 in file order. */
 LLAMAC_API int64_t llamac_gguf_n_tensors(const llamac_gguf *gguf);
-/* Index of tensor `name`, or -1 if absent. */
+/* Index of tensor `name`, or -1 if absent. Hashed. */
 LLAMAC_API int64_t llamac_gguf_find_tensor(const llamac_gguf *gguf, const char *name);
-/* Fills *out for tensor i; LLAMAC_ERR_INVALID_ARG if out of range. */
+/* Fills *out for tensor i (pointers owned by the handle);
+ * LLAMAC_ERR_INVALID_ARG if i is out of range. */
 LLAMAC_API llamac_status llamac_gguf_tensor(const llamac_gguf *gguf, int64_t i,
                                             llamac_tensor_info *out);
 
 /* ---- writing ---- */
-/* Builds a GGUF v3 file in memory (metadata + tensor table) and writes it
- * with each tensor's data at an aligned offset. Keys keep insertion order;
- * setting an existing key replaces its value. Tensor data is borrowed: it
- * must stay valid until llamac_gguf_writer_write returns. */
+/* Collects metadata and tensors, then writes a GGUF v3 file laid out as
+ * ggml writes it: keys in insertion order (setting an existing key
+ * replaces its value in place), then the tensor table, then each tensor's
+ * data in insertion order at the next multiple of the alignment, padded
+ * with zeros. Values and names are copied; tensor data is borrowed and must
+ * stay valid until llamac_gguf_writer_write returns. Setters return
+ * LLAMAC_ERR_INVALID_ARG for a NULL writer, a NULL, empty or non-UTF-8 key,
+ * or a bad argument (message says which), LLAMAC_ERR_NO_MEMORY otherwise
+ * on failure; a failed call leaves the writer as it was. One thread at a
+ * time per writer. */
 typedef struct llamac_gguf_writer llamac_gguf_writer;
 
-/* `allocator` may be NULL. */
+/* New empty writer in *out; free with llamac_gguf_writer_free. `allocator`
+ * may be NULL (C library malloc). */
 LLAMAC_API llamac_status llamac_gguf_writer_new(const llamac_allocator *allocator,
                                                 llamac_gguf_writer **out);
+/* NULL is a no-op. */
 LLAMAC_API void llamac_gguf_writer_free(llamac_gguf_writer *w);
 
 LLAMAC_API llamac_status llamac_gguf_writer_set_u32(llamac_gguf_writer *w, const char *key, uint32_t v);
@@ -292,26 +342,37 @@ LLAMAC_API llamac_status llamac_gguf_writer_set_i32(llamac_gguf_writer *w, const
 LLAMAC_API llamac_status llamac_gguf_writer_set_u64(llamac_gguf_writer *w, const char *key, uint64_t v);
 LLAMAC_API llamac_status llamac_gguf_writer_set_f32(llamac_gguf_writer *w, const char *key, float v);
 LLAMAC_API llamac_status llamac_gguf_writer_set_bool(llamac_gguf_writer *w, const char *key, bool v);
+/* A NUL-terminated string value (copied without its NUL). */
 LLAMAC_API llamac_status llamac_gguf_writer_set_string(llamac_gguf_writer *w, const char *key,
                                                        const char *str);
-/* Generic scalar or fixed-size array value (copied). For a scalar, n is 1 and
- * is_array false. type must not be STRING or ARRAY here. */
+/* Generic scalar or fixed-size array value (copied): `data` holds n
+ * host-order C values of the type (uint8_t ... double; C bool for BOOL),
+ * which are written little-endian. For a scalar, n is 1 and is_array
+ * false. type must not be STRING or ARRAY here. */
 LLAMAC_API llamac_status llamac_gguf_writer_set_value(llamac_gguf_writer *w, const char *key,
                                                       llamac_gguf_type type, bool is_array,
                                                       const void *data, uint64_t n);
 /* Array of n NUL-terminated strings (copied). */
 LLAMAC_API llamac_status llamac_gguf_writer_set_string_array(llamac_gguf_writer *w, const char *key,
                                                              const char *const *strs, uint64_t n);
-/* Copies every key/value of `src` (e.g. to re-write a model with new tensors). */
+/* Copies every key/value of `src` byte for byte, nested arrays and
+ * embedded NULs included (e.g. to re-write a model with new tensors).
+ * general.alignment is copied too. */
 LLAMAC_API llamac_status llamac_gguf_writer_copy_kv(llamac_gguf_writer *w, const llamac_gguf *src);
-/* Sets general.alignment (power of two, default 32). */
+/* Sets general.alignment (a UINT32 power of two; default 32). */
 LLAMAC_API llamac_status llamac_gguf_writer_set_alignment(llamac_gguf_writer *w, uint32_t alignment);
-/* Adds a tensor; n_bytes must equal the size implied by type and ne. */
+/* Adds a tensor. name: 1..63 bytes (ggml's limit) and unique; n_dims 1..4;
+ * ne[0..n_dims-1] >= 1 with ne[0] a multiple of the type's block size;
+ * n_bytes must equal the size implied by type and ne. */
 LLAMAC_API llamac_status llamac_gguf_writer_add_tensor(llamac_gguf_writer *w, const char *name,
                                                        llamac_type type, uint32_t n_dims,
                                                        const int64_t *ne, const void *data,
                                                        uint64_t n_bytes);
-/* Writes the file (atomically: to a temporary name, then renamed). */
+/* Writes the file atomically: to a temporary name beside `path`, synced,
+ * then renamed over `path`; on failure nothing is left behind and `path`
+ * is untouched. LLAMAC_ERR_IO names the file and the system error;
+ * LLAMAC_ERR_INVALID_ARG if general.alignment was set to something other
+ * than a UINT32 power of two. The writer stays usable. */
 LLAMAC_API llamac_status llamac_gguf_writer_write(llamac_gguf_writer *w, const char *path);
 
 /* ==== end of section 3 ==== */
