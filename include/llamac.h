@@ -396,11 +396,265 @@ typedef struct llamac_vocab llamac_vocab;
 /* 5. Model                                                                 */
 /* ======================================================================== */
 
+/* A model: the hyperparameters and weights of a GGUF file of the `llama`
+ * architecture (Llama 1/2/3, Mistral-style, TinyLlama, ...), with its
+ * vocabulary. The file stays open (memory-mapped by default) for the life of
+ * the model; weights are used in place, never copied when mapped.
+ *
+ * Thread-safety: a loaded model is read-only. Any number of contexts, on any
+ * threads, may use one model at the same time; the model must outlive them. */
+typedef struct llamac_model llamac_model;
+
+/* Load progress, called with a fraction in [0, 1] (0 first, 1 last) on the
+ * loading thread. Returning false cancels the load: llamac_model_load then
+ * returns LLAMAC_ERR_CANCELLED after releasing everything it took. */
+typedef bool (*llamac_progress_fn)(float fraction, void *user);
+
+typedef struct llamac_model_params {
+    size_t struct_size;                /* set by llamac_model_default_params() */
+    bool use_mmap;                     /* map the file (default true); false reads it into memory */
+    llamac_progress_fn progress;       /* NULL: no progress reports */
+    void *progress_user;
+    const llamac_allocator *allocator; /* NULL: C library malloc; also used by the model's contexts */
+    llamac_log_fn log_fn;              /* NULL: silent */
+    void *log_user;
+} llamac_model_params;
+
+/* Writes the defaults into the first `size` bytes of *params and sets
+ * params->struct_size = size (see docs/abi.md). Thread-safe. */
+LLAMAC_API void llamac_model_params_init(llamac_model_params *params, size_t size);
+static inline llamac_model_params llamac_model_default_params(void) {
+    llamac_model_params p;
+    llamac_model_params_init(&p, sizeof p);
+    return p;
+}
+
+/* Opens `path`, reads the llama.* hyperparameters (context_length,
+ * embedding_length, block_count, feed_forward_length, attention.head_count,
+ * attention.head_count_kv, attention.layer_norm_rms_epsilon,
+ * rope.dimension_count, rope.freq_base, rope.scaling.type/factor with
+ * "linear" or "none" scaling), finds and shape-checks every tensor
+ * (token_embd, output_norm, output — absent means tied to token_embd —,
+ * optional rope_freqs, and per block attn_norm, attn_q, attn_k, attn_v,
+ * attn_output, ffn_norm, ffn_gate, ffn_up, ffn_down) and loads the
+ * vocabulary when the file has tokenizer.ggml.model.
+ * On success *out owns the model (llamac_model_free). On failure *out is
+ * NULL and nothing is leaked; the status is LLAMAC_ERR_IO (cannot open or
+ * map), LLAMAC_ERR_FORMAT (malformed file, a mis-shaped tensor, a value out
+ * of range), LLAMAC_ERR_NOT_FOUND (a required key or tensor is absent),
+ * LLAMAC_ERR_UNSUPPORTED
+ * (another architecture, a tensor type llamac cannot compute on, yarn rope
+ * scaling, mixture of experts), LLAMAC_ERR_TYPE (a key of the wrong type),
+ * LLAMAC_ERR_CANCELLED (the progress callback returned false) or
+ * LLAMAC_ERR_NO_MEMORY; the message names the key or tensor with expected
+ * and found values. `params` may be NULL for defaults. */
+LLAMAC_API llamac_status llamac_model_load(const char *path, const llamac_model_params *params,
+                                           llamac_model **out);
+/* Frees the model, its vocabulary and the file. No context of the model may
+ * be alive. NULL is a no-op. */
+LLAMAC_API void llamac_model_free(llamac_model *model);
+
+/* Hyperparameters (never fail for a loaded model). */
+LLAMAC_API int32_t llamac_model_n_vocab(const llamac_model *model);     /* rows of token_embd */
+LLAMAC_API int32_t llamac_model_n_ctx_train(const llamac_model *model); /* llama.context_length */
+LLAMAC_API int32_t llamac_model_n_embd(const llamac_model *model);
+LLAMAC_API int32_t llamac_model_n_layer(const llamac_model *model);
+LLAMAC_API int32_t llamac_model_n_head(const llamac_model *model);
+LLAMAC_API int32_t llamac_model_n_head_kv(const llamac_model *model);
+LLAMAC_API int32_t llamac_model_n_ff(const llamac_model *model);
+LLAMAC_API float llamac_model_rope_freq_base(const llamac_model *model);
+/* One line describing the model ("llama: 2 layers, n_embd 256, ..., tensors
+ * 5 x F32, 12 x Q4_K, ..."). Owned by the model. */
+LLAMAC_API const char *llamac_model_desc(const llamac_model *model);
+/* Bytes of all tensor data in the file. */
+LLAMAC_API uint64_t llamac_model_size(const llamac_model *model);
+/* Number of weights (elements of all tensors). */
+LLAMAC_API uint64_t llamac_model_n_params(const llamac_model *model);
+/* The open GGUF file, for metadata by key with the llamac_gguf_get_*
+ * functions (e.g. "general.name"). Owned by the model, valid while it is. */
+LLAMAC_API const llamac_gguf *llamac_model_gguf(const llamac_model *model);
+/* The model's vocabulary, or NULL if the file has none (no
+ * tokenizer.ggml.model key). Owned by the model. */
+LLAMAC_API const llamac_vocab *llamac_model_vocab(const llamac_model *model);
+
 /* ==== end of section 5 ==== */
 
 /* ======================================================================== */
 /* 6. Context, batches, decoding, KV cache                                  */
 /* ======================================================================== */
+
+/* A context runs a model: it owns the KV cache (the keys and values of every
+ * token decoded so far, for each sequence), the scratch memory of the
+ * forward pass, the logits of the last decode and a pool of worker threads.
+ * All of it is allocated by llamac_context_new; decoding allocates nothing.
+ *
+ * Thread-safety: one thread at a time per context (the caller serializes);
+ * the context's own worker threads are internal. Contexts are independent,
+ * also when they share a model.
+ *
+ * Determinism: logits are bit-identical whatever n_threads is, and whether a
+ * prompt is decoded in one batch or in several smaller ones, or together
+ * with other sequences in the same batch (see docs/threading.md). */
+typedef struct llamac_context llamac_context;
+
+/* A token's position in its sequence (0, 1, 2, ...). */
+typedef int32_t llamac_pos;
+/* A sequence id, in [0, n_seq_max) of the context. */
+typedef int32_t llamac_seq_id;
+
+/* Polled between layers of a decode; returning true stops the decode with
+ * LLAMAC_ERR_CANCELLED (the batch then has no effect). */
+typedef bool (*llamac_abort_fn)(void *user);
+
+typedef struct llamac_context_params {
+    size_t struct_size;         /* set by llamac_context_default_params() */
+    uint32_t n_ctx;             /* KV cache cells = tokens it holds over all sequences;
+                                   default 4096, 0 = the model's n_ctx_train */
+    uint32_t n_batch;           /* most tokens one llamac_decode accepts (default 512);
+                                   scratch and the logits buffer are sized for it */
+    int32_t n_threads;          /* worker threads incl. the caller; default 0 = the
+                                   number of online CPUs (at most 16) */
+    uint32_t n_seq_max;         /* sequence ids allowed: 0 .. n_seq_max-1 (default 1) */
+    llamac_type kv_type;        /* LLAMAC_TYPE_F16 (default) or LLAMAC_TYPE_F32 */
+    llamac_abort_fn abort_fn;   /* NULL: never abort */
+    void *abort_user;
+} llamac_context_params;
+
+/* Writes the defaults into the first `size` bytes of *params and sets
+ * params->struct_size = size (see docs/abi.md). Thread-safe. */
+LLAMAC_API void llamac_context_params_init(llamac_context_params *params, size_t size);
+static inline llamac_context_params llamac_context_default_params(void) {
+    llamac_context_params p;
+    llamac_context_params_init(&p, sizeof p);
+    return p;
+}
+
+/* Creates a context for `model` (which must outlive it), with memory from
+ * the model's allocator. `params` may be NULL for defaults. Sizes: the KV
+ * cache takes 2 * n_layer * n_ctx * n_head_kv * head_dim * (2 or 4) bytes,
+ * the logits buffer n_batch * n_vocab floats. Fails with
+ * LLAMAC_ERR_INVALID_ARG (a zero or absurd size, an unknown kv_type),
+ * LLAMAC_ERR_UNSUPPORTED (kv_type other than F16/F32) or
+ * LLAMAC_ERR_NO_MEMORY; *out is then NULL. */
+LLAMAC_API llamac_status llamac_context_new(const llamac_model *model, const llamac_context_params *params,
+                                            llamac_context **out);
+/* Stops the worker threads and frees everything. NULL is a no-op. */
+LLAMAC_API void llamac_context_free(llamac_context *ctx);
+
+LLAMAC_API const llamac_model *llamac_context_model(const llamac_context *ctx);
+LLAMAC_API uint32_t llamac_context_n_ctx(const llamac_context *ctx);
+LLAMAC_API uint32_t llamac_context_n_batch(const llamac_context *ctx);
+LLAMAC_API uint32_t llamac_context_n_seq_max(const llamac_context *ctx);
+LLAMAC_API int32_t llamac_context_n_threads(const llamac_context *ctx);
+
+/* ---- batches ---- */
+
+/* The tokens of one llamac_decode call. Token i has id token[i], position
+ * pos[i], belongs to the n_seq_id[i] sequences seq_id[i][0..n_seq_id[i]-1]
+ * (distinct; a token shared by several sequences, like a common prompt,
+ * is computed and stored once) and wants its logits kept if logits[i] is
+ * non-zero. A NULL `logits` array means "only the last token's".
+ * The arrays are the caller's: fill them directly (e.g. pointing at your own
+ * buffers, with `owned` NULL) or get them from llamac_batch_init. The
+ * library only reads a batch. */
+typedef struct llamac_batch {
+    int32_t n_tokens;
+    llamac_token *token;
+    llamac_pos *pos;
+    int32_t *n_seq_id;
+    llamac_seq_id **seq_id;
+    int8_t *logits;
+    void *owned;  /* set by llamac_batch_init; NULL in batches you build */
+} llamac_batch;
+
+/* Allocates arrays for up to n_tokens_max tokens with up to n_seq_max
+ * sequence ids each, in one block from `allocator` (NULL: malloc), and sets
+ * batch->n_tokens = 0. Free with llamac_batch_free. LLAMAC_ERR_INVALID_ARG
+ * if a count is < 1; LLAMAC_ERR_NO_MEMORY. On failure *batch is zeroed.
+ * Thread-safe (touches only *batch). */
+LLAMAC_API llamac_status llamac_batch_init(llamac_batch *batch, int32_t n_tokens_max, int32_t n_seq_max,
+                                           const llamac_allocator *allocator);
+/* Frees what llamac_batch_init allocated and zeroes *batch; no-op for a
+ * batch whose `owned` is NULL (and for NULL). */
+LLAMAC_API void llamac_batch_free(llamac_batch *batch);
+/* Appends one token to a batch made by llamac_batch_init (copies seq_ids).
+ * LLAMAC_ERR_INVALID_ARG if the batch is full, was not made by
+ * llamac_batch_init, or n_seq_ids is outside [1, n_seq_max of the batch].
+ * Values are checked by llamac_decode, not here. */
+LLAMAC_API llamac_status llamac_batch_add(llamac_batch *batch, llamac_token token, llamac_pos pos,
+                                          const llamac_seq_id *seq_ids, int32_t n_seq_ids, bool logits);
+
+/* ---- decoding ---- */
+
+/* Runs the model on the batch: appends every token's keys and values to the
+ * KV cache (each in a free cell) and computes the logits of the tokens that
+ * asked for them. Attention is causal within each sequence: a token sees the
+ * cached tokens that share a sequence with it at positions <= its own
+ * (earlier tokens of the same batch included).
+ * The whole batch is validated before anything changes:
+ *   LLAMAC_ERR_INVALID_ARG: n_tokens outside [1, n_batch]; a NULL array; a
+ *     token id outside [0, n_vocab); a negative position; n_seq_id outside
+ *     [1, n_seq_max]; a sequence id outside [0, n_seq_max) or repeated in one
+ *     token; a position not greater than the last one of its sequence (in the
+ *     cache or earlier in the batch).
+ *   LLAMAC_ERR_CONTEXT_FULL: fewer free cells than tokens (free some with
+ *     llamac_kv_seq_rm, or use a larger n_ctx).
+ *   LLAMAC_ERR_CANCELLED: the abort callback returned true.
+ * On any failure the cache and the previous decode's logits are unchanged
+ * and the context stays usable; the message names the token index and the
+ * offending value. */
+LLAMAC_API llamac_status llamac_decode(llamac_context *ctx, const llamac_batch *batch);
+
+/* Number of logits rows the last successful decode produced. */
+LLAMAC_API int32_t llamac_n_outputs(const llamac_context *ctx);
+/* The n_vocab logits of the i-th token (in batch order) of the last
+ * successful decode that asked for logits; i < 0 counts from the end (-1 is
+ * the last). NULL with LLAMAC_ERR_INVALID_ARG in llamac_last_error() when
+ * out of range. Owned by the context; valid until the next llamac_decode or
+ * llamac_context_free. */
+LLAMAC_API const float *llamac_get_logits(const llamac_context *ctx, int32_t i);
+/* The same row addressed by the token's index in the batch; NULL (with a
+ * message) if that token did not ask for logits or the index is out of
+ * range. */
+LLAMAC_API const float *llamac_get_logits_ith(const llamac_context *ctx, int32_t batch_index);
+
+/* ---- KV cache ----
+ * Position ranges are [p0, p1): p0 >= 0, and p1 >= p0 or p1 == -1 for "to
+ * the end". A negative p0, a p1 below -1, a reversed range or a sequence id
+ * outside [0, n_seq_max) fails with LLAMAC_ERR_INVALID_ARG and changes
+ * nothing. These calls do not touch the logits of the last decode. */
+
+/* Empties the cache: every sequence starts over. */
+LLAMAC_API void llamac_kv_clear(llamac_context *ctx);
+/* Removes the positions [p0, p1) of sequence seq (cells shared with other
+ * sequences stay for them). */
+LLAMAC_API llamac_status llamac_kv_seq_rm(llamac_context *ctx, llamac_seq_id seq, llamac_pos p0, llamac_pos p1);
+/* Makes dst share src's cells at positions [p0, p1) (no copy of keys or
+ * values: a shared prompt prefix is stored once). dst's own cells in that
+ * range are removed first. src == dst is a no-op. */
+LLAMAC_API llamac_status llamac_kv_seq_cp(llamac_context *ctx, llamac_seq_id src, llamac_seq_id dst,
+                                          llamac_pos p0, llamac_pos p1);
+/* Removes every sequence but seq. */
+LLAMAC_API llamac_status llamac_kv_seq_keep(llamac_context *ctx, llamac_seq_id seq);
+/* Adds delta (may be negative) to the positions [p0, p1) of sequence seq and
+ * re-rotates their cached keys to match, as if they had been decoded at the
+ * new positions (up to rounding). Cells shared with other sequences are
+ * copied first, so the others keep their positions. Fails, changing
+ * nothing, with LLAMAC_ERR_INVALID_ARG if a position would go below zero or
+ * past INT32_MAX, or if the moved positions would land on or between
+ * positions of seq outside [p0, p1) (remove those first); with
+ * LLAMAC_ERR_CONTEXT_FULL if shared cells need more free cells than exist.
+ * Typical context shift: seq_rm(s, keep, keep + n) then
+ * seq_add(s, keep + n, -1, -n). */
+LLAMAC_API llamac_status llamac_kv_seq_add(llamac_context *ctx, llamac_seq_id seq, llamac_pos p0,
+                                           llamac_pos p1, llamac_pos delta);
+/* Lowest / highest position of sequence seq in the cache; -1 if it is empty
+ * or seq is not a valid id. The next token of seq must have a position
+ * greater than pos_max. */
+LLAMAC_API llamac_pos llamac_kv_seq_pos_min(const llamac_context *ctx, llamac_seq_id seq);
+LLAMAC_API llamac_pos llamac_kv_seq_pos_max(const llamac_context *ctx, llamac_seq_id seq);
+/* Cells in use (<= n_ctx). */
+LLAMAC_API int32_t llamac_kv_n_used(const llamac_context *ctx);
 
 /* ==== end of section 6 ==== */
 

@@ -1,0 +1,289 @@
+/* Contexts: creation (every buffer a decode will need), llamac_decode
+ * (validate, take cells, run the forward pass, publish logits), logits
+ * access and the KV cache operations of the public API. */
+#include "context.h"
+
+#include "batch.h"
+#include "matmul.h"
+
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_N_CTX 4096u
+#define DEFAULT_N_BATCH 512u
+#define MAX_THREADS 512
+#define MAX_AUTO_THREADS 16
+#define MAX_SEQ 1024u
+
+void llamac_context_params_init(llamac_context_params *params, size_t size) {
+    llamac_context_params d;
+    memset(&d, 0, sizeof d);
+    d.struct_size = size;
+    d.n_ctx = DEFAULT_N_CTX;
+    d.n_batch = DEFAULT_N_BATCH;
+    d.n_threads = 0;
+    d.n_seq_max = 1;
+    d.kv_type = LLAMAC_TYPE_F16;
+    memcpy(params, &d, LC_MIN(size, sizeof d));
+}
+
+static llamac_status resolve_params(const llamac_model *model, const llamac_context_params *in,
+                                    llamac_context_params *p) {
+    llamac_context_params_init(p, sizeof *p);
+    if (in && !lc_copy_params(p, sizeof *p, in))
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_context_new: params->struct_size is %zu, expected %zu..%zu",
+                       in->struct_size, sizeof(size_t), sizeof *p);
+    if (p->n_ctx == 0) p->n_ctx = (uint32_t)model->hp.n_ctx_train;
+    if (p->n_ctx > INT32_MAX)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_context_new: n_ctx %u is larger than %d", p->n_ctx, INT32_MAX);
+    if (p->n_batch == 0)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_context_new: n_batch is 0, expected at least 1");
+    p->n_batch = LC_MIN(p->n_batch, p->n_ctx);
+    if (p->n_seq_max < 1 || p->n_seq_max > MAX_SEQ)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_context_new: n_seq_max is %u, expected 1..%u", p->n_seq_max,
+                       MAX_SEQ);
+    if (p->n_threads < 0 || p->n_threads > MAX_THREADS)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_context_new: n_threads is %d, expected 0 (automatic) .. %d",
+                       p->n_threads, MAX_THREADS);
+    if (p->n_threads == 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        p->n_threads = online < 1 ? 1 : (int32_t)LC_MIN(online, (long)MAX_AUTO_THREADS);
+    }
+    if (p->kv_type != LLAMAC_TYPE_F16 && p->kv_type != LLAMAC_TYPE_F32) {
+        const char *name = llamac_type_name(p->kv_type);
+        return lc_fail(name ? LLAMAC_ERR_UNSUPPORTED : LLAMAC_ERR_INVALID_ARG,
+                       "llamac_context_new: kv_type %s is not supported (F16 or F32)", name ? name : "(invalid)");
+    }
+    return LLAMAC_OK;
+}
+
+/* ---- one arena for all scratch ---- */
+
+typedef struct arena_plan {
+    size_t total;
+    bool overflow;
+} arena_plan;
+
+/* Reserves count * size bytes (64-byte aligned) and returns the offset. */
+static size_t reserve(arena_plan *a, size_t count, size_t size) {
+    size_t n, off = a->total;
+    if (lc_mul_overflow_size(count, size, &n) || lc_add_overflow_size(n, 63, &n) ||
+        lc_add_overflow_size(a->total, n & ~(size_t)63, &a->total))
+        a->overflow = true;
+    return off;
+}
+
+/* The largest converted-activation buffer any matmul of the model needs. */
+static size_t conv_bytes(const llamac_model *m, size_t n_tok) {
+    size_t best = 0;
+    for (int32_t il = 0; il < m->hp.n_layer; il++) {
+        const lc_layer *L = &m->layers[il];
+        const lc_matmul_job qkv[] = {{&L->wq, NULL}, {&L->wk, NULL}, {&L->wv, NULL}};
+        const lc_matmul_job o[] = {{&L->wo, NULL}};
+        const lc_matmul_job gu[] = {{&L->w_gate, NULL}, {&L->w_up, NULL}};
+        const lc_matmul_job d[] = {{&L->w_down, NULL}};
+        best = LC_MAX(best, lc_matmul_scratch_bytes(qkv, 3, (int64_t)n_tok));
+        best = LC_MAX(best, lc_matmul_scratch_bytes(o, 1, (int64_t)n_tok));
+        best = LC_MAX(best, lc_matmul_scratch_bytes(gu, 2, (int64_t)n_tok));
+        best = LC_MAX(best, lc_matmul_scratch_bytes(d, 1, (int64_t)n_tok));
+    }
+    const lc_matmul_job out[] = {{&m->output, NULL}};
+    return LC_MAX(best, lc_matmul_scratch_bytes(out, 1, (int64_t)n_tok));
+}
+
+static llamac_status alloc_arena(llamac_context *ctx) {
+    const lc_hparams *hp = &ctx->model->hp;
+    const size_t B = ctx->params.n_batch, n_ctx = ctx->params.n_ctx, nt = (size_t)ctx->params.n_threads;
+    const size_t n_embd = (size_t)hp->n_embd, n_q = (size_t)hp->n_head * (size_t)hp->head_dim,
+                 n_kv = (size_t)hp->n_head_kv * (size_t)hp->head_dim, n_ff = (size_t)hp->n_ff;
+    const llamac_type q_type = lc_scalar_traits(ctx->params.kv_type)->vec_dot_type;
+    const size_t q_conv = (size_t)hp->head_dim / (size_t)llamac_type_block_size(q_type) * llamac_type_block_bytes(q_type);
+    /* matmul inputs are at most n_batch rows, so this bounds every product */
+    size_t B_embd, B_q, B_kv, B_ff;
+    if (lc_mul_overflow_size(B, n_embd, &B_embd) || lc_mul_overflow_size(B, n_q, &B_q) ||
+        lc_mul_overflow_size(B, n_kv, &B_kv) || lc_mul_overflow_size(B, n_ff, &B_ff))
+        return lc_fail(LLAMAC_ERR_NO_MEMORY, "llamac_context_new: n_batch %zu makes the scratch size overflow", B);
+
+    arena_plan a = {0, false};
+    size_t o_x = reserve(&a, B_embd, sizeof(float)), o_xb = reserve(&a, B_embd, sizeof(float)),
+           o_q = reserve(&a, B_q, sizeof(float)), o_k = reserve(&a, B_kv, sizeof(float)),
+           o_v = reserve(&a, B_kv, sizeof(float)), o_att = reserve(&a, B_q, sizeof(float)),
+           o_hb = reserve(&a, B_ff, sizeof(float)), o_hb2 = reserve(&a, B_ff, sizeof(float)),
+           o_rope = reserve(&a, B, (size_t)hp->n_rot * sizeof(float)), o_conv = reserve(&a, conv_bytes(ctx->model, B), 1),
+           o_threads = reserve(&a, nt, sizeof(lc_thread_scratch)),
+           o_cells = reserve(&a, nt, n_ctx * sizeof(int32_t)), o_scores = reserve(&a, nt, n_ctx * sizeof(float)),
+           o_qconv = reserve(&a, nt, (q_conv + 63) & ~(size_t)63), o_row = reserve(&a, nt, n_kv * sizeof(float)),
+           o_bcells = reserve(&a, B, sizeof(int32_t)), o_seqpos = reserve(&a, ctx->params.n_seq_max, sizeof(int32_t)),
+           o_shift = reserve(&a, n_ctx, sizeof(int32_t)), o_logits = reserve(&a, B, (size_t)hp->n_vocab * sizeof(float)),
+           o_outrow = reserve(&a, B, sizeof(int32_t));
+    if (a.overflow)
+        return lc_fail(LLAMAC_ERR_NO_MEMORY, "llamac_context_new: scratch for n_batch %zu, n_ctx %zu overflows size_t",
+                       B, n_ctx);
+    uint8_t *base = lc_malloc_aligned(ctx->env, a.total, 64);
+    if (!base) return lc_fail(LLAMAC_ERR_NO_MEMORY, "llamac_context_new: out of memory for %zu bytes of scratch", a.total);
+    memset(base, 0, a.total);
+    ctx->arena = base;
+    lc_activations *act = &ctx->act;
+    act->x = (float *)(base + o_x);
+    act->xb = (float *)(base + o_xb);
+    act->q = (float *)(base + o_q);
+    act->k = (float *)(base + o_k);
+    act->v = (float *)(base + o_v);
+    act->att = (float *)(base + o_att);
+    act->hb = (float *)(base + o_hb);
+    act->hb2 = (float *)(base + o_hb2);
+    act->rope = (float *)(base + o_rope);
+    act->conv = base + o_conv;
+    ctx->threads = (lc_thread_scratch *)(base + o_threads);
+    for (size_t i = 0; i < nt; i++) {
+        lc_thread_scratch *ts = &ctx->threads[i];
+        ts->cells = (int32_t *)(base + o_cells) + i * n_ctx;
+        ts->attn.scores = (float *)(base + o_scores) + i * n_ctx;
+        ts->attn.q_conv = base + o_qconv + i * ((q_conv + 63) & ~(size_t)63);
+        ts->row = (float *)(base + o_row) + i * n_kv;
+        ts->attn.v_row = ts->row;
+    }
+    ctx->batch_cells = (int32_t *)(base + o_bcells);
+    ctx->seq_pos = (int32_t *)(base + o_seqpos);
+    ctx->shifted = (int32_t *)(base + o_shift);
+    ctx->logits = (float *)(base + o_logits);
+    ctx->out_row = (int32_t *)(base + o_outrow);
+    return LLAMAC_OK;
+}
+
+llamac_status llamac_context_new(const llamac_model *model, const llamac_context_params *params,
+                                 llamac_context **out) {
+    if (!out) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_context_new: out is NULL");
+    *out = NULL;
+    if (!model) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_context_new: model is NULL");
+    llamac_context_params p;
+    llamac_status st = resolve_params(model, params, &p);
+    if (st != LLAMAC_OK) return st;
+
+    const lc_env *env = &model->env;
+    llamac_context *ctx = lc_calloc(env, 1, sizeof *ctx);
+    if (!ctx) return LLAMAC_ERR_NO_MEMORY;
+    ctx->model = model;
+    ctx->env = env;
+    ctx->params = p;
+    const lc_hparams *hp = &model->hp;
+    lc_rope_init(&ctx->rope, hp->n_rot, hp->rope_base, hp->rope_freq_scale, model->rope_freqs);
+    ctx->kq_scale = 1.0f / sqrtf((float)hp->head_dim);
+
+    if ((st = lc_kv_init(&ctx->kv, env, (int32_t)p.n_ctx, (int32_t)p.n_seq_max, hp->n_layer,
+                         (int64_t)hp->n_head_kv * hp->head_dim, p.kv_type)) ||
+        (st = alloc_arena(ctx)) || (st = lc_threadpool_new(env, p.n_threads, &ctx->pool))) {
+        llamac_context_free(ctx);
+        return st;
+    }
+    for (uint32_t i = 0; i < p.n_batch; i++) ctx->out_row[i] = -1;
+    *out = ctx;
+    return LLAMAC_OK;
+}
+
+void llamac_context_free(llamac_context *ctx) {
+    if (!ctx) return;
+    lc_threadpool_free(ctx->pool);
+    lc_kv_destroy(&ctx->kv);
+    lc_free_aligned(ctx->env, ctx->arena);
+    lc_free(ctx->env, ctx);
+}
+
+const llamac_model *llamac_context_model(const llamac_context *ctx) { return ctx->model; }
+uint32_t llamac_context_n_ctx(const llamac_context *ctx) { return ctx->params.n_ctx; }
+uint32_t llamac_context_n_batch(const llamac_context *ctx) { return ctx->params.n_batch; }
+uint32_t llamac_context_n_seq_max(const llamac_context *ctx) { return ctx->params.n_seq_max; }
+int32_t llamac_context_n_threads(const llamac_context *ctx) { return ctx->params.n_threads; }
+
+/* ---- decode ---- */
+
+llamac_status llamac_decode(llamac_context *ctx, const llamac_batch *batch) {
+    if (!ctx) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_decode: ctx is NULL");
+    lc_kv_cache *kv = &ctx->kv;
+    const lc_batch_limits lim = {(int32_t)ctx->params.n_batch, ctx->model->hp.n_vocab, kv->n_seq_max};
+    int32_t n_out;
+    lc_kv_seq_pos_max_all(kv, ctx->seq_pos);
+    llamac_status st = lc_batch_validate(batch, &lim, ctx->seq_pos, &n_out);
+    if (st != LLAMAC_OK) return st;
+    const int32_t n = batch->n_tokens, n_free = kv->n_cells - kv->n_used;
+    if (n > n_free)
+        return lc_fail(LLAMAC_ERR_CONTEXT_FULL,
+                       "decode: the batch needs %d free KV cells but only %d of n_ctx %d are free "
+                       "(remove positions with llamac_kv_seq_rm or use a larger n_ctx)",
+                       n, n_free, kv->n_cells);
+
+    for (int32_t i = 0; i < n; i++)
+        ctx->batch_cells[i] = lc_kv_take_cell(kv, batch->pos[i], batch->seq_id[i], batch->n_seq_id[i]);
+    st = lc_forward(ctx, batch);
+    if (st != LLAMAC_OK) {
+        lc_kv_release(kv, ctx->batch_cells, n);
+        return st;
+    }
+    int32_t row = 0;
+    for (int32_t i = 0; i < n; i++) ctx->out_row[i] = lc_batch_wants_logits(batch, i) ? row++ : -1;
+    ctx->n_outputs = n_out;
+    ctx->n_batch_last = n;
+    return LLAMAC_OK;
+}
+
+int32_t llamac_n_outputs(const llamac_context *ctx) { return ctx->n_outputs; }
+
+const float *llamac_get_logits(const llamac_context *ctx, int32_t i) {
+    const int32_t j = i < 0 ? ctx->n_outputs + i : i;
+    if (j < 0 || j >= ctx->n_outputs) {
+        lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_get_logits: row %d requested, the last decode produced %d rows", i,
+                ctx->n_outputs);
+        return NULL;
+    }
+    return ctx->logits + (size_t)j * (size_t)ctx->model->hp.n_vocab;
+}
+
+const float *llamac_get_logits_ith(const llamac_context *ctx, int32_t batch_index) {
+    if (batch_index < 0 || batch_index >= ctx->n_batch_last) {
+        lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_get_logits_ith: batch index %d is outside the last batch (%d tokens)",
+                batch_index, ctx->n_batch_last);
+        return NULL;
+    }
+    const int32_t row = ctx->out_row[batch_index];
+    if (row < 0) {
+        lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_get_logits_ith: batch token %d did not ask for logits", batch_index);
+        return NULL;
+    }
+    return ctx->logits + (size_t)row * (size_t)ctx->model->hp.n_vocab;
+}
+
+/* ---- KV cache operations ---- */
+
+void llamac_kv_clear(llamac_context *ctx) { lc_kv_clear(&ctx->kv); }
+
+llamac_status llamac_kv_seq_rm(llamac_context *ctx, llamac_seq_id seq, llamac_pos p0, llamac_pos p1) {
+    return lc_kv_seq_rm(&ctx->kv, seq, p0, p1);
+}
+
+llamac_status llamac_kv_seq_cp(llamac_context *ctx, llamac_seq_id src, llamac_seq_id dst, llamac_pos p0,
+                               llamac_pos p1) {
+    return lc_kv_seq_cp(&ctx->kv, src, dst, p0, p1);
+}
+
+llamac_status llamac_kv_seq_keep(llamac_context *ctx, llamac_seq_id seq) { return lc_kv_seq_keep(&ctx->kv, seq); }
+
+llamac_status llamac_kv_seq_add(llamac_context *ctx, llamac_seq_id seq, llamac_pos p0, llamac_pos p1,
+                                llamac_pos delta) {
+    int32_t n_shifted;
+    llamac_status st = lc_kv_seq_add(&ctx->kv, seq, p0, p1, delta, ctx->shifted, &n_shifted);
+    if (st == LLAMAC_OK) lc_kv_rerotate(ctx, ctx->shifted, n_shifted, delta);
+    return st;
+}
+
+llamac_pos llamac_kv_seq_pos_min(const llamac_context *ctx, llamac_seq_id seq) {
+    if (seq < 0 || seq >= ctx->kv.n_seq_max) return -1;
+    return lc_kv_seq_pos_min(&ctx->kv, seq);
+}
+
+llamac_pos llamac_kv_seq_pos_max(const llamac_context *ctx, llamac_seq_id seq) {
+    if (seq < 0 || seq >= ctx->kv.n_seq_max) return -1;
+    return lc_kv_seq_pos_max(&ctx->kv, seq);
+}
+
+int32_t llamac_kv_n_used(const llamac_context *ctx) { return ctx->kv.n_used; }

@@ -1,0 +1,64 @@
+/* A loaded llama-architecture model: hyperparameters and the weight tensors,
+ * which point into the open GGUF file (mapped or read) and are never copied. */
+#ifndef LLAMAC_MODEL_H
+#define LLAMAC_MODEL_H
+
+#include "internal.h"
+#include "kernels/kernels.h"
+
+/* A weight matrix as GGUF stores it: n_out rows of n_in elements (ne[0] =
+ * n_in is the contiguous dimension), each row row_bytes long. */
+typedef struct lc_weight {
+    const char *name; /* tensor name, owned by the GGUF handle */
+    const uint8_t *data;
+    llamac_type type;
+    int64_t n_in;
+    int64_t n_out;
+    size_t row_bytes;
+    const lc_type_traits *traits; /* vec_dot and to_float of `type` */
+} lc_weight;
+
+typedef struct lc_layer {
+    const float *attn_norm; /* [n_embd] */
+    lc_weight wq;           /* n_embd -> n_head * head_dim */
+    lc_weight wk;           /* n_embd -> n_head_kv * head_dim */
+    lc_weight wv;           /* n_embd -> n_head_kv * head_dim */
+    lc_weight wo;           /* n_head * head_dim -> n_embd */
+    const float *ffn_norm;  /* [n_embd] */
+    lc_weight w_gate;       /* n_embd -> n_ff */
+    lc_weight w_up;         /* n_embd -> n_ff */
+    lc_weight w_down;       /* n_ff -> n_embd */
+} lc_layer;
+
+typedef struct lc_hparams {
+    int32_t n_vocab;
+    int32_t n_ctx_train;
+    int32_t n_embd;
+    int32_t n_layer;
+    int32_t n_head;
+    int32_t n_head_kv;
+    int32_t n_ff;
+    int32_t head_dim;   /* per head, keys and values alike */
+    int32_t n_rot;      /* rotated dims per head (<= head_dim, even) */
+    float rms_eps;
+    float rope_base;
+    float rope_freq_scale; /* 1 / linear scaling factor */
+} lc_hparams;
+
+struct llamac_model {
+    lc_env env;
+    llamac_gguf *gguf;
+    lc_hparams hp;
+    lc_weight tok_embd;        /* n_embd -> n_vocab rows, read by row */
+    lc_weight output;          /* a copy of tok_embd's view when tied */
+    bool tied_output;
+    const float *output_norm;  /* [n_embd] */
+    const float *rope_freqs;   /* [n_rot/2] or NULL */
+    lc_layer *layers;          /* [n_layer] */
+    llamac_vocab *vocab;       /* NULL without tokenizer.ggml.model */
+    char *desc;
+    uint64_t n_bytes;
+    uint64_t n_params;
+};
+
+#endif

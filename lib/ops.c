@@ -1,0 +1,99 @@
+/* Float operations of the transformer; see ops.h for the contracts. */
+#include "ops.h"
+
+#include <math.h>
+#include <string.h>
+
+void lc_rmsnorm(float *out, const float *x, const float *weight, int64_t n, float eps) {
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; i++) sum += (double)(x[i] * x[i]);
+    const float mean = (float)(sum / (double)n);
+    const float scale = 1.0f / sqrtf(mean + eps);
+    /* (x * scale) * w, in that order: the reference scales, then multiplies. */
+    for (int64_t i = 0; i < n; i++) out[i] = (x[i] * scale) * weight[i];
+}
+
+void lc_add(float *y, const float *x, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] += x[i];
+}
+
+void lc_swiglu(float *gate, const float *up, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        const float g = gate[i];
+        gate[i] = g / (1.0f + expf(-g)) * up[i];
+    }
+}
+
+void lc_softmax(float *x, int64_t n) {
+    float max = -INFINITY;
+    for (int64_t i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        x[i] = expf(x[i] - max);
+        sum += (double)x[i];
+    }
+    const float inv = (float)(1.0 / sum);
+    for (int64_t i = 0; i < n; i++) x[i] *= inv;
+}
+
+void lc_rope_init(lc_rope *rope, int n_rot, float base, float freq_scale, const float *freq_factors) {
+    rope->n_rot = n_rot;
+    rope->theta_scale = powf(base, -2.0f / (float)n_rot);
+    rope->freq_scale = freq_scale;
+    rope->freq_factors = freq_factors;
+}
+
+void lc_rope_table(const lc_rope *rope, float pos, float *cs) {
+    /* The angle of pair i is built as pos * theta_scale^i by repeated float
+     * multiplication, as the reference does; powf per pair would differ in
+     * the last bits at large positions. */
+    float theta = pos;
+    for (int i = 0; i < rope->n_rot / 2; i++) {
+        const float ff = rope->freq_factors ? rope->freq_factors[i] : 1.0f;
+        const float angle = rope->freq_scale * (theta / ff);
+        cs[2 * i] = cosf(angle);
+        cs[2 * i + 1] = sinf(angle);
+        theta *= rope->theta_scale;
+    }
+}
+
+void lc_rope_apply(float *x, int n_heads, int head_dim, int n_rot, const float *cs) {
+    for (int h = 0; h < n_heads; h++) {
+        float *hx = x + (int64_t)h * head_dim;
+        for (int i = 0; i < n_rot; i += 2) {
+            const float c = cs[i], s = cs[i + 1];
+            const float x0 = hx[i], x1 = hx[i + 1];
+            hx[i] = x0 * c - x1 * s;
+            hx[i + 1] = x0 * s + x1 * c;
+        }
+    }
+}
+
+void lc_attend_head(float *out, const float *q, int head_dim, float scale, const lc_kv_head *kv,
+                    const int32_t *cells, int64_t n, lc_attn_scratch *scratch) {
+    /* Scores: q is converted once into the cache's vec_dot_type (fp16 for an
+     * F16 cache, as the reference's K*Q product does). */
+    const void *qd = q;
+    if (kv->traits->vec_dot_type != LLAMAC_TYPE_F32) {
+        kv->q_traits->from_float(q, scratch->q_conv, head_dim);
+        qd = scratch->q_conv;
+    }
+    float *scores = scratch->scores;
+    for (int64_t j = 0; j < n; j++) {
+        float s;
+        kv->traits->vec_dot(head_dim, &s, kv->k + (size_t)cells[j] * kv->stride, qd);
+        scores[j] = s * scale;
+    }
+    lc_softmax(scores, n);
+
+    /* Values: the reference multiplies V by the probabilities converted to
+     * the cache type, so an F16 cache sees fp16-rounded probabilities. */
+    const bool round_f16 = kv->type == LLAMAC_TYPE_F16;
+    memset(out, 0, (size_t)head_dim * sizeof *out);
+    for (int64_t j = 0; j < n; j++) {
+        float p = scores[j];
+        if (round_f16) p = lc_fp16_to_fp32(lc_fp32_to_fp16(p));
+        kv->traits->to_float(kv->v + (size_t)cells[j] * kv->stride, scratch->v_row, head_dim);
+        for (int d = 0; d < head_dim; d++) out[d] += p * scratch->v_row[d];
+    }
+}
