@@ -760,7 +760,15 @@ typedef struct llamac_sampler_chain_params {
     const llamac_allocator *allocator; /* for the chain itself; NULL: libc */
 } llamac_sampler_chain_params;
 
-LLAMAC_API llamac_sampler_chain_params llamac_sampler_chain_default_params(void);
+/* Writes the defaults into the first `size` bytes of *params and sets
+ * params->struct_size = size (see docs/abi.md). Call it through
+ * llamac_sampler_chain_default_params(); bindings call it with their size. */
+LLAMAC_API void llamac_sampler_chain_params_init(llamac_sampler_chain_params *params, size_t size);
+static inline llamac_sampler_chain_params llamac_sampler_chain_default_params(void) {
+    llamac_sampler_chain_params p;
+    llamac_sampler_chain_params_init(&p, sizeof p);
+    return p;
+}
 
 /* An empty chain. `params` may be NULL for defaults. NULL on failure
  * (LLAMAC_ERR_INVALID_ARG for a bad struct_size, LLAMAC_ERR_NO_MEMORY). */

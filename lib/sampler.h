@@ -63,6 +63,15 @@ static inline int lc_cand_before(const llamac_token_data *a, const llamac_token_
  * without allocating. */
 void lc_cand_sort_prefix(llamac_token_data *data, size_t n, size_t done, size_t k);
 
+/* Reorders data so that a prefix reaching probability mass p (cumulated
+ * .p > p if strict, >= p otherwise) comes first, and returns its length:
+ * the shortest such prefix of the best-first order, but at least min_keep
+ * long and at most n. *sorted says on entry whether data is already in
+ * order and on return whether the prefix is (it is unless the cut was wide,
+ * when the bulk of the prefix is left unsorted to stay O(n)). */
+size_t lc_cand_mass_cut(llamac_token_data *data, size_t n, bool *sorted, float p, bool strict,
+                        size_t min_keep);
+
 /* Index of the best candidate by lc_cand_before (data[0] when sorted). */
 size_t lc_cand_argmax(const llamac_token_data_array *cur);
 

@@ -49,6 +49,10 @@ llamac_status lc_scratch_reserve(const lc_env *env, void **buf, size_t *cap, siz
 
 /* ---- public dispatch ---- */
 
+/* -inf masks a token; NaN and +inf have no meaning as a logit and would
+ * poison every softmax downstream. */
+static bool bad_logit(float l) { return isnan(l) || (isinf(l) && l > 0); }
+
 const char *llamac_sampler_name(const llamac_sampler *smpl) {
     return smpl ? smpl->vt->name : "(null)";
 }
@@ -59,15 +63,12 @@ llamac_status llamac_sampler_apply(llamac_sampler *smpl, llamac_token_data_array
         return lc_fail(LLAMAC_ERR_INVALID_ARG,
                        "llamac_sampler_apply('%s'): candidate array is NULL or empty",
                        smpl->vt->name);
-    /* -inf masks a token; NaN and +inf have no meaning as a logit and would
-     * poison every softmax downstream. */
-    for (size_t i = 0; i < cur->size; i++) {
-        float l = cur->data[i].logit;
-        if (isnan(l) || (isinf(l) && l > 0))
+    for (size_t i = 0; i < cur->size; i++)
+        if (bad_logit(cur->data[i].logit))
             return lc_fail(LLAMAC_ERR_INVALID_ARG,
                            "llamac_sampler_apply('%s'): candidate %zu (token %d) has logit %s",
-                           smpl->vt->name, i, (int)cur->data[i].id, isnan(l) ? "NaN" : "+inf");
-    }
+                           smpl->vt->name, i, (int)cur->data[i].id,
+                           isnan(cur->data[i].logit) ? "NaN" : "+inf");
     return smpl->vt->apply(smpl, cur);
 }
 
@@ -121,10 +122,19 @@ llamac_status llamac_sampler_sample(llamac_sampler *smpl, const float *logits, i
     llamac_status st = lc_scratch_reserve(&smpl->env, (void **)&smpl->cand, &smpl->cand_cap,
                                           (size_t)n_vocab, sizeof *smpl->cand);
     if (st != LLAMAC_OK) return st;
-    for (int32_t i = 0; i < n_vocab; i++)
+    bool any_bad = false;
+    for (int32_t i = 0; i < n_vocab; i++) {
         smpl->cand[i] = (llamac_token_data){i, logits[i], 0.0f};
+        any_bad |= bad_logit(logits[i]);
+    }
+    if (any_bad)
+        for (int32_t i = 0; i < n_vocab; i++)
+            if (bad_logit(logits[i]))
+                return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                               "llamac_sampler_sample('%s'): logit of token %d is %s",
+                               smpl->vt->name, (int)i, isnan(logits[i]) ? "NaN" : "+inf");
     llamac_token_data_array cur = {smpl->cand, (size_t)n_vocab, -1, false};
-    st = llamac_sampler_apply(smpl, &cur);
+    st = smpl->vt->apply(smpl, &cur);
     if (st != LLAMAC_OK) return st;
     if (cur.selected < 0 || (uint64_t)cur.selected >= cur.size)
         return lc_fail(LLAMAC_ERR_INVALID_ARG,
@@ -201,16 +211,17 @@ static const lc_sampler_vtable chain_vt = {
     .free_state = chain_free_state,
 };
 
-llamac_sampler_chain_params llamac_sampler_chain_default_params(void) {
-    llamac_sampler_chain_params p;
-    memset(&p, 0, sizeof p);
-    p.struct_size = sizeof p;
-    p.allocator = NULL;
-    return p;
+void llamac_sampler_chain_params_init(llamac_sampler_chain_params *params, size_t size) {
+    if (!params || size < sizeof(size_t)) return;
+    llamac_sampler_chain_params d;
+    memset(&d, 0, sizeof d);
+    d.struct_size = size;
+    memcpy(params, &d, LC_MIN(size, sizeof d));
 }
 
 llamac_sampler *llamac_sampler_chain_new(const llamac_sampler_chain_params *params) {
-    llamac_sampler_chain_params p = llamac_sampler_chain_default_params();
+    llamac_sampler_chain_params p;
+    llamac_sampler_chain_params_init(&p, sizeof p);
     if (params && !lc_copy_params(&p, sizeof p, params)) {
         lc_fail(LLAMAC_ERR_INVALID_ARG,
                 "llamac_sampler_chain_new: params.struct_size %zu is not between %zu and %zu "

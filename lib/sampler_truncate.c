@@ -44,31 +44,6 @@ typedef struct mass_state {
     size_t min_keep;
 } mass_state;
 
-/* First guess at how many of the best candidates a mass cut needs; it grows
- * fourfold while the mass is not reached, so a peaked distribution over a
- * large vocabulary is never fully sorted. */
-#define MASS_FIRST_PREFIX 256
-
-/* Sorts `a` best-first only as far as needed and returns how many leading
- * candidates reach probability mass p (> p if strict, >= p otherwise), at
- * least min_keep of them and at most n. a[0..result) ends up sorted. */
-static size_t sort_until_mass(llamac_token_data *a, size_t n, bool sorted, float p, bool strict,
-                              size_t min_keep) {
-    size_t sorted_upto = sorted ? n : 0;
-    double cum = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        if (i == sorted_upto) {
-            size_t next = sorted_upto ? sorted_upto * 4 : MASS_FIRST_PREFIX;
-            if (next > n || next < sorted_upto) next = n;
-            lc_cand_sort_prefix(a, n, sorted_upto, next);
-            sorted_upto = next;
-        }
-        cum += a[i].p;
-        const bool reached = strict ? cum > p : cum >= p;
-        if (reached && i + 1 >= min_keep) return i + 1;
-    }
-    return n;
-}
 
 static llamac_status top_p_apply(llamac_sampler *smpl, llamac_token_data_array *cur) {
     const mass_state *s = smpl->state;
@@ -76,8 +51,7 @@ static llamac_status top_p_apply(llamac_sampler *smpl, llamac_token_data_array *
     llamac_status st = lc_cand_softmax(cur);
     if (st != LLAMAC_OK) return st;
     /* The token that crosses p is kept. */
-    cur->size = sort_until_mass(cur->data, cur->size, cur->sorted, s->p, false, s->min_keep);
-    cur->sorted = true;
+    cur->size = lc_cand_mass_cut(cur->data, cur->size, &cur->sorted, s->p, false, s->min_keep);
     return LLAMAC_OK;
 }
 
@@ -170,7 +144,8 @@ static llamac_status typical_apply(llamac_sampler *smpl, llamac_token_data_array
     }
 
     /* Unlike top-p, the kept mass must strictly exceed p. */
-    const size_t keep = sort_until_mass(s->rank, n, false, s->m.p, true, s->m.min_keep);
+    bool rank_sorted = false;
+    const size_t keep = lc_cand_mass_cut(s->rank, n, &rank_sorted, s->m.p, true, s->m.min_keep);
 
     st = lc_scratch_reserve(&smpl->env, (void **)&s->kept, &s->kept_cap, keep, sizeof *s->kept);
     if (st != LLAMAC_OK) return st;
