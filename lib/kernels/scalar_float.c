@@ -1,7 +1,8 @@
 /* Scalar reference kernels for the float encodings F32, F16 and BF16.
- * Dot products accumulate in double, in element order: the products of two
- * fp16 or bf16 values are exact in float, so the only rounding is the final
- * conversion and the result is independent of how callers split the work. */
+ * Dot products accumulate in double, in element order. A product of two
+ * fp16 values (11-bit significands) is exact in float, as is one of two bf16
+ * values short of overflow/underflow, so the sum is all but exact and the
+ * result depends only on the two rows. */
 #include "kernels.h"
 
 void lc_f32_to_float_ref(const void *src, float *dst, int64_t n) {
