@@ -387,8 +387,205 @@ typedef int32_t llamac_token;
 
 /* A tokenizer vocabulary: token texts, scores, types, merges, special ids.
  * Immutable once loaded, so every function taking a `const llamac_vocab *`
- * may be called from several threads at once. */
+ * may be called from several threads at once (tokenizing allocates its
+ * scratch per call; there are no caches). Two kinds are supported:
+ *   - LLAMAC_VOCAB_SPM: SentencePiece BPE with byte fallback (Llama 1/2,
+ *     TinyLlama, Mistral): tokenizer.ggml.model = "llama".
+ *   - LLAMAC_VOCAB_BPE: byte-level BPE with the Llama 3 pre-tokenizer:
+ *     tokenizer.ggml.model = "gpt2", tokenizer.ggml.pre = "llama-bpe" or
+ *     "llama3" (also "llama-v3").
+ * A model's vocabulary comes from llamac_model_vocab() and lives as long as
+ * the model; a vocabulary-only GGUF loads with llamac_vocab_load(). */
 typedef struct llamac_vocab llamac_vocab;
+
+typedef enum llamac_vocab_type {
+    LLAMAC_VOCAB_SPM = 1, /* SentencePiece BPE, byte fallback */
+    LLAMAC_VOCAB_BPE = 2  /* byte-level BPE, Llama 3 pre-tokenizer */
+} llamac_vocab_type;
+
+/* Token types, numbered as in tokenizer.ggml.token_type. The type decides
+ * what is special: CONTROL and UNKNOWN tokens are only produced from text
+ * when asked to parse special tokens and only printed when asked to render
+ * them; USER_DEFINED tokens are always matched whole and always printed. */
+typedef enum llamac_token_type {
+    LLAMAC_TOKEN_TYPE_UNDEFINED = 0,
+    LLAMAC_TOKEN_TYPE_NORMAL = 1,
+    LLAMAC_TOKEN_TYPE_UNKNOWN = 2,
+    LLAMAC_TOKEN_TYPE_CONTROL = 3,
+    LLAMAC_TOKEN_TYPE_USER_DEFINED = 4,
+    LLAMAC_TOKEN_TYPE_UNUSED = 5,
+    LLAMAC_TOKEN_TYPE_BYTE = 6   /* <0xNN>: stands for one raw byte */
+} llamac_token_type;
+
+typedef struct llamac_vocab_params {
+    size_t struct_size;                /* sizeof(llamac_vocab_params) */
+    const llamac_allocator *allocator; /* NULL: C library malloc */
+    llamac_log_fn log_fn;              /* NULL: silent */
+    void *log_user;
+} llamac_vocab_params;
+
+/* Writes the defaults into the first `size` bytes of *params and sets
+ * struct_size = size (see docs/abi.md); use llamac_vocab_default_params(). */
+LLAMAC_API void llamac_vocab_params_init(llamac_vocab_params *params, size_t size);
+static inline llamac_vocab_params llamac_vocab_default_params(void) {
+    llamac_vocab_params p;
+    llamac_vocab_params_init(&p, sizeof p);
+    return p;
+}
+
+/* Loads the vocabulary of any GGUF file (a vocab-only file or a whole
+ * model; tensors are not read). Reads tokenizer.ggml.model/pre/tokens/
+ * scores/token_type/merges, the special ids (bos, eos, eot, eom, unknown,
+ * padding) and add_bos_token/add_eos_token/add_space_prefix. Defaults when a
+ * key is absent: scores 0, every token NORMAL; SPM: bos 1, eos 2, unk 0,
+ * add_bos true, add_space_prefix true; BPE: no special ids, add_bos true,
+ * add_space_prefix false; add_eos false. A special id outside the vocabulary
+ * is logged and ignored. `params` may be NULL.
+ * On success *out owns everything it needs (the file is closed); free with
+ * llamac_vocab_free. Errors: LLAMAC_ERR_IO/FORMAT from opening the file;
+ * LLAMAC_ERR_FORMAT when tokenizer keys are missing, of the wrong type or
+ * inconsistent (array lengths differ, a merge names no pair, a type value is
+ * out of range, a byte token is not <0xNN>); LLAMAC_ERR_UNSUPPORTED for any
+ * other tokenizer.ggml.model/pre; *out is then NULL. */
+LLAMAC_API llamac_status llamac_vocab_load(const char *path, const llamac_vocab_params *params,
+                                           llamac_vocab **out);
+/* Same from an open GGUF handle (it may be freed afterwards). */
+LLAMAC_API llamac_status llamac_vocab_from_gguf(const llamac_gguf *gguf,
+                                                const llamac_vocab_params *params,
+                                                llamac_vocab **out);
+/* Frees a vocab from llamac_vocab_load/llamac_vocab_from_gguf. Never pass a
+ * model's vocab: the model frees it. */
+LLAMAC_API void llamac_vocab_free(llamac_vocab *vocab);
+
+/* ---- queries (all O(1), thread-safe, never fail) ---- */
+LLAMAC_API llamac_vocab_type llamac_vocab_get_type(const llamac_vocab *vocab);
+LLAMAC_API int32_t llamac_vocab_n_tokens(const llamac_vocab *vocab);
+/* Special ids, LLAMAC_TOKEN_NULL when the vocabulary has none. eot is
+ * end-of-turn (<|eot_id|>), eom end-of-message (<|eom_id|>). */
+LLAMAC_API llamac_token llamac_vocab_bos(const llamac_vocab *vocab);
+LLAMAC_API llamac_token llamac_vocab_eos(const llamac_vocab *vocab);
+LLAMAC_API llamac_token llamac_vocab_eot(const llamac_vocab *vocab);
+LLAMAC_API llamac_token llamac_vocab_eom(const llamac_vocab *vocab);
+LLAMAC_API llamac_token llamac_vocab_unk(const llamac_vocab *vocab);
+LLAMAC_API llamac_token llamac_vocab_pad(const llamac_vocab *vocab);
+/* Whether tokenizing with add_special prepends BOS / appends EOS. */
+LLAMAC_API bool llamac_vocab_add_bos(const llamac_vocab *vocab);
+LLAMAC_API bool llamac_vocab_add_eos(const llamac_vocab *vocab);
+/* True if generating `token` should end generation: eos, eot, eom, and the
+ * tokens named <|end_of_text|>, <|eot_id|>, <|eom_id|>, <|im_end|>, <|end|>,
+ * <end_of_turn>, <|endoftext|>, <EOT> when present (such tokens are also
+ * treated as CONTROL). False for ids out of range. */
+LLAMAC_API bool llamac_vocab_is_eog(const llamac_vocab *vocab, llamac_token token);
+/* True for CONTROL tokens (BOS, EOS, <|eot_id|>...). */
+LLAMAC_API bool llamac_vocab_is_control(const llamac_vocab *vocab, llamac_token token);
+/* Type of a token; LLAMAC_TOKEN_TYPE_UNDEFINED for ids out of range. */
+LLAMAC_API llamac_token_type llamac_vocab_token_type(const llamac_vocab *vocab, llamac_token token);
+/* Score (SPM merge priority); 0 for ids out of range. */
+LLAMAC_API float llamac_vocab_token_score(const llamac_vocab *vocab, llamac_token token);
+/* The token's text exactly as stored in the file (SPM spells spaces as
+ * U+2581 "▁", byte-level BPE spells bytes in the GPT-2 alphabet, "Ġ" for a
+ * space), NUL-terminated, owned by the vocab; *len (may be NULL) gets its
+ * byte length. NULL for ids out of range. For readable text use
+ * llamac_token_to_piece. */
+LLAMAC_API const char *llamac_vocab_token_text(const llamac_vocab *vocab, llamac_token token,
+                                               size_t *len);
+/* Id of the token whose stored text is exactly text[0..len), or
+ * LLAMAC_TOKEN_NULL. */
+LLAMAC_API llamac_token llamac_vocab_find(const llamac_vocab *vocab, const char *text, size_t len);
+
+/* ---- text -> tokens ---- */
+
+/* Tokenizes text[0..text_len) (any bytes; NUL is an ordinary byte; at most
+ * 512 MiB) into tokens[0..n_tokens_max).
+ *   add_special:   prepend BOS / append EOS as llamac_vocab_add_bos/eos say.
+ *   parse_special: text spelling a CONTROL or UNKNOWN token ("<|eot_id|>",
+ *                  "<s>") becomes that token; otherwise it is plain text.
+ * SPM adds one leading space (▁) before the text and after every special
+ * token when add_space_prefix is set, as the Llama tokenizer does.
+ * Returns LLAMAC_OK with *n_out = tokens written. If the array is too small,
+ * returns LLAMAC_ERR_INVALID_ARG with *n_out = the number needed (larger
+ * than n_tokens_max), having written the first n_tokens_max; call again
+ * with a larger array (tokens may be NULL when n_tokens_max is 0). Any other
+ * failure sets *n_out to 0 (LLAMAC_ERR_NO_MEMORY, LLAMAC_ERR_INVALID_ARG for
+ * NULL vocab/text or text_len over the limit). Ill-formed UTF-8 is
+ * tokenized byte-exactly (SPM byte fallback, byte-level BPE) and round-trips.
+ * Thread-safe on a shared vocab. Time linear in text_len (times log). */
+LLAMAC_API llamac_status llamac_tokenize(const llamac_vocab *vocab, const char *text,
+                                         size_t text_len, llamac_token *tokens,
+                                         int32_t n_tokens_max, bool add_special,
+                                         bool parse_special, int32_t *n_out);
+
+/* ---- tokens -> text ---- */
+
+/* Writes the bytes token `token` stands for into buf[0..buf_size) (not
+ * NUL-terminated; may hold any byte, including NUL): a BYTE token yields its
+ * raw byte, SPM's ▁ becomes a space, byte-level BPE text is decoded to its
+ * bytes. CONTROL and UNKNOWN tokens yield their text only if `special`,
+ * otherwise nothing; USER_DEFINED yield their text; UNUSED/UNDEFINED
+ * nothing. Up to `lstrip` leading spaces are dropped. *n_out gets the length.
+ * LLAMAC_ERR_NOT_FOUND if the id is out of range; LLAMAC_ERR_INVALID_ARG
+ * with *n_out = the length needed if buf_size is too small (buf may be NULL
+ * when buf_size is 0). A single piece may be split UTF-8: see llamac_detok
+ * for printing streams. Thread-safe. */
+LLAMAC_API llamac_status llamac_token_to_piece(const llamac_vocab *vocab, llamac_token token,
+                                               char *buf, size_t buf_size, int32_t lstrip,
+                                               bool special, size_t *n_out);
+
+/* Detokenizes tokens[0..n_tokens) into buf[0..buf_size) (not NUL-
+ * terminated), the inverse of llamac_tokenize: the pieces concatenated,
+ * dropping the one leading space an SPM vocab's add_space_prefix put before
+ * the text. remove_special: drop a leading BOS / trailing EOS if the vocab
+ * adds them. unparse_special: render CONTROL/UNKNOWN tokens as their text
+ * (else they print as nothing). *n_out = bytes written. Errors:
+ * LLAMAC_ERR_NOT_FOUND naming the first out-of-range id and its index (*n_out
+ * 0); LLAMAC_ERR_INVALID_ARG with *n_out = the length needed if buf_size is
+ * too small (buf may be NULL when buf_size is 0). Thread-safe. */
+LLAMAC_API llamac_status llamac_detokenize(const llamac_vocab *vocab, const llamac_token *tokens,
+                                           int32_t n_tokens, char *buf, size_t buf_size,
+                                           bool remove_special, bool unparse_special,
+                                           size_t *n_out);
+
+/* Streaming detokenizer: feed generated tokens one at a time, get back the
+ * bytes ready to print. It holds back the start of a UTF-8 character until
+ * the character is complete, so output never ends inside a character (bytes
+ * that can never complete one are passed through as they are). The
+ * concatenated output of every push and the final flush equals
+ * llamac_detokenize of the same tokens (remove_special false). One detok per
+ * stream; it borrows the vocab, which must outlive it. Not thread-safe
+ * (one thread at a time per detok). */
+typedef struct llamac_detok llamac_detok;
+
+typedef struct llamac_detok_params {
+    size_t struct_size;       /* sizeof(llamac_detok_params) */
+    bool unparse_special;     /* render CONTROL/UNKNOWN tokens as text (default false) */
+    bool strip_leading_space; /* drop the leading space SPM put before the text
+                                 (default true: the stream starts a text, as in
+                                 llamac_detokenize; false when continuing a
+                                 prompt mid-text) */
+} llamac_detok_params;
+
+/* Defaults into the first `size` bytes (see docs/abi.md). */
+LLAMAC_API void llamac_detok_params_init(llamac_detok_params *params, size_t size);
+static inline llamac_detok_params llamac_detok_default_params(void) {
+    llamac_detok_params p;
+    llamac_detok_params_init(&p, sizeof p);
+    return p;
+}
+/* `params` may be NULL. LLAMAC_ERR_NO_MEMORY, or LLAMAC_ERR_INVALID_ARG
+ * for a NULL vocab or a params struct from a newer header. */
+LLAMAC_API llamac_status llamac_detok_new(const llamac_vocab *vocab,
+                                          const llamac_detok_params *params,
+                                          llamac_detok **out);
+/* Adds one token. *text and *len get the bytes that became printable (possibly
+ * none); *text stays valid until the next call on this detok. Errors:
+ * LLAMAC_ERR_NOT_FOUND for an out-of-range id (the detok is unchanged),
+ * LLAMAC_ERR_NO_MEMORY. */
+LLAMAC_API llamac_status llamac_detok_push(llamac_detok *detok, llamac_token token,
+                                           const char **text, size_t *len);
+/* Ends the stream: returns the bytes still held back (an incomplete
+ * character, as is) and resets the detok for a new text. */
+LLAMAC_API llamac_status llamac_detok_flush(llamac_detok *detok, const char **text, size_t *len);
+LLAMAC_API void llamac_detok_free(llamac_detok *detok);
 
 /* ==== end of section 4 ==== */
 
