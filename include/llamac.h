@@ -1002,7 +1002,10 @@ LLAMAC_API llamac_sampler *llamac_sampler_init_top_k(int32_t k, const llamac_all
 /* Nucleus: computes the softmax, keeps the smallest set of best candidates
  * whose probability mass reaches p (the candidate crossing p included), and
  * at least min_keep. p in [0, 1]; p == 1 disables. Sorts only as far as
- * needed. Leaves .p as computed before truncation (not renormalized). */
+ * needed: the kept set is best-first (cur->sorted true) unless it is wider
+ * than about a thousand candidates, when it is cut through a histogram in
+ * O(n) and left unsorted (cur->sorted false). Leaves .p as computed before
+ * truncation (not renormalized). */
 LLAMAC_API llamac_sampler *llamac_sampler_init_top_p(float p, size_t min_keep,
                                                      const llamac_allocator *allocator);
 /* Keeps candidates whose probability is at least p times the best one's

@@ -5,5 +5,6 @@
 #define LLAMAC_TOOLS_COMMANDS_H
 
 int cmd_version(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 
 #endif
