@@ -543,10 +543,10 @@ static llamac_status place_data(parser *ps) {
                        t->offset, a);
         else if (t->offset > data_size || t->n_bytes > data_size - t->offset)
             st = pfail(ps, LLAMAC_ERR_FORMAT,
-                       "data at offset %" PRIu64 " (file byte %" PRIu64 ") with %" PRIu64
-                       " bytes ends past the end of the file (data section holds %" PRIu64
-                       " bytes)",
-                       t->offset, off + LC_MIN(t->offset, data_size), t->n_bytes, data_size);
+                       "data at offset %" PRIu64 " with %" PRIu64
+                       " bytes ends past the end of the file (the data section starts at byte %" PRIu64
+                       " and holds %" PRIu64 " bytes)",
+                       t->offset, t->n_bytes, off, data_size);
         spans[i] = (span){t->offset, t->offset + t->n_bytes, i};
     }
     if (!st) qsort(spans, (size_t)g->n_tensors, sizeof *spans, span_cmp);
