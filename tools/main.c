@@ -14,6 +14,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"version", cmd_version, "print the library version"},
+    {"logits", cmd_logits, "decode tokens, write/compare logits (golden files)"},
     {"info", cmd_info, "validate a GGUF file; show its metadata and tensors"},
     /* one line per subcommand, in the order `llamac --help` lists them */
 };
