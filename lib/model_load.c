@@ -3,6 +3,8 @@
  * stay where the GGUF reader put them (the mapping or its buffer). */
 #include "model.h"
 
+#include "vocab.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -283,6 +285,20 @@ static llamac_status load_globals(llamac_model *m) {
     return LLAMAC_OK;
 }
 
+/* The tokenizer, when the file has one. Its token count must match the
+ * embedding rows, as in the reference: a token id the vocabulary produces
+ * must name a row. */
+static llamac_status load_vocab(llamac_model *m) {
+    if (llamac_gguf_find_key(m->gguf, "tokenizer.ggml.model") < 0) return LLAMAC_OK;
+    llamac_status st = lc_vocab_from_gguf(m->gguf, &m->env, &m->vocab);
+    if (st != LLAMAC_OK) return st;
+    const int32_t n_tokens = llamac_vocab_n_tokens(m->vocab);
+    if (n_tokens != m->hp.n_vocab)
+        return lc_fail(LLAMAC_ERR_FORMAT, "model: the vocabulary has %d tokens but token_embd.weight has %d rows",
+                       n_tokens, m->hp.n_vocab);
+    return LLAMAC_OK;
+}
+
 /* ---- whole-file facts ---- */
 
 static llamac_status summarize(llamac_model *m) {
@@ -369,7 +385,7 @@ llamac_status llamac_model_load(const char *path, const llamac_model_params *par
             goto fail;
         }
     }
-    if ((st = summarize(m))) goto fail;
+    if ((st = load_vocab(m)) || (st = summarize(m))) goto fail;
     if (!report(&p, 1.0f)) {
         st = cancelled(1.0f);
         goto fail;
@@ -387,6 +403,7 @@ fail:
 void llamac_model_free(llamac_model *model) {
     if (!model) return;
     lc_env env = model->env;
+    lc_vocab_destroy(model->vocab);
     llamac_gguf_free(model->gguf);
     lc_free(&env, model->layers);
     lc_free(&env, model->desc);

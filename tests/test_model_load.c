@@ -1,0 +1,305 @@
+/* Model loading: hyperparameters and metadata of a real file, every defect a
+ * file can have named in the error, cancellation through the progress
+ * callback without leaks, tied embeddings and rope_freqs. */
+#include "test_util.h"
+
+#include "model_builder.h"
+
+#include <string.h>
+
+typedef struct fixture {
+    char dir[256];
+    char path[300];
+} fixture;
+
+static int setup(void **state) {
+    fixture *f = calloc(1, sizeof *f);
+    if (!f || !tm_tmpdir(f->dir, sizeof f->dir)) return -1;
+    snprintf(f->path, sizeof f->path, "%s/model.gguf", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture *f = *state;
+    tm_tmpdir_remove(f->dir);
+    free(f);
+    return 0;
+}
+
+static void write_spec(const fixture *f, const tm_spec *s) {
+    llamac_status st = tm_write(s, f->path);
+    if (st != LLAMAC_OK) fail_msg("writing test model: %s", llamac_last_error());
+}
+
+/* Loads a file expected to fail and checks status and message. */
+static void expect_load_error(const fixture *f, llamac_status want, const char *needle) {
+    llamac_model *m = (llamac_model *)&m; /* must be reset to NULL */
+    llamac_status st = llamac_model_load(f->path, NULL, &m);
+    assert_int_equal(st, want);
+    assert_null(m);
+    if (!strstr(llamac_last_error(), needle))
+        fail_msg("error message \"%s\" does not mention \"%s\"", llamac_last_error(), needle);
+}
+
+static void tiny_model_reports_its_hyperparameters(void **state) {
+    (void)state;
+    char buf[512];
+    SKIP_WITHOUT_SHARED(path, buf, "models/tiny-Q4_K_M.gguf");
+    llamac_model *m;
+    assert_int_equal(llamac_model_load(path, NULL, &m), LLAMAC_OK);
+    /* ../shared/README.md: the tiny model's shape */
+    assert_int_equal(llamac_model_n_vocab(m), 2048);
+    assert_int_equal(llamac_model_n_ctx_train(m), 2048);
+    assert_int_equal(llamac_model_n_embd(m), 256);
+    assert_int_equal(llamac_model_n_layer(m), 2);
+    assert_int_equal(llamac_model_n_head(m), 8);
+    assert_int_equal(llamac_model_n_head_kv(m), 4);
+    assert_int_equal(llamac_model_n_ff(m), 768);
+    assert_true(llamac_model_rope_freq_base(m) == 10000.0f);
+    /* 2048*256*2 (embeddings, output) + 2 layers * (256*256*2 + 256*128*2 +
+     * 256*768*3 + 2*256) + 256 */
+    assert_int_equal(llamac_model_n_params(m), 2048u * 256 * 2 + 2u * (256 * 256 * 2 + 256 * 128 * 2 + 256 * 768 * 3 + 512) + 256);
+    assert_true(llamac_model_size(m) > 1000000 && llamac_model_size(m) < 1718848);
+    assert_non_null(strstr(llamac_model_desc(m), "Q4_K"));
+    const char *name;
+    assert_int_equal(llamac_gguf_get_string(llamac_model_gguf(m), "general.name", &name, NULL), LLAMAC_OK);
+    assert_string_equal(name, "synthetic-tiny");
+    const llamac_vocab *v = llamac_model_vocab(m);
+    assert_non_null(v);
+    assert_int_equal(llamac_vocab_n_tokens(v), 2048);
+    assert_int_equal(llamac_vocab_bos(v), 1);
+    llamac_model_free(m);
+}
+
+static void model_without_tokenizer_has_no_vocab(void **state) {
+    fixture *f = *state;
+    tm_spec s;
+    tm_spec_default(&s);
+    write_spec(f, &s);
+    llamac_model *m;
+    assert_int_equal(llamac_model_load(f->path, NULL, &m), LLAMAC_OK);
+    assert_null(llamac_model_vocab(m));
+    assert_int_equal(llamac_model_n_vocab(m), s.n_vocab);
+    llamac_model_free(m);
+}
+
+static void missing_file_is_an_io_error(void **state) {
+    fixture *f = *state;
+    llamac_model *m;
+    assert_int_equal(llamac_model_load(f->path, NULL, &m), LLAMAC_ERR_IO);
+    assert_null(m);
+}
+
+static void missing_tensor_is_rejected_by_name(void **state) {
+    fixture *f = *state;
+    tm_spec s;
+    tm_spec_default(&s);
+    s.omit = "blk.1.ffn_up.weight";
+    write_spec(f, &s);
+    expect_load_error(f, LLAMAC_ERR_NOT_FOUND, "blk.1.ffn_up.weight");
+    s.omit = "output_norm.weight";
+    write_spec(f, &s);
+    expect_load_error(f, LLAMAC_ERR_NOT_FOUND, "output_norm.weight");
+}
+
+static void misshaped_tensor_is_rejected_with_both_shapes(void **state) {
+    fixture *f = *state;
+    tm_spec s;
+    tm_spec_default(&s);
+    s.misshape = "blk.0.attn_k.weight"; /* 32 x 17 instead of 32 x 16 */
+    write_spec(f, &s);
+    expect_load_error(f, LLAMAC_ERR_FORMAT, "blk.0.attn_k.weight has shape [32, 17, 1, 1], expected [32, 16]");
+    s.misshape = "blk.1.ffn_norm.weight";
+    write_spec(f, &s);
+    expect_load_error(f, LLAMAC_ERR_FORMAT, "blk.1.ffn_norm.weight has shape [33, 1, 1, 1], expected [32]");
+}
+
+static void other_architecture_is_unsupported(void **state) {
+    fixture *f = *state;
+    tm_spec s;
+    tm_spec_default(&s);
+    s.arch = "gpt2";
+    write_spec(f, &s);
+    expect_load_error(f, LLAMAC_ERR_UNSUPPORTED, "\"gpt2\"");
+}
+
+static void uncomputable_tensor_type_is_unsupported(void **state) {
+    fixture *f = *state;
+    tm_spec s;
+    tm_spec_default(&s);
+    s.retype = "blk.0.attn_q.weight";
+    s.retype_as = LLAMAC_TYPE_Q8_1; /* an activation encoding: no weight dot product */
+    write_spec(f, &s);
+    expect_load_error(f, LLAMAC_ERR_UNSUPPORTED, "blk.0.attn_q.weight has type Q8_1");
+    s.retype = "blk.0.attn_norm.weight";
+    s.retype_as = LLAMAC_TYPE_F16;
+    write_spec(f, &s);
+    expect_load_error(f, LLAMAC_ERR_UNSUPPORTED, "blk.0.attn_norm.weight has type F16, expected F32");
+}
+
+static void yarn_rope_scaling_is_unsupported(void **state) {
+    fixture *f = *state;
+    tm_spec s;
+    tm_spec_default(&s);
+    s.rope_scaling_type = "yarn";
+    write_spec(f, &s);
+    expect_load_error(f, LLAMAC_ERR_UNSUPPORTED, "\"yarn\"");
+}
+
+static void head_counts_that_do_not_divide_are_rejected(void **state) {
+    fixture *f = *state;
+    tm_spec s;
+    tm_spec_default(&s);
+    s.n_head_kv = 3; /* 4 query heads cannot share 3 KV heads */
+    write_spec(f, &s);
+    expect_load_error(f, LLAMAC_ERR_FORMAT, "head_count_kv (3)");
+}
+
+static void tied_embeddings_and_rope_freqs_load(void **state) {
+    fixture *f = *state;
+    tm_spec s;
+    tm_spec_default(&s);
+    s.tied = true;
+    s.rope_freqs = true;
+    write_spec(f, &s);
+    llamac_model *m;
+    assert_int_equal(llamac_model_load(f->path, NULL, &m), LLAMAC_OK);
+    assert_non_null(strstr(llamac_model_desc(m), "tied output"));
+    llamac_model_free(m);
+    /* rope_freqs must have n_rot/2 entries */
+    s.misshape = "rope_freqs.weight";
+    write_spec(f, &s);
+    expect_load_error(f, LLAMAC_ERR_FORMAT, "rope_freqs.weight");
+}
+
+/* ---- progress and cancellation ---- */
+
+typedef struct progress_log {
+    float seen[64];
+    int n;
+    int cancel_at; /* call index that returns false, -1 never */
+} progress_log;
+
+static bool on_progress(float fraction, void *user) {
+    progress_log *p = user;
+    if (p->n < 64) p->seen[p->n] = fraction;
+    return p->n++ != p->cancel_at;
+}
+
+typedef struct counting {
+    long live;
+} counting;
+static void *count_malloc(void *u, size_t n) {
+    ((counting *)u)->live++;
+    return malloc(n);
+}
+static void *count_realloc(void *u, void *p, size_t n) {
+    if (!p) ((counting *)u)->live++;
+    return realloc(p, n);
+}
+static void count_free(void *u, void *p) {
+    if (p) ((counting *)u)->live--;
+    free(p);
+}
+
+static void progress_runs_from_zero_to_one(void **state) {
+    fixture *f = *state;
+    tm_spec s;
+    tm_spec_default(&s);
+    write_spec(f, &s);
+    progress_log log = {.cancel_at = -1};
+    llamac_model_params p = llamac_model_default_params();
+    p.progress = on_progress;
+    p.progress_user = &log;
+    llamac_model *m;
+    assert_int_equal(llamac_model_load(f->path, &p, &m), LLAMAC_OK);
+    assert_true(log.n >= 3);
+    assert_true(log.seen[0] == 0.0f);
+    assert_true(log.seen[log.n - 1] == 1.0f);
+    for (int i = 1; i < log.n; i++) assert_true(log.seen[i] > log.seen[i - 1]);
+    llamac_model_free(m);
+}
+
+static void cancelling_from_progress_frees_everything(void **state) {
+    fixture *f = *state;
+    tm_spec s;
+    tm_spec_default(&s);
+    write_spec(f, &s);
+    for (int use_mmap = 0; use_mmap < 2; use_mmap++) {
+        for (int at = 0; at < 4; at++) { /* first call, per layer, last (2 layers) */
+            counting c = {0};
+            llamac_allocator a = {count_malloc, count_realloc, count_free, &c};
+            progress_log log = {.cancel_at = at};
+            llamac_model_params p = llamac_model_default_params();
+            p.use_mmap = use_mmap;
+            p.allocator = &a;
+            p.progress = on_progress;
+            p.progress_user = &log;
+            llamac_model *m = (llamac_model *)&m;
+            assert_int_equal(llamac_model_load(f->path, &p, &m), LLAMAC_ERR_CANCELLED);
+            assert_null(m);
+            assert_int_equal(log.n, at + 1);
+            assert_int_equal(c.live, 0);
+        }
+    }
+}
+
+static void read_and_mapped_loads_give_identical_logits(void **state) {
+    fixture *f = *state;
+    tm_spec s;
+    tm_spec_default(&s);
+    write_spec(f, &s);
+    float rows[2][64];
+    for (int use_mmap = 0; use_mmap < 2; use_mmap++) {
+        llamac_model_params p = llamac_model_default_params();
+        p.use_mmap = use_mmap;
+        llamac_model *m;
+        llamac_context *ctx;
+        assert_int_equal(llamac_model_load(f->path, &p, &m), LLAMAC_OK);
+        assert_int_equal(llamac_context_new(m, NULL, &ctx), LLAMAC_OK);
+        llamac_token toks[3] = {5, 9, 33};
+        llamac_pos pos[3] = {0, 1, 2};
+        int32_t nseq[3] = {1, 1, 1};
+        llamac_seq_id s0 = 0, *ids[3] = {&s0, &s0, &s0};
+        llamac_batch b = {3, toks, pos, nseq, ids, NULL, NULL};
+        assert_int_equal(llamac_decode(ctx, &b), LLAMAC_OK);
+        memcpy(rows[use_mmap], llamac_get_logits(ctx, 0), sizeof rows[0]);
+        llamac_context_free(ctx);
+        llamac_model_free(m);
+    }
+    assert_memory_equal(rows[0], rows[1], sizeof rows[0]);
+}
+
+static void params_from_a_newer_header_are_refused(void **state) {
+    fixture *f = *state;
+    struct {
+        llamac_model_params p;
+        char future[16];
+    } bigger;
+    bigger.p = llamac_model_default_params();
+    bigger.p.struct_size = sizeof bigger;
+    llamac_model *m;
+    assert_int_equal(llamac_model_load(f->path, &bigger.p, &m), LLAMAC_ERR_INVALID_ARG);
+    assert_non_null(strstr(llamac_last_error(), "struct_size"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(tiny_model_reports_its_hyperparameters),
+        cmocka_unit_test_setup_teardown(model_without_tokenizer_has_no_vocab, setup, teardown),
+        cmocka_unit_test_setup_teardown(missing_file_is_an_io_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(missing_tensor_is_rejected_by_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(misshaped_tensor_is_rejected_with_both_shapes, setup, teardown),
+        cmocka_unit_test_setup_teardown(other_architecture_is_unsupported, setup, teardown),
+        cmocka_unit_test_setup_teardown(uncomputable_tensor_type_is_unsupported, setup, teardown),
+        cmocka_unit_test_setup_teardown(yarn_rope_scaling_is_unsupported, setup, teardown),
+        cmocka_unit_test_setup_teardown(head_counts_that_do_not_divide_are_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(tied_embeddings_and_rope_freqs_load, setup, teardown),
+        cmocka_unit_test_setup_teardown(progress_runs_from_zero_to_one, setup, teardown),
+        cmocka_unit_test_setup_teardown(cancelling_from_progress_frees_everything, setup, teardown),
+        cmocka_unit_test_setup_teardown(read_and_mapped_loads_give_identical_logits, setup, teardown),
+        cmocka_unit_test_setup_teardown(params_from_a_newer_header_are_refused, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
