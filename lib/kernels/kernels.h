@@ -70,15 +70,17 @@ static inline float lc_bits_f32(uint32_t u) {
     return f;
 }
 
+/* Branch-free so that row loops vectorize: move exponent and mantissa into
+ * float position and rebias by 127 - 15 (inf/nan by another 128 - 16, to
+ * exponent 255); a subnormal half m * 2^-24 is made as the normal float
+ * 2^-14 * (1 + m/1024) minus 2^-14, which is exact. */
 static inline float lc_fp16_to_fp32(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exp = (h >> 10) & 0x1f;
-    uint32_t mant = h & 0x3ff;
-    if (exp == 0x1f) return lc_bits_f32(sign | 0x7f800000u | (mant << 13)); /* inf, nan */
-    if (exp != 0) return lc_bits_f32(sign | ((exp + 112) << 23) | (mant << 13));
-    /* zero or subnormal: mant * 2^-24, exact in float */
-    float v = (float)mant * 0x1p-24f;
-    return sign ? -v : v;
+    const uint32_t exp = h & 0x7c00u;
+    const uint32_t is_special = 0u - (uint32_t)(exp == 0x7c00u); /* all-ones masks */
+    const uint32_t is_sub = 0u - (uint32_t)(exp == 0);
+    const uint32_t o = ((uint32_t)(h & 0x7fffu) << 13) + (112u << 23) + (is_special & 112u << 23);
+    const uint32_t sub = lc_f32_bits(lc_bits_f32(o + (1u << 23)) - 0x1p-14f);
+    return lc_bits_f32((sub & is_sub) | (o & ~is_sub) | (uint32_t)(h & 0x8000u) << 16);
 }
 
 static inline uint16_t lc_fp32_to_fp16(float f) {
@@ -185,5 +187,36 @@ void lc_vec_dot_q4_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y)
 void lc_vec_dot_q5_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_q6_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_iq4_xs_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+
+/* ---- back ends (dispatch.c, cpu.c; see docs/kernels.md) -----------------
+ * A back end is a set of traits tables: SCALAR is the reference above,
+ * AVX2 needs AVX2 + FMA + F16C (x86 builds only). AUTO is the best one the
+ * running CPU supports, probed once on first use — the library's one piece
+ * of global state: a write-once atomic, so any thread may call these.
+ * Activation encoders (from_float of Q8_0, Q8_1, Q8_K, F16) give the same
+ * bytes in every back end; vec_dot results differ between back ends only by
+ * float summation order, and within one back end depend only on the rows. */
+typedef enum lc_backend {
+    LC_BACKEND_AUTO = 0,
+    LC_BACKEND_SCALAR = 1,
+    LC_BACKEND_AVX2 = 2
+} lc_backend;
+
+/* The back end that `requested` runs as on this CPU: AUTO becomes the best
+ * available, an unavailable or unknown one becomes SCALAR. Never AUTO. */
+lc_backend lc_backend_resolve(lc_backend requested);
+/* Whether `backend` can run here as itself (AUTO and SCALAR always can). */
+bool lc_backend_available(lc_backend backend);
+/* "auto", "scalar", "avx2"; "unknown" for other values. */
+const char *lc_backend_name(lc_backend backend);
+/* Parses one of the names above (as in LLAMAC_KERNELS, which only tests and
+ * tools read: the library never looks at the environment). False, *out
+ * untouched, for NULL or any other text. */
+bool lc_backend_parse(const char *name, lc_backend *out);
+/* Traits of `type` in the back end `backend` resolves to: per type, the
+ * back end's own kernels where it has them, the scalar reference for the
+ * rest. NULL exactly when lc_scalar_traits(type) is NULL. Constant tables;
+ * safe from any thread. */
+const lc_type_traits *lc_traits(lc_backend backend, llamac_type type);
 
 #endif

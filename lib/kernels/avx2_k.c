@@ -1,0 +1,236 @@
+/* AVX2 dot products of the K-quant super-blocks (and IQ4_XS) with Q8_K.
+ *
+ * Per super-block, 32 codes at a time are multiplied with the activation
+ * quants by maddubs (int16 pair sums), then by madd with the sub-block
+ * scales into eight int32 lanes summed over the whole super-block (exact,
+ * as in the reference). Signed code offsets (Q3_K's -4, Q6_K's -32) and
+ * the Q2/Q4/Q5_K minimums are taken from Q8_K's bsums instead of being
+ * applied to every code. The lanes are converted to float and accumulated
+ * with one FMA per float scale into a single 8-lane accumulator,
+ * super-blocks in order; the result is its fixed-tree horizontal sum. */
+#include "avx2_kernels.h"
+
+#include "avx2_util.h"
+#include "blocks.h"
+
+static inline uint32_t load_u32(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline __m256i mask8(int m) { return _mm256_set1_epi8((char)m); }
+
+static inline __m256 acc_lanes(__m256 acc, float scale, __m256i lanes) {
+    return _mm256_fmadd_ps(_mm256_set1_ps(scale), _mm256_cvtepi32_ps(lanes), acc);
+}
+
+/* int16 scale vector for 32 codes spanning two 16-element sub-blocks 2g and
+ * 2g+1 of a 16-scale block: lanes 0..7 sc[2g], lanes 8..15 sc[2g+1]. */
+static inline __m256i pair_scales(__m128i sc8, int g) {
+    const int64_t lo = (int64_t)(0x0101010101010101ull * (uint64_t)(2 * g));
+    const __m128i pick = _mm_set_epi64x(lo + 0x0101010101010101ll, lo);
+    return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(sc8, pick));
+}
+
+/* Codes of element e = 128h + 32k + l are bits 2k..2k+1 of qs[32h + l]
+ * (Q2_K values, Q3_K low bits). */
+static inline __m256i two_bits(__m256i qs_half, int k) {
+    return _mm256_and_si256(_mm256_srli_epi16(qs_half, 2 * k), mask8(3));
+}
+
+/* ---- Q2_K: x = d sc q - dmin mn, q in 0..3 ---- */
+void lc_vec_dot_q2_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+    const lc_block_q2_K *x = vx;
+    const lc_block_q8_K *y = vy;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / LC_QK_K; i++) {
+        const __m128i packed = avx2_loadu128(x[i].scales);
+        const __m128i sc8 = _mm_and_si128(packed, _mm_set1_epi8(15));
+        const __m128i mn8 = _mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(15));
+        const __m256i mins = _mm256_madd_epi16(avx2_loadu(y[i].bsums), _mm256_cvtepu8_epi16(mn8));
+        __m256i sumi = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            const __m256i qs = avx2_loadu(x[i].qs + 32 * h);
+            for (int k = 0; k < 4; k++) {
+                const __m256i p = _mm256_maddubs_epi16(two_bits(qs, k), avx2_loadu(y[i].qs + 128 * h + 32 * k));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, pair_scales(sc8, 4 * h + k)));
+            }
+        }
+        const float yd = y[i].d;
+        acc = acc_lanes(acc, avx2_fp16(x[i].d) * yd, sumi);
+        acc = acc_lanes(acc, -(avx2_fp16(x[i].dmin) * yd), mins);
+    }
+    *s = avx2_hsum_ps(acc);
+}
+
+/* ---- Q3_K: x = d (sc - 32) q, q = low2 + 4 hbit - 4 ---- */
+
+/* The sixteen 6-bit scales minus 32 (byte map in blocks.h): four scales per
+ * 32-bit word, low nibbles from bytes 0..7, high pairs from bytes 8..11. */
+static inline __m128i q3_K_scales(const uint8_t p[12]) {
+    const uint32_t a = load_u32(p), b = load_u32(p + 4), c = load_u32(p + 8);
+    const uint32_t m4 = 0x0f0f0f0f, m2 = 0x03030303;
+    const uint32_t w0 = (a & m4) | (c & m2) << 4;
+    const uint32_t w1 = (b & m4) | (c >> 2 & m2) << 4;
+    const uint32_t w2 = (a >> 4 & m4) | (c >> 4 & m2) << 4;
+    const uint32_t w3 = (b >> 4 & m4) | (c >> 6 & m2) << 4;
+    return _mm_sub_epi8(_mm_set_epi32((int)w3, (int)w2, (int)w1, (int)w0), _mm_set1_epi8(32));
+}
+
+void lc_vec_dot_q3_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+    const lc_block_q3_K *x = vx;
+    const lc_block_q8_K *y = vy;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / LC_QK_K; i++) {
+        const __m128i sc8 = q3_K_scales(x[i].scales);
+        /* sum sc * (q_u - 4) y = sum sc q_u y - 4 sum sc bsum */
+        const __m256i offs = _mm256_madd_epi16(avx2_loadu(y[i].bsums), _mm256_cvtepi8_epi16(sc8));
+        const __m256i hmask = avx2_loadu(x[i].hmask);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            const __m256i qs = avx2_loadu(x[i].qs + 32 * h);
+            for (int k = 0; k < 4; k++) {
+                /* element 128h + 32k + l: high bit is bit 4h + k of hmask[l] */
+                const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(hmask, 4 * h + k), mask8(1));
+                const __m256i q = _mm256_or_si256(two_bits(qs, k), _mm256_slli_epi16(hb, 2));
+                const __m256i p = _mm256_maddubs_epi16(q, avx2_loadu(y[i].qs + 128 * h + 32 * k));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, pair_scales(sc8, 4 * h + k)));
+            }
+        }
+        sumi = _mm256_sub_epi32(sumi, _mm256_slli_epi32(offs, 2));
+        acc = acc_lanes(acc, avx2_fp16(x[i].d) * y[i].d, sumi);
+    }
+    *s = avx2_hsum_ps(acc);
+}
+
+/* ---- Q4_K / Q5_K: x = d sc q - dmin mn, 32-element sub-blocks ---- */
+
+/* The eight 6-bit scales and mins (LC_K_SCALE_SIZE in blocks.h), as bytes
+ * sc[0..7] then mn[0..7]. */
+static inline __m128i k_scales_mins(const uint8_t p[12]) {
+    const uint32_t a = load_u32(p), b = load_u32(p + 4), c = load_u32(p + 8);
+    const uint32_t m6 = 0x3f3f3f3f, m4 = 0x0f0f0f0f, m2 = 0x03030303;
+    const uint32_t sc_lo = a & m6, mn_lo = b & m6;
+    const uint32_t sc_hi = (c & m4) | (a >> 6 & m2) << 4;
+    const uint32_t mn_hi = (c >> 4 & m4) | (b >> 6 & m2) << 4;
+    return _mm_set_epi32((int)mn_hi, (int)mn_lo, (int)sc_hi, (int)sc_lo);
+}
+
+/* mn[j] * (bsums[2j] + bsums[2j+1]) in lane j. */
+static inline __m256i k_mins(__m128i scmn, const int16_t *bsums) {
+    const __m128i mn = _mm_unpackhi_epi64(scmn, scmn);
+    return _mm256_madd_epi16(avx2_loadu(bsums), _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mn, mn)));
+}
+
+/* Broadcast of sc[j] for madd. */
+static inline __m256i k_scale(const uint8_t scmn[16], int j) { return _mm256_set1_epi16((short)scmn[j]); }
+
+void lc_vec_dot_q4_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+    const lc_block_q4_K *x = vx;
+    const lc_block_q8_K *y = vy;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / LC_QK_K; i++) {
+        const __m128i scmn = k_scales_mins(x[i].scales);
+        const __m256i mins = k_mins(scmn, y[i].bsums);
+        uint8_t sc[16];
+        _mm_storeu_si128((__m128i *)sc, scmn);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            const __m256i qs = avx2_loadu(x[i].qs + 32 * c);
+            const __m256i lo = _mm256_and_si256(qs, mask8(15));
+            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qs, 4), mask8(15));
+            const __m256i plo = _mm256_maddubs_epi16(lo, avx2_loadu(y[i].qs + 64 * c));
+            const __m256i phi = _mm256_maddubs_epi16(hi, avx2_loadu(y[i].qs + 64 * c + 32));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(plo, k_scale(sc, 2 * c)));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(phi, k_scale(sc, 2 * c + 1)));
+        }
+        const float yd = y[i].d;
+        acc = acc_lanes(acc, avx2_fp16(x[i].d) * yd, sumi);
+        acc = acc_lanes(acc, -(avx2_fp16(x[i].dmin) * yd), mins);
+    }
+    *s = avx2_hsum_ps(acc);
+}
+
+void lc_vec_dot_q5_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+    const lc_block_q5_K *x = vx;
+    const lc_block_q8_K *y = vy;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / LC_QK_K; i++) {
+        const __m128i scmn = k_scales_mins(x[i].scales);
+        const __m256i mins = k_mins(scmn, y[i].bsums);
+        uint8_t sc[16];
+        _mm_storeu_si128((__m128i *)sc, scmn);
+        /* bit 4 of sub-block j's element l is bit j of qh[l] */
+        __m256i qh = avx2_loadu(x[i].qh);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            const __m256i qs = avx2_loadu(x[i].qs + 32 * c);
+            const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(qh, mask8(1)), 4);
+            const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 1), mask8(1)), 4);
+            qh = _mm256_srli_epi16(qh, 2);
+            const __m256i lo = _mm256_or_si256(_mm256_and_si256(qs, mask8(15)), h0);
+            const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qs, 4), mask8(15)), h1);
+            const __m256i plo = _mm256_maddubs_epi16(lo, avx2_loadu(y[i].qs + 64 * c));
+            const __m256i phi = _mm256_maddubs_epi16(hi, avx2_loadu(y[i].qs + 64 * c + 32));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(plo, k_scale(sc, 2 * c)));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(phi, k_scale(sc, 2 * c + 1)));
+        }
+        const float yd = y[i].d;
+        acc = acc_lanes(acc, avx2_fp16(x[i].d) * yd, sumi);
+        acc = acc_lanes(acc, -(avx2_fp16(x[i].dmin) * yd), mins);
+    }
+    *s = avx2_hsum_ps(acc);
+}
+
+/* ---- Q6_K: x = d sc (q - 32), q in 0..63 ---- */
+void lc_vec_dot_q6_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+    const lc_block_q6_K *x = vx;
+    const lc_block_q8_K *y = vy;
+    const __m256i m4 = mask8(15), m2hi = mask8(0x30);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / LC_QK_K; i++) {
+        const __m128i sc8 = avx2_loadu128(x[i].scales);
+        /* sum sc (q - 32) y = sum sc q y - 32 sum sc bsum */
+        const __m256i offs = _mm256_madd_epi16(avx2_loadu(y[i].bsums), _mm256_cvtepi8_epi16(sc8));
+        __m256i sumi = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            const __m256i ql0 = avx2_loadu(x[i].ql + 64 * h), ql1 = avx2_loadu(x[i].ql + 64 * h + 32);
+            const __m256i qh = avx2_loadu(x[i].qh + 32 * h);
+            /* shifts move qh bits 2k..2k+1 to bits 4..5 of the same byte */
+            const __m256i q[4] = {
+                _mm256_or_si256(_mm256_and_si256(ql0, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m2hi)),
+                _mm256_or_si256(_mm256_and_si256(ql1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m2hi)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4), _mm256_and_si256(qh, m2hi)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
+                                _mm256_and_si256(_mm256_srli_epi16(qh, 2), m2hi)),
+            };
+            for (int k = 0; k < 4; k++) {
+                const __m256i p = _mm256_maddubs_epi16(q[k], avx2_loadu(y[i].qs + 128 * h + 32 * k));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, pair_scales(sc8, 4 * h + k)));
+            }
+        }
+        sumi = _mm256_sub_epi32(sumi, _mm256_slli_epi32(offs, 5));
+        acc = acc_lanes(acc, avx2_fp16(x[i].d) * y[i].d, sumi);
+    }
+    *s = avx2_hsum_ps(acc);
+}
+
+/* ---- IQ4_XS: x = d (ls - 32) level[c] ---- */
+void lc_vec_dot_iq4_xs_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+    const lc_block_iq4_xs *x = vx;
+    const lc_block_q8_K *y = vy;
+    const __m256i levels = _mm256_broadcastsi128_si256(avx2_loadu128(lc_iq4nl_values));
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / LC_QK_K; i++) {
+        __m256i sumi = _mm256_setzero_si256();
+        for (int j = 0; j < 8; j++) {
+            const int ls = ((x[i].scales_l[j / 2] >> (4 * (j % 2))) & 15) | ((x[i].scales_h >> (2 * j)) & 3) << 4;
+            const __m256i q = _mm256_shuffle_epi8(levels, avx2_nibbles_lo_hi(x[i].qs + 16 * j));
+            const __m256i p = avx2_maddubs_s8s8(q, avx2_loadu(y[i].qs + 32 * j));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, _mm256_set1_epi16((short)(ls - 32))));
+        }
+        acc = acc_lanes(acc, avx2_fp16(x[i].d) * y[i].d, sumi);
+    }
+    *s = avx2_hsum_ps(acc);
+}

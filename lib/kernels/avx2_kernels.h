@@ -1,0 +1,49 @@
+/* Entry points of the AVX2 + FMA + F16C back end (files avx2_*.c, built
+ * into the kernels_avx2 static library with -mavx2 -mfma -mf16c). Calling
+ * any of them on a CPU without those extensions is an illegal instruction:
+ * reach them only through lc_traits(), which checks the CPU first.
+ *
+ * Each has the signature and contract of its scalar counterpart in
+ * kernels.h. Encoders write the same bytes as the scalar ones for all
+ * non-NaN input; dot products keep the reference's exact integer sums per
+ * block and differ from it only in float summation order (which is fixed:
+ * a result depends only on n and the two rows). */
+#ifndef LLAMAC_KERNELS_AVX2_KERNELS_H
+#define LLAMAC_KERNELS_AVX2_KERNELS_H
+
+#include "kernels.h"
+
+/* The AVX2 traits of `type` (scalar entries where there is no AVX2 one), or
+ * NULL exactly when lc_scalar_traits(type) is NULL. */
+const lc_type_traits *lc_avx2_traits(llamac_type type);
+
+/* avx2_float.c */
+void lc_f16_to_float_avx2(const void *src, float *dst, int64_t n);
+void lc_f16_from_float_avx2(const float *src, void *dst, int64_t n);
+void lc_bf16_to_float_avx2(const void *src, float *dst, int64_t n);
+void lc_vec_dot_f32_avx2(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_f16_avx2(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_bf16_avx2(int64_t n, float *s, const void *x, const void *y);
+
+/* avx2_quantize.c: activation encoders */
+void lc_q8_0_from_float_avx2(const float *src, void *dst, int64_t n);
+void lc_q8_1_from_float_avx2(const float *src, void *dst, int64_t n);
+void lc_q8_K_from_float_avx2(const float *src, void *dst, int64_t n);
+
+/* avx2_q.c: 32-element blocks */
+void lc_vec_dot_q4_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_q4_1_q8_1_avx2(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_q5_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_q5_1_q8_1_avx2(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_q8_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_iq4_nl_q8_0_avx2(int64_t n, float *s, const void *x, const void *y);
+
+/* avx2_k.c: 256-element super-blocks */
+void lc_vec_dot_q2_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_q3_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_q4_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_q5_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_q6_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y);
+void lc_vec_dot_iq4_xs_q8_K_avx2(int64_t n, float *s, const void *x, const void *y);
+
+#endif

@@ -1,0 +1,63 @@
+/* The single place that picks kernels: back end names, resolution against
+ * the CPU probe, and the per-type traits lookup. Compiled without any
+ * -m flags, so it runs on every CPU and only hands out AVX2 entry points
+ * after the probe said they will run. */
+#include "kernels.h"
+
+#include "cpu.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define LC_BUILD_HAS_AVX2 1 /* lib/meson.build builds kernels_avx2 on x86 */
+#include "avx2_kernels.h"
+#else
+#define LC_BUILD_HAS_AVX2 0
+#endif
+
+bool lc_backend_available(lc_backend backend) {
+    switch (backend) {
+    case LC_BACKEND_AUTO:
+    case LC_BACKEND_SCALAR: return true;
+    case LC_BACKEND_AVX2: return LC_BUILD_HAS_AVX2 && lc_cpu_features_get().avx2_fma_f16c;
+    }
+    return false;
+}
+
+lc_backend lc_backend_resolve(lc_backend requested) {
+    if (requested == LC_BACKEND_AUTO)
+        return lc_backend_available(LC_BACKEND_AVX2) ? LC_BACKEND_AVX2 : LC_BACKEND_SCALAR;
+    if (requested == LC_BACKEND_AVX2 && lc_backend_available(LC_BACKEND_AVX2)) return LC_BACKEND_AVX2;
+    return LC_BACKEND_SCALAR;
+}
+
+static const char *const backend_names[] = {
+    [LC_BACKEND_AUTO] = "auto",
+    [LC_BACKEND_SCALAR] = "scalar",
+    [LC_BACKEND_AVX2] = "avx2",
+};
+
+const char *lc_backend_name(lc_backend backend) {
+    if ((unsigned)backend >= sizeof backend_names / sizeof backend_names[0]) return "unknown";
+    return backend_names[backend];
+}
+
+bool lc_backend_parse(const char *name, lc_backend *out) {
+    if (!name) return false;
+    for (unsigned i = 0; i < sizeof backend_names / sizeof backend_names[0]; i++) {
+        if (strcmp(name, backend_names[i]) == 0) {
+            *out = (lc_backend)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+const lc_type_traits *lc_traits(lc_backend backend, llamac_type type) {
+#if LC_BUILD_HAS_AVX2
+    if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) return lc_avx2_traits(type);
+#else
+    (void)backend;
+#endif
+    return lc_scalar_traits(type);
+}
