@@ -36,16 +36,27 @@ void lc_vec_dot_f32_ref(int64_t n, float *s, const void *vx, const void *vy) {
     *s = (float)sum;
 }
 
-void lc_vec_dot_f16_ref(int64_t n, float *s, const void *vx, const void *vy) {
-    const uint16_t *x = vx, *y = vy;
+/* Both 16-bit encodings decode a chunk at a time (the row converters
+ * vectorize), then multiply and add in element order. */
+typedef void (*row_decode_fn)(const uint16_t *src, float *dst, int64_t n);
+
+static float dot_16bit(int64_t n, const uint16_t *x, const uint16_t *y, row_decode_fn decode) {
+    enum { CHUNK = 64 };
+    float xf[CHUNK], yf[CHUNK];
     double sum = 0.0;
-    for (int64_t i = 0; i < n; i++) sum += (double)(lc_fp16_to_fp32(x[i]) * lc_fp16_to_fp32(y[i]));
-    *s = (float)sum;
+    for (int64_t i = 0; i < n; i += CHUNK) {
+        const int64_t m = LC_MIN((int64_t)CHUNK, n - i);
+        decode(x + i, xf, m);
+        decode(y + i, yf, m);
+        for (int64_t j = 0; j < m; j++) sum += (double)(xf[j] * yf[j]);
+    }
+    return (float)sum;
+}
+
+void lc_vec_dot_f16_ref(int64_t n, float *s, const void *vx, const void *vy) {
+    *s = dot_16bit(n, vx, vy, lc_fp16_to_fp32_row);
 }
 
 void lc_vec_dot_bf16_ref(int64_t n, float *s, const void *vx, const void *vy) {
-    const uint16_t *x = vx, *y = vy;
-    double sum = 0.0;
-    for (int64_t i = 0; i < n; i++) sum += (double)(lc_bf16_to_fp32(x[i]) * lc_bf16_to_fp32(y[i]));
-    *s = (float)sum;
+    *s = dot_16bit(n, vx, vy, lc_bf16_to_fp32_row);
 }

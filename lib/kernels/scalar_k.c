@@ -35,8 +35,9 @@ static void unpack_q2_K(const lc_block_q2_K *b, int8_t q[256], int sc[16], int m
 /* Codes in -4..3 and the signed scales sc - 32. */
 static void unpack_q3_K(const lc_block_q3_K *b, int8_t q[256], int sc[16]) {
     unpack_2bit(b->qs, q);
-    for (int e = 0; e < 256; e++)
-        if (!((b->hmask[e % 32] >> (e / 32)) & 1)) q[e] = (int8_t)(q[e] - 4);
+    for (int k = 0; k < 8; k++) /* element 32k + l: bit k of hmask[l] */
+        for (int l = 0; l < 32; l++)
+            q[32 * k + l] = (int8_t)(q[32 * k + l] - 4 + (((b->hmask[l] >> k) & 1) << 2));
     for (int s = 0; s < 16; s++) {
         const int low = s < 8 ? b->scales[s] & 15 : b->scales[s - 8] >> 4;
         const int high = (b->scales[8 + s % 4] >> (2 * (s / 4))) & 3;
@@ -70,7 +71,8 @@ static void unpack_q4_K(const lc_block_q4_K *b, int8_t q[256], int sc[8], int mn
 
 static void unpack_q5_K(const lc_block_q5_K *b, int8_t q[256], int sc[8], int mn[8]) {
     unpack_k_nibbles(b->qs, q);
-    for (int e = 0; e < 256; e++) q[e] = (int8_t)(q[e] | ((b->qh[e % 32] >> (e / 32)) & 1) << 4);
+    for (int j = 0; j < 8; j++) /* element 32j + l: bit j of qh[l] */
+        for (int l = 0; l < 32; l++) q[32 * j + l] = (int8_t)(q[32 * j + l] | ((b->qh[l] >> j) & 1) << 4);
     unpack_k_scales(b->scales, sc, mn);
 }
 
