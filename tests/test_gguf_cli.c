@@ -1,0 +1,181 @@
+/* `llamac info` as a user meets it: each malformed file of
+ * test_gguf_cases.c gives exit status 1 and exactly one line on stderr
+ * (never a signal), a valid file exit 0, bad usage exit 2.
+ * Usage: test_gguf_cli PATH/TO/llamac */
+#include "test_util.h"
+
+#include "test_gguf_cases.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *llamac_bin;
+static char dir[64];
+
+typedef struct run_result {
+    int exit_code; /* -1 if killed by a signal */
+    int signal;
+    char out[8192];
+    char err[2048];
+} run_result;
+
+static void drain(int fd, char *buf, size_t cap) {
+    size_t n = 0;
+    ssize_t r;
+    while ((r = read(fd, buf + n, cap - 1 - n)) > 0) {
+        n += (size_t)r;
+        if (n == cap - 1) { /* keep reading so the child never blocks */
+            char sink[512];
+            while (read(fd, sink, sizeof sink) > 0) {}
+            break;
+        }
+    }
+    buf[n] = '\0';
+}
+
+/* Runs `llamac` with up to three arguments, capturing stdout and stderr
+ * (stdout is read fully before stderr: outputs here are small). */
+static void run(run_result *r, const char *a1, const char *a2, const char *a3) {
+    int out[2], err[2];
+    assert_int_equal(pipe(out), 0);
+    assert_int_equal(pipe(err), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        close(out[0]), close(err[0]), close(out[1]), close(err[1]);
+        char *argv[] = {(char *)llamac_bin, (char *)a1, (char *)a2, (char *)a3, NULL};
+        execv(llamac_bin, argv);
+        _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    drain(out[0], r->out, sizeof r->out);
+    drain(err[0], r->err, sizeof r->err);
+    close(out[0]);
+    close(err[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+static void write_file(const char *path, const gbuf *b) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, b->p, b->len), (ssize_t)b->len);
+    close(fd);
+}
+
+static bool one_line(const char *s) {
+    const char *nl = strchr(s, '\n');
+    return s[0] && nl && nl[1] == '\0';
+}
+
+static void malformed_files_exit_1_with_one_line(void **state) {
+    (void)state;
+    char path[128];
+    for (size_t i = 0; i < gguf_n_bad_cases; i++) {
+        const gguf_case *c = &gguf_bad_cases[i];
+        gbuf b = {0};
+        c->build(&b);
+        snprintf(path, sizeof path, "%s/case%zu.gguf", dir, i);
+        write_file(path, &b);
+        run_result r;
+        run(&r, "info", path, NULL);
+        if (r.signal) fail_msg("%s: llamac info died of signal %d", c->name, r.signal);
+        if (r.exit_code != 1 || !one_line(r.err) || !strstr(r.err, c->message) ||
+            !strstr(r.err, path))
+            fail_msg("%s: exit %d, stderr '%s'", c->name, r.exit_code, r.err);
+        unlink(path);
+        gb_free(&b);
+    }
+}
+
+static void valid_file_is_described(void **state) {
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/valid.gguf", dir);
+    gbuf b = {0};
+    gguf_build_valid(&b);
+    write_file(path, &b);
+    run_result r;
+    run(&r, "info", path, NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.err, "");
+    assert_non_null(strstr(r.out, "version:     3"));
+    assert_non_null(strstr(r.out, "metadata:    16 keys"));
+    assert_non_null(strstr(r.out, "STRING[3] \"alpha\", \"\", \"x\\x00y\""));
+    assert_non_null(strstr(r.out, "UINT32[4] 1, 2, 3, ..."));
+    assert_non_null(strstr(r.out, "INT8     -100"));
+    assert_non_null(strstr(r.out, "ARRAY[2]"));
+    assert_non_null(strstr(r.out, "tensors:     3"));
+    assert_non_null(strstr(r.out, "Q8_0"));
+    assert_non_null(strstr(r.out, "32 x 2"));
+    assert_non_null(strstr(r.out, "3 tensors, 84 elements, 124 bytes"));
+    unlink(path);
+    gb_free(&b);
+}
+
+static void shared_model_shows_tensors_and_tokenizer(void **state) {
+    (void)state;
+    char buf[512];
+    SKIP_WITHOUT_SHARED(path, buf, "models/tiny-Q4_K_M.gguf");
+    run_result r;
+    run(&r, "info", path, NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "tensors:     21"));
+    assert_non_null(strstr(r.out, "tokenizer.ggml.tokens"));
+    assert_non_null(strstr(r.out, "STRING[2048] \"<unk>\", \"<s>\", \"</s>\", ..."));
+    assert_non_null(strstr(r.out, "blk.1.attn_v.weight"));
+    assert_non_null(strstr(r.out, "Q6_K"));
+    assert_non_null(strstr(r.out, "Q4_K"));
+    assert_non_null(strstr(r.out, "F32"));
+    assert_non_null(strstr(r.out, "1673984 bytes"));
+}
+
+static void usage_errors_exit_2(void **state) {
+    (void)state;
+    run_result r;
+    run(&r, "info", NULL, NULL);
+    assert_int_equal(r.exit_code, 2);
+    run(&r, "info", "a.gguf", "b.gguf");
+    assert_int_equal(r.exit_code, 2);
+    run(&r, "info", "--bogus", NULL);
+    assert_int_equal(r.exit_code, 2);
+    run(&r, "info", "--help", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "usage: llamac info"));
+}
+
+static void missing_file_exits_1(void **state) {
+    (void)state;
+    run_result r;
+    run(&r, "info", "/nonexistent/x.gguf", NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_true(one_line(r.err));
+    assert_non_null(strstr(r.err, "/nonexistent/x.gguf"));
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s PATH/TO/llamac\n", argv[0]);
+        return 2;
+    }
+    llamac_bin = argv[1];
+    snprintf(dir, sizeof dir, "/tmp/llamac-gguf-cli-XXXXXX");
+    if (!mkdtemp(dir)) return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(malformed_files_exit_1_with_one_line),
+        cmocka_unit_test(valid_file_is_described),
+        cmocka_unit_test(shared_model_shows_tensors_and_tokenizer),
+        cmocka_unit_test(usage_errors_exit_2),
+        cmocka_unit_test(missing_file_exits_1),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    rmdir(dir);
+    return rc;
+}
