@@ -1,0 +1,277 @@
+/* The AVX2 back end against the scalar reference: dispatch, the traits
+ * table, and every AVX2 vec_dot on random and extreme rows.
+ *
+ * Both back ends compute the same exact integer sum per block; they may
+ * only differ in the order float block terms are added. So the AVX2 result
+ * must lie within a reassociation bound of the scalar one: 1e-5 of
+ * sum |x_i y_i| over the decoded rows (each of the <= n/32 block terms
+ * carries at most a few float roundings of 2^-24 relative), where for
+ * formats with a minimum x_i counts as its two halves |d q| + |m|.
+ * Skips loudly on CPUs without AVX2. */
+#include "test_util.h"
+
+#include "kernels/avx2_kernels.h"
+#include "test_kernels_simd_util.h"
+
+static const llamac_type weight_types[] = {
+    LLAMAC_TYPE_F32,  LLAMAC_TYPE_F16,  LLAMAC_TYPE_BF16, LLAMAC_TYPE_Q4_0,   LLAMAC_TYPE_Q8_0,
+    LLAMAC_TYPE_Q4_K, LLAMAC_TYPE_Q5_K, LLAMAC_TYPE_Q6_K, LLAMAC_TYPE_Q3_K,   LLAMAC_TYPE_Q2_K,
+    LLAMAC_TYPE_Q4_1, LLAMAC_TYPE_Q5_0, LLAMAC_TYPE_Q5_1, LLAMAC_TYPE_IQ4_NL, LLAMAC_TYPE_IQ4_XS,
+};
+#define N_WEIGHT_TYPES (sizeof weight_types / sizeof weight_types[0])
+
+/* ---- dispatch ---- */
+
+static void backend_names_round_trip_and_unknown_names_are_refused(void **state) {
+    (void)state;
+    const lc_backend all[] = {LC_BACKEND_AUTO, LC_BACKEND_SCALAR, LC_BACKEND_AVX2};
+    for (size_t i = 0; i < 3; i++) {
+        lc_backend b = (lc_backend)99;
+        assert_true(lc_backend_parse(lc_backend_name(all[i]), &b));
+        assert_int_equal(b, all[i]);
+    }
+    lc_backend b = LC_BACKEND_SCALAR;
+    assert_false(lc_backend_parse("AVX2", &b));
+    assert_false(lc_backend_parse("avx512", &b));
+    assert_false(lc_backend_parse("", &b));
+    assert_false(lc_backend_parse(NULL, &b));
+    assert_int_equal(b, LC_BACKEND_SCALAR);
+    assert_string_equal(lc_backend_name((lc_backend)42), "unknown");
+}
+
+static void resolution_never_yields_auto_or_an_unavailable_backend(void **state) {
+    (void)state;
+    const lc_backend auto_is = lc_backend_resolve(LC_BACKEND_AUTO);
+    assert_int_not_equal(auto_is, LC_BACKEND_AUTO);
+    assert_true(lc_backend_available(auto_is));
+    assert_int_equal(lc_backend_resolve(LC_BACKEND_SCALAR), LC_BACKEND_SCALAR);
+    assert_int_equal(lc_backend_resolve((lc_backend)42), LC_BACKEND_SCALAR);
+    assert_int_equal(lc_backend_resolve(LC_BACKEND_AVX2),
+                     lc_backend_available(LC_BACKEND_AVX2) ? LC_BACKEND_AVX2 : LC_BACKEND_SCALAR);
+    /* AUTO prefers the fastest back end the CPU runs */
+    if (lc_backend_available(LC_BACKEND_AVX2)) assert_int_equal(auto_is, LC_BACKEND_AVX2);
+}
+
+static void forced_scalar_hands_out_the_reference_table(void **state) {
+    (void)state;
+    for (int t = -1; t <= LLAMAC_TYPE_COUNT; t++)
+        assert_ptr_equal(lc_traits(LC_BACKEND_SCALAR, (llamac_type)t), lc_scalar_traits((llamac_type)t));
+}
+
+/* traits_avx2.c spells out its table; it must not drift from the scalar one. */
+static void avx2_table_matches_scalar_table_shape(void **state) {
+    (void)state;
+    if (!simd_have_avx2("avx2 table")) { skip(); return; }
+    for (int t = -1; t <= LLAMAC_TYPE_COUNT; t++) {
+        const lc_type_traits *s = lc_scalar_traits((llamac_type)t);
+        const lc_type_traits *a = lc_traits(LC_BACKEND_AVX2, (llamac_type)t);
+        assert_ptr_equal(a, lc_avx2_traits((llamac_type)t));
+        if (!s) {
+            assert_null(a);
+            continue;
+        }
+        assert_non_null(a);
+        assert_int_equal(a->vec_dot_type, s->vec_dot_type);
+        assert_int_equal(a->to_float != NULL, s->to_float != NULL);
+        assert_int_equal(a->from_float != NULL, s->from_float != NULL);
+        assert_int_equal(a->vec_dot != NULL, s->vec_dot != NULL);
+    }
+    /* the priority kernels really are SIMD ones */
+    for (size_t i = 0; i < N_WEIGHT_TYPES; i++)
+        assert_ptr_not_equal(lc_avx2_traits(weight_types[i])->vec_dot, lc_scalar_traits(weight_types[i])->vec_dot);
+}
+
+/* ---- vec_dot ---- */
+
+typedef struct dot_case {
+    float ref, got;
+    double mag; /* sum of |terms| the two back ends may add in other orders */
+} dot_case;
+
+/* Byte offsets of the two fp16 scales of the formats whose weights are
+ * d * q - m (a minimum term): a dot product adds both halves, which can
+ * cancel, so reassociation error scales with |d q y| + |m y|, not |x y|. */
+static int min_scale_fields(llamac_type w, size_t *d_off, size_t *m_off) {
+    switch (w) {
+    case LLAMAC_TYPE_Q4_1:
+    case LLAMAC_TYPE_Q5_1:
+    case LLAMAC_TYPE_Q4_K:
+    case LLAMAC_TYPE_Q5_K: *d_off = 0, *m_off = 2; return 1;
+    case LLAMAC_TYPE_Q2_K: *d_off = 80, *m_off = 82; return 1;
+    default: return 0;
+    }
+}
+
+/* Decodes x with one of its scale fields zeroed in every block. */
+static void decode_part(llamac_type w, const void *x, int64_t n, size_t zero_off, float *out) {
+    const size_t nb = simd_row_bytes(w, n), bb = llamac_type_block_bytes(w);
+    uint8_t *copy = malloc(nb);
+    assert_non_null(copy);
+    memcpy(copy, x, nb);
+    for (size_t b = 0; b < nb; b += bb) memset(copy + b + zero_off, 0, 2);
+    lc_scalar_traits(w)->to_float(copy, out, n);
+    free(copy);
+}
+
+static dot_case run_dot(llamac_type wtype, int64_t n, const void *x, const void *y) {
+    const lc_type_traits *s = lc_scalar_traits(wtype), *a = lc_avx2_traits(wtype);
+    const lc_type_traits *act = lc_scalar_traits(s->vec_dot_type);
+    const size_t fn = (size_t)(n > 0 ? n : 1) * sizeof(float);
+    float *xd = malloc(fn), *xm = malloc(fn), *yd = malloc(fn);
+    assert_non_null(xd);
+    assert_non_null(xm);
+    assert_non_null(yd);
+    act->to_float(y, yd, n);
+    size_t d_off, m_off;
+    if (min_scale_fields(wtype, &d_off, &m_off)) {
+        decode_part(wtype, x, n, m_off, xd); /* the d * q half */
+        decode_part(wtype, x, n, d_off, xm); /* the minimum half */
+    } else {
+        s->to_float(x, xd, n);
+        memset(xm, 0, fn);
+    }
+    dot_case c = {NAN, NAN, 0.0};
+    for (int64_t i = 0; i < n; i++) c.mag += (fabs((double)xd[i]) + fabs((double)xm[i])) * fabs((double)yd[i]);
+    s->vec_dot(n, &c.ref, x, y);
+    a->vec_dot(n, &c.got, x, y);
+    free(xd);
+    free(xm);
+    free(yd);
+    return c;
+}
+
+static void expect_close(llamac_type wtype, int64_t n, const char *what, dot_case c) {
+    const double tol = 1e-5 * c.mag + 1e-30;
+    if (!(fabs((double)c.got - (double)c.ref) <= tol))
+        fail_msg("%s n=%lld %s: avx2 %.9g, scalar %.9g, |diff| %.3g > %.3g (sum|xy| %.3g)",
+                 llamac_type_name(wtype), (long long)n, what, (double)c.got, (double)c.ref,
+                 fabs((double)c.got - (double)c.ref), tol, c.mag);
+}
+
+static void check_random(llamac_type wtype, int64_t n, int trials, uint64_t seed) {
+    const llamac_type act = lc_scalar_traits(wtype)->vec_dot_type;
+    simd_rng r = {seed};
+    void *x = malloc(simd_row_bytes(wtype, n) + 1), *y = malloc(simd_row_bytes(act, n) + 1);
+    assert_non_null(x);
+    assert_non_null(y);
+    for (int trial = 0; trial < trials; trial++) {
+        assert_true(simd_random_row(wtype, n, 0.05f, &r, x));
+        assert_true(simd_random_row(act, n, 1.f, &r, y));
+        char what[32];
+        snprintf(what, sizeof what, "trial %d", trial);
+        expect_close(wtype, n, what, run_dot(wtype, n, x, y));
+    }
+    free(x);
+    free(y);
+}
+
+static void every_avx2_vec_dot_matches_scalar_on_1_to_8_blocks(void **state) {
+    (void)state;
+    if (!simd_have_avx2("vec_dot")) { skip(); return; }
+    for (size_t i = 0; i < N_WEIGHT_TYPES; i++) {
+        const int64_t bs = LC_MAX(llamac_type_block_size(weight_types[i]), 32);
+        for (int64_t nb = 1; nb <= 8; nb++) check_random(weight_types[i], nb * bs, 8, 0x5eed + 100 * i + (uint64_t)nb);
+    }
+}
+
+static void every_avx2_vec_dot_matches_scalar_on_a_4096_row(void **state) {
+    (void)state;
+    if (!simd_have_avx2("vec_dot")) { skip(); return; }
+    for (size_t i = 0; i < N_WEIGHT_TYPES; i++) check_random(weight_types[i], 4096, 4, 0xfeed + i);
+}
+
+/* Float rows of any length: every tail path (groups of 32, of 8, single). */
+static void float_dots_handle_every_tail_length(void **state) {
+    (void)state;
+    if (!simd_have_avx2("float vec_dot")) { skip(); return; }
+    const llamac_type ft[] = {LLAMAC_TYPE_F32, LLAMAC_TYPE_F16, LLAMAC_TYPE_BF16};
+    for (size_t i = 0; i < 3; i++) {
+        for (int64_t n = 0; n <= 80; n++) check_random(ft[i], n, 2, 0xf10a7 + 1000 * i + (uint64_t)n);
+        check_random(ft[i], 4096 + 7, 2, 0xf10a7 + i);
+    }
+}
+
+/* Largest codes against largest quants of both signs: a saturating int16
+ * step (maddubs pairs, madd with scales) would show up here. */
+static void extreme_codes_do_not_saturate_the_integer_sums(void **state) {
+    (void)state;
+    if (!simd_have_avx2("vec_dot")) { skip(); return; }
+    const int64_t n = 512;
+    const uint8_t fills[] = {0x00, 0xff, 0x80, 0x7f, 0x55, 0xaa};
+    float *f = malloc(n * sizeof *f);
+    assert_non_null(f);
+    for (size_t i = 0; i < N_WEIGHT_TYPES; i++) {
+        const llamac_type w = weight_types[i];
+        const lc_type_traits *s = lc_scalar_traits(w);
+        const lc_type_traits *act = lc_scalar_traits(s->vec_dot_type);
+        if (s->vec_dot_type == w) continue; /* float types: no integer path */
+        uint8_t *x = malloc(simd_row_bytes(w, n)), *y = malloc(simd_row_bytes(s->vec_dot_type, n));
+        assert_non_null(x);
+        assert_non_null(y);
+        for (size_t fi = 0; fi < sizeof fills; fi++) {
+            if (s->from_float) { /* +-1 patterns encode to the extreme codes */
+                for (int64_t j = 0; j < n; j++) f[j] = (fills[fi] >> (j % 8) & 1) ? 1.f : -1.f;
+                s->from_float(f, x, n);
+            } else { /* every code and sub-scale at the fill pattern */
+                memset(x, fills[fi], simd_row_bytes(w, n));
+                for (int64_t b = 0; b < n / LC_QK_K; b++)
+                    assert_true(simd_set_k_scales(w, x + (size_t)b * llamac_type_block_bytes(w), 0.01f, 0.01f));
+            }
+            for (int sign = -1; sign <= 1; sign += 2) {
+                for (int64_t j = 0; j < n; j++) f[j] = (float)sign * (j % 3 == 2 ? -1.f : 1.f);
+                act->from_float(f, y, n);
+                char what[48];
+                snprintf(what, sizeof what, "fill 0x%02x, activation sign %d", fills[fi], sign);
+                expect_close(w, n, what, run_dot(w, n, x, y));
+            }
+        }
+        free(x);
+        free(y);
+    }
+    free(f);
+}
+
+/* The determinism contract: a result depends on the two rows only, not on
+ * where they sit in memory or on what ran before. */
+static void vec_dot_result_depends_only_on_the_rows(void **state) {
+    (void)state;
+    if (!simd_have_avx2("vec_dot")) { skip(); return; }
+    const int64_t n = 2048;
+    simd_rng r = {77};
+    for (size_t i = 0; i < N_WEIGHT_TYPES; i++) {
+        const llamac_type w = weight_types[i], act = lc_scalar_traits(w)->vec_dot_type;
+        const lc_vec_dot_fn dot = lc_avx2_traits(w)->vec_dot;
+        const size_t xb = simd_row_bytes(w, n), yb = simd_row_bytes(act, n);
+        uint8_t *x = malloc(xb + 64), *y = malloc(yb + 64);
+        assert_non_null(x);
+        assert_non_null(y);
+        assert_true(simd_random_row(w, n, 0.05f, &r, x));
+        assert_true(simd_random_row(act, n, 1.f, &r, y));
+        float first, other, again;
+        dot(n, &first, x, y);
+        /* something else in between, then the same rows elsewhere in memory
+         * (offsets keep the 4-byte alignment of float fields) */
+        dot(n / 2, &other, x, y);
+        memmove(x + 36, x, xb);
+        memmove(y + 4, y, yb);
+        dot(n, &again, x + 36, y + 4);
+        assert_memory_equal(&first, &again, sizeof first);
+        free(x);
+        free(y);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(backend_names_round_trip_and_unknown_names_are_refused),
+        cmocka_unit_test(resolution_never_yields_auto_or_an_unavailable_backend),
+        cmocka_unit_test(forced_scalar_hands_out_the_reference_table),
+        cmocka_unit_test(avx2_table_matches_scalar_table_shape),
+        cmocka_unit_test(every_avx2_vec_dot_matches_scalar_on_1_to_8_blocks),
+        cmocka_unit_test(every_avx2_vec_dot_matches_scalar_on_a_4096_row),
+        cmocka_unit_test(float_dots_handle_every_tail_length),
+        cmocka_unit_test(extreme_codes_do_not_saturate_the_integer_sums),
+        cmocka_unit_test(vec_dot_result_depends_only_on_the_rows),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
