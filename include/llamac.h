@@ -1044,6 +1044,180 @@ LLAMAC_API llamac_sampler *llamac_sampler_init_mirostat_v2(uint64_t seed, float 
 
 /* ==== end of section 7 ==== */
 
+/* ======================================================================== */
+/* 8. Model quantization and synthesis                                      */
+/* ======================================================================== */
+
+/* Re-encoding a model's weights into smaller block formats (what llama.cpp's
+ * llama-quantize does), and writing models of real shapes with random
+ * weights for benchmarks. Both write GGUF files that llama.cpp loads.
+ *
+ * Faithfulness: llamac_model_quantize picks the same encoding for every
+ * tensor as llama.cpp (commit c392e50) does without an importance matrix,
+ * and writes the same blocks, byte for byte: the reference encoders follow
+ * ggml's scale searches and rounding exactly. Only the order of tensors in
+ * the file may differ (llamac keeps the input's order). */
+
+/* A file type: the mix of encodings a model's tensors get. Numbered as
+ * llama.cpp's LLAMA_FTYPE_* (the value written to general.file_type). Only
+ * the values below are accepted; the gaps are retired or not supported. */
+typedef enum llamac_ftype {
+    LLAMAC_FTYPE_ALL_F32 = 0,
+    LLAMAC_FTYPE_MOSTLY_F16 = 1,
+    LLAMAC_FTYPE_MOSTLY_Q4_0 = 2,
+    LLAMAC_FTYPE_MOSTLY_Q4_1 = 3,
+    LLAMAC_FTYPE_MOSTLY_Q8_0 = 7,
+    LLAMAC_FTYPE_MOSTLY_Q5_0 = 8,
+    LLAMAC_FTYPE_MOSTLY_Q5_1 = 9,
+    LLAMAC_FTYPE_MOSTLY_Q2_K = 10,
+    LLAMAC_FTYPE_MOSTLY_Q3_K_S = 11,
+    LLAMAC_FTYPE_MOSTLY_Q3_K_M = 12,
+    LLAMAC_FTYPE_MOSTLY_Q3_K_L = 13,
+    LLAMAC_FTYPE_MOSTLY_Q4_K_S = 14,
+    LLAMAC_FTYPE_MOSTLY_Q4_K_M = 15,
+    LLAMAC_FTYPE_MOSTLY_Q5_K_S = 16,
+    LLAMAC_FTYPE_MOSTLY_Q5_K_M = 17,
+    LLAMAC_FTYPE_MOSTLY_Q6_K = 18,
+    LLAMAC_FTYPE_MOSTLY_IQ4_NL = 25,
+    LLAMAC_FTYPE_MOSTLY_IQ4_XS = 30,
+    LLAMAC_FTYPE_MOSTLY_BF16 = 32
+} llamac_ftype;
+
+/* Short name of a file type as llama-quantize spells it ("Q4_K_M", "F16",
+ * "F32", "BF16"); NULL if llamac does not write that file type. Static
+ * string; thread-safe. */
+LLAMAC_API const char *llamac_ftype_name(llamac_ftype ftype);
+/* The file type named `name`, compared case-insensitively ("q4_k_m").
+ * LLAMAC_ERR_INVALID_ARG if name or out is NULL, LLAMAC_ERR_NOT_FOUND
+ * (message lists the accepted names) if no file type has that name; *out
+ * is untouched on failure. Thread-safe. */
+LLAMAC_API llamac_status llamac_ftype_from_name(const char *name, llamac_ftype *out);
+
+typedef struct llamac_quantize_params {
+    size_t struct_size;           /* set by llamac_quantize_default_params() */
+    llamac_ftype ftype;           /* default LLAMAC_FTYPE_MOSTLY_Q4_K_M */
+    int32_t n_threads;            /* encoding threads; 0 (default) = online CPUs */
+    bool allow_requantize;        /* accept already-quantized inputs (decoded,
+                                     then re-encoded: quality is lost twice);
+                                     default false */
+    bool pure;                    /* every quantizable tensor gets the
+                                     ftype's base encoding: no Q6_K output,
+                                     no mixes; default false */
+    llamac_progress_fn progress;  /* fraction of input bytes done; returning
+                                     false cancels. NULL: no reports */
+    void *progress_user;
+    const llamac_allocator *allocator; /* NULL: C library malloc */
+    llamac_log_fn log_fn;         /* one INFO line per tensor; NULL: silent */
+    void *log_user;
+} llamac_quantize_params;
+
+/* Writes the defaults into the first `size` bytes of *params and sets
+ * params->struct_size = size (see docs/abi.md). Thread-safe. */
+LLAMAC_API void llamac_quantize_params_init(llamac_quantize_params *params, size_t size);
+static inline llamac_quantize_params llamac_quantize_default_params(void) {
+    llamac_quantize_params p;
+    llamac_quantize_params_init(&p, sizeof p);
+    return p;
+}
+
+/* Reads the GGUF model at in_path and writes it to out_path with its weight
+ * matrices re-encoded for params->ftype. Which tensors change, as in
+ * llama.cpp: tensors named "*weight" with two or more dimensions, except
+ * norms (*_norm.weight); 1-D tensors and norms are copied unchanged. Which
+ * encoding each gets, as in llama.cpp: the ftype's base encoding (Q4_K for
+ * Q4_K_M), except that output.weight (token_embd.weight when the output is
+ * tied) gets Q6_K unless the base is Q8_0, and the K-quant mixes give
+ * attn_v / ffn_down / attn_output more bits in chosen layers (Q4_K_M: Q6_K
+ * for attn_v and ffn_down in layers i < n/8, i >= 7n/8 and every third
+ * layer between). A row length that the chosen block size does not divide
+ * falls back as llama.cpp does (Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0,
+ * Q2_K/Q3_K -> IQ4_NL, then F16). Inputs may be F32, F16, BF16 or (with
+ * allow_requantize) any encoding llamac decodes. All metadata is copied;
+ * general.file_type and general.quantization_version (2) are set.
+ * Memory: the input is mapped; one tensor's output is held at a time.
+ * The output appears atomically (written under a temporary name, renamed
+ * on success); on failure out_path is untouched.
+ * Errors: LLAMAC_ERR_INVALID_ARG (NULL path, bad params struct_size, an
+ * ftype llamac does not write, n_threads < 0),
+ * LLAMAC_ERR_IO / LLAMAC_ERR_FORMAT from reading or writing,
+ * LLAMAC_ERR_FORMAT for a NaN or infinity in a weight (tensor and element
+ * named), LLAMAC_ERR_UNSUPPORTED for a split file, a quantized input
+ * without allow_requantize, or a tensor that cannot be encoded (named),
+ * LLAMAC_ERR_CANCELLED, LLAMAC_ERR_NO_MEMORY. `params` may be NULL for
+ * defaults. Thread-safe (no shared state). */
+LLAMAC_API llamac_status llamac_model_quantize(const char *in_path, const char *out_path,
+                                               const llamac_quantize_params *params);
+
+/* Encodes n_rows rows of n_per_row floats (src, row after row) into `type`
+ * with the reference encoder llamac_model_quantize uses (ggml's rounding,
+ * no importance matrix), writing n_rows * row size bytes to dst. Encodable
+ * types: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K,
+ * Q5_K, Q6_K, IQ4_NL, IQ4_XS. n_per_row must be a multiple of the type's
+ * block size.
+ * Returns LLAMAC_OK and *written (may be NULL) = bytes written;
+ * LLAMAC_ERR_UNSUPPORTED for another type; LLAMAC_ERR_INVALID_ARG for NULL
+ * pointers, negative counts, a row length the block size does not divide,
+ * or dst_size below what the rows need (message gives both). Values are
+ * not checked: NaN in gives unspecified blocks out. Thread-safe. */
+LLAMAC_API llamac_status llamac_quantize_rows(llamac_type type, const float *src, int64_t n_rows,
+                                              int64_t n_per_row, void *dst, size_t dst_size,
+                                              size_t *written);
+
+typedef struct llamac_synth_params {
+    size_t struct_size;           /* set by llamac_synth_default_params() */
+    const char *shape;            /* a name from llamac_synth_shape_name();
+                                     default "tinyllama-1.1b" */
+    llamac_type type;             /* F32 or F16 (default) for weight matrices;
+                                     norm weights are always F32 */
+    uint64_t seed;                /* default 42; every seed is valid */
+    int32_t n_threads;            /* 0 (default) = online CPUs */
+    llamac_progress_fn progress;  /* fraction of bytes written; false cancels */
+    void *progress_user;
+    const llamac_allocator *allocator; /* NULL: C library malloc */
+    llamac_log_fn log_fn;         /* NULL: silent */
+    void *log_user;
+} llamac_synth_params;
+
+/* Writes the defaults into the first `size` bytes of *params and sets
+ * params->struct_size = size (see docs/abi.md). Thread-safe. */
+LLAMAC_API void llamac_synth_params_init(llamac_synth_params *params, size_t size);
+static inline llamac_synth_params llamac_synth_default_params(void) {
+    llamac_synth_params p;
+    llamac_synth_params_init(&p, sizeof p);
+    return p;
+}
+
+/* Name of the i-th known shape (i from 0), NULL past the last:
+ *   "tinyllama-1.1b": n_embd 2048, 22 layers, 32 heads, 4 KV heads,
+ *                     n_ff 5632, vocab 32000, context 2048
+ *   "llama-3.2-1b":   2048, 16 layers, 32 heads, 8 KV heads, n_ff 8192,
+ *                     vocab 128256, context 131072, rope base 500000,
+ *                     output tied to token_embd (no output.weight)
+ *   "llama-2-7b":     4096, 32 layers, 32 heads, 32 KV heads, n_ff 11008,
+ *                     vocab 32000, context 4096
+ *   "tiny":           256, 2 layers, 8 heads, 4 KV heads, n_ff 768,
+ *                     vocab 2048, context 2048 (for tests)
+ * Static strings; thread-safe. */
+LLAMAC_API const char *llamac_synth_shape_name(int32_t i);
+
+/* Writes a llama-architecture GGUF of the given shape to `path`: every
+ * llama.* hyperparameter llama.cpp needs, general.file_type, a synthetic
+ * SentencePiece ("llama") vocabulary (<unk>, <s>, </s>, the 256 byte
+ * tokens <0x00>..<0xFF>, then letter pieces with descending scores), and
+ * weights drawn from a normal distribution scaled by 1 / sqrt(ne[0]) (the
+ * matrix's fan-in), so activations stay in a sane range; norm weights are
+ * 1. The weights depend only on the seed (xoshiro256**, Box-Muller per
+ * row), never on n_threads. Tensors are generated one at a time, so memory
+ * stays near one tensor (a 7B F16 file needs about 0.3 GB, not 13.5).
+ * The file appears atomically; on failure `path` is untouched.
+ * Errors: LLAMAC_ERR_INVALID_ARG (NULL path, bad struct_size, a type other
+ * than F32/F16, n_threads < 0), LLAMAC_ERR_NOT_FOUND (unknown shape; the
+ * message lists the known ones), LLAMAC_ERR_IO, LLAMAC_ERR_CANCELLED,
+ * LLAMAC_ERR_NO_MEMORY. `params` may be NULL for defaults. Thread-safe. */
+LLAMAC_API llamac_status llamac_model_synth(const char *path, const llamac_synth_params *params);
+
+/* ==== end of section 8 ==== */
+
 #ifdef __cplusplus
 }
 #endif
