@@ -16,15 +16,14 @@ typedef struct bpe_run {
     lc_symbol *sym;
     int32_t *sid; /* string id of each symbol's current text */
     size_t cap;
-    lc_merge_heap heap;
+    lc_merge_queue queue;
 } bpe_run;
 
 static llamac_status try_pair(bpe_run *r, int32_t left, int32_t right) {
     if (left < 0 || right < 0 || r->sid[left] < 0 || r->sid[right] < 0) return LLAMAC_OK;
     const lc_pairmap_slot *p = lc_pairmap_get(&r->v->merges, r->sid[left], r->sid[right]);
     if (!p) return LLAMAC_OK;
-    lc_merge m = {(uint32_t)p->rank, left, r->sym[left].n + r->sym[right].n};
-    return lc_heap_push(&r->heap, &r->v->env, m);
+    return lc_mq_push(&r->queue, &r->v->env, (uint32_t)p->rank, left, r->sym[left].n + r->sym[right].n);
 }
 
 /* A symbol whose text is not a token (only possible when the merge list
@@ -76,11 +75,11 @@ static llamac_status merge_word(bpe_run *r, const unsigned char *w, size_t n, lc
         r->sym[i] = (lc_symbol){(int32_t)i - 1, i + 1 < n ? (int32_t)i + 1 : -1, (uint32_t)i, 1};
         r->sid[i] = v->byte_sid[w[i]];
     }
-    r->heap.n = 0;
+    lc_mq_reset(&r->queue);
     for (size_t i = 1; i < n && st == LLAMAC_OK; i++) st = try_pair(r, (int32_t)i - 1, (int32_t)i);
 
     lc_merge m;
-    while (st == LLAMAC_OK && lc_heap_pop(&r->heap, &m)) {
+    while (st == LLAMAC_OK && lc_mq_pop(&r->queue, &m)) {
         lc_symbol *a = &r->sym[m.left];
         if (a->n == 0 || a->next < 0) continue;
         lc_symbol *b = &r->sym[a->next];
@@ -115,7 +114,7 @@ llamac_status lc_tokenize_bpe(const llamac_vocab *v, const char *text, size_t le
         }
         pos = end;
     }
-    lc_heap_free(&r.heap, &v->env);
+    lc_mq_free(&r.queue, &v->env);
     lc_free(&v->env, r.sym);
     lc_free(&v->env, r.sid);
     return st;

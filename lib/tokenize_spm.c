@@ -4,7 +4,7 @@
  * again, leftmost first among equal scores. Characters left that are not
  * pieces are spelled with the <0xNN> byte tokens (byte fallback).
  *
- * Candidate merges sit in a heap and symbols in a linked list, so each merge
+ * Candidate merges sit in a priority queue and symbols in a linked list, so each merge
  * costs O(log n): linear-ish even on one enormous word. Lookups are bounded
  * by the longest piece, so hashing stays O(1) per candidate. */
 #include "unicode.h"
@@ -25,7 +25,8 @@ typedef struct spm_run {
     const llamac_vocab *v;
     const char *text;
     lc_symbol *sym;
-    lc_merge_heap heap;
+    size_t cap;
+    lc_merge_queue queue;
 } spm_run;
 
 static llamac_status try_pair(spm_run *r, int32_t left, int32_t right) {
@@ -35,8 +36,7 @@ static llamac_status try_pair(spm_run *r, int32_t left, int32_t right) {
     if (size > r->v->max_piece_len) return LLAMAC_OK;
     int32_t id = lc_strmap_get(&r->v->spm_map, r->text + a->start, size);
     if (id < 0) return LLAMAC_OK;
-    lc_merge m = {score_key(r->v->tokens[id].score), left, size};
-    return lc_heap_push(&r->heap, &r->v->env, m);
+    return lc_mq_push(&r->queue, &r->v->env, score_key(r->v->tokens[id].score), left, size);
 }
 
 static llamac_status emit_bytes(const llamac_vocab *v, const char *s, size_t n, lc_tok_out *out) {
@@ -50,6 +50,45 @@ static llamac_status emit_bytes(const llamac_vocab *v, const char *s, size_t n, 
                            (unsigned char)s[i], (unsigned char)s[i]);
         lc_tok_push(out, t);
     }
+    return LLAMAC_OK;
+}
+
+/* Merges symbols sym[0..n) (one chunk, linked in order) and emits them. */
+static llamac_status merge_chunk(spm_run *r, int32_t n, lc_tok_out *out) {
+    const llamac_vocab *v = r->v;
+    llamac_status st = LLAMAC_OK;
+    lc_mq_reset(&r->queue);
+    for (int32_t k = 1; k < n && st == LLAMAC_OK; k++) st = try_pair(r, k - 1, k);
+
+    lc_merge m;
+    while (st == LLAMAC_OK && lc_mq_pop(&r->queue, &m)) {
+        lc_symbol *a = &r->sym[m.left];
+        if (a->n == 0 || a->next < 0) continue;
+        lc_symbol *b = &r->sym[a->next];
+        if (a->n + b->n != m.size) continue; /* one side changed since queued */
+        a->n += b->n;
+        b->n = 0;
+        a->next = b->next;
+        if (a->next >= 0) r->sym[a->next].prev = m.left;
+        st = try_pair(r, a->prev, m.left);
+        if (st == LLAMAC_OK) st = try_pair(r, m.left, a->next);
+    }
+    for (int32_t k = 0; k >= 0 && st == LLAMAC_OK; k = r->sym[k].next) {
+        const lc_symbol *s = &r->sym[k];
+        int32_t id = lc_strmap_get(&v->spm_map, r->text + s->start, s->n);
+        if (id >= 0) lc_tok_push(out, id);
+        else st = emit_bytes(v, r->text + s->start, s->n, out);
+    }
+    return st;
+}
+
+static llamac_status grow(spm_run *r, size_t need) {
+    if (need <= r->cap) return LLAMAC_OK;
+    size_t cap = LC_MAX(need, r->cap * 2 + 64);
+    lc_symbol *sym = lc_realloc(&r->v->env, r->sym, cap * sizeof *sym);
+    if (!sym) return LLAMAC_ERR_NO_MEMORY;
+    r->sym = sym;
+    r->cap = cap;
     return LLAMAC_OK;
 }
 
@@ -71,42 +110,30 @@ llamac_status lc_tokenize_spm(const llamac_vocab *v, const char *text, size_t le
         else esc[n++] = text[i];
     }
 
-    /* One symbol per character, cut by lead bytes only (no validation:
-     * ill-formed bytes end up byte-encoded by the fallback anyway). */
-    size_t n_sym = 0;
-    for (size_t i = 0; i < n; i += LC_MIN(lc_utf8_lead_len((unsigned char)esc[i]), n - i)) n_sym++;
-    spm_run r = {v, esc, lc_calloc(env, n_sym, sizeof(lc_symbol)), {0}};
+    /* Symbols are characters cut by lead bytes only (no validation:
+     * ill-formed bytes end up byte-encoded by the fallback anyway). When
+     * the vocabulary allows it (see lc_vocab.spm_word_split), a ▁ that
+     * follows another character starts a new chunk merged on its own. */
+    spm_run r = {v, esc, NULL, 0, {0}};
     llamac_status st = LLAMAC_OK;
-    if (!r.sym) { st = LLAMAC_ERR_NO_MEMORY; goto done; }
-    for (size_t i = 0, k = 0; i < n; k++) {
-        size_t cl = LC_MIN(lc_utf8_lead_len((unsigned char)esc[i]), n - i);
-        r.sym[k] = (lc_symbol){(int32_t)k - 1, k + 1 < n_sym ? (int32_t)k + 1 : -1, (uint32_t)i, (uint32_t)cl};
-        i += cl;
+    for (size_t i = 0; i < n && st == LLAMAC_OK;) {
+        int32_t k = 0;
+        bool prev_ws = false;
+        while (i < n) {
+            size_t cl = LC_MIN(lc_utf8_lead_len((unsigned char)esc[i]), n - i);
+            bool is_ws = cl == 3 && memcmp(esc + i, ws, 3) == 0;
+            if (k > 0 && is_ws && !prev_ws && v->spm_word_split) break;
+            if ((st = grow(&r, (size_t)k + 1))) break;
+            r.sym[k] = (lc_symbol){k - 1, k + 1, (uint32_t)i, (uint32_t)cl};
+            k++;
+            i += cl;
+            prev_ws = is_ws;
+        }
+        if (st) break;
+        r.sym[k - 1].next = -1;
+        st = merge_chunk(&r, k, out);
     }
-    for (size_t k = 1; k < n_sym && st == LLAMAC_OK; k++) st = try_pair(&r, (int32_t)k - 1, (int32_t)k);
-
-    lc_merge m;
-    while (st == LLAMAC_OK && lc_heap_pop(&r.heap, &m)) {
-        lc_symbol *a = &r.sym[m.left];
-        if (a->n == 0 || a->next < 0) continue;
-        lc_symbol *b = &r.sym[a->next];
-        if (a->n + b->n != m.size) continue; /* one side changed since queued */
-        a->n += b->n;
-        b->n = 0;
-        a->next = b->next;
-        if (a->next >= 0) r.sym[a->next].prev = m.left;
-        st = try_pair(&r, a->prev, m.left);
-        if (st == LLAMAC_OK) st = try_pair(&r, m.left, a->next);
-    }
-
-    for (int32_t k = n_sym ? 0 : -1; k >= 0 && st == LLAMAC_OK; k = r.sym[k].next) {
-        const lc_symbol *s = &r.sym[k];
-        int32_t id = lc_strmap_get(&v->spm_map, esc + s->start, s->n);
-        if (id >= 0) lc_tok_push(out, id);
-        else st = emit_bytes(v, esc + s->start, s->n, out);
-    }
-done:
-    lc_heap_free(&r.heap, env);
+    lc_mq_free(&r.queue, env);
     lc_free(env, r.sym);
     lc_free(env, esc);
     return st;

@@ -73,6 +73,7 @@ typedef struct lc_merge {
     uint32_t size;
 } lc_merge;
 
+/* Plain binary heap of merges (the queue's overflow). */
 typedef struct lc_merge_heap {
     lc_merge *items;
     size_t n, cap;
@@ -82,6 +83,36 @@ llamac_status lc_heap_push(lc_merge_heap *h, const lc_env *env, lc_merge m);
 /* Removes the smallest entry into *out; false when empty. */
 bool lc_heap_pop(lc_merge_heap *h, lc_merge *out);
 void lc_heap_free(lc_merge_heap *h, const lc_env *env);
+
+/* The merge queue proper (merge_queue.c): per-key lanes sorted by left,
+ * so long runs of equal keys pop in O(1). Same order as one heap. */
+typedef struct lc_mq_item {
+    int32_t left;
+    uint32_t size;
+} lc_mq_item;
+
+typedef struct lc_mq_lane {
+    uint32_t key;
+    uint32_t slot; /* its slot in the key map */
+    uint32_t head, len, cap;
+    lc_mq_item *items;
+} lc_mq_lane;
+
+typedef struct lc_merge_queue {
+    lc_mq_lane *lanes; /* lanes[0..n_lanes) in use; buffers kept for reuse */
+    uint32_t n_lanes, cap_lanes;
+    int32_t *map; /* key -> lane, open addressing, -1 empty */
+    uint32_t map_mask;
+    uint32_t *active; /* heap of non-empty lanes by (key, front left) */
+    uint32_t n_active;
+    lc_merge_heap overflow; /* entries that arrived out of order */
+} lc_merge_queue;
+
+llamac_status lc_mq_push(lc_merge_queue *q, const lc_env *env, uint32_t key, int32_t left, uint32_t size);
+bool lc_mq_pop(lc_merge_queue *q, lc_merge *out);
+/* Empties the queue (keeps its memory for the next word). */
+void lc_mq_reset(lc_merge_queue *q);
+void lc_mq_free(lc_merge_queue *q, const lc_env *env);
 
 /* A symbol of the merge loops: a run of input bytes in a doubly linked
  * list; n == 0 marks a symbol merged into its left neighbour. */
@@ -135,6 +166,11 @@ struct llamac_vocab {
     lc_strmap spm_map;
     llamac_token byte_token[256];
     uint32_t max_piece_len; /* longest text in spm_map */
+    /* True when no piece has ▁ right after another character, so no merge
+     * can join a character to a following ▁: the text is then merged one
+     * word (▁ run + following characters) at a time, which is exact and
+     * keeps the merge queue small. */
+    bool spm_word_split;
 
     /* Byte-level BPE: raw (decoded) bytes -> sid; sids < n_tokens are tokens,
      * the rest name merge halves/results that are not tokens. */

@@ -314,7 +314,16 @@ static llamac_status build_pieces(llamac_vocab *v, arena *a, char *tmp) {
 
 /* ---- SentencePiece tables ---- */
 
+/* True if every ▁ in s[0..n) past the first byte directly follows another ▁. */
+static bool ws_only_after_ws(const char *s, size_t n) {
+    static const char ws[3] = {'\xE2', '\x96', '\x81'};
+    for (size_t i = 1; i + 3 <= n; i++)
+        if (memcmp(s + i, ws, 3) == 0 && (i < 3 || memcmp(s + i - 3, ws, 3) != 0)) return false;
+    return true;
+}
+
 static llamac_status build_spm(llamac_vocab *v) {
+    bool split = true;
     llamac_status st = lc_strmap_init(&v->spm_map, &v->env, (size_t)v->n_tokens,
                                       (const char *const *)&v->arena);
     for (int32_t i = 0; st == LLAMAC_OK && i < v->n_tokens; i++) {
@@ -324,7 +333,9 @@ static llamac_status build_spm(llamac_vocab *v) {
         if (t->type != LC_TT_NORMAL && t->type != LC_TT_USER_DEFINED && t->type != LC_TT_UNUSED) continue;
         st = lc_strmap_put(&v->spm_map, &v->env, t->text_off, t->text_len, i);
         v->max_piece_len = LC_MAX(v->max_piece_len, t->text_len);
+        if (!ws_only_after_ws(v->arena + t->text_off, t->text_len)) split = false;
     }
+    v->spm_word_split = split;
     for (int b = 0; b < 256; b++) {
         char name[7];
         snprintf(name, sizeof name, "<0x%02X>", b);

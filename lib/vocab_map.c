@@ -1,5 +1,5 @@
 /* The tokenizer's data structures: text -> id and pair -> merge hash maps,
- * and the binary heap that orders candidate merges. */
+ * and the heap behind the merge queue's overflow. */
 #include "vocab_impl.h"
 
 #include <string.h>
@@ -151,19 +151,44 @@ static bool merge_less(lc_merge a, lc_merge b) {
     return a.key < b.key || (a.key == b.key && a.left < b.left);
 }
 
-llamac_status lc_heap_push(lc_merge_heap *h, const lc_env *env, lc_merge m) {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 64, bytes;
-        if (lc_mul_overflow_size(cap, sizeof *h->items, &bytes))
-            return lc_fail(LLAMAC_ERR_NO_MEMORY, "merge queue of %zu entries overflows", cap);
-        lc_merge *items = lc_realloc(env, h->items, bytes);
-        if (!items) return LLAMAC_ERR_NO_MEMORY;
-        h->items = items;
-        h->cap = cap;
+/* A 4-ary heap: half the depth of a binary one, and the four children of a
+ * node share a cache line or two, which matters when one enormous word
+ * queues millions of candidate merges. */
+#define HEAP_ARITY 4
+
+static void sift_down(lc_merge *items, size_t n, size_t i) {
+    lc_merge x = items[i];
+    for (;;) {
+        size_t c = HEAP_ARITY * i + 1;
+        if (c >= n) break;
+        size_t best = c, end = LC_MIN(c + HEAP_ARITY, n);
+        for (size_t k = c + 1; k < end; k++)
+            if (merge_less(items[k], items[best])) best = k;
+        if (!merge_less(items[best], x)) break;
+        items[i] = items[best];
+        i = best;
     }
+    items[i] = x;
+}
+
+static llamac_status heap_reserve(lc_merge_heap *h, const lc_env *env, size_t need) {
+    if (need <= h->cap) return LLAMAC_OK;
+    size_t cap = LC_MAX(need, h->cap + h->cap / 2 + 64), bytes;
+    if (lc_mul_overflow_size(cap, sizeof *h->items, &bytes))
+        return lc_fail(LLAMAC_ERR_NO_MEMORY, "merge queue of %zu entries overflows", cap);
+    lc_merge *items = lc_realloc(env, h->items, bytes);
+    if (!items) return LLAMAC_ERR_NO_MEMORY;
+    h->items = items;
+    h->cap = cap;
+    return LLAMAC_OK;
+}
+
+llamac_status lc_heap_push(lc_merge_heap *h, const lc_env *env, lc_merge m) {
+    llamac_status st = heap_reserve(h, env, h->n + 1);
+    if (st) return st;
     size_t i = h->n++;
     while (i > 0) {
-        size_t parent = (i - 1) / 2;
+        size_t parent = (i - 1) / HEAP_ARITY;
         if (!merge_less(m, h->items[parent])) break;
         h->items[i] = h->items[parent];
         i = parent;
@@ -175,17 +200,8 @@ llamac_status lc_heap_push(lc_merge_heap *h, const lc_env *env, lc_merge m) {
 bool lc_heap_pop(lc_merge_heap *h, lc_merge *out) {
     if (h->n == 0) return false;
     *out = h->items[0];
-    lc_merge last = h->items[--h->n];
-    size_t i = 0, n = h->n;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n) break;
-        if (c + 1 < n && merge_less(h->items[c + 1], h->items[c])) c++;
-        if (!merge_less(h->items[c], last)) break;
-        h->items[i] = h->items[c];
-        i = c;
-    }
-    if (n > 0) h->items[i] = last;
+    h->items[0] = h->items[--h->n];
+    if (h->n > 1) sift_down(h->items, h->n, 0);
     return true;
 }
 
