@@ -25,6 +25,22 @@ static inline __m256 acc_lanes(__m256 acc, float scale, __m256i lanes) {
     return _mm256_fmadd_ps(_mm256_set1_ps(scale), _mm256_cvtepi32_ps(lanes), acc);
 }
 
+/* int16 broadcast of scale j from a register holding 8 int16 scales in
+ * each 128-bit half: a byte shuffle, so no trip through integer registers. */
+static inline __m256i scale_j(__m256i sc16, int j) {
+    return _mm256_shuffle_epi8(sc16, _mm256_set1_epi16((short)((2 * j + 1) << 8 | 2 * j)));
+}
+
+/* d * yd and -(dmin * yd) of a super-block whose fp16 d and dmin are
+ * adjacent at p (Q2_K, Q4_K, Q5_K), converted together. */
+static inline void d_dmin(const void *p, float yd, float *dd, float *dm) {
+    uint32_t w;
+    memcpy(&w, p, sizeof w);
+    const __m128 f = _mm_cvtph_ps(_mm_cvtsi32_si128((int)w));
+    *dd = _mm_cvtss_f32(f) * yd;
+    *dm = -(_mm_cvtss_f32(_mm_movehdup_ps(f)) * yd);
+}
+
 /* int16 scale vector for 32 codes spanning two 16-element sub-blocks 2g and
  * 2g+1 of a 16-scale block: lanes 0..7 sc[2g], lanes 8..15 sc[2g+1]. */
 static inline __m256i pair_scales(__m128i sc8, int g) {
@@ -57,9 +73,10 @@ void lc_vec_dot_q2_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *
                 sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, pair_scales(sc8, 4 * h + k)));
             }
         }
-        const float yd = y[i].d;
-        acc = acc_lanes(acc, avx2_fp16(x[i].d) * yd, sumi);
-        acc = acc_lanes(acc, -(avx2_fp16(x[i].dmin) * yd), mins);
+        float dd, dm;
+        d_dmin(&x[i].d, y[i].d, &dd, &dm);
+        acc = acc_lanes(acc, dd, sumi);
+        acc = acc_lanes(acc, dm, mins);
     }
     *s = avx2_hsum_ps(acc);
 }
@@ -123,9 +140,6 @@ static inline __m256i k_mins(__m128i scmn, const int16_t *bsums) {
     return _mm256_madd_epi16(avx2_loadu(bsums), _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mn, mn)));
 }
 
-/* Broadcast of sc[j] for madd. */
-static inline __m256i k_scale(const uint8_t scmn[16], int j) { return _mm256_set1_epi16((short)scmn[j]); }
-
 void lc_vec_dot_q4_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
     const lc_block_q4_K *x = vx;
     const lc_block_q8_K *y = vy;
@@ -133,8 +147,7 @@ void lc_vec_dot_q4_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *
     for (int64_t i = 0; i < n / LC_QK_K; i++) {
         const __m128i scmn = k_scales_mins(x[i].scales);
         const __m256i mins = k_mins(scmn, y[i].bsums);
-        uint8_t sc[16];
-        _mm_storeu_si128((__m128i *)sc, scmn);
+        const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scmn));
         __m256i sumi = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++) {
             const __m256i qs = avx2_loadu(x[i].qs + 32 * c);
@@ -142,12 +155,13 @@ void lc_vec_dot_q4_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *
             const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qs, 4), mask8(15));
             const __m256i plo = _mm256_maddubs_epi16(lo, avx2_loadu(y[i].qs + 64 * c));
             const __m256i phi = _mm256_maddubs_epi16(hi, avx2_loadu(y[i].qs + 64 * c + 32));
-            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(plo, k_scale(sc, 2 * c)));
-            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(phi, k_scale(sc, 2 * c + 1)));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(plo, scale_j(sc, 2 * c)));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(phi, scale_j(sc, 2 * c + 1)));
         }
-        const float yd = y[i].d;
-        acc = acc_lanes(acc, avx2_fp16(x[i].d) * yd, sumi);
-        acc = acc_lanes(acc, -(avx2_fp16(x[i].dmin) * yd), mins);
+        float dd, dm;
+        d_dmin(&x[i].d, y[i].d, &dd, &dm);
+        acc = acc_lanes(acc, dd, sumi);
+        acc = acc_lanes(acc, dm, mins);
     }
     *s = avx2_hsum_ps(acc);
 }
@@ -159,8 +173,7 @@ void lc_vec_dot_q5_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *
     for (int64_t i = 0; i < n / LC_QK_K; i++) {
         const __m128i scmn = k_scales_mins(x[i].scales);
         const __m256i mins = k_mins(scmn, y[i].bsums);
-        uint8_t sc[16];
-        _mm_storeu_si128((__m128i *)sc, scmn);
+        const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scmn));
         /* bit 4 of sub-block j's element l is bit j of qh[l] */
         __m256i qh = avx2_loadu(x[i].qh);
         __m256i sumi = _mm256_setzero_si256();
@@ -173,12 +186,13 @@ void lc_vec_dot_q5_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *
             const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qs, 4), mask8(15)), h1);
             const __m256i plo = _mm256_maddubs_epi16(lo, avx2_loadu(y[i].qs + 64 * c));
             const __m256i phi = _mm256_maddubs_epi16(hi, avx2_loadu(y[i].qs + 64 * c + 32));
-            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(plo, k_scale(sc, 2 * c)));
-            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(phi, k_scale(sc, 2 * c + 1)));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(plo, scale_j(sc, 2 * c)));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(phi, scale_j(sc, 2 * c + 1)));
         }
-        const float yd = y[i].d;
-        acc = acc_lanes(acc, avx2_fp16(x[i].d) * yd, sumi);
-        acc = acc_lanes(acc, -(avx2_fp16(x[i].dmin) * yd), mins);
+        float dd, dm;
+        d_dmin(&x[i].d, y[i].d, &dd, &dm);
+        acc = acc_lanes(acc, dd, sumi);
+        acc = acc_lanes(acc, dm, mins);
     }
     *s = avx2_hsum_ps(acc);
 }
@@ -223,12 +237,20 @@ void lc_vec_dot_iq4_xs_q8_K_avx2(int64_t n, float *s, const void *vx, const void
     const __m256i levels = _mm256_broadcastsi128_si256(avx2_loadu128(lc_iq4nl_values));
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / LC_QK_K; i++) {
+        /* the eight 6-bit scales ls - 32 as int16, both halves */
+        uint64_t ls = 0;
+        for (int j = 0; j < 8; j++) {
+            const uint64_t v = ((uint64_t)(x[i].scales_l[j / 2] >> (4 * (j % 2))) & 15) |
+                               ((uint64_t)(x[i].scales_h >> (2 * j)) & 3) << 4;
+            ls |= v << (8 * j);
+        }
+        const __m128i ls8 = _mm_sub_epi8(_mm_cvtsi64_si128((long long)ls), _mm_set1_epi8(32));
+        const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(ls8));
         __m256i sumi = _mm256_setzero_si256();
         for (int j = 0; j < 8; j++) {
-            const int ls = ((x[i].scales_l[j / 2] >> (4 * (j % 2))) & 15) | ((x[i].scales_h >> (2 * j)) & 3) << 4;
             const __m256i q = _mm256_shuffle_epi8(levels, avx2_nibbles_lo_hi(x[i].qs + 16 * j));
             const __m256i p = avx2_maddubs_s8s8(q, avx2_loadu(y[i].qs + 32 * j));
-            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, _mm256_set1_epi16((short)(ls - 32))));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, scale_j(sc, j)));
         }
         acc = acc_lanes(acc, avx2_fp16(x[i].d) * y[i].d, sumi);
     }

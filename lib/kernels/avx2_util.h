@@ -5,6 +5,7 @@
 
 #include <immintrin.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Sum of the 8 lanes, always in the same tree: (l0+l4, l1+l5, l2+l6,
  * l3+l7), then pairs, then the last two. */
@@ -27,12 +28,36 @@ static inline float avx2_fp16(uint16_t h) { return _cvtsh_ss(h); }
 static inline __m256i avx2_loadu(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
 static inline __m128i avx2_loadu128(const void *p) { return _mm_loadu_si128((const __m128i *)p); }
 
+/* dx * dy for four consecutive blocks whose fp16 scales sit at px and py
+ * with the given block strides. Gathering the halves in integer registers
+ * and converting four at once keeps the vector pipes for the dot products;
+ * each product is the same float multiply as avx2_fp16(dx) * avx2_fp16(dy). */
+static inline __m128 avx2_scales4(const void *px, size_t sx, const void *py, size_t sy) {
+    const uint8_t *a = px, *b = py;
+    uint64_t wx = 0, wy = 0;
+    for (int k = 0; k < 4; k++) {
+        uint16_t hx, hy;
+        memcpy(&hx, a + k * sx, 2);
+        memcpy(&hy, b + k * sy, 2);
+        wx |= (uint64_t)hx << (16 * k);
+        wy |= (uint64_t)hy << (16 * k);
+    }
+    return _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi64_si128((long long)wx)), _mm_cvtph_ps(_mm_cvtsi64_si128((long long)wy)));
+}
+
+/* Lane k of v in all 8 lanes. */
+static inline __m256 avx2_lane(__m128 v, int k) {
+    return _mm256_permutevar8x32_ps(_mm256_castps128_ps256(v), _mm256_set1_epi32(k));
+}
+
 /* 16 nibble-pair bytes -> 32 bytes 0..15: the low nibbles in bytes 0..15,
  * the high nibbles in bytes 16..31 (the Q4_0 / IQ4_NL / IQ4_XS order). */
 static inline __m256i avx2_nibbles_lo_hi(const uint8_t *qs) {
-    const __m128i b = avx2_loadu128(qs);
-    const __m256i both = _mm256_set_m128i(_mm_srli_epi16(b, 4), b);
-    return _mm256_and_si256(both, _mm256_set1_epi8(0x0f));
+    /* both halves hold the 16 bytes; the upper one is shifted right by 4
+     * (bits crossing into the byte below are masked off) */
+    const __m256i b = _mm256_broadcastsi128_si256(avx2_loadu128(qs));
+    const __m256i shifted = _mm256_srlv_epi64(b, _mm256_set_epi64x(4, 4, 0, 0));
+    return _mm256_and_si256(shifted, _mm256_set1_epi8(0x0f));
 }
 
 /* Products of unsigned bytes u (0..255) with signed bytes s, summed in
