@@ -1,0 +1,95 @@
+// Writes tests/data/oracle-llama-{spm,bpe}.txt: seeded random strings
+// (mixed scripts, emoji, digits, punctuation, whitespace runs, special-token
+// lookalikes) with the token ids two independent tokenizers give them:
+//   llama-tokenizer-js@1.2.2   (Llama 1/2 SentencePiece, byte fallback)
+//   llama3-tokenizer-js@1.2.0  (Llama 3 tiktoken-style BPE)
+// Both reproduce the ../shared/vocab test vectors exactly, and neither shares
+// code with llamac, so agreement on thousands of other strings is evidence.
+//
+// Usage (development only; tests read the committed output):
+//   mkdir -p /tmp/oracle && cd /tmp/oracle && npm init -y >/dev/null &&
+//   npm install llama-tokenizer-js@1.2.2 llama3-tokenizer-js@1.2.0
+//   NODE_PATH=/tmp/oracle/node_modules node scripts/gen_tokenizer_oracle.mjs [N]
+//
+// Line format: <parse_special 0|1> TAB <text as UTF-8 hex> TAB <ids, space-separated>
+// add_special is always false (no BOS/EOS).
+import { createRequire } from 'module';
+import fs from 'fs';
+import path from 'path';
+
+const require = createRequire(path.join(process.env.NODE_PATH || '.', 'x.js'));
+const load = async (name) => (await import(require.resolve(name))).default;
+const llama2 = await load('llama-tokenizer-js');
+const llama3 = await load('llama3-tokenizer-js');
+
+let seed = 0x2545F491;
+const rnd = (n) => { // xorshift32, uniform enough for test data
+  seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0;
+  return seed % n;
+};
+const pick = (a) => a[rnd(a.length)];
+const range = (lo, hi) => String.fromCodePoint(lo + rnd(hi - lo + 1));
+const many = (f, lo, hi) => { let s = ''; const n = lo + rnd(hi - lo + 1); for (let i = 0; i < n; i++) s += f(); return s; };
+
+const words = ['the', 'Hello', 'world', 'token', 'izer', 'llama', 'GGUF', 'a', 'I', 'running', 'über', 'naïve',
+  'café', 'don', 'can', 'y', 'all', 'HTTP', 'json', 'x86_64', 'printf', 'CamelCase', 'snake_case', 'ok'];
+const punct = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\'';
+// U+0085 and U+FEFF are left out: JavaScript's \s disagrees with Unicode
+// White_Space on exactly those two, and the Llama 3 oracle uses JS regex.
+const spaces = [' ', ' ', ' ', '  ', '   ', '\t', '\n', '\n\n', '\r\n', '\r', ' \n', '\n ', '\u00a0', '\u3000',
+  '\u2028', '\u000b', '\u000c', '\u2009', '\t\t', '    '];
+const pieces = [
+  () => pick(words),
+  () => { const w = pick(words); return rnd(2) ? w.toUpperCase() : w; },
+  () => "'" + pick(['s', 't', 're', 've', 'm', 'll', 'd', 'S', 'T', 'RE', 'Ve', 'LL', 'D', 'x', '']),
+  () => many(() => range(0x30, 0x39), 1, 9),
+  () => many(() => pick(punct), 1, 4),
+  () => pick(spaces),
+  () => many(() => pick([...'éèêëàâäîïôöûüçñßÆØÅœ']), 1, 5),
+  () => 'e\u0301' + pick(['', 'x', ' ']),
+  () => many(() => range(0x3b1, 0x3c9), 1, 6),   // Greek
+  () => many(() => range(0x430, 0x44f), 1, 8),   // Cyrillic
+  () => many(() => range(0x4e00, 0x9fff), 1, 5), // CJK
+  () => many(() => range(0xac00, 0xd7a3), 1, 4), // Hangul
+  () => many(() => range(0x3041, 0x30fa), 1, 5), // kana
+  () => many(() => range(0x621, 0x64a), 1, 6),   // Arabic
+  () => many(() => range(0x660, 0x669), 1, 5),   // Arabic-Indic digits
+  () => many(() => range(0x905, 0x94d), 1, 6),   // Devanagari incl. marks
+  () => many(() => range(0xe01, 0xe3a), 1, 6),   // Thai incl. marks
+  () => many(() => range(0x1f300, 0x1f64f), 1, 3),
+  () => pick(['👨‍👩‍👧', '👍🏽', '🇺🇸', '❤️', '✅', '🦙', '1️⃣', '🏳️‍🌈']),
+  () => pick(['²', '³', '½', 'Ⅻ', '①', '１２３', 'ＡＢＣ', '∑', '√', '≠', '€', '£', '¥', '©', '™']),
+  () => many(() => range(0x10400, 0x1044f), 1, 3), // Deseret letters (4-byte UTF-8)
+  () => range(0xe000, 0xe0ff),                     // private use
+  () => pick(['<s>', '</s>', '<unk>', '<0x41>', '<|eot_id|>', '<|begin_of_text|>', '<|x|>', '▁']),
+  () => String.fromCodePoint(1 + rnd(31)),         // C0 controls
+];
+const hasSpecial = (s) => /<\|(eot_id|begin_of_text)\|>/.test(s);
+
+function randomString() {
+  let s = '';
+  const n = 1 + rnd(12);
+  for (let i = 0; i < n; i++) s += pick(pieces)() + (rnd(3) === 0 ? ' ' : '');
+  return s;
+}
+
+const hex = (s) => Buffer.from(s, 'utf8').toString('hex');
+const n = Number(process.argv[2] || 1000);
+const outDir = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'tests', 'data');
+const spm = [], bpe = [];
+for (let i = 0; i < n; i++) {
+  const s = randomString();
+  // SPM: "▁" in the text reads back as a space (as in SentencePiece), so it
+  // stays out of strings that must round-trip; llama-tokenizer-js never
+  // parses special tokens, so those lines run with parse_special = 0.
+  const s2 = s.replaceAll('▁', '_');
+  spm.push(`0\t${hex(s2)}\t${llama2.encode(s2, false, true).join(' ')}`);
+  // llama3-tokenizer-js always parses <|...|> special tokens.
+  bpe.push(`${hasSpecial(s) ? 1 : 0}\t${hex(s)}\t${llama3.encode(s, { bos: false, eos: false }).join(' ')}`);
+}
+const header = (name, who) =>
+  `# ${name}: ${n} seeded random strings tokenized by ${who} (add_special 0).\n` +
+  `# Generated by scripts/gen_tokenizer_oracle.mjs; columns: parse_special, UTF-8 hex, ids.\n`;
+fs.writeFileSync(path.join(outDir, 'oracle-llama-spm.txt'), header('llama-spm', 'llama-tokenizer-js@1.2.2') + spm.join('\n') + '\n');
+fs.writeFileSync(path.join(outDir, 'oracle-llama-bpe.txt'), header('llama-bpe', 'llama3-tokenizer-js@1.2.0') + bpe.join('\n') + '\n');
+console.log(`wrote ${n} strings per vocabulary to ${outDir}`);
