@@ -110,17 +110,22 @@ llamac_status lc_tokenize_spm(const llamac_vocab *v, const char *text, size_t le
         else esc[n++] = text[i];
     }
 
-    /* Symbols are characters cut by lead bytes only (no validation:
-     * ill-formed bytes end up byte-encoded by the fallback anyway). When
-     * the vocabulary allows it (see lc_vocab.spm_word_split), a ▁ that
-     * follows another character starts a new chunk merged on its own. */
+    /* Symbols are UTF-8 characters; each byte of an ill-formed sequence is
+     * a symbol of its own, which byte fallback spells as <0xNN>. (llama.cpp
+     * cuts by the lead byte alone, so a stray lead byte can swallow the ▁
+     * after it and turn the space into the bytes of U+2581; this way any
+     * byte string round-trips.) When the vocabulary allows it (see
+     * lc_vocab.spm_word_split), a ▁ that follows another character starts a
+     * new chunk merged on its own. */
     spm_run r = {v, esc, NULL, 0, {0}};
     llamac_status st = LLAMAC_OK;
     for (size_t i = 0; i < n && st == LLAMAC_OK;) {
         int32_t k = 0;
         bool prev_ws = false;
         while (i < n) {
-            size_t cl = LC_MIN(lc_utf8_lead_len((unsigned char)esc[i]), n - i);
+            uint32_t cp;
+            size_t cl = lc_utf8_decode((const unsigned char *)esc + i, n - i, &cp);
+            if (cl == 0) cl = 1;
             bool is_ws = cl == 3 && memcmp(esc + i, ws, 3) == 0;
             if (k > 0 && is_ws && !prev_ws && v->spm_word_split) break;
             if ((st = grow(&r, (size_t)k + 1))) break;
