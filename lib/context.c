@@ -170,6 +170,7 @@ llamac_status llamac_context_new(const llamac_model *model, const llamac_context
     const lc_hparams *hp = &model->hp;
     lc_rope_init(&ctx->rope, hp->n_rot, hp->rope_base, hp->rope_freq_scale, model->rope_freqs);
     ctx->kq_scale = 1.0f / sqrtf((float)hp->head_dim);
+    ctx->backend = lc_backend_resolve(LC_BACKEND_AUTO);
 
     if ((st = lc_kv_init(&ctx->kv, env, (int32_t)p.n_ctx, (int32_t)p.n_seq_max, hp->n_layer,
                          (int64_t)hp->n_head_kv * hp->head_dim, p.kv_type)) ||
@@ -188,6 +189,10 @@ void llamac_context_free(llamac_context *ctx) {
     lc_kv_destroy(&ctx->kv);
     lc_free_aligned(ctx->env, ctx->arena);
     lc_free(ctx->env, ctx);
+}
+
+void lc_context_set_backend(llamac_context *ctx, lc_backend backend) {
+    ctx->backend = lc_backend_resolve(backend);
 }
 
 const llamac_model *llamac_context_model(const llamac_context *ctx) { return ctx->model; }

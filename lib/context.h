@@ -37,6 +37,7 @@ struct llamac_context {
     lc_kv_cache kv;
     lc_rope rope;
     float kq_scale;
+    lc_backend backend; /* kernels in use: the best this CPU runs */
 
     void *arena;       /* one block holding every buffer below */
     lc_activations act;
@@ -57,6 +58,11 @@ struct llamac_context {
  * LLAMAC_ERR_CANCELLED if the abort callback fired (nothing written to the
  * logits then). */
 llamac_status lc_forward(llamac_context *ctx, const llamac_batch *batch);
+
+/* Switches the context to the kernels of `backend` (resolved against the
+ * CPU). For tests and tools that compare back ends; the public API always
+ * runs the best one. */
+void lc_context_set_backend(llamac_context *ctx, lc_backend backend);
 
 /* Re-rotates the cached keys of cells[0..n) by a position change of delta. */
 void lc_kv_rerotate(llamac_context *ctx, const int32_t *cells, int32_t n, int32_t delta);

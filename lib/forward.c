@@ -29,9 +29,11 @@ static bool aborted(const llamac_context *ctx) {
 
 /* ---- per-row steps ---- */
 
-static void embed(const lc_weight *tok_embd, const llamac_token *tokens, int64_t n, float *x) {
+static void embed(const llamac_context *ctx, const lc_weight *tok_embd, const llamac_token *tokens, int64_t n,
+                  float *x) {
+    const lc_to_float_fn to_float = lc_traits(ctx->backend, tok_embd->type)->to_float;
     for (int64_t t = 0; t < n; t++)
-        tok_embd->traits->to_float(tok_embd->data + (size_t)tokens[t] * tok_embd->row_bytes, x + t * tok_embd->n_in,
+        to_float(tok_embd->data + (size_t)tokens[t] * tok_embd->row_bytes, x + t * tok_embd->n_in,
                                    tok_embd->n_in);
 }
 
@@ -49,14 +51,14 @@ static void rope_rows(const llamac_context *ctx, float *rows, int64_t n, int n_h
 
 static void matmul1(llamac_context *ctx, const float *x, int64_t n, const lc_weight *w, float *out) {
     const lc_matmul_job jobs[] = {{w, out}};
-    lc_matmul(ctx->pool, jobs, 1, x, n, ctx->act.conv);
+    lc_matmul(ctx->pool, ctx->backend, jobs, 1, x, n, ctx->act.conv);
 }
 
 /* ---- attention ---- */
 
 static void store_kv(llamac_context *ctx, int32_t il, int64_t n) {
     const lc_kv_cache *kv = &ctx->kv;
-    const lc_type_traits *tr = lc_scalar_traits(kv->type);
+    const lc_type_traits *tr = lc_traits(ctx->backend, kv->type);
     const int64_t n_kv = (int64_t)ctx->model->hp.n_head_kv * ctx->model->hp.head_dim;
     for (int64_t t = 0; t < n; t++) {
         tr->from_float(ctx->act.k + t * n_kv, lc_kv_k(kv, il, ctx->batch_cells[t]), n_kv);
@@ -100,9 +102,9 @@ static void attention_task(void *arg, int ith, int nth) {
     const int64_t n_q = (int64_t)hp->n_head * hp->head_dim;
     const int group = hp->n_head / hp->n_head_kv;
     const size_t head_bytes = row_size(kv->type, hp->head_dim);
-    const lc_type_traits *tr = lc_scalar_traits(kv->type);
+    const lc_type_traits *tr = lc_traits(ctx->backend, kv->type);
     lc_kv_head view = {.stride = kv->row_bytes, .type = kv->type, .traits = tr,
-                       .q_traits = lc_scalar_traits(tr->vec_dot_type)};
+                       .q_traits = lc_traits(ctx->backend, tr->vec_dot_type)};
 
     int64_t p0, p1, cur = -1, n_vis = 0;
     lc_split_range((int64_t)at->batch->n_tokens * hp->n_head, ith, nth, &p0, &p1);
@@ -136,7 +138,7 @@ llamac_status lc_forward(llamac_context *ctx, const llamac_batch *batch) {
     const int64_t n = batch->n_tokens;
     const int64_t n_embd = hp->n_embd, n_ff = hp->n_ff;
 
-    embed(&m->tok_embd, batch->token, n, a->x);
+    embed(ctx, &m->tok_embd, batch->token, n, a->x);
     for (int64_t t = 0; t < n; t++) lc_rope_table(&ctx->rope, (float)batch->pos[t], a->rope + t * hp->n_rot);
 
     for (int32_t il = 0; il < hp->n_layer; il++) {
@@ -146,7 +148,7 @@ llamac_status lc_forward(llamac_context *ctx, const llamac_batch *batch) {
         /* attention block */
         rmsnorm_rows(a->xb, a->x, L->attn_norm, n, n_embd, hp->rms_eps);
         const lc_matmul_job qkv[] = {{&L->wq, a->q}, {&L->wk, a->k}, {&L->wv, a->v}};
-        lc_matmul(ctx->pool, qkv, 3, a->xb, n, a->conv);
+        lc_matmul(ctx->pool, ctx->backend, qkv, 3, a->xb, n, a->conv);
         rope_rows(ctx, a->q, n, hp->n_head);
         rope_rows(ctx, a->k, n, hp->n_head_kv);
         store_kv(ctx, il, n);
@@ -157,7 +159,7 @@ llamac_status lc_forward(llamac_context *ctx, const llamac_batch *batch) {
         /* feed-forward block (SwiGLU) */
         rmsnorm_rows(a->xb, a->x, L->ffn_norm, n, n_embd, hp->rms_eps);
         const lc_matmul_job gate_up[] = {{&L->w_gate, a->hb}, {&L->w_up, a->hb2}};
-        lc_matmul(ctx->pool, gate_up, 2, a->xb, n, a->conv);
+        lc_matmul(ctx->pool, ctx->backend, gate_up, 2, a->xb, n, a->conv);
         lc_swiglu(a->hb, a->hb2, n * n_ff);
         matmul1(ctx, a->hb, n, &L->w_down, a->xb);
         lc_add(a->x, a->xb, n * n_embd);
@@ -187,7 +189,7 @@ static void rerotate_task_run(void *arg, int ith, int nth) {
     llamac_context *ctx = rt->ctx;
     const lc_hparams *hp = &ctx->model->hp;
     const lc_kv_cache *kv = &ctx->kv;
-    const lc_type_traits *tr = lc_scalar_traits(kv->type);
+    const lc_type_traits *tr = lc_traits(ctx->backend, kv->type);
     const int64_t n_kv = (int64_t)hp->n_head_kv * hp->head_dim;
     float *row = ctx->threads[ith].row;
     int64_t i0, i1;

@@ -21,7 +21,9 @@ typedef struct act_rows {
 typedef struct matmul_task {
     const lc_matmul_job *jobs;
     int n_jobs;
+    lc_backend backend;
     const act_rows *act[LC_MATMUL_MAX_JOBS]; /* per job */
+    lc_vec_dot_fn dot[LC_MATMUL_MAX_JOBS];   /* per job */
     int64_t n_tok;
     int64_t n_rows; /* all jobs' rows, concatenated */
     /* conversion phase */
@@ -33,9 +35,9 @@ typedef struct matmul_task {
 size_t lc_matmul_scratch_bytes(const lc_matmul_job *jobs, int n_jobs, int64_t n_tok) {
     size_t total = 0;
     for (int j = 0; j < n_jobs; j++) {
-        llamac_type t = jobs[j].w->traits->vec_dot_type;
+        llamac_type t = jobs[j].w->vec_dot_type;
         bool seen = t == LLAMAC_TYPE_F32;
-        for (int k = 0; k < j && !seen; k++) seen = jobs[k].w->traits->vec_dot_type == t;
+        for (int k = 0; k < j && !seen; k++) seen = jobs[k].w->vec_dot_type == t;
         if (!seen) total += align64(row_size(t, jobs[j].w->n_in) * (size_t)n_tok);
     }
     return total;
@@ -44,7 +46,7 @@ size_t lc_matmul_scratch_bytes(const lc_matmul_job *jobs, int n_jobs, int64_t n_
 static void convert_task(void *arg, int ith, int nth) {
     const matmul_task *mt = arg;
     const act_rows *a = mt->convert;
-    const lc_type_traits *tr = lc_scalar_traits(a->type);
+    const lc_type_traits *tr = lc_traits(mt->backend, a->type);
     int64_t t0, t1;
     lc_split_range(mt->n_tok, ith, nth, &t0, &t1);
     for (int64_t t = t0; t < t1; t++)
@@ -52,8 +54,8 @@ static void convert_task(void *arg, int ith, int nth) {
 }
 
 /* Rows [r0, r1) of one weight against every token. */
-static void mul_rows(const lc_weight *w, const act_rows *a, int64_t n_tok, int64_t r0, int64_t r1, float *out) {
-    const lc_vec_dot_fn dot = w->traits->vec_dot;
+static void mul_rows(const lc_weight *w, lc_vec_dot_fn dot, const act_rows *a, int64_t n_tok, int64_t r0, int64_t r1,
+                     float *out) {
     for (int64_t rt = r0; rt < r1; rt += ROW_TILE) {
         const int64_t rt_end = LC_MIN(rt + ROW_TILE, r1);
         for (int64_t t = 0; t < n_tok; t++) {
@@ -72,21 +74,23 @@ static void dot_task(void *arg, int ith, int nth) {
     for (int j = 0; j < mt->n_jobs && g0 < g1; j++) {
         const lc_weight *w = mt->jobs[j].w;
         const int64_t lo = LC_MAX(g0, base), hi = LC_MIN(g1, base + w->n_out);
-        if (lo < hi) mul_rows(w, mt->act[j], mt->n_tok, lo - base, hi - base, mt->jobs[j].out);
+        if (lo < hi) mul_rows(w, mt->dot[j], mt->act[j], mt->n_tok, lo - base, hi - base, mt->jobs[j].out);
         base += w->n_out;
     }
 }
 
-void lc_matmul(lc_threadpool *pool, const lc_matmul_job *jobs, int n_jobs, const float *x, int64_t n_tok,
-               void *scratch) {
-    matmul_task mt = {.jobs = jobs, .n_jobs = n_jobs, .n_tok = n_tok, .x = x, .n_in = jobs[0].w->n_in};
+void lc_matmul(lc_threadpool *pool, lc_backend backend, const lc_matmul_job *jobs, int n_jobs, const float *x,
+               int64_t n_tok, void *scratch) {
+    matmul_task mt = {.jobs = jobs, .n_jobs = n_jobs, .backend = backend, .n_tok = n_tok, .x = x,
+                      .n_in = jobs[0].w->n_in};
     act_rows acts[LC_MATMUL_MAX_JOBS];
     int n_acts = 0;
     uint8_t *next = scratch;
     for (int j = 0; j < n_jobs; j++) {
         const lc_weight *w = jobs[j].w;
-        const llamac_type t = w->traits->vec_dot_type;
+        const llamac_type t = w->vec_dot_type;
         mt.n_rows += w->n_out;
+        mt.dot[j] = lc_traits(backend, w->type)->vec_dot;
         int k = 0;
         while (k < n_acts && acts[k].type != t) k++;
         if (k == n_acts) {

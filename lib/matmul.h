@@ -32,9 +32,9 @@ typedef struct lc_matmul_job {
 size_t lc_matmul_scratch_bytes(const lc_matmul_job *jobs, int n_jobs, int64_t n_tok);
 
 /* Runs the jobs (1..LC_MATMUL_MAX_JOBS, all with the same n_in) on x, n_tok
- * rows of n_in floats. `scratch` (64-byte aligned, lc_matmul_scratch_bytes
+ * rows of n_in floats, with the kernels of `backend`. `scratch` (64-byte aligned, lc_matmul_scratch_bytes
  * long) receives the converted activations. */
-void lc_matmul(lc_threadpool *pool, const lc_matmul_job *jobs, int n_jobs, const float *x, int64_t n_tok,
-               void *scratch);
+void lc_matmul(lc_threadpool *pool, lc_backend backend, const lc_matmul_job *jobs, int n_jobs, const float *x,
+               int64_t n_tok, void *scratch);
 
 #endif

@@ -15,7 +15,7 @@ typedef struct lc_weight {
     int64_t n_in;
     int64_t n_out;
     size_t row_bytes;
-    const lc_type_traits *traits; /* vec_dot and to_float of `type` */
+    llamac_type vec_dot_type; /* what activations are converted to for it */
 } lc_weight;
 
 typedef struct lc_layer {

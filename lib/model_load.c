@@ -213,7 +213,7 @@ static llamac_status weight_view(const llamac_tensor_info *ti, int64_t n_in, int
     w->n_in = n_in;
     w->n_out = n_out;
     w->row_bytes = (size_t)(ti->n_bytes / (uint64_t)n_out);
-    w->traits = tr;
+    w->vec_dot_type = tr->vec_dot_type;
     return LLAMAC_OK;
 }
 

@@ -2,10 +2,11 @@
  * count, and for a prompt decoded in one batch or in chunks of 1, 3 and 7
  * tokens. Checked on synthetic models of three weight encodings (float,
  * half, and an int8-activation quantized one) and, when ../shared is there,
- * on the tiny Q4_K_M model. */
+ * on the tiny Q4_K_M model; with every kernel back end this CPU runs. */
 #include "decode_util.h"
 
 #include "../tools/golden.h"
+#include "context.h"
 
 #include <math.h>
 #include <string.h>
@@ -26,10 +27,11 @@ static void spec_for(tm_spec *s, llamac_type wtype) {
 }
 
 /* All rows (prompt, then each gen token alone) with a given cut. */
-static float *run(const du_model *m, int32_t n_threads, int32_t chunk) {
+static float *run(const du_model *m, lc_backend backend, int32_t n_threads, int32_t chunk) {
     llamac_token toks[N_PROMPT + N_GEN];
     du_tokens(toks, N_PROMPT + N_GEN, m->n_vocab, 3);
     llamac_context *ctx = du_context(m->model, 64, N_PROMPT, 1, n_threads);
+    lc_context_set_backend(ctx, backend);
     float *out = malloc((size_t)(N_PROMPT + N_GEN) * (size_t)m->n_vocab * sizeof(float));
     assert_non_null(out);
     llamac_status st = golden_decode(ctx, toks, N_PROMPT, toks + N_PROMPT, N_GEN, chunk, out);
@@ -38,9 +40,9 @@ static float *run(const du_model *m, int32_t n_threads, int32_t chunk) {
     return out;
 }
 
-static void check_model(const du_model *m) {
+static void check_backend(const du_model *m, lc_backend backend) {
     const size_t n = (size_t)(N_PROMPT + N_GEN) * (size_t)m->n_vocab;
-    float *ref = run(m, 1, 0);
+    float *ref = run(m, backend, 1, 0);
     /* A broken pass (NaN, constant rows) would compare equal to itself. */
     double sum = 0.0, sum2 = 0.0;
     for (size_t i = 0; i < n; i++) {
@@ -51,21 +53,26 @@ static void check_model(const du_model *m) {
     const double mean = sum / (double)n;
     assert_true(sum2 / (double)n - mean * mean > 0.25);
     for (int32_t t = 2; t <= 3; t++) {
-        float *other = run(m, t, 0);
+        float *other = run(m, backend, t, 0);
         char what[64];
-        snprintf(what, sizeof what, "%d threads vs 1", t);
+        snprintf(what, sizeof what, "%s kernels: %d threads vs 1", lc_backend_name(backend), t);
         du_assert_same_bits(ref, other, n, what);
         free(other);
     }
     const int32_t chunks[] = {1, 3, 7};
     for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
-        float *other = run(m, 2, chunks[i]);
+        float *other = run(m, backend, 2, chunks[i]);
         char what[64];
-        snprintf(what, sizeof what, "chunks of %d vs one batch", chunks[i]);
+        snprintf(what, sizeof what, "%s kernels: chunks of %d vs one batch", lc_backend_name(backend), chunks[i]);
         du_assert_same_bits(ref, other, n, what);
         free(other);
     }
     free(ref);
+}
+
+static void check_model(const du_model *m) {
+    check_backend(m, LC_BACKEND_SCALAR);
+    if (lc_backend_available(LC_BACKEND_AVX2)) check_backend(m, LC_BACKEND_AVX2);
 }
 
 static void check_synthetic(llamac_type wtype) {

@@ -3,10 +3,12 @@
  *   1. same file: mean KLD to tiny-TYPE.golden over all positions;
  *   2. faithful to full precision: mean KLD to tiny-F32.golden over the
  *      prompt positions <= 1.10 * KLD_q(TYPE) + 2e-5;
- *   3. greedy generation from the prompt reproduces `gen` (F32, F16). */
+ *   3. greedy generation from the prompt reproduces `gen` (F32, F16).
+ * Kernels: the best back end of this CPU, or LLAMAC_KERNELS=scalar|avx2. */
 #include "test_util.h"
 
 #include "../tools/golden.h"
+#include "context.h"
 #include "llamac.h"
 
 #include <string.h>
@@ -35,6 +37,10 @@ static llamac_context *new_context(const llamac_model *model, int32_t n_threads)
     llamac_context *ctx = NULL;
     llamac_status st = llamac_context_new(model, &cp, &ctx);
     if (st != LLAMAC_OK) fail_msg("context: %s: %s", llamac_status_name(st), llamac_last_error());
+    lc_backend backend;
+    const char *env = getenv("LLAMAC_KERNELS");
+    if (env && !lc_backend_parse(env, &backend)) fail_msg("LLAMAC_KERNELS=%s: expected auto, scalar or avx2", env);
+    if (env) lc_context_set_backend(ctx, backend);
     return ctx;
 }
 
@@ -78,8 +84,8 @@ static void check_type(const char *type) {
     const double kld_same = golden_mean_kld(ref.logits, ours, ref.n_vocab, 0, rows);
     const double kld_f32 = golden_mean_kld(f32.logits, ours, ref.n_vocab, 0, ref.n_prompt);
     const double faithful_max = golden_faithful_max(kld_q);
-    fprintf(stderr, "%-7s criterion 1: mean KLD %.3e (limit %.1e)   criterion 2: %.3e (limit %.3e, KLD_q %.3e)\n",
-            type, kld_same, same_max, kld_f32, faithful_max, kld_q);
+    fprintf(stderr, "%-7s %-6s criterion 1: mean KLD %.3e (limit %.1e)   criterion 2: %.3e (limit %.3e, KLD_q %.3e)\n",
+            type, lc_backend_name(ctx->backend), kld_same, same_max, kld_f32, faithful_max, kld_q);
     if (kld_same > same_max) fail_msg("%s: criterion 1 mean KLD %.3e > %.1e", type, kld_same, same_max);
     if (kld_f32 > faithful_max) fail_msg("%s: criterion 2 mean KLD %.3e > %.3e", type, kld_f32, faithful_max);
 
