@@ -1042,6 +1042,114 @@ LLAMAC_API llamac_sampler *llamac_sampler_init_logit_bias(int32_t n_vocab, int32
 LLAMAC_API llamac_sampler *llamac_sampler_init_mirostat_v2(uint64_t seed, float tau, float eta,
                                                            const llamac_allocator *allocator);
 
+/* ---- generation ----
+ * A generator drives one sequence of a context with a sampler, one token
+ * per call, for an application loop:
+ *
+ *     llamac_generator *gen;
+ *     llamac_generator_new(ctx, chain, NULL, &gen);
+ *     llamac_generator_prompt(gen, prompt_tokens, n_prompt);
+ *     llamac_generation_step step;
+ *     do {
+ *         if (llamac_generator_next(gen, &step) != LLAMAC_OK) break;
+ *         fwrite(step.text, 1, step.text_len, stdout);
+ *     } while (step.stop == LLAMAC_STOP_NONE);
+ *     llamac_generator_free(gen);
+ *
+ * Each call samples from the logits of the previous decode, then decodes
+ * the sampled token only when the next call needs its logits, so stopping
+ * at any point wastes no decode. Text comes from a streaming detokenizer:
+ * never a partial UTF-8 character, and bytes that may begin a stop string
+ * are held back until it is clear whether they do. */
+
+typedef enum llamac_stop_reason {
+    LLAMAC_STOP_NONE = 0,        /* still generating */
+    LLAMAC_STOP_EOG = 1,         /* the sampled token ends generation (llamac_vocab_is_eog) */
+    LLAMAC_STOP_MAX_TOKENS = 2,  /* n_predict tokens were generated */
+    LLAMAC_STOP_STRING = 3,      /* the text reached one of the stop strings */
+    LLAMAC_STOP_CONTEXT_FULL = 4 /* the context has no cell left for the next token */
+} llamac_stop_reason;
+
+typedef struct llamac_generator llamac_generator;
+
+typedef struct llamac_generator_params {
+    size_t struct_size;               /* set by llamac_generator_default_params() */
+    int32_t n_predict;                /* most tokens per response; -1 (default): no limit */
+    const char *const *stop_strings;  /* n_stop non-empty NUL-terminated strings, copied
+                                         at creation; default none */
+    int32_t n_stop;
+    bool stop_at_eog;                 /* stop at end-of-generation tokens (default true) */
+    bool unparse_special;             /* print CONTROL tokens as text (default false) */
+    llamac_seq_id seq_id;             /* the context sequence to extend (default 0) */
+    llamac_abort_fn abort_fn;         /* polled before every decode, i.e. between the
+                                         batches of a long prompt; NULL: never */
+    void *abort_user;
+} llamac_generator_params;
+
+/* Writes the defaults into the first `size` bytes of *params and sets
+ * params->struct_size = size (see docs/abi.md). Thread-safe. */
+LLAMAC_API void llamac_generator_params_init(llamac_generator_params *params, size_t size);
+static inline llamac_generator_params llamac_generator_default_params(void) {
+    llamac_generator_params p;
+    llamac_generator_params_init(&p, sizeof p);
+    return p;
+}
+
+/* What one llamac_generator_next call produced. */
+typedef struct llamac_generation_step {
+    llamac_token token;     /* the sampled token; LLAMAC_TOKEN_NULL if none was
+                               sampled (context full, or already stopped) */
+    const char *text;       /* bytes ready to print now (possibly none): the token's
+                               piece minus held-back bytes plus released ones; owned
+                               by the generator, valid until its next call; NUL
+                               follows the bytes but text may hold NULs: use text_len */
+    size_t text_len;
+    llamac_stop_reason stop; /* LLAMAC_STOP_NONE while generation goes on */
+} llamac_generation_step;
+
+/* Creates a generator that extends sequence params->seq_id of `ctx` (after
+ * whatever the cache already holds for it) and picks tokens with `smpl`
+ * (a chain that ends in a selecting sampler). Both are borrowed: they must
+ * outlive the generator and not be used elsewhere meanwhile. Memory comes
+ * from the model's allocator. `params` may be NULL. Fails with
+ * LLAMAC_ERR_INVALID_ARG (NULL ctx or smpl, a model without vocabulary, a
+ * bad seq_id, n_predict < -1, a NULL or empty stop string, bad
+ * struct_size) or LLAMAC_ERR_NO_MEMORY; *out is then NULL. */
+LLAMAC_API llamac_status llamac_generator_new(llamac_context *ctx, llamac_sampler *smpl,
+                                              const llamac_generator_params *params,
+                                              llamac_generator **out);
+/* NULL is a no-op. The context keeps what was decoded. */
+LLAMAC_API void llamac_generator_free(llamac_generator *gen);
+
+/* Decodes n_tokens (>= 1) more input tokens, in batches of the context's
+ * n_batch, after the last sampled token if it was not decoded yet (so a
+ * chat can alternate prompts and responses). Starts a new response: the
+ * stop state and the n_predict count reset. The tokens are not given to
+ * the sampler's history. All or nothing: on failure the cache is as
+ * before the call. Errors: LLAMAC_ERR_INVALID_ARG (NULL tokens,
+ * n_tokens < 1, an id outside the vocabulary), LLAMAC_ERR_CONTEXT_FULL,
+ * LLAMAC_ERR_CANCELLED (abort_fn returned true between batches, or the
+ * context's own abort callback fired), LLAMAC_ERR_NO_MEMORY. */
+LLAMAC_API llamac_status llamac_generator_prompt(llamac_generator *gen, const llamac_token *tokens,
+                                                 int32_t n_tokens);
+
+/* Produces the next token: decodes the previously sampled one if needed,
+ * samples (the sampler accepts the token), and fills *step. Stops are
+ * reported in step->stop together with the final text, which then
+ * includes everything held back (an EOG token's own text is not printed;
+ * at a stop string, the text before it is printed and the string itself
+ * and anything after it are not). Once stopped, further calls return the
+ * same stop with no token and no text until the next prompt. A full
+ * context is a stop (LLAMAC_STOP_CONTEXT_FULL), not an error. Errors:
+ * LLAMAC_ERR_INVALID_ARG (no prompt was given yet, NULL step),
+ * LLAMAC_ERR_CANCELLED (abort_fn fired before the decode; calling again
+ * retries it), errors of the sampler, LLAMAC_ERR_NO_MEMORY; the generator
+ * then stays usable and *step is untouched. */
+LLAMAC_API llamac_status llamac_generator_next(llamac_generator *gen, llamac_generation_step *step);
+
+/* Tokens sampled since the last prompt. */
+LLAMAC_API int32_t llamac_generator_n_generated(const llamac_generator *gen);
+
 /* ==== end of section 7 ==== */
 
 /* ======================================================================== */

@@ -16,6 +16,7 @@ static const command commands[] = {
     {"version", cmd_version, "print the library version"},
     {"logits", cmd_logits, "decode tokens, write/compare logits (golden files)"},
     {"info", cmd_info, "validate a GGUF file; show its metadata and tensors"},
+    {"run", cmd_run, "generate text from a prompt"},
     {"perplexity", cmd_perplexity, "perplexity of a model on a text file"},
     {"synth", cmd_synth, "write a llama GGUF of a real shape with random weights"},
     {"quantize", cmd_quantize, "re-encode a model's weights (Q4_K_M, Q8_0, ...)"},

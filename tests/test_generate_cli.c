@@ -1,0 +1,173 @@
+/* `llamac run` as a user meets it: greedy output reproduces the golden
+ * tokens, a seed fixes the output across thread counts, a stop string is
+ * not printed, bad arguments give the usage and exit status 2.
+ * Usage: test_generate_cli PATH/TO/llamac */
+#include "test_util.h"
+
+#include "../tools/golden.h"
+
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *llamac_bin;
+
+static const char golden_text[] =
+    "The quick brown fox jumps over the lazy dog. Once upon a time, in a small village";
+
+typedef struct cli_result {
+    int exit_code; /* -1 if killed by a signal */
+    char out[16384];
+    char err[8192];
+} cli_result;
+
+static void drain(int fd, char *buf, size_t cap) {
+    size_t n = 0;
+    ssize_t r;
+    char sink[512];
+    while ((r = read(fd, n < cap - 1 ? buf + n : sink, n < cap - 1 ? cap - 1 - n : sizeof sink)) > 0)
+        if (n < cap - 1) n += (size_t)r;
+    buf[n] = '\0';
+}
+
+/* Runs `llamac run ARGS...` (NULL-terminated), capturing stdout and stderr;
+ * stderr goes through a file so neither pipe can fill up and block. */
+static void run(cli_result *r, const char *const *args) {
+    char *argv[32];
+    int n = 0;
+    argv[n++] = (char *)llamac_bin;
+    argv[n++] = (char *)"run";
+    for (; *args; args++) argv[n++] = (char *)*args;
+    argv[n] = NULL;
+    int out[2];
+    assert_int_equal(pipe(out), 0);
+    FILE *err = tmpfile();
+    assert_non_null(err);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(out[1], 1);
+        dup2(fileno(err), 2);
+        close(out[0]);
+        close(out[1]);
+        execv(llamac_bin, argv);
+        _exit(127);
+    }
+    close(out[1]);
+    drain(out[0], r->out, sizeof r->out);
+    close(out[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    rewind(err);
+    size_t k = fread(r->err, 1, sizeof r->err - 1, err);
+    r->err[k] = '\0';
+    fclose(err);
+}
+
+static const char *model_path(char *buf, size_t size) {
+    return shared_path(buf, size, "models/tiny-F32.gguf");
+}
+
+static void greedy_run_prints_the_golden_token_ids(void **state) {
+    (void)state;
+    char mbuf[512], gbuf[512], err[256];
+    SKIP_WITHOUT_SHARED(model, mbuf, "models/tiny-F32.gguf");
+    SKIP_WITHOUT_SHARED(gpath, gbuf, "golden/tiny-F32.golden");
+    golden g;
+    assert_int_equal(golden_read(gpath, &g, err, sizeof err), 0);
+    char n[16];
+    snprintf(n, sizeof n, "%u", g.n_gen);
+    cli_result r;
+    run(&r, (const char *[]){"-m", model, "-p", golden_text, "--temp", "0", "-n", n, "--ids", NULL});
+    if (r.exit_code != 0) fail_msg("exit %d: %s", r.exit_code, r.err);
+    char want[1024];
+    size_t w = 0;
+    for (uint32_t i = 0; i < g.n_gen; i++)
+        w += (size_t)snprintf(want + w, sizeof want - w, "%s%d", i ? " " : "", (int)g.gen[i]);
+    snprintf(want + w, sizeof want - w, "\n");
+    assert_string_equal(r.out, want);
+    /* the timings the issue asks for */
+    assert_non_null(strstr(r.err, "load"));
+    assert_non_null(strstr(r.err, "tokens/s"));
+    print_message("%s", r.err);
+    golden_free(&g);
+}
+
+static void seed_fixes_the_text_across_thread_counts(void **state) {
+    (void)state;
+    char mbuf[512];
+    SKIP_WITHOUT_SHARED(model, mbuf, "models/tiny-F32.gguf");
+    cli_result a, b, c;
+    run(&a, (const char *[]){"-m", model, "-p", golden_text, "-n", "24", "--seed", "9", "-t", "1", NULL});
+    run(&b, (const char *[]){"-m", model, "-p", golden_text, "-n", "24", "--seed", "9", "-t", "2", NULL});
+    run(&c, (const char *[]){"-m", model, "-p", golden_text, "-n", "24", "--seed", "10", "-t", "2", NULL});
+    assert_int_equal(a.exit_code, 0);
+    assert_int_equal(b.exit_code, 0);
+    assert_int_equal(c.exit_code, 0);
+    assert_true(strlen(a.out) > 10);
+    assert_string_equal(a.out, b.out);
+    assert_string_not_equal(a.out, c.out);
+}
+
+static void stop_string_is_not_printed(void **state) {
+    (void)state;
+    char mbuf[512];
+    SKIP_WITHOUT_SHARED(model, mbuf, "models/tiny-F32.gguf");
+    cli_result full, cut;
+    run(&full, (const char *[]){"-m", model, "-p", golden_text, "--temp", "0", "-n", "32", NULL});
+    assert_int_equal(full.exit_code, 0);
+    /* 3 bytes from the middle of the output (any boundary) */
+    const size_t len = strlen(full.out), mid = len / 2;
+    char stop[4] = {full.out[mid], full.out[mid + 1], full.out[mid + 2], '\0'};
+    const size_t at = (size_t)(strstr(full.out, stop) - full.out);
+    run(&cut, (const char *[]){"-m", model, "-p", golden_text, "--temp", "0", "-n", "32", "--stop", stop, NULL});
+    assert_int_equal(cut.exit_code, 0);
+    assert_int_equal(strlen(cut.out), at + 1); /* the text before it, then the final newline */
+    assert_memory_equal(cut.out, full.out, at);
+    assert_non_null(strstr(cut.err, "stop string"));
+}
+
+static void bad_arguments_print_usage_and_exit_2(void **state) {
+    (void)state;
+    char mbuf[512];
+    const char *model = model_path(mbuf, sizeof mbuf);
+    if (!model) model = "missing.gguf";
+    const char *const cases[][8] = {
+        {NULL},                                   /* no model, no prompt */
+        {"-m", model, NULL},                      /* no prompt */
+        {"-m", model, "-p", "x", "-f", "y", NULL}, /* two prompts */
+        {"-m", model, "-p", "x", "--temp", "-1", NULL},
+        {"-m", model, "-p", "x", "--top-p", "1.5", NULL},
+        {"-m", model, "-p", "x", "-n", "ten", NULL},
+        {"-m", model, "-p", "x", "--seed", "-3", NULL},
+        {"-m", model, "-p", "x", "--bogus", NULL},
+        {"-m", model, "-p", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cli_result r;
+        run(&r, cases[i]);
+        if (r.exit_code != 2) fail_msg("case %zu: exit %d", i, r.exit_code);
+        assert_non_null(strstr(r.err, "usage: llamac run"));
+        assert_string_equal(r.out, "");
+    }
+    cli_result r;
+    run(&r, (const char *[]){"-m", "/nonexistent.gguf", "-p", "x", NULL});
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.err, "nonexistent"));
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s PATH/TO/llamac\n", argv[0]);
+        return 2;
+    }
+    llamac_bin = argv[1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(greedy_run_prints_the_golden_token_ids),
+        cmocka_unit_test(seed_fixes_the_text_across_thread_counts),
+        cmocka_unit_test(stop_string_is_not_printed),
+        cmocka_unit_test(bad_arguments_print_usage_and_exit_2),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,332 @@
+/* `llamac run`: generate text from a prompt, streaming it to stdout, with
+ * timings on stderr. Uses only the public API. */
+#include "commands.h"
+
+#include "llamac.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_STOPS 16
+
+typedef struct run_args {
+    const char *model, *prompt, *prompt_file;
+    int32_t n_predict, top_k, threads;
+    uint32_t n_ctx;
+    float temp, top_p, min_p, repeat_penalty;
+    int32_t repeat_last_n;
+    uint64_t seed;
+    bool seed_given, ids;
+    const char *stops[MAX_STOPS];
+    int32_t n_stop;
+} run_args;
+
+static void run_usage(FILE *f) {
+    fprintf(f,
+            "usage: llamac run -m MODEL (-p PROMPT | -f PROMPT_FILE) [-n N] [--temp T]\n"
+            "                  [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]\n"
+            "                  [--repeat-last-n N] [--seed S] [-t THREADS] [-c N_CTX]\n"
+            "                  [--stop STRING]... [--ids]\n"
+            "\n"
+            "Generates a continuation of the prompt (tokenized with BOS; special-token\n"
+            "text like <|eot_id|> is parsed) and streams it to stdout, without the\n"
+            "prompt. Stops at an end-of-generation token, after N tokens, at a stop\n"
+            "string (not printed), or when the context is full. Load time and prompt /\n"
+            "generation speeds go to stderr.\n"
+            "\n"
+            "  -n N                 tokens to generate (default -1: no limit)\n"
+            "  --temp T             temperature (default 0.8); 0 means greedy\n"
+            "  --top-k K            keep the K most likely tokens (default 40; 0: off)\n"
+            "  --top-p P            nucleus mass (default 0.95; 1: off)\n"
+            "  --min-p P            drop tokens below P x the best one's probability\n"
+            "                       (default 0.05; 0: off)\n"
+            "  --repeat-penalty R   penalize the last --repeat-last-n tokens (default 1: off)\n"
+            "  --repeat-last-n N    window of the repeat penalty (default 64)\n"
+            "  --seed S             random seed (default: from the clock, printed)\n"
+            "  -t THREADS           threads (default: all CPUs, at most 16)\n"
+            "  -c N_CTX             context size in tokens (default: the model's, at most 4096)\n"
+            "  --stop STRING        stop before this text (repeatable, up to %d)\n"
+            "  --ids                print token ids (one line, space-separated) instead of text\n"
+            "Exit status: 0 done, 1 failure, 2 bad arguments.\n",
+            MAX_STOPS);
+}
+
+/* Strict number parsing: the whole string, in range. */
+static bool parse_i32(const char *s, int32_t lo, int32_t hi, int32_t *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || errno || v < lo || v > hi) return false;
+    *out = (int32_t)v;
+    return true;
+}
+
+static bool parse_f32(const char *s, float lo, float hi, float *out) {
+    char *end;
+    errno = 0;
+    float v = strtof(s, &end);
+    if (end == s || *end || errno || !(v >= lo && v <= hi)) return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_u64(const char *s, uint64_t *out) {
+    char *end;
+    errno = 0;
+    if (*s == '-') return false;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || *end || errno) return false;
+    *out = (uint64_t)v;
+    return true;
+}
+
+/* Returns -1 when the run should go on, else the exit status. */
+static int parse_args(int argc, char **argv, run_args *a) {
+    *a = (run_args){.n_predict = -1, .top_k = 40, .temp = 0.8f, .top_p = 0.95f, .min_p = 0.05f,
+                    .repeat_penalty = 1.0f, .repeat_last_n = 64};
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+            run_usage(stdout);
+            return 0;
+        }
+        if (!strcmp(o, "--ids")) {
+            a->ids = true;
+            continue;
+        }
+        static const char *const valued[] = {"-m", "-p", "-f", "-n", "--temp", "--top-k",
+                                             "--top-p", "--min-p", "--repeat-penalty",
+                                             "--repeat-last-n", "--seed", "-t", "-c", "--stop"};
+        bool known = false;
+        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(o, valued[k]);
+        if (!known) {
+            fprintf(stderr, "llamac run: unknown option %s\n", o);
+            goto bad;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "llamac run: %s needs a value\n", o);
+            goto bad;
+        }
+        const char *v = argv[++i];
+        int32_t n;
+        bool ok = true;
+        if (!strcmp(o, "-m")) a->model = v;
+        else if (!strcmp(o, "-p")) a->prompt = v;
+        else if (!strcmp(o, "-f")) a->prompt_file = v;
+        else if (!strcmp(o, "-n")) ok = parse_i32(v, -1, INT32_MAX, &a->n_predict);
+        else if (!strcmp(o, "--temp")) ok = parse_f32(v, 0.0f, 1e6f, &a->temp);
+        else if (!strcmp(o, "--top-k")) ok = parse_i32(v, 0, INT32_MAX, &a->top_k);
+        else if (!strcmp(o, "--top-p")) ok = parse_f32(v, 0.0f, 1.0f, &a->top_p);
+        else if (!strcmp(o, "--min-p")) ok = parse_f32(v, 0.0f, 1.0f, &a->min_p);
+        else if (!strcmp(o, "--repeat-penalty")) ok = parse_f32(v, 1e-6f, 1e6f, &a->repeat_penalty);
+        else if (!strcmp(o, "--repeat-last-n")) ok = parse_i32(v, 0, INT32_MAX, &a->repeat_last_n);
+        else if (!strcmp(o, "--seed")) ok = a->seed_given = parse_u64(v, &a->seed);
+        else if (!strcmp(o, "-t")) ok = parse_i32(v, 1, 1024, &a->threads);
+        else if (!strcmp(o, "-c")) {
+            ok = parse_i32(v, 1, INT32_MAX, &n);
+            a->n_ctx = ok ? (uint32_t)n : 0;
+        } else if (!strcmp(o, "--stop")) {
+            ok = a->n_stop < MAX_STOPS && v[0];
+            if (ok) a->stops[a->n_stop++] = v;
+        }
+        if (!ok) {
+            fprintf(stderr, "llamac run: bad value '%s' for %s\n", v, o);
+            goto bad;
+        }
+    }
+    if (!a->model || !a->prompt == !a->prompt_file) {
+        fprintf(stderr, "llamac run: need -m MODEL and exactly one of -p PROMPT, -f FILE\n");
+        goto bad;
+    }
+    return -1;
+bad:
+    run_usage(stderr);
+    return 2;
+}
+
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap) break;
+        char *b = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
+        if (!b) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = b;
+        cap *= 2;
+    }
+    if (buf && ferror(f)) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* The llama.cpp default order: penalties, top-k, top-p, min-p, temp, dist;
+ * temperature 0 is greedy after the penalties. */
+static llamac_sampler *build_chain(const run_args *a) {
+    llamac_sampler *c = llamac_sampler_chain_new(NULL);
+    if (!c) return NULL;
+    llamac_status st = LLAMAC_OK;
+    if (a->repeat_penalty != 1.0f)
+        st = llamac_sampler_chain_add(
+            c, llamac_sampler_init_penalties(a->repeat_last_n, a->repeat_penalty, 0, 0, NULL));
+    if (a->temp == 0.0f) {
+        if (!st) st = llamac_sampler_chain_add(c, llamac_sampler_init_greedy(NULL));
+    } else {
+        if (!st) st = llamac_sampler_chain_add(c, llamac_sampler_init_top_k(a->top_k, NULL));
+        if (!st) st = llamac_sampler_chain_add(c, llamac_sampler_init_top_p(a->top_p, 1, NULL));
+        if (!st) st = llamac_sampler_chain_add(c, llamac_sampler_init_min_p(a->min_p, 1, NULL));
+        if (!st) st = llamac_sampler_chain_add(c, llamac_sampler_init_temp(a->temp, NULL));
+        if (!st) st = llamac_sampler_chain_add(c, llamac_sampler_init_dist(a->seed, NULL));
+    }
+    if (st) {
+        llamac_sampler_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static llamac_status tokenize_all(const llamac_vocab *vocab, const char *text, size_t len,
+                                  llamac_token **out, int32_t *n) {
+    int32_t need = 0;
+    llamac_status st = llamac_tokenize(vocab, text, len, NULL, 0, true, true, &need);
+    if (st != LLAMAC_OK && st != LLAMAC_ERR_INVALID_ARG) return st;
+    if (st == LLAMAC_ERR_INVALID_ARG && need <= 0) return st;
+    *out = malloc((size_t)(need > 0 ? need : 1) * sizeof **out);
+    if (!*out) return LLAMAC_ERR_NO_MEMORY;
+    return llamac_tokenize(vocab, text, len, *out, need, true, true, n);
+}
+
+static volatile sig_atomic_t interrupted;
+static void on_sigint(int sig) {
+    (void)sig;
+    interrupted = 1;
+}
+static bool abort_on_sigint(void *user) {
+    (void)user;
+    return interrupted != 0;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double per_s(int32_t n, double t) { return t > 0 ? n / t : 0.0; }
+
+int cmd_run(int argc, char **argv) {
+    run_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0) return rc;
+    if (!a.seed_given) a.seed = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32);
+
+    char *file_text = NULL;
+    size_t prompt_len = a.prompt ? strlen(a.prompt) : 0;
+    if (a.prompt_file && !(file_text = read_file(a.prompt_file, &prompt_len))) {
+        fprintf(stderr, "llamac run: cannot read %s: %s\n", a.prompt_file, strerror(errno));
+        return 1;
+    }
+    const char *prompt = a.prompt ? a.prompt : file_text;
+
+    llamac_model *model = NULL;
+    llamac_context *ctx = NULL;
+    llamac_sampler *chain = NULL;
+    llamac_generator *gen = NULL;
+    llamac_token *tokens = NULL;
+    int32_t n_tokens = 0;
+    rc = 1;
+
+    const double t0 = now_s();
+    llamac_status st = llamac_model_load(a.model, NULL, &model);
+    if (st) goto fail;
+    const llamac_vocab *vocab = llamac_model_vocab(model);
+    if (!vocab) {
+        fprintf(stderr, "llamac run: %s has no tokenizer\n", a.model);
+        goto done;
+    }
+    llamac_context_params cp = llamac_context_default_params();
+    const int32_t n_train = llamac_model_n_ctx_train(model);
+    cp.n_ctx = a.n_ctx ? a.n_ctx : (uint32_t)(n_train > 0 && n_train < 4096 ? n_train : 4096);
+    cp.n_threads = a.threads;
+    cp.abort_fn = abort_on_sigint;
+    if ((st = llamac_context_new(model, &cp, &ctx))) goto fail;
+    const double t_load = now_s() - t0;
+
+    if ((st = tokenize_all(vocab, prompt, prompt_len, &tokens, &n_tokens))) goto fail;
+    if (!(chain = build_chain(&a))) {
+        st = LLAMAC_ERR_INVALID_ARG;
+        goto fail;
+    }
+    llamac_generator_params gp = llamac_generator_default_params();
+    gp.n_predict = a.n_predict;
+    gp.stop_strings = a.stops;
+    gp.n_stop = a.n_stop;
+    gp.abort_fn = abort_on_sigint;
+    if ((st = llamac_generator_new(ctx, chain, &gp, &gen))) goto fail;
+
+    signal(SIGINT, on_sigint);
+    const double t1 = now_s();
+    if ((st = llamac_generator_prompt(gen, tokens, n_tokens))) goto fail;
+    const double t_prompt = now_s() - t1;
+
+    const double t2 = now_s();
+    llamac_generation_step step;
+    const char *sep = "";
+    do {
+        if ((st = llamac_generator_next(gen, &step))) break;
+        if (a.ids && step.token != LLAMAC_TOKEN_NULL && step.stop != LLAMAC_STOP_EOG) {
+            printf("%s%d", sep, (int)step.token);
+            sep = " ";
+        } else if (!a.ids) {
+            fwrite(step.text, 1, step.text_len, stdout);
+        }
+        fflush(stdout);
+    } while (step.stop == LLAMAC_STOP_NONE);
+    const double t_gen = now_s() - t2;
+    printf("\n");
+    const int32_t n_gen = llamac_generator_n_generated(gen);
+
+    static const char *const why[] = {"-", "end of generation", "token limit", "stop string",
+                                      "context full"};
+    const char *ended = st == LLAMAC_ERR_CANCELLED ? "interrupted" : st ? "error" : why[step.stop];
+    fprintf(stderr,
+            "\nllamac run: %s\n"
+            "  load       %8.1f ms\n"
+            "  prompt     %8.1f ms  %5d tokens  %8.2f tokens/s\n"
+            "  generation %8.1f ms  %5d tokens  %8.2f tokens/s  (stopped: %s)\n"
+            "  seed %llu, %d threads\n",
+            llamac_model_desc(model), t_load * 1e3, t_prompt * 1e3, (int)n_tokens,
+            per_s(n_tokens, t_prompt), t_gen * 1e3, (int)n_gen, per_s(n_gen, t_gen),
+            ended, (unsigned long long)a.seed,
+            (int)llamac_context_n_threads(ctx));
+    if (st) goto fail;
+    rc = 0;
+    goto done;
+
+fail:
+    fprintf(stderr, "llamac run: %s: %s\n", llamac_status_name(st), llamac_last_error());
+done:
+    llamac_generator_free(gen);
+    llamac_sampler_free(chain);
+    llamac_context_free(ctx);
+    llamac_model_free(model);
+    free(tokens);
+    free(file_text);
+    return rc;
+}
