@@ -162,6 +162,9 @@ llamac_status llamac_context_new(const llamac_model *model, const llamac_context
     if (st != LLAMAC_OK) return st;
 
     const lc_env *env = &model->env;
+    if (p.n_ctx > (uint32_t)model->hp.n_ctx_train)
+        lc_log(env, LLAMAC_LOG_WARN, "n_ctx %u exceeds the %d positions the model was trained on", p.n_ctx,
+               model->hp.n_ctx_train);
     llamac_context *ctx = lc_calloc(env, 1, sizeof *ctx);
     if (!ctx) return LLAMAC_ERR_NO_MEMORY;
     ctx->model = model;

@@ -6,6 +6,24 @@
 #include <string.h>
 
 #define NA 9
+#define NV_DEFAULT 64
+
+/* Decodes t[0..n) in sequence 0 from a caller-built batch (llamac_batch_init
+ * would allocate, and this is about the library's own allocations). */
+static llamac_status du_decode_no_alloc(llamac_context *ctx, const llamac_token *t, int32_t n) {
+    llamac_token tok[16];
+    llamac_pos pos[16];
+    int32_t nseq[16];
+    llamac_seq_id s0 = 0, *ids[16];
+    for (int32_t i = 0; i < n; i++) {
+        tok[i] = t[i];
+        pos[i] = i;
+        nseq[i] = 1;
+        ids[i] = &s0;
+    }
+    llamac_batch b = {n, tok, pos, nseq, ids, NULL, NULL};
+    return llamac_decode(ctx, &b);
+}
 #define NB 6
 
 static void two_prompts_in_one_batch_match_each_alone(void **state) {
@@ -165,12 +183,73 @@ static void batch_helpers_track_capacity(void **state) {
     assert_int_equal(llamac_batch_add(&caller, 1, 0, ids, 1, true), LLAMAC_ERR_INVALID_ARG);
 }
 
+typedef struct counting {
+    long calls;
+    long live;
+} counting;
+static void *count_malloc(void *u, size_t n) {
+    counting *c = u;
+    c->calls++;
+    c->live++;
+    return malloc(n);
+}
+static void *count_realloc(void *u, void *p, size_t n) {
+    counting *c = u;
+    c->calls++;
+    if (!p) c->live++;
+    return realloc(p, n);
+}
+static void count_free(void *u, void *p) {
+    counting *c = u;
+    c->calls++;
+    if (p) c->live--;
+    free(p);
+}
+
+/* Everything a decode needs is allocated by llamac_context_new; decoding
+ * and the KV operations (shift included) go through no allocator call, and
+ * freeing returns every block. */
+static void decode_and_kv_operations_allocate_nothing(void **state) {
+    (void)state;
+    char dir[256], path[300];
+    assert_non_null(tm_tmpdir(dir, sizeof dir));
+    snprintf(path, sizeof path, "%s/model.gguf", dir);
+    tm_spec s;
+    tm_spec_default(&s);
+    assert_int_equal(tm_write(&s, path), LLAMAC_OK);
+    counting c = {0, 0};
+    llamac_allocator a = {count_malloc, count_realloc, count_free, &c};
+    llamac_model_params mp = llamac_model_default_params();
+    mp.allocator = &a;
+    llamac_model *model;
+    assert_int_equal(llamac_model_load(path, &mp, &model), LLAMAC_OK);
+    llamac_context *ctx = du_context(model, 64, 16, 2, 2);
+    assert_true(c.live > 0);
+    const long before = c.calls;
+
+    llamac_token t[12];
+    du_tokens(t, 12, NV_DEFAULT, 9);
+    assert_int_equal(du_decode_no_alloc(ctx, t, 12), LLAMAC_OK);
+    assert_int_equal(llamac_kv_seq_cp(ctx, 0, 1, 0, -1), LLAMAC_OK);
+    assert_int_equal(llamac_kv_seq_rm(ctx, 0, 2, 6), LLAMAC_OK);
+    assert_int_equal(llamac_kv_seq_add(ctx, 0, 6, -1, -4), LLAMAC_OK);
+    assert_int_equal(llamac_kv_seq_keep(ctx, 0), LLAMAC_OK);
+    assert_non_null(llamac_get_logits(ctx, -1));
+    assert_int_equal(c.calls, before);
+
+    llamac_context_free(ctx);
+    llamac_model_free(model);
+    assert_int_equal(c.live, 0);
+    tm_tmpdir_remove(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(two_prompts_in_one_batch_match_each_alone),
         cmocka_unit_test(shared_prefix_is_decoded_once_for_both_sequences),
         cmocka_unit_test(logits_flags_choose_the_rows),
         cmocka_unit_test(batch_helpers_track_capacity),
+        cmocka_unit_test(decode_and_kv_operations_allocate_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
