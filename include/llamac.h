@@ -707,8 +707,9 @@ typedef struct llamac_context_params {
     size_t struct_size;         /* set by llamac_context_default_params() */
     uint32_t n_ctx;             /* KV cache cells = tokens it holds over all sequences;
                                    default 4096, 0 = the model's n_ctx_train */
-    uint32_t n_batch;           /* most tokens one llamac_decode accepts (default 512);
-                                   scratch and the logits buffer are sized for it */
+    uint32_t n_batch;           /* most tokens one llamac_decode accepts (default 512,
+                                   at most n_ctx); scratch and the logits buffer are
+                                   sized for it */
     int32_t n_threads;          /* worker threads incl. the caller; default 0 = the
                                    number of online CPUs (at most 16) */
     uint32_t n_seq_max;         /* sequence ids allowed: 0 .. n_seq_max-1 (default 1) */
@@ -738,6 +739,9 @@ LLAMAC_API llamac_status llamac_context_new(const llamac_model *model, const lla
 /* Stops the worker threads and frees everything. NULL is a no-op. */
 LLAMAC_API void llamac_context_free(llamac_context *ctx);
 
+/* The context's model and its resolved parameters (defaults applied,
+ * n_batch reduced to n_ctx if larger, n_threads 0 replaced by the CPU
+ * count). Never fail for a live context. */
 LLAMAC_API const llamac_model *llamac_context_model(const llamac_context *ctx);
 LLAMAC_API uint32_t llamac_context_n_ctx(const llamac_context *ctx);
 LLAMAC_API uint32_t llamac_context_n_batch(const llamac_context *ctx);
