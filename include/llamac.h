@@ -539,7 +539,8 @@ LLAMAC_API llamac_status llamac_token_to_piece(const llamac_vocab *vocab, llamac
  * (else they print as nothing). *n_out = bytes written. Errors:
  * LLAMAC_ERR_NOT_FOUND naming the first out-of-range id and its index (*n_out
  * 0); LLAMAC_ERR_INVALID_ARG with *n_out = the length needed if buf_size is
- * too small (buf may be NULL when buf_size is 0). Thread-safe. */
+ * too small, having written the first buf_size bytes (buf may be NULL when
+ * buf_size is 0). Thread-safe. */
 LLAMAC_API llamac_status llamac_detokenize(const llamac_vocab *vocab, const llamac_token *tokens,
                                            int32_t n_tokens, char *buf, size_t buf_size,
                                            bool remove_special, bool unparse_special,

@@ -86,7 +86,7 @@ llamac_status llamac_detokenize(const llamac_vocab *v, const llamac_token *token
     for (int32_t i = 0; i < n_tokens; i++) {
         size_t len;
         const char *p = next_piece(v, tokens[i], unparse_special, &strip_next, &len);
-        if (len && total + len <= buf_size) memcpy(buf + total, p, len);
+        if (total < buf_size) memcpy(buf + total, p, LC_MIN(len, buf_size - total));
         total += len; /* cannot overflow: pieces are < 4 GiB and n_tokens < 2^31 */
     }
     *n_out = total;

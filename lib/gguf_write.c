@@ -66,6 +66,8 @@ typedef struct wtensor {
     llamac_type type;
     const void *data;
     uint64_t n_bytes;
+    llamac_gguf_tensor_fill_fn fill; /* set: bytes produced at write time */
+    void *fill_user;
 } wtensor;
 
 struct llamac_gguf_writer {
@@ -269,9 +271,11 @@ llamac_status llamac_gguf_writer_set_alignment(llamac_gguf_writer *w, uint32_t a
     return llamac_gguf_writer_set_u32(w, "general.alignment", alignment);
 }
 
-llamac_status llamac_gguf_writer_add_tensor(llamac_gguf_writer *w, const char *name,
-                                            llamac_type type, uint32_t n_dims, const int64_t *ne,
-                                            const void *data, uint64_t n_bytes) {
+/* Adds a tensor whose bytes are `data` or, when fill is set, produced by
+ * fill at write time. */
+static llamac_status add_tensor(llamac_gguf_writer *w, const char *name, llamac_type type,
+                                uint32_t n_dims, const int64_t *ne, const void *data,
+                                uint64_t n_bytes, llamac_gguf_tensor_fill_fn fill, void *fill_user) {
     if (!w || !name || !ne)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "GGUF writer: writer, name or ne is NULL");
     size_t len = strlen(name);
@@ -285,7 +289,7 @@ llamac_status llamac_gguf_writer_add_tensor(llamac_gguf_writer *w, const char *n
     if (n_dims < 1 || n_dims > LC_GGUF_MAX_DIMS)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "GGUF writer: tensor '%s': n_dims %" PRIu32
                        " is not 1..4", name, n_dims);
-    wtensor t = {NULL, n_dims, {1, 1, 1, 1}, type, data, n_bytes};
+    wtensor t = {NULL, n_dims, {1, 1, 1, 1}, type, data, n_bytes, fill, fill_user};
     for (uint32_t d = 0; d < n_dims; d++) {
         if (ne[d] < 1)
             return lc_fail(LLAMAC_ERR_INVALID_ARG,
@@ -303,7 +307,7 @@ llamac_status llamac_gguf_writer_add_tensor(llamac_gguf_writer *w, const char *n
         return lc_fail(LLAMAC_ERR_INVALID_ARG,
                        "GGUF writer: tensor '%s': n_bytes is %" PRIu64 ", its type and shape need %" PRIu64,
                        name, n_bytes, expected);
-    if (!data)
+    if (!data && !fill)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "GGUF writer: tensor '%s': data is NULL", name);
     t.name = lc_strdup(&w->env, name);
     if (!t.name || !reserve(&w->env, (void **)&w->t, &w->cap_t, w->n_t, sizeof *w->t)) {
@@ -312,6 +316,22 @@ llamac_status llamac_gguf_writer_add_tensor(llamac_gguf_writer *w, const char *n
     }
     w->t[w->n_t++] = t;
     return LLAMAC_OK;
+}
+
+llamac_status llamac_gguf_writer_add_tensor(llamac_gguf_writer *w, const char *name,
+                                            llamac_type type, uint32_t n_dims, const int64_t *ne,
+                                            const void *data, uint64_t n_bytes) {
+    return add_tensor(w, name, type, n_dims, ne, data, n_bytes, NULL, NULL);
+}
+
+llamac_status llamac_gguf_writer_add_tensor_fn(llamac_gguf_writer *w, const char *name,
+                                               llamac_type type, uint32_t n_dims,
+                                               const int64_t *ne, uint64_t n_bytes,
+                                               llamac_gguf_tensor_fill_fn fill, void *user) {
+    if (!fill)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "GGUF writer: tensor '%s': fill is NULL",
+                       name ? name : "(null)");
+    return add_tensor(w, name, type, n_dims, ne, NULL, n_bytes, fill, user);
 }
 
 /* ---- writing the file ---- */
@@ -392,13 +412,26 @@ static llamac_status write_zeros(int fd, uint64_t n, const char *path) {
     return st;
 }
 
+/* Tensors added with a fill callback are produced one at a time into one
+ * buffer sized for the largest of them, so memory stays near one tensor. */
 static llamac_status write_body(const llamac_gguf_writer *w, int fd, const bytes *header,
                                 uint32_t align, const char *tmp) {
+    uint64_t fill_max = 0;
+    for (size_t i = 0; i < w->n_t; i++)
+        if (w->t[i].fill) fill_max = LC_MAX(fill_max, w->t[i].n_bytes);
+    if (fill_max > SIZE_MAX)
+        return lc_fail(LLAMAC_ERR_NO_MEMORY, "GGUF writer: a tensor of %" PRIu64 " bytes does not fit in memory",
+                       fill_max);
+    void *buf = NULL;
+    if (fill_max && !(buf = lc_malloc(&w->env, (size_t)fill_max))) return LLAMAC_ERR_NO_MEMORY;
     llamac_status st = write_all(fd, header->p, header->len, tmp);
     for (size_t i = 0; i < w->n_t && !st; i++) {
-        st = write_all(fd, w->t[i].data, w->t[i].n_bytes, tmp);
-        if (!st) st = write_zeros(fd, pad_to(w->t[i].n_bytes, align), tmp);
+        const wtensor *t = &w->t[i];
+        if (t->fill) st = t->fill(t->fill_user, t->name, buf, t->n_bytes);
+        if (!st) st = write_all(fd, t->fill ? buf : t->data, t->n_bytes, tmp);
+        if (!st) st = write_zeros(fd, pad_to(t->n_bytes, align), tmp);
     }
+    lc_free(&w->env, buf);
     if (!st && fsync(fd)) st = lc_fail(LLAMAC_ERR_IO, "syncing '%s' failed (errno %d)", tmp, errno);
     return st;
 }

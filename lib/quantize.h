@@ -73,10 +73,10 @@ typedef llamac_status (*lc_stream_fill_fn)(void *user, int64_t i, void *dst, uin
 
 /* Writes `path` from the key/values already in w plus tensors t[0..n_t),
  * asking fill for each tensor's bytes in order, into one reused buffer of
- * the largest tensor's size: memory stays near one tensor whatever the
- * model's size. The file appears atomically (temporary name, renamed on
- * success; nothing left behind on failure). The writer gets the tensors
- * added (it must have none before). */
+ * the largest tensor's size (llamac_gguf_writer_add_tensor_fn): memory
+ * stays near one tensor whatever the model's size. The file appears
+ * atomically (temporary name, renamed on success; nothing left behind on
+ * failure). The tensors are added to w, which must have none before. */
 llamac_status lc_gguf_write_streamed(const lc_env *env, llamac_gguf_writer *w,
                                      const lc_stream_tensor *t, int64_t n_t,
                                      lc_stream_fill_fn fill, void *user, const char *path);
