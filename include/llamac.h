@@ -368,6 +368,24 @@ LLAMAC_API llamac_status llamac_gguf_writer_add_tensor(llamac_gguf_writer *w, co
                                                        llamac_type type, uint32_t n_dims,
                                                        const int64_t *ne, const void *data,
                                                        uint64_t n_bytes);
+/* Produces a tensor's bytes while the file is written: fills dst[0..n_bytes)
+ * and returns LLAMAC_OK, or a failure status (after setting the message,
+ * e.g. through another llamac call) to abort the write. */
+typedef llamac_status (*llamac_gguf_tensor_fill_fn)(void *user, const char *name, void *dst,
+                                                    uint64_t n_bytes);
+/* Adds a tensor like llamac_gguf_writer_add_tensor (same checks, data
+ * excepted) whose bytes are not held but produced at write time:
+ * llamac_gguf_writer_write calls fill(user, name, dst, n_bytes) once per
+ * such tensor, in file order, on the calling thread, into a buffer it owns
+ * (one, sized for the largest such tensor, reused), and writes what fill
+ * left there. So a file larger than memory can be written with memory near
+ * one tensor. A failing fill aborts the write with its status (nothing is
+ * left behind). LLAMAC_ERR_INVALID_ARG if fill is NULL. */
+LLAMAC_API llamac_status llamac_gguf_writer_add_tensor_fn(llamac_gguf_writer *w, const char *name,
+                                                          llamac_type type, uint32_t n_dims,
+                                                          const int64_t *ne, uint64_t n_bytes,
+                                                          llamac_gguf_tensor_fill_fn fill,
+                                                          void *user);
 /* Writes the file atomically: to a temporary name beside `path`, synced,
  * then renamed over `path`; on failure nothing is left behind and `path`
  * is untouched. LLAMAC_ERR_IO names the file and the system error;
