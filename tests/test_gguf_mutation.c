@@ -13,19 +13,6 @@
 
 static bool long_run;
 
-typedef struct counting {
-    long live;
-} counting;
-static void *c_malloc(void *u, size_t n) { ((counting *)u)->live++; return malloc(n); }
-static void *c_realloc(void *u, void *p, size_t n) {
-    if (!p) ((counting *)u)->live++;
-    return realloc(p, n);
-}
-static void c_free(void *u, void *p) {
-    if (p) ((counting *)u)->live--;
-    free(p);
-}
-
 static uint64_t next_random(uint64_t *s) { /* xorshift64* */
     *s ^= *s >> 12;
     *s ^= *s << 25;
@@ -78,8 +65,8 @@ static uint64_t touch_everything(const llamac_gguf *g) {
 
 /* Opens `size` bytes at p; checks the outcome; returns true on success. */
 static bool open_checked(const unsigned char *p, size_t size, uint64_t *sum) {
-    counting c = {0};
-    llamac_allocator a = {c_malloc, c_realloc, c_free, &c};
+    gguf_counter c = {0, 0};
+    llamac_allocator a = gguf_counting_allocator(&c);
     llamac_gguf_params params = llamac_gguf_default_params();
     params.allocator = &a;
     llamac_gguf *g = NULL;

@@ -10,29 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* An allocator that counts live blocks and remembers the largest request. */
-typedef struct counting {
-    long live;
-    size_t largest;
-} counting;
-static void *c_malloc(void *u, size_t n) {
-    counting *c = u;
-    c->live++;
-    if (n > c->largest) c->largest = n;
-    return malloc(n);
-}
-static void *c_realloc(void *u, void *p, size_t n) {
-    counting *c = u;
-    if (!p) c->live++;
-    if (n > c->largest) c->largest = n;
-    return realloc(p, n);
-}
-static void c_free(void *u, void *p) {
-    counting *c = u;
-    if (p) c->live--;
-    free(p);
-}
-
 static void run_bad_case(void **state) {
     const gguf_case *bc = *state;
     gbuf b = {0};
@@ -41,8 +18,8 @@ static void run_bad_case(void **state) {
     unsigned char *copy = malloc(b.len ? b.len : 1);
     assert_non_null(copy);
     if (b.len) memcpy(copy, b.p, b.len);
-    counting c = {0, 0};
-    llamac_allocator a = {c_malloc, c_realloc, c_free, &c};
+    gguf_counter c = {0, 0};
+    llamac_allocator a = gguf_counting_allocator(&c);
     llamac_gguf_params p = llamac_gguf_default_params();
     p.allocator = &a;
     llamac_gguf *g = (llamac_gguf *)&c; /* must be overwritten with NULL */

@@ -394,23 +394,10 @@ static void failed_write_leaves_nothing_behind(void **state) {
     llamac_gguf_writer_free(w);
 }
 
-typedef struct counting {
-    long live;
-} counting;
-static void *c_malloc(void *u, size_t n) { ((counting *)u)->live++; return malloc(n); }
-static void *c_realloc(void *u, void *p, size_t n) {
-    if (!p) ((counting *)u)->live++;
-    return realloc(p, n);
-}
-static void c_free(void *u, void *p) {
-    if (p) ((counting *)u)->live--;
-    free(p);
-}
-
 static void writer_memory_goes_through_the_allocator(void **state) {
     tmpdir *t = *state;
-    counting c = {0};
-    llamac_allocator a = {c_malloc, c_realloc, c_free, &c};
+    gguf_counter c = {0, 0};
+    llamac_allocator a = gguf_counting_allocator(&c);
     llamac_gguf_writer *w;
     assert_int_equal(llamac_gguf_writer_new(&a, &w), LLAMAC_OK);
     add_round_trip_content(w);
