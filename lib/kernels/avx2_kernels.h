@@ -16,6 +16,8 @@
 /* The AVX2 traits of `type` (scalar entries where there is no AVX2 one), or
  * NULL exactly when lc_scalar_traits(type) is NULL. */
 const lc_type_traits *lc_avx2_traits(llamac_type type);
+/* Its gemm of `type`, or NULL. */
+lc_gemm_fn lc_avx2_gemm(llamac_type type);
 
 /* avx2_float.c */
 void lc_f16_to_float_avx2(const void *src, float *dst, int64_t n);
@@ -30,13 +32,25 @@ void lc_q8_0_from_float_avx2(const float *src, void *dst, int64_t n);
 void lc_q8_1_from_float_avx2(const float *src, void *dst, int64_t n);
 void lc_q8_K_from_float_avx2(const float *src, void *dst, int64_t n);
 
-/* avx2_q.c: 32-element blocks */
+/* avx2_q.c: 32-element blocks, vec_dot and gemm */
 void lc_vec_dot_q4_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_q4_1_q8_1_avx2(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_q5_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_q5_1_q8_1_avx2(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_q8_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_iq4_nl_q8_0_avx2(int64_t n, float *s, const void *x, const void *y);
+void lc_gemm_q4_0_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                            const void *y, size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_q4_1_q8_1_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                            const void *y, size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_q5_0_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                            const void *y, size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_q5_1_q8_1_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                            const void *y, size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_q8_0_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                            const void *y, size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_iq4_nl_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                              const void *y, size_t y_stride, float *out, size_t out_stride);
 
 /* avx2_k.c: 256-element super-blocks */
 void lc_vec_dot_q2_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y);

@@ -1,42 +1,111 @@
-/* AVX2 dot products of the 32-element block encodings with their Q8_0 /
- * Q8_1 activations.
+/* AVX2 dot products (vec_dot) and batched dot products (gemm) of the
+ * 32-element block encodings with their Q8_0 / Q8_1 activations.
  *
  * Per block, the 32 weight codes become one register of bytes, multiplied
  * with the 32 activation quants by maddubs + madd into eight int32 lanes
- * (lane j = exact sum of elements 4j..4j+3). The lanes are converted to
- * float, scaled by the block's dx * dy and summed into a single 8-lane
- * accumulator in the fixed order of BLOCK_LOOP; the result is that
- * accumulator's fixed-tree horizontal sum. Integer sums are exact, as in
- * the reference; only the float summation order differs from it. */
+ * (lane j = exact sum of elements 4j..4j+3; integer sums are exact, as in
+ * the reference). The float part is fixed, and is the only place results
+ * differ from the scalar reference: with s_b the lanes of block b as
+ * floats and d_b = dx_b * dy_b,
+ *     blocks in pairs (b, b+1):  acc += fma(d_b+1, s_b+1, d_b * s_b)
+ *     an odd last block:         acc  = fma(d_b, s_b, acc)
+ * then the fixed-tree horizontal sum of acc (Q4_1/Q5_1 then add their
+ * minimum terms, summed in block order). Pairing halves the length of the
+ * dependent chain of adds, which bounded the single-row speed.
+ *
+ * vec_dot and gemm are one tile function run for 1 or up to T_MAX tokens
+ * against one weight row, so gemm is bit-identical to vec_dot by
+ * construction; it is faster because each weight block is unpacked once
+ * for all the tile's tokens. */
 #include "avx2_kernels.h"
 
 #include "avx2_util.h"
 #include "blocks.h"
 
-/* The float reduction order, which every kernel of this file (and any
- * future GEMM tile that must reproduce vec_dot bit for bit) follows: with
- * t_b = (dx_b * dy_b) * float(lanes of block b), per group of four blocks
- *     acc += fma(d_b+1, s_b+1, d_b * s_b) + fma(d_b+3, s_b+3, d_b+2 * s_b+2)
- * and the nb % 4 leftover blocks acc = fma(d_b, s_b, acc) one by one. One
- * dependent add per four blocks instead of four dependent FMAs: the FMA
- * latency chain was the bottleneck. LANES(i) yields block i's int32 lanes;
- * XB/YB are the block arrays (their fp16 d is the first field). */
-#define BLOCK_LOOP(nb, XB, YB, LANES)                                                              \
-    do {                                                                                            \
-        int64_t i = 0;                                                                              \
-        for (; i + 4 <= (nb); i += 4) {                                                             \
-            const __m128 d4 = avx2_scales4(&(XB)[i].d, sizeof *(XB), &(YB)[i].d, sizeof *(YB));     \
-            const __m256 p01 = _mm256_fmadd_ps(avx2_lane(d4, 1), _mm256_cvtepi32_ps(LANES(i + 1)),     \
-                                               _mm256_mul_ps(avx2_lane(d4, 0), _mm256_cvtepi32_ps(LANES(i)))); \
-            const __m256 p23 = _mm256_fmadd_ps(avx2_lane(d4, 3), _mm256_cvtepi32_ps(LANES(i + 3)),     \
-                                               _mm256_mul_ps(avx2_lane(d4, 2), _mm256_cvtepi32_ps(LANES(i + 2)))); \
-            acc = _mm256_add_ps(acc, _mm256_add_ps(p01, p23));                                      \
-        }                                                                                           \
-        for (; i < (nb); i++) {                                                                     \
-            const __m256 d = _mm256_set1_ps(avx2_fp16((XB)[i].d) * avx2_fp16((YB)[i].d));           \
-            acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(LANES(i)), acc);                            \
-        }                                                                                           \
-    } while (0)
+#define T_MAX 4
+
+/* One weight block as maddubs operands: `u` is the unsigned side; for
+ * signed codes u = |q| and `sgn` = q, whose sign moves onto the activation
+ * bytes. */
+typedef struct wblock {
+    __m256i u, sgn;
+} wblock;
+
+AVX2_ALWAYS_INLINE wblock signed_codes(__m256i q) {
+    const wblock w = {_mm256_sign_epi8(q, q), q};
+    return w;
+}
+
+AVX2_ALWAYS_INLINE wblock unsigned_codes(__m256i q) {
+    const wblock w = {q, q};
+    return w;
+}
+
+AVX2_ALWAYS_INLINE __m256i lanes_signed(wblock w, __m256i y) {
+    return avx2_dot_u8s8(w.u, _mm256_sign_epi8(y, w.sgn));
+}
+
+AVX2_ALWAYS_INLINE __m256i lanes_unsigned(wblock w, __m256i y) { return avx2_dot_u8s8(w.u, y); }
+
+/* Most blocks per row whose activation scales gemm converts up front (on
+ * the stack: T_MAX * 4 bytes each, 16 KB). Longer rows (n > 32768) take
+ * the vec_dot way of converting them, which gives the same floats. */
+#define DYF_MAX_BLOCKS 1024
+
+/* The tile: acc[t] += row x (nb blocks) . activation row y[t], t < T, in
+ * the order stated at the top. PREP(block pointer) -> wblock; LANES(wblock,
+ * activation quants) -> int32 lanes. Four blocks at a time share one
+ * conversion of their scales; the pairs inside are the same as in the
+ * leftover loop. Token t's row starts at y0 + t * ys. `dyf` (gemm) holds
+ * every activation block scale as float (token t at t * DYF_MAX_BLOCKS),
+ * converted once per call; NULL (vec_dot) converts them here. The products
+ * dx * dy are the same floats either way. */
+#define DEFINE_TILE(NAME, XT, YT, PREP, LANES)                                                         \
+    AVX2_ALWAYS_INLINE void NAME(int64_t nb, const XT *x, const uint8_t *y0, size_t ys, const float *dyf, int T, \
+                                 __m256 *acc) {                                                         \
+        const YT *y[T_MAX];                                                                             \
+        for (int t = 0; t < T; t++) y[t] = (const YT *)(y0 + (size_t)t * ys);                           \
+        int64_t i = 0;                                                                                  \
+        for (; i + 4 <= nb; i += 4) {                                                                   \
+            /* the scales go through memory: broadcasting from there costs a \
+             * load, not a shuffle on the busy vector pipes */                                          \
+            const __m128 dx4 = avx2_half4(&x[i].d, sizeof *x);                                          \
+            float d4[T_MAX][4];                                                                         \
+            for (int t = 0; t < T; t++) {                                                               \
+                const __m128 dy4 = dyf ? _mm_loadu_ps(dyf + t * DYF_MAX_BLOCKS + i)                     \
+                                       : avx2_half4(&y[t][i].d, sizeof *y[t]);                          \
+                _mm_storeu_ps(d4[t], _mm_mul_ps(dx4, dy4));                                             \
+            }                                                                                           \
+            for (int h = 0; h < 4; h += 2) {                                                            \
+                const wblock w0 = PREP(&x[i + h]), w1 = PREP(&x[i + h + 1]);                            \
+                for (int t = 0; t < T; t++) {                                                           \
+                    const __m256 s0 = _mm256_cvtepi32_ps(LANES(w0, avx2_loadu(y[t][i + h].qs)));         \
+                    const __m256 s1 = _mm256_cvtepi32_ps(LANES(w1, avx2_loadu(y[t][i + h + 1].qs)));     \
+                    const __m256 p0 = _mm256_mul_ps(_mm256_broadcast_ss(&d4[t][h]), s0);                \
+                    acc[t] = _mm256_add_ps(acc[t], _mm256_fmadd_ps(_mm256_broadcast_ss(&d4[t][h + 1]), s1, p0)); \
+                }                                                                                       \
+            }                                                                                           \
+        }                                                                                               \
+        for (; i + 2 <= nb; i += 2) {                                                                   \
+            const wblock w0 = PREP(&x[i]), w1 = PREP(&x[i + 1]);                                        \
+            const float dx0 = avx2_fp16(x[i].d), dx1 = avx2_fp16(x[i + 1].d);                           \
+            for (int t = 0; t < T; t++) {                                                               \
+                const __m256 s0 = _mm256_cvtepi32_ps(LANES(w0, avx2_loadu(y[t][i].qs)));                 \
+                const __m256 s1 = _mm256_cvtepi32_ps(LANES(w1, avx2_loadu(y[t][i + 1].qs)));             \
+                const __m256 p0 = _mm256_mul_ps(_mm256_set1_ps(dx0 * avx2_fp16(y[t][i].d)), s0);        \
+                const __m256 d1 = _mm256_set1_ps(dx1 * avx2_fp16(y[t][i + 1].d));                       \
+                acc[t] = _mm256_add_ps(acc[t], _mm256_fmadd_ps(d1, s1, p0));                            \
+            }                                                                                           \
+        }                                                                                               \
+        if (i < nb) {                                                                                   \
+            const wblock w = PREP(&x[i]);                                                               \
+            const float dx = avx2_fp16(x[i].d);                                                         \
+            for (int t = 0; t < T; t++) {                                                               \
+                const __m256 s0 = _mm256_cvtepi32_ps(LANES(w, avx2_loadu(y[t][i].qs)));                  \
+                acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * avx2_fp16(y[t][i].d)), s0, acc[t]);        \
+            }                                                                                           \
+        }                                                                                               \
+    }
 
 /* Q4_1/Q5_1: the weight minimum m meets Q8_1's precomputed d * sum(quants)
  * s; those terms are summed separately, in block order, and added last. */
@@ -51,77 +120,92 @@ static inline float min_terms(const void *xm, size_t sx, const lc_block_q8_1 *y,
     return summ;
 }
 
-void lc_vec_dot_q4_0_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q4_0 *x = vx;
-    const lc_block_q8_0 *y = vy;
-    const __m256i eight = _mm256_set1_epi8(8);
-    __m256 acc = _mm256_setzero_ps();
-#define LANES(j) avx2_dot_s8s8(_mm256_sub_epi8(avx2_nibbles_lo_hi(x[j].qs), eight), avx2_loadu(y[j].qs))
-    BLOCK_LOOP(n / LC_QK8_0, x, y, LANES);
-#undef LANES
-    *s = avx2_hsum_ps(acc);
-}
+/* vec_dot and gemm of one format from its tile. POST(row, y row, nb) is
+ * added to each horizontal sum (the minimum terms, or 0). gemm walks the
+ * tokens in groups of T_MAX, and for each group every row. */
+#define DEFINE_DOTS(VEC_DOT, GEMM, TILE, XT, YT, BLOCK, POST)                                            \
+    void VEC_DOT(int64_t n, float *s, const void *vx, const void *vy) {                                  \
+        __m256 acc[1] = {_mm256_setzero_ps()};                                                           \
+        TILE(n / BLOCK, vx, vy, 0, NULL, 1, acc);                                                        \
+        *s = avx2_hsum_ps(acc[0]) + POST((const XT *)vx, (const YT *)vy, n / BLOCK);                     \
+    }                                                                                                    \
+    void GEMM(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y,  \
+              size_t y_stride, float *out, size_t out_stride) {                                          \
+        if (n_rows <= 0 || n_tok <= 0) return;                                                           \
+        const int64_t nb = n / BLOCK;                                                                    \
+        float dy_buf[T_MAX * DYF_MAX_BLOCKS];                                                            \
+        for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {                                                  \
+            const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);                                       \
+            const uint8_t *y0 = (const uint8_t *)y + (size_t)t0 * y_stride;                              \
+            const float *dyf = nb <= DYF_MAX_BLOCKS ? dy_buf : NULL;                                     \
+            for (int t = 0; t < T && dyf; t++) {                                                         \
+                const YT *yt = (const YT *)(y0 + (size_t)t * y_stride);                                  \
+                for (int64_t b = 0; b < nb; b++) dy_buf[t * DYF_MAX_BLOCKS + b] = avx2_fp16(yt[b].d);    \
+            }                                                                                            \
+            for (int64_t r = 0; r < n_rows; r++) {                                                       \
+                const XT *xr = (const XT *)((const uint8_t *)x + (size_t)r * x_stride);                  \
+                __m256 acc[T_MAX];                                                                       \
+                for (int t = 0; t < T_MAX; t++) acc[t] = _mm256_setzero_ps();                            \
+                switch (T) { /* constant T: the tile's token loops unroll */                             \
+                case 4: TILE(nb, xr, y0, y_stride, dyf, 4, acc); break;                                  \
+                case 3: TILE(nb, xr, y0, y_stride, dyf, 3, acc); break;                                  \
+                case 2: TILE(nb, xr, y0, y_stride, dyf, 2, acc); break;                                  \
+                default: TILE(nb, xr, y0, y_stride, dyf, 1, acc); break;                                 \
+                }                                                                                        \
+                for (int t = 0; t < T; t++)                                                              \
+                    out[(size_t)(t0 + t) * out_stride + (size_t)r] =                                     \
+                        avx2_hsum_ps(acc[t]) + POST(xr, (const YT *)(y0 + (size_t)t * y_stride), nb);   \
+            }                                                                                            \
+        }                                                                                                \
+    }
 
-void lc_vec_dot_q4_1_q8_1_avx2(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q4_1 *x = vx;
-    const lc_block_q8_1 *y = vy;
-    __m256 acc = _mm256_setzero_ps();
-#define LANES(j) avx2_dot_u8s8(avx2_nibbles_lo_hi(x[j].qs), avx2_loadu(y[j].qs))
-    BLOCK_LOOP(n / LC_QK8_1, x, y, LANES);
-#undef LANES
-    *s = avx2_hsum_ps(acc) + min_terms(&x[0].m, sizeof *x, y, n / LC_QK8_1);
-}
+#define NO_POST(x, y, nb) 0.f
+#define MIN_POST(x, y, nb) min_terms(&(x)[0].m, sizeof *(x), (y), (nb))
 
-/* Q5_0: code - 16 is the nibble when the fifth bit is set and the nibble
- * with 0xf0 or-ed in (nibble - 16 as int8) when it is not. */
-static inline __m256i q5_0_codes(const lc_block_q5_0 *b) {
+/* ---- Q4_0: codes - 8 ---- */
+AVX2_ALWAYS_INLINE wblock prep_q4_0(const lc_block_q4_0 *b) {
+    return signed_codes(_mm256_sub_epi8(avx2_nibbles_lo_hi(b->qs), _mm256_set1_epi8(8)));
+}
+DEFINE_TILE(tile_q4_0, lc_block_q4_0, lc_block_q8_0, prep_q4_0, lanes_signed)
+DEFINE_DOTS(lc_vec_dot_q4_0_q8_0_avx2, lc_gemm_q4_0_q8_0_avx2, tile_q4_0, lc_block_q4_0, lc_block_q8_0, LC_QK8_0,
+            NO_POST)
+
+/* ---- Q8_0 ---- */
+AVX2_ALWAYS_INLINE wblock prep_q8_0(const lc_block_q8_0 *b) { return signed_codes(avx2_loadu(b->qs)); }
+DEFINE_TILE(tile_q8_0, lc_block_q8_0, lc_block_q8_0, prep_q8_0, lanes_signed)
+DEFINE_DOTS(lc_vec_dot_q8_0_q8_0_avx2, lc_gemm_q8_0_q8_0_avx2, tile_q8_0, lc_block_q8_0, lc_block_q8_0, LC_QK8_0,
+            NO_POST)
+
+/* ---- Q5_0: code - 16 is the nibble when the fifth bit is set, and the
+ * nibble with 0xf0 or-ed in (nibble - 16 as int8) when it is not ---- */
+AVX2_ALWAYS_INLINE wblock prep_q5_0(const lc_block_q5_0 *b) {
     const __m256i fifth = avx2_bits_to_bytes(b->qh);
-    return _mm256_or_si256(avx2_nibbles_lo_hi(b->qs), _mm256_andnot_si256(fifth, _mm256_set1_epi8((char)0xf0)));
+    return signed_codes(
+        _mm256_or_si256(avx2_nibbles_lo_hi(b->qs), _mm256_andnot_si256(fifth, _mm256_set1_epi8((char)0xf0))));
 }
+DEFINE_TILE(tile_q5_0, lc_block_q5_0, lc_block_q8_0, prep_q5_0, lanes_signed)
+DEFINE_DOTS(lc_vec_dot_q5_0_q8_0_avx2, lc_gemm_q5_0_q8_0_avx2, tile_q5_0, lc_block_q5_0, lc_block_q8_0, LC_QK8_0,
+            NO_POST)
 
-void lc_vec_dot_q5_0_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q5_0 *x = vx;
-    const lc_block_q8_0 *y = vy;
-    __m256 acc = _mm256_setzero_ps();
-#define LANES(j) avx2_dot_s8s8(q5_0_codes(&x[j]), avx2_loadu(y[j].qs))
-    BLOCK_LOOP(n / LC_QK8_0, x, y, LANES);
-#undef LANES
-    *s = avx2_hsum_ps(acc);
-}
-
-static inline __m256i q5_1_codes(const lc_block_q5_1 *b) {
-    const __m256i fifth = _mm256_and_si256(avx2_bits_to_bytes(b->qh), _mm256_set1_epi8(0x10));
-    return _mm256_or_si256(avx2_nibbles_lo_hi(b->qs), fifth);
-}
-
-void lc_vec_dot_q5_1_q8_1_avx2(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q5_1 *x = vx;
-    const lc_block_q8_1 *y = vy;
-    __m256 acc = _mm256_setzero_ps();
-#define LANES(j) avx2_dot_u8s8(q5_1_codes(&x[j]), avx2_loadu(y[j].qs))
-    BLOCK_LOOP(n / LC_QK8_1, x, y, LANES);
-#undef LANES
-    *s = avx2_hsum_ps(acc) + min_terms(&x[0].m, sizeof *x, y, n / LC_QK8_1);
-}
-
-void lc_vec_dot_q8_0_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q8_0 *x = vx;
-    const lc_block_q8_0 *y = vy;
-    __m256 acc = _mm256_setzero_ps();
-#define LANES(j) avx2_dot_s8s8(avx2_loadu(x[j].qs), avx2_loadu(y[j].qs))
-    BLOCK_LOOP(n / LC_QK8_0, x, y, LANES);
-#undef LANES
-    *s = avx2_hsum_ps(acc);
-}
-
-/* IQ4_NL: a byte shuffle looks the 16 levels up by code. */
-void lc_vec_dot_iq4_nl_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_iq4_nl *x = vx;
-    const lc_block_q8_0 *y = vy;
+/* ---- IQ4_NL: a byte shuffle looks the 16 levels up by code ---- */
+AVX2_ALWAYS_INLINE wblock prep_iq4_nl(const lc_block_iq4_nl *b) {
     const __m256i levels = _mm256_broadcastsi128_si256(avx2_loadu128(lc_iq4nl_values));
-    __m256 acc = _mm256_setzero_ps();
-#define LANES(j) avx2_dot_s8s8(_mm256_shuffle_epi8(levels, avx2_nibbles_lo_hi(x[j].qs)), avx2_loadu(y[j].qs))
-    BLOCK_LOOP(n / LC_QK8_0, x, y, LANES);
-#undef LANES
-    *s = avx2_hsum_ps(acc);
+    return signed_codes(_mm256_shuffle_epi8(levels, avx2_nibbles_lo_hi(b->qs)));
 }
+DEFINE_TILE(tile_iq4_nl, lc_block_iq4_nl, lc_block_q8_0, prep_iq4_nl, lanes_signed)
+DEFINE_DOTS(lc_vec_dot_iq4_nl_q8_0_avx2, lc_gemm_iq4_nl_q8_0_avx2, tile_iq4_nl, lc_block_iq4_nl, lc_block_q8_0,
+            LC_QK8_0, NO_POST)
+
+/* ---- Q4_1 / Q5_1: unsigned codes, plus the minimum terms ---- */
+AVX2_ALWAYS_INLINE wblock prep_q4_1(const lc_block_q4_1 *b) { return unsigned_codes(avx2_nibbles_lo_hi(b->qs)); }
+DEFINE_TILE(tile_q4_1, lc_block_q4_1, lc_block_q8_1, prep_q4_1, lanes_unsigned)
+DEFINE_DOTS(lc_vec_dot_q4_1_q8_1_avx2, lc_gemm_q4_1_q8_1_avx2, tile_q4_1, lc_block_q4_1, lc_block_q8_1, LC_QK8_1,
+            MIN_POST)
+
+AVX2_ALWAYS_INLINE wblock prep_q5_1(const lc_block_q5_1 *b) {
+    const __m256i fifth = _mm256_and_si256(avx2_bits_to_bytes(b->qh), _mm256_set1_epi8(0x10));
+    return unsigned_codes(_mm256_or_si256(avx2_nibbles_lo_hi(b->qs), fifth));
+}
+DEFINE_TILE(tile_q5_1, lc_block_q5_1, lc_block_q8_1, prep_q5_1, lanes_unsigned)
+DEFINE_DOTS(lc_vec_dot_q5_1_q8_1_avx2, lc_gemm_q5_1_q8_1_avx2, tile_q5_1, lc_block_q5_1, lc_block_q8_1, LC_QK8_1,
+            MIN_POST)

@@ -4,8 +4,11 @@
 #define LLAMAC_KERNELS_AVX2_UTIL_H
 
 #include <immintrin.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#define AVX2_ALWAYS_INLINE static inline __attribute__((always_inline))
 
 /* Sum of the 8 lanes, always in the same tree: (l0+l4, l1+l5, l2+l6,
  * l3+l7), then pairs, then the last two. */
@@ -28,21 +31,19 @@ static inline float avx2_fp16(uint16_t h) { return _cvtsh_ss(h); }
 static inline __m256i avx2_loadu(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
 static inline __m128i avx2_loadu128(const void *p) { return _mm_loadu_si128((const __m128i *)p); }
 
-/* dx * dy for four consecutive blocks whose fp16 scales sit at px and py
- * with the given block strides. Gathering the halves in integer registers
- * and converting four at once keeps the vector pipes for the dot products;
- * each product is the same float multiply as avx2_fp16(dx) * avx2_fp16(dy). */
-static inline __m128 avx2_scales4(const void *px, size_t sx, const void *py, size_t sy) {
-    const uint8_t *a = px, *b = py;
-    uint64_t wx = 0, wy = 0;
+/* Four fp16 values at p, p + stride, p + 2 stride, p + 3 stride (bytes), as
+ * floats. Gathering the halves in integer registers and converting them
+ * together keeps the vector pipes for the dot products; the values are
+ * exactly avx2_fp16 of each. */
+static inline __m128 avx2_half4(const void *p, size_t stride) {
+    const uint8_t *a = p;
+    uint64_t w = 0;
     for (int k = 0; k < 4; k++) {
-        uint16_t hx, hy;
-        memcpy(&hx, a + k * sx, 2);
-        memcpy(&hy, b + k * sy, 2);
-        wx |= (uint64_t)hx << (16 * k);
-        wy |= (uint64_t)hy << (16 * k);
+        uint16_t h;
+        memcpy(&h, a + (size_t)k * stride, 2);
+        w |= (uint64_t)h << (16 * k);
     }
-    return _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi64_si128((long long)wx)), _mm_cvtph_ps(_mm_cvtsi64_si128((long long)wy)));
+    return _mm_cvtph_ps(_mm_cvtsi64_si128((long long)w));
 }
 
 /* Lane k of v in all 8 lanes. */

@@ -61,3 +61,13 @@ const lc_type_traits *lc_traits(lc_backend backend, llamac_type type) {
 #endif
     return lc_scalar_traits(type);
 }
+
+lc_gemm_fn lc_gemm(lc_backend backend, llamac_type type) {
+#if LC_BUILD_HAS_AVX2
+    if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) return lc_avx2_gemm(type);
+#else
+    (void)backend;
+    (void)type;
+#endif
+    return NULL;
+}

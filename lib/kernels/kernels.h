@@ -219,4 +219,18 @@ bool lc_backend_parse(const char *name, lc_backend *out);
  * safe from any thread. */
 const lc_type_traits *lc_traits(lc_backend backend, llamac_type type);
 
+/* Many dot products at once, for prompt processing: for r < n_rows and
+ * t < n_tok,
+ *     out[t * out_stride + r] = vec_dot(n, x + r * x_stride, y + t * y_stride)
+ * (strides in bytes for x and y, in floats for out), every element
+ * bit-identical to lc_traits(backend, type)->vec_dot — so a matmul may use
+ * it for any subset of rows and tokens without breaking the determinism
+ * contract. Faster than the loop because each unpacked weight block serves
+ * several tokens (best with n_tok >= 4 and x rows that stay in cache). */
+typedef void (*lc_gemm_fn)(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                           const void *y, size_t y_stride, float *out, size_t out_stride);
+/* The gemm of `type` in the back end `backend` resolves to, or NULL when
+ * that back end has none (then loop over vec_dot). */
+lc_gemm_fn lc_gemm(lc_backend backend, llamac_type type);
+
 #endif

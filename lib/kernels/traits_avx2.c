@@ -28,6 +28,21 @@ static const lc_type_traits avx2_traits[LLAMAC_TYPE_COUNT] = {
     ACTIVATION(Q8_K, lc_q8_K_to_float_ref, lc_q8_K_from_float_avx2),
 };
 
+/* Batched dot products, bit-identical to the vec_dot entries above. */
+static const lc_gemm_fn avx2_gemm[LLAMAC_TYPE_COUNT] = {
+    [LLAMAC_TYPE_Q4_0] = lc_gemm_q4_0_q8_0_avx2,
+    [LLAMAC_TYPE_Q4_1] = lc_gemm_q4_1_q8_1_avx2,
+    [LLAMAC_TYPE_Q5_0] = lc_gemm_q5_0_q8_0_avx2,
+    [LLAMAC_TYPE_Q5_1] = lc_gemm_q5_1_q8_1_avx2,
+    [LLAMAC_TYPE_Q8_0] = lc_gemm_q8_0_q8_0_avx2,
+    [LLAMAC_TYPE_IQ4_NL] = lc_gemm_iq4_nl_q8_0_avx2,
+};
+
+lc_gemm_fn lc_avx2_gemm(llamac_type type) {
+    if ((unsigned)type >= LLAMAC_TYPE_COUNT) return NULL;
+    return avx2_gemm[type];
+}
+
 const lc_type_traits *lc_avx2_traits(llamac_type type) {
     if ((unsigned)type >= LLAMAC_TYPE_COUNT || !avx2_traits[type].to_float) return NULL;
     return &avx2_traits[type];

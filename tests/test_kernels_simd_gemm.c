@@ -1,0 +1,105 @@
+/* The AVX2 gemm entries must give, element by element, exactly the bits of
+ * the AVX2 vec_dot of the same row and token: the matmul may run a token
+ * through either (a batch of one, a split batch, another thread's share),
+ * and logits must not depend on which. Covers every row length class
+ * (block counts modulo the kernels' groups of four and pairs), token
+ * counts around the tile width, padded strides, and rows too long for
+ * gemm's stack buffer of activation scales. Skips loudly without AVX2. */
+#include "test_util.h"
+
+#include "kernels/avx2_kernels.h"
+#include "test_kernels_simd_util.h"
+
+static const llamac_type gemm_types[] = {
+    LLAMAC_TYPE_Q4_0, LLAMAC_TYPE_Q8_0, LLAMAC_TYPE_Q5_0, LLAMAC_TYPE_Q4_1, LLAMAC_TYPE_Q5_1, LLAMAC_TYPE_IQ4_NL,
+};
+#define N_GEMM_TYPES (sizeof gemm_types / sizeof gemm_types[0])
+
+/* Runs gemm on n_rows x n_tok with padded strides and compares every
+ * element (and the untouched padding) with vec_dot. */
+static void check_gemm(llamac_type w, int64_t n, int64_t n_rows, int64_t n_tok, uint64_t seed) {
+    const lc_type_traits *tr = lc_traits(LC_BACKEND_AVX2, w);
+    const lc_gemm_fn gemm = lc_gemm(LC_BACKEND_AVX2, w);
+    assert_non_null(gemm);
+    const llamac_type act = tr->vec_dot_type;
+    const size_t xs = simd_row_bytes(w, n) + 6, ys = simd_row_bytes(act, n) + 12; /* keep 2/4-byte alignment */
+    const size_t os = (size_t)n_rows + 3;
+    uint8_t *x = calloc((size_t)n_rows, xs), *y = calloc((size_t)n_tok, ys);
+    float *out = malloc(os * (size_t)n_tok * sizeof *out);
+    assert_non_null(x);
+    assert_non_null(y);
+    assert_non_null(out);
+    simd_rng r = {seed};
+    for (int64_t i = 0; i < n_rows; i++) assert_true(simd_random_row(w, n, 0.05f, &r, x + (size_t)i * xs));
+    for (int64_t t = 0; t < n_tok; t++) assert_true(simd_random_row(act, n, 1.f, &r, y + (size_t)t * ys));
+    for (size_t i = 0; i < os * (size_t)n_tok; i++) out[i] = -12345.f;
+    gemm(n, n_rows, n_tok, x, xs, y, ys, out, os);
+    for (int64_t t = 0; t < n_tok; t++) {
+        for (int64_t i = 0; i < (int64_t)os; i++) {
+            const float got = out[(size_t)t * os + (size_t)i];
+            if (i >= n_rows) {
+                assert_true(got == -12345.f); /* padding untouched */
+                continue;
+            }
+            float want;
+            tr->vec_dot(n, &want, x + (size_t)i * xs, y + (size_t)t * ys);
+            if (memcmp(&got, &want, sizeof got) != 0)
+                fail_msg("%s n=%lld rows=%lld toks=%lld: row %lld token %lld: gemm %.9g (0x%08x), vec_dot %.9g (0x%08x)",
+                         llamac_type_name(w), (long long)n, (long long)n_rows, (long long)n_tok, (long long)i,
+                         (long long)t, (double)got, lc_f32_bits(got), (double)want, lc_f32_bits(want));
+        }
+    }
+    free(x);
+    free(y);
+    free(out);
+}
+
+static void gemm_is_bit_identical_to_vec_dot_for_every_shape(void **state) {
+    (void)state;
+    if (!simd_have_avx2("gemm")) { skip(); return; }
+    for (size_t k = 0; k < N_GEMM_TYPES; k++) {
+        const int64_t bs = llamac_type_block_size(gemm_types[k]);
+        for (int64_t nb = 1; nb <= 9; nb++)
+            for (int64_t toks = 1; toks <= 9; toks++) check_gemm(gemm_types[k], nb * bs, 3, toks, 100 * nb + toks);
+        check_gemm(gemm_types[k], 2048, 17, 13, 7 + k);
+        check_gemm(gemm_types[k], 5632, 5, 6, 8 + k);
+    }
+}
+
+/* Rows longer than the stack buffer of activation scales take the other
+ * conversion path: still the same bits. */
+static void gemm_on_very_long_rows_is_bit_identical_too(void **state) {
+    (void)state;
+    if (!simd_have_avx2("gemm")) { skip(); return; }
+    for (size_t k = 0; k < N_GEMM_TYPES; k++) check_gemm(gemm_types[k], 32768 + 32 * 5, 2, 5, 11 + k);
+}
+
+static void gemm_of_nothing_writes_nothing(void **state) {
+    (void)state;
+    if (!simd_have_avx2("gemm")) { skip(); return; }
+    float out[4] = {1.f, 2.f, 3.f, 4.f};
+    for (size_t k = 0; k < N_GEMM_TYPES; k++) {
+        const lc_gemm_fn gemm = lc_gemm(LC_BACKEND_AVX2, gemm_types[k]);
+        gemm(64, 0, 4, NULL, 0, NULL, 0, out, 1);
+        gemm(64, 4, 0, NULL, 0, NULL, 0, out, 1);
+    }
+    assert_true(out[0] == 1.f && out[3] == 4.f);
+}
+
+static void gemm_lookup_follows_the_backend(void **state) {
+    (void)state;
+    for (int t = -1; t <= LLAMAC_TYPE_COUNT; t++) assert_null(lc_gemm(LC_BACKEND_SCALAR, (llamac_type)t));
+    assert_null(lc_gemm(LC_BACKEND_AUTO, LLAMAC_TYPE_F32));
+    if (lc_backend_available(LC_BACKEND_AVX2))
+        for (size_t k = 0; k < N_GEMM_TYPES; k++) assert_non_null(lc_gemm(LC_BACKEND_AUTO, gemm_types[k]));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(gemm_is_bit_identical_to_vec_dot_for_every_shape),
+        cmocka_unit_test(gemm_on_very_long_rows_is_bit_identical_too),
+        cmocka_unit_test(gemm_of_nothing_writes_nothing),
+        cmocka_unit_test(gemm_lookup_follows_the_backend),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
