@@ -1,5 +1,6 @@
-/* The parsed form of an open GGUF file, shared by the reader (gguf_read.c),
- * the getters (gguf_get.c) and the writer (gguf_write.c, for copy_kv).
+/* The parsed form of an open GGUF file, shared by the parser (gguf_read.c),
+ * open/free (gguf_open.c), the getters (gguf_get.c) and the writer
+ * (gguf_write.c, for copy_kv and the shared checks).
  *
  * GGUF v2/v3 byte layout (little-endian throughout, no implicit padding):
  *
