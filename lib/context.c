@@ -98,7 +98,7 @@ static llamac_status alloc_arena(llamac_context *ctx) {
     const size_t n_embd = (size_t)hp->n_embd, n_q = (size_t)hp->n_head * (size_t)hp->head_dim,
                  n_kv = (size_t)hp->n_head_kv * (size_t)hp->head_dim, n_ff = (size_t)hp->n_ff;
     const llamac_type q_type = lc_scalar_traits(ctx->params.kv_type)->vec_dot_type;
-    const size_t q_conv = (size_t)hp->head_dim / (size_t)llamac_type_block_size(q_type) * llamac_type_block_bytes(q_type);
+    const size_t q_conv = lc_row_size(q_type, hp->head_dim);
     /* matmul inputs are at most n_batch rows, so this bounds every product */
     size_t B_embd, B_q, B_kv, B_ff;
     if (lc_mul_overflow_size(B, n_embd, &B_embd) || lc_mul_overflow_size(B, n_q, &B_q) ||

@@ -19,10 +19,6 @@
 #include "context.h"
 #include "matmul.h"
 
-static size_t row_size(llamac_type type, int64_t n) {
-    return (size_t)(n / llamac_type_block_size(type)) * llamac_type_block_bytes(type);
-}
-
 static bool aborted(const llamac_context *ctx) {
     return ctx->params.abort_fn && ctx->params.abort_fn(ctx->params.abort_user);
 }
@@ -101,7 +97,7 @@ static void attention_task(void *arg, int ith, int nth) {
     lc_thread_scratch *ts = &ctx->threads[ith];
     const int64_t n_q = (int64_t)hp->n_head * hp->head_dim;
     const int group = hp->n_head / hp->n_head_kv;
-    const size_t head_bytes = row_size(kv->type, hp->head_dim);
+    const size_t head_bytes = lc_row_size(kv->type, hp->head_dim);
     const lc_type_traits *tr = lc_traits(ctx->backend, kv->type);
     lc_kv_head view = {.stride = kv->row_bytes, .type = kv->type, .traits = tr,
                        .q_traits = lc_traits(ctx->backend, tr->vec_dot_type)};

@@ -5,10 +5,6 @@
  * tile's weight bytes stay in cache while the tokens stream past. */
 #define ROW_TILE 16
 
-static size_t row_size(llamac_type type, int64_t n) {
-    return (size_t)(n / llamac_type_block_size(type)) * llamac_type_block_bytes(type);
-}
-
 static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
 
 /* The activations of one vec_dot_type: x itself for F32, else converted. */
@@ -38,7 +34,7 @@ size_t lc_matmul_scratch_bytes(const lc_matmul_job *jobs, int n_jobs, int64_t n_
         llamac_type t = jobs[j].w->vec_dot_type;
         bool seen = t == LLAMAC_TYPE_F32;
         for (int k = 0; k < j && !seen; k++) seen = jobs[k].w->vec_dot_type == t;
-        if (!seen) total += align64(row_size(t, jobs[j].w->n_in) * (size_t)n_tok);
+        if (!seen) total += align64(lc_row_size(t, jobs[j].w->n_in) * (size_t)n_tok);
     }
     return total;
 }
@@ -96,7 +92,7 @@ void lc_matmul(lc_threadpool *pool, lc_backend backend, const lc_matmul_job *job
         if (k == n_acts) {
             act_rows *a = &acts[n_acts++];
             a->type = t;
-            a->row_bytes = row_size(t, w->n_in);
+            a->row_bytes = lc_row_size(t, w->n_in);
             if (t == LLAMAC_TYPE_F32) {
                 a->data = (const uint8_t *)x;
             } else {

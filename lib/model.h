@@ -6,6 +6,11 @@
 #include "internal.h"
 #include "kernels/kernels.h"
 
+/* Bytes of n elements of `type` (n a multiple of its block size). */
+static inline size_t lc_row_size(llamac_type type, int64_t n) {
+    return (size_t)(n / llamac_type_block_size(type)) * llamac_type_block_bytes(type);
+}
+
 /* A weight matrix as GGUF stores it: n_out rows of n_in elements (ne[0] =
  * n_in is the contiguous dimension), each row row_bytes long. */
 typedef struct lc_weight {
