@@ -219,6 +219,7 @@ int cmd_perplexity(int argc, char **argv) {
     const double mean = r.nll_sum / (double)r.n_scored;
     printf("%s: mean NLL %.6f nats/token, perplexity %.4f over %lld tokens\n", a.model, mean,
            exp(mean), (long long)r.n_scored);
+    fflush(stdout);
     fprintf(stderr, "llamac perplexity: %.1f s, %.1f tokens/s, %d threads\n", secs,
             secs > 0 ? (double)r.n_scored / secs : 0.0, (int)llamac_context_n_threads(ctx));
     rc = 0;
