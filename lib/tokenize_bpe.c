@@ -64,7 +64,7 @@ static llamac_status merge_word(bpe_run *r, const unsigned char *w, size_t n, lc
     const llamac_vocab *v = r->v;
     if (v->ignore_merges) {
         int32_t id = lc_strmap_get(&v->raw_map, w, n);
-        if (id >= 0) {
+        if (id >= 0 && id < v->n_tokens) { /* a token, not just a merge string */
             lc_tok_push(out, id);
             return LLAMAC_OK;
         }
