@@ -1,17 +1,26 @@
-/* AVX2 dot products of the K-quant super-blocks (and IQ4_XS) with Q8_K.
+/* AVX2 dot products (vec_dot) and batched dot products (gemm) of the
+ * K-quant super-blocks (and IQ4_XS) with Q8_K activations.
  *
  * Per super-block, 32 codes at a time are multiplied with the activation
  * quants by maddubs (int16 pair sums), then by madd with the sub-block
  * scales into eight int32 lanes summed over the whole super-block (exact,
- * as in the reference). Signed code offsets (Q3_K's -4, Q6_K's -32) and
- * the Q2/Q4/Q5_K minimums are taken from Q8_K's bsums instead of being
- * applied to every code. The lanes are converted to float and accumulated
- * with one FMA per float scale into a single 8-lane accumulator,
- * super-blocks in order; the result is its fixed-tree horizontal sum. */
+ * as in the reference). Signed code offsets (Q3_K's -4, Q6_K's -32) and the
+ * Q2/Q4/Q5_K minimums are taken from Q8_K's bsums instead of being applied
+ * to every code. The float part is fixed: per super-block, in order,
+ *     acc = fma(d * yd, float(lanes), acc)
+ *     acc = fma(-(dmin * yd), float(minimum lanes), acc)   (Q2/Q4/Q5_K)
+ * and the result is acc's fixed-tree horizontal sum.
+ *
+ * As in avx2_q.c, vec_dot and gemm run one tile function (one weight row
+ * against 1 or up to T_MAX tokens), so gemm is bit-identical to vec_dot by
+ * construction; it is faster because each weight super-block is unpacked
+ * (codes, scales) once for all the tile's tokens. */
 #include "avx2_kernels.h"
 
 #include "avx2_util.h"
 #include "blocks.h"
+
+#define T_MAX 4
 
 static inline uint32_t load_u32(const uint8_t *p) {
     uint32_t v;
@@ -31,16 +40,6 @@ static inline __m256i scale_j(__m256i sc16, int j) {
     return _mm256_shuffle_epi8(sc16, _mm256_set1_epi16((short)((2 * j + 1) << 8 | 2 * j)));
 }
 
-/* d * yd and -(dmin * yd) of a super-block whose fp16 d and dmin are
- * adjacent at p (Q2_K, Q4_K, Q5_K), converted together. */
-static inline void d_dmin(const void *p, float yd, float *dd, float *dm) {
-    uint32_t w;
-    memcpy(&w, p, sizeof w);
-    const __m128 f = _mm_cvtph_ps(_mm_cvtsi32_si128((int)w));
-    *dd = _mm_cvtss_f32(f) * yd;
-    *dm = -(_mm_cvtss_f32(_mm_movehdup_ps(f)) * yd);
-}
-
 /* int16 scale vector for 32 codes spanning two 16-element sub-blocks 2g and
  * 2g+1 of a 16-scale block: lanes 0..7 sc[2g], lanes 8..15 sc[2g+1]. */
 static inline __m256i pair_scales(__m128i sc8, int g) {
@@ -55,30 +54,54 @@ static inline __m256i two_bits(__m256i qs_half, int k) {
     return _mm256_and_si256(_mm256_srli_epi16(qs_half, 2 * k), mask8(3));
 }
 
-/* ---- Q2_K: x = d sc q - dmin mn, q in 0..3 ---- */
-void lc_vec_dot_q2_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q2_K *x = vx;
-    const lc_block_q8_K *y = vy;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / LC_QK_K; i++) {
+/* fp16 d and dmin, adjacent at p (Q2_K, Q4_K, Q5_K), converted together. */
+static inline __m128 d_dmin(const void *p) {
+    uint32_t w;
+    memcpy(&w, p, sizeof w);
+    return _mm_cvtph_ps(_mm_cvtsi32_si128((int)w));
+}
+
+/* The float steps of a super-block for every token (see the top). */
+AVX2_ALWAYS_INLINE void finish_minscale(__m256 *acc, int T, const lc_block_q8_K *const *y, int64_t i, __m128 dm,
+                                         const __m256i *sumi, __m256i mn16) {
+    const float d = _mm_cvtss_f32(dm), dmin = _mm_cvtss_f32(_mm_movehdup_ps(dm));
+    for (int t = 0; t < T; t++) {
+        const float yd = y[t][i].d;
+        const __m256i mins = _mm256_madd_epi16(avx2_loadu(y[t][i].bsums), mn16);
+        acc[t] = acc_lanes(acc[t], d * yd, sumi[t]);
+        acc[t] = acc_lanes(acc[t], -(dmin * yd), mins);
+    }
+}
+
+/* Signature of every tile: acc[t] += row x (nb super-blocks) . token t's
+ * Q8_K row at y0 + t * ys, t < T. */
+#define TILE_ARGS int64_t nb, const void *vx, const uint8_t *y0, size_t ys, int T, __m256 *acc
+#define TILE_SETUP(XT)                                                                                \
+    const XT *x = vx;                                                                                 \
+    const lc_block_q8_K *y[T_MAX];                                                                    \
+    for (int t = 0; t < T; t++) y[t] = (const lc_block_q8_K *)(y0 + (size_t)t * ys);
+
+/* ---- Q2_K: x = d sc q - dmin mn, q in 0..3, 16-element sub-blocks ---- */
+AVX2_ALWAYS_INLINE void tile_q2_K(TILE_ARGS) {
+    TILE_SETUP(lc_block_q2_K)
+    for (int64_t i = 0; i < nb; i++) {
         const __m128i packed = avx2_loadu128(x[i].scales);
         const __m128i sc8 = _mm_and_si128(packed, _mm_set1_epi8(15));
-        const __m128i mn8 = _mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(15));
-        const __m256i mins = _mm256_madd_epi16(avx2_loadu(y[i].bsums), _mm256_cvtepu8_epi16(mn8));
-        __m256i sumi = _mm256_setzero_si256();
+        const __m256i mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(15)));
+        __m256i sumi[T_MAX];
+        for (int t = 0; t < T; t++) sumi[t] = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++) {
             const __m256i qs = avx2_loadu(x[i].qs + 32 * h);
             for (int k = 0; k < 4; k++) {
-                const __m256i p = _mm256_maddubs_epi16(two_bits(qs, k), avx2_loadu(y[i].qs + 128 * h + 32 * k));
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, pair_scales(sc8, 4 * h + k)));
+                const __m256i q = two_bits(qs, k), sc = pair_scales(sc8, 4 * h + k);
+                for (int t = 0; t < T; t++) {
+                    const __m256i p = _mm256_maddubs_epi16(q, avx2_loadu(y[t][i].qs + 128 * h + 32 * k));
+                    sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(p, sc));
+                }
             }
         }
-        float dd, dm;
-        d_dmin(&x[i].d, y[i].d, &dd, &dm);
-        acc = acc_lanes(acc, dd, sumi);
-        acc = acc_lanes(acc, dm, mins);
+        finish_minscale(acc, T, y, i, d_dmin(&x[i].d), sumi, mn16);
     }
-    *s = avx2_hsum_ps(acc);
 }
 
 /* ---- Q3_K: x = d (sc - 32) q, q = low2 + 4 hbit - 4 ---- */
@@ -95,30 +118,34 @@ static inline __m128i q3_K_scales(const uint8_t p[12]) {
     return _mm_sub_epi8(_mm_set_epi32((int)w3, (int)w2, (int)w1, (int)w0), _mm_set1_epi8(32));
 }
 
-void lc_vec_dot_q3_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q3_K *x = vx;
-    const lc_block_q8_K *y = vy;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / LC_QK_K; i++) {
+AVX2_ALWAYS_INLINE void tile_q3_K(TILE_ARGS) {
+    TILE_SETUP(lc_block_q3_K)
+    for (int64_t i = 0; i < nb; i++) {
         const __m128i sc8 = q3_K_scales(x[i].scales);
-        /* sum sc * (q_u - 4) y = sum sc q_u y - 4 sum sc bsum */
-        const __m256i offs = _mm256_madd_epi16(avx2_loadu(y[i].bsums), _mm256_cvtepi8_epi16(sc8));
         const __m256i hmask = avx2_loadu(x[i].hmask);
-        __m256i sumi = _mm256_setzero_si256();
+        __m256i sumi[T_MAX];
+        for (int t = 0; t < T; t++) sumi[t] = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++) {
             const __m256i qs = avx2_loadu(x[i].qs + 32 * h);
             for (int k = 0; k < 4; k++) {
                 /* element 128h + 32k + l: high bit is bit 4h + k of hmask[l] */
                 const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(hmask, 4 * h + k), mask8(1));
                 const __m256i q = _mm256_or_si256(two_bits(qs, k), _mm256_slli_epi16(hb, 2));
-                const __m256i p = _mm256_maddubs_epi16(q, avx2_loadu(y[i].qs + 128 * h + 32 * k));
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, pair_scales(sc8, 4 * h + k)));
+                const __m256i sc = pair_scales(sc8, 4 * h + k);
+                for (int t = 0; t < T; t++) {
+                    const __m256i p = _mm256_maddubs_epi16(q, avx2_loadu(y[t][i].qs + 128 * h + 32 * k));
+                    sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(p, sc));
+                }
             }
         }
-        sumi = _mm256_sub_epi32(sumi, _mm256_slli_epi32(offs, 2));
-        acc = acc_lanes(acc, avx2_fp16(x[i].d) * y[i].d, sumi);
+        /* sum sc * (q_u - 4) y = sum sc q_u y - 4 sum sc bsum */
+        const __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
+        const float d = avx2_fp16(x[i].d);
+        for (int t = 0; t < T; t++) {
+            const __m256i offs = _mm256_madd_epi16(avx2_loadu(y[t][i].bsums), sc16);
+            acc[t] = acc_lanes(acc[t], d * y[t][i].d, _mm256_sub_epi32(sumi[t], _mm256_slli_epi32(offs, 2)));
+        }
     }
-    *s = avx2_hsum_ps(acc);
 }
 
 /* ---- Q4_K / Q5_K: x = d sc q - dmin mn, 32-element sub-blocks ---- */
@@ -134,49 +161,50 @@ static inline __m128i k_scales_mins(const uint8_t p[12]) {
     return _mm_set_epi32((int)mn_hi, (int)mn_lo, (int)sc_hi, (int)sc_lo);
 }
 
-/* mn[j] * (bsums[2j] + bsums[2j+1]) in lane j. */
-static inline __m256i k_mins(__m128i scmn, const int16_t *bsums) {
+/* int16 mins for madd with the 16 bsums: mn[j] in lanes 2j and 2j+1. */
+static inline __m256i k_mins16(__m128i scmn) {
     const __m128i mn = _mm_unpackhi_epi64(scmn, scmn);
-    return _mm256_madd_epi16(avx2_loadu(bsums), _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mn, mn)));
+    return _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mn, mn));
 }
 
-void lc_vec_dot_q4_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q4_K *x = vx;
-    const lc_block_q8_K *y = vy;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / LC_QK_K; i++) {
+/* Low nibbles of chunk c are sub-block 2c, high nibbles sub-block 2c+1;
+ * `fifth` (Q5_K) is or-ed in as bit 4. */
+AVX2_ALWAYS_INLINE void k_chunk(__m256i *sumi, int T, const lc_block_q8_K *const *y, int64_t i, int c, __m256i lo,
+                                __m256i hi, __m256i sc16) {
+    const __m256i s_lo = scale_j(sc16, 2 * c), s_hi = scale_j(sc16, 2 * c + 1);
+    for (int t = 0; t < T; t++) {
+        const __m256i plo = _mm256_maddubs_epi16(lo, avx2_loadu(y[t][i].qs + 64 * c));
+        const __m256i phi = _mm256_maddubs_epi16(hi, avx2_loadu(y[t][i].qs + 64 * c + 32));
+        sumi[t] = _mm256_add_epi32(sumi[t], _mm256_add_epi32(_mm256_madd_epi16(plo, s_lo), _mm256_madd_epi16(phi, s_hi)));
+    }
+}
+
+AVX2_ALWAYS_INLINE void tile_q4_K(TILE_ARGS) {
+    TILE_SETUP(lc_block_q4_K)
+    for (int64_t i = 0; i < nb; i++) {
         const __m128i scmn = k_scales_mins(x[i].scales);
-        const __m256i mins = k_mins(scmn, y[i].bsums);
-        const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scmn));
-        __m256i sumi = _mm256_setzero_si256();
+        const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scmn));
+        __m256i sumi[T_MAX];
+        for (int t = 0; t < T; t++) sumi[t] = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++) {
             const __m256i qs = avx2_loadu(x[i].qs + 32 * c);
             const __m256i lo = _mm256_and_si256(qs, mask8(15));
             const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qs, 4), mask8(15));
-            const __m256i plo = _mm256_maddubs_epi16(lo, avx2_loadu(y[i].qs + 64 * c));
-            const __m256i phi = _mm256_maddubs_epi16(hi, avx2_loadu(y[i].qs + 64 * c + 32));
-            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(plo, scale_j(sc, 2 * c)));
-            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(phi, scale_j(sc, 2 * c + 1)));
+            k_chunk(sumi, T, y, i, c, lo, hi, sc16);
         }
-        float dd, dm;
-        d_dmin(&x[i].d, y[i].d, &dd, &dm);
-        acc = acc_lanes(acc, dd, sumi);
-        acc = acc_lanes(acc, dm, mins);
+        finish_minscale(acc, T, y, i, d_dmin(&x[i].d), sumi, k_mins16(scmn));
     }
-    *s = avx2_hsum_ps(acc);
 }
 
-void lc_vec_dot_q5_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q5_K *x = vx;
-    const lc_block_q8_K *y = vy;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / LC_QK_K; i++) {
+AVX2_ALWAYS_INLINE void tile_q5_K(TILE_ARGS) {
+    TILE_SETUP(lc_block_q5_K)
+    for (int64_t i = 0; i < nb; i++) {
         const __m128i scmn = k_scales_mins(x[i].scales);
-        const __m256i mins = k_mins(scmn, y[i].bsums);
-        const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scmn));
+        const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scmn));
         /* bit 4 of sub-block j's element l is bit j of qh[l] */
         __m256i qh = avx2_loadu(x[i].qh);
-        __m256i sumi = _mm256_setzero_si256();
+        __m256i sumi[T_MAX];
+        for (int t = 0; t < T; t++) sumi[t] = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++) {
             const __m256i qs = avx2_loadu(x[i].qs + 32 * c);
             const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(qh, mask8(1)), 4);
@@ -184,30 +212,20 @@ void lc_vec_dot_q5_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *
             qh = _mm256_srli_epi16(qh, 2);
             const __m256i lo = _mm256_or_si256(_mm256_and_si256(qs, mask8(15)), h0);
             const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qs, 4), mask8(15)), h1);
-            const __m256i plo = _mm256_maddubs_epi16(lo, avx2_loadu(y[i].qs + 64 * c));
-            const __m256i phi = _mm256_maddubs_epi16(hi, avx2_loadu(y[i].qs + 64 * c + 32));
-            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(plo, scale_j(sc, 2 * c)));
-            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(phi, scale_j(sc, 2 * c + 1)));
+            k_chunk(sumi, T, y, i, c, lo, hi, sc16);
         }
-        float dd, dm;
-        d_dmin(&x[i].d, y[i].d, &dd, &dm);
-        acc = acc_lanes(acc, dd, sumi);
-        acc = acc_lanes(acc, dm, mins);
+        finish_minscale(acc, T, y, i, d_dmin(&x[i].d), sumi, k_mins16(scmn));
     }
-    *s = avx2_hsum_ps(acc);
 }
 
 /* ---- Q6_K: x = d sc (q - 32), q in 0..63 ---- */
-void lc_vec_dot_q6_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q6_K *x = vx;
-    const lc_block_q8_K *y = vy;
+AVX2_ALWAYS_INLINE void tile_q6_K(TILE_ARGS) {
+    TILE_SETUP(lc_block_q6_K)
     const __m256i m4 = mask8(15), m2hi = mask8(0x30);
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / LC_QK_K; i++) {
+    for (int64_t i = 0; i < nb; i++) {
         const __m128i sc8 = avx2_loadu128(x[i].scales);
-        /* sum sc (q - 32) y = sum sc q y - 32 sum sc bsum */
-        const __m256i offs = _mm256_madd_epi16(avx2_loadu(y[i].bsums), _mm256_cvtepi8_epi16(sc8));
-        __m256i sumi = _mm256_setzero_si256();
+        __m256i sumi[T_MAX];
+        for (int t = 0; t < T; t++) sumi[t] = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++) {
             const __m256i ql0 = avx2_loadu(x[i].ql + 64 * h), ql1 = avx2_loadu(x[i].ql + 64 * h + 32);
             const __m256i qh = avx2_loadu(x[i].qh + 32 * h);
@@ -220,23 +238,28 @@ void lc_vec_dot_q6_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *
                                 _mm256_and_si256(_mm256_srli_epi16(qh, 2), m2hi)),
             };
             for (int k = 0; k < 4; k++) {
-                const __m256i p = _mm256_maddubs_epi16(q[k], avx2_loadu(y[i].qs + 128 * h + 32 * k));
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, pair_scales(sc8, 4 * h + k)));
+                const __m256i sc = pair_scales(sc8, 4 * h + k);
+                for (int t = 0; t < T; t++) {
+                    const __m256i p = _mm256_maddubs_epi16(q[k], avx2_loadu(y[t][i].qs + 128 * h + 32 * k));
+                    sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(p, sc));
+                }
             }
         }
-        sumi = _mm256_sub_epi32(sumi, _mm256_slli_epi32(offs, 5));
-        acc = acc_lanes(acc, avx2_fp16(x[i].d) * y[i].d, sumi);
+        /* sum sc (q - 32) y = sum sc q y - 32 sum sc bsum */
+        const __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
+        const float d = avx2_fp16(x[i].d);
+        for (int t = 0; t < T; t++) {
+            const __m256i offs = _mm256_madd_epi16(avx2_loadu(y[t][i].bsums), sc16);
+            acc[t] = acc_lanes(acc[t], d * y[t][i].d, _mm256_sub_epi32(sumi[t], _mm256_slli_epi32(offs, 5)));
+        }
     }
-    *s = avx2_hsum_ps(acc);
 }
 
 /* ---- IQ4_XS: x = d (ls - 32) level[c] ---- */
-void lc_vec_dot_iq4_xs_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_iq4_xs *x = vx;
-    const lc_block_q8_K *y = vy;
+AVX2_ALWAYS_INLINE void tile_iq4_xs(TILE_ARGS) {
+    TILE_SETUP(lc_block_iq4_xs)
     const __m256i levels = _mm256_broadcastsi128_si256(avx2_loadu128(lc_iq4nl_values));
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / LC_QK_K; i++) {
+    for (int64_t i = 0; i < nb; i++) {
         /* the eight 6-bit scales ls - 32 as int16, both halves */
         uint64_t ls = 0;
         for (int j = 0; j < 8; j++) {
@@ -245,14 +268,54 @@ void lc_vec_dot_iq4_xs_q8_K_avx2(int64_t n, float *s, const void *vx, const void
             ls |= v << (8 * j);
         }
         const __m128i ls8 = _mm_sub_epi8(_mm_cvtsi64_si128((long long)ls), _mm_set1_epi8(32));
-        const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(ls8));
-        __m256i sumi = _mm256_setzero_si256();
+        const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(ls8));
+        __m256i sumi[T_MAX];
+        for (int t = 0; t < T; t++) sumi[t] = _mm256_setzero_si256();
         for (int j = 0; j < 8; j++) {
             const __m256i q = _mm256_shuffle_epi8(levels, avx2_nibbles_lo_hi(x[i].qs + 16 * j));
-            const __m256i p = avx2_maddubs_s8s8(q, avx2_loadu(y[i].qs + 32 * j));
-            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, scale_j(sc, j)));
+            const __m256i aq = _mm256_sign_epi8(q, q), sc = scale_j(sc16, j);
+            for (int t = 0; t < T; t++) {
+                const __m256i p = _mm256_maddubs_epi16(aq, _mm256_sign_epi8(avx2_loadu(y[t][i].qs + 32 * j), q));
+                sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(p, sc));
+            }
         }
-        acc = acc_lanes(acc, avx2_fp16(x[i].d) * y[i].d, sumi);
+        const float d = avx2_fp16(x[i].d);
+        for (int t = 0; t < T; t++) acc[t] = acc_lanes(acc[t], d * y[t][i].d, sumi[t]);
     }
-    *s = avx2_hsum_ps(acc);
 }
+
+/* vec_dot and gemm of one format from its tile; gemm walks the tokens in
+ * groups of T_MAX and, for each group, every row. */
+#define DEFINE_K_DOTS(VEC_DOT, GEMM, TILE)                                                               \
+    void VEC_DOT(int64_t n, float *s, const void *vx, const void *vy) {                                  \
+        __m256 acc[1] = {_mm256_setzero_ps()};                                                           \
+        TILE(n / LC_QK_K, vx, vy, 0, 1, acc);                                                            \
+        *s = avx2_hsum_ps(acc[0]);                                                                       \
+    }                                                                                                    \
+    void GEMM(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y,  \
+              size_t y_stride, float *out, size_t out_stride) {                                          \
+        const int64_t nb = n / LC_QK_K;                                                                  \
+        for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {                                                  \
+            const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);                                       \
+            const uint8_t *y0 = (const uint8_t *)y + (size_t)t0 * y_stride;                              \
+            for (int64_t r = 0; r < n_rows; r++) {                                                       \
+                const void *xr = (const uint8_t *)x + (size_t)r * x_stride;                              \
+                __m256 acc[T_MAX];                                                                       \
+                for (int t = 0; t < T_MAX; t++) acc[t] = _mm256_setzero_ps();                            \
+                switch (T) { /* constant T: the tile's token loops unroll */                             \
+                case 4: TILE(nb, xr, y0, y_stride, 4, acc); break;                                       \
+                case 3: TILE(nb, xr, y0, y_stride, 3, acc); break;                                       \
+                case 2: TILE(nb, xr, y0, y_stride, 2, acc); break;                                       \
+                default: TILE(nb, xr, y0, y_stride, 1, acc); break;                                      \
+                }                                                                                        \
+                for (int t = 0; t < T; t++) out[(size_t)(t0 + t) * out_stride + (size_t)r] = avx2_hsum_ps(acc[t]); \
+            }                                                                                            \
+        }                                                                                                \
+    }
+
+DEFINE_K_DOTS(lc_vec_dot_q2_K_q8_K_avx2, lc_gemm_q2_K_q8_K_avx2, tile_q2_K)
+DEFINE_K_DOTS(lc_vec_dot_q3_K_q8_K_avx2, lc_gemm_q3_K_q8_K_avx2, tile_q3_K)
+DEFINE_K_DOTS(lc_vec_dot_q4_K_q8_K_avx2, lc_gemm_q4_K_q8_K_avx2, tile_q4_K)
+DEFINE_K_DOTS(lc_vec_dot_q5_K_q8_K_avx2, lc_gemm_q5_K_q8_K_avx2, tile_q5_K)
+DEFINE_K_DOTS(lc_vec_dot_q6_K_q8_K_avx2, lc_gemm_q6_K_q8_K_avx2, tile_q6_K)
+DEFINE_K_DOTS(lc_vec_dot_iq4_xs_q8_K_avx2, lc_gemm_iq4_xs_q8_K_avx2, tile_iq4_xs)

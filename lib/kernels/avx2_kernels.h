@@ -52,12 +52,24 @@ void lc_gemm_q8_0_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void
 void lc_gemm_iq4_nl_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
                               const void *y, size_t y_stride, float *out, size_t out_stride);
 
-/* avx2_k.c: 256-element super-blocks */
+/* avx2_k.c: 256-element super-blocks, vec_dot and gemm */
 void lc_vec_dot_q2_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_q3_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_q4_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_q5_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_q6_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_iq4_xs_q8_K_avx2(int64_t n, float *s, const void *x, const void *y);
+void lc_gemm_q2_K_q8_K_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                            const void *y, size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_q3_K_q8_K_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                            const void *y, size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_q4_K_q8_K_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                            const void *y, size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_q5_K_q8_K_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                            const void *y, size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_q6_K_q8_K_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                            const void *y, size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_iq4_xs_q8_K_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                              const void *y, size_t y_stride, float *out, size_t out_stride);
 
 #endif

@@ -36,6 +36,12 @@ static const lc_gemm_fn avx2_gemm[LLAMAC_TYPE_COUNT] = {
     [LLAMAC_TYPE_Q5_1] = lc_gemm_q5_1_q8_1_avx2,
     [LLAMAC_TYPE_Q8_0] = lc_gemm_q8_0_q8_0_avx2,
     [LLAMAC_TYPE_IQ4_NL] = lc_gemm_iq4_nl_q8_0_avx2,
+    [LLAMAC_TYPE_Q2_K] = lc_gemm_q2_K_q8_K_avx2,
+    [LLAMAC_TYPE_Q3_K] = lc_gemm_q3_K_q8_K_avx2,
+    [LLAMAC_TYPE_Q4_K] = lc_gemm_q4_K_q8_K_avx2,
+    [LLAMAC_TYPE_Q5_K] = lc_gemm_q5_K_q8_K_avx2,
+    [LLAMAC_TYPE_Q6_K] = lc_gemm_q6_K_q8_K_avx2,
+    [LLAMAC_TYPE_IQ4_XS] = lc_gemm_iq4_xs_q8_K_avx2,
 };
 
 lc_gemm_fn lc_avx2_gemm(llamac_type type) {
