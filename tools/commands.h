@@ -5,6 +5,7 @@
 #define LLAMAC_TOOLS_COMMANDS_H
 
 int cmd_version(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
 int cmd_logits(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_run(int argc, char **argv);
