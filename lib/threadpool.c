@@ -1,8 +1,27 @@
-/* Persistent pthread workers; see threadpool.h. Workers sleep on a condition
- * variable between tasks (no spinning: the machine may be shared). */
+/* Persistent pthread workers; see threadpool.h.
+ *
+ * A decode runs a few tasks per layer, each often shorter than a condition
+ * variable wake-up (tens of microseconds), so both sides first poll an
+ * atomic for a short, bounded while and only then sleep on the condition
+ * variable. The bound keeps an idle pool from burning a CPU that other
+ * processes may need.
+ *
+ * Hand-over protocol:
+ *   start: the caller writes task/arg and `pending`, then bumps `generation`
+ *          (release); a worker that sees the new generation (acquire) reads
+ *          task/arg. Sleepers are counted under the mutex, and the caller
+ *          broadcasts under the mutex after the bump, so a worker that
+ *          checked the generation under the mutex cannot miss it.
+ *   done:  each worker decrements `pending` (acq_rel); the last one signals
+ *          under the mutex if the caller announced (under the mutex, after
+ *          re-checking `pending`) that it sleeps. */
 #include "threadpool.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+
+/* Polls of an atomic before sleeping: a few microseconds. */
+#define SPIN_POLLS 4096
 
 typedef struct worker {
     lc_threadpool *pool;
@@ -16,41 +35,56 @@ struct lc_threadpool {
     worker *workers; /* n_threads - 1 entries; worker i runs as ith = i + 1 */
     int n_started;
 
+    atomic_uint_fast64_t generation; /* bumped once per task */
+    atomic_int pending;              /* workers still running the current task */
+    atomic_bool quit;
+    lc_task_fn task;                 /* published by the generation bump */
+    void *arg;
+
     pthread_mutex_t mutex;
     pthread_cond_t start; /* generation changed or quitting */
     pthread_cond_t done;  /* pending reached zero */
-    uint64_t generation;  /* bumped once per task */
-    int pending;          /* workers still running the current task */
-    bool quit;
-    lc_task_fn task;
-    void *arg;
+    int sleepers;         /* workers waiting on `start` (under mutex) */
+    bool caller_waiting;  /* the caller waits on `done` (under mutex) */
 };
+
+/* Waits until the generation differs from `seen` or the pool quits. */
+static uint_fast64_t wait_for_task(lc_threadpool *pool, uint_fast64_t seen) {
+    uint_fast64_t g = seen;
+    for (int i = 0; i < SPIN_POLLS; i++) {
+        g = atomic_load_explicit(&pool->generation, memory_order_acquire);
+        if (g != seen || atomic_load_explicit(&pool->quit, memory_order_acquire)) return g;
+    }
+    pthread_mutex_lock(&pool->mutex);
+    pool->sleepers++;
+    while ((g = atomic_load_explicit(&pool->generation, memory_order_acquire)) == seen &&
+           !atomic_load_explicit(&pool->quit, memory_order_acquire))
+        pthread_cond_wait(&pool->start, &pool->mutex);
+    pool->sleepers--;
+    pthread_mutex_unlock(&pool->mutex);
+    return g;
+}
 
 static void *worker_main(void *p) {
     worker *w = p;
     lc_threadpool *pool = w->pool;
-    uint64_t seen = 0;
-    pthread_mutex_lock(&pool->mutex);
+    uint_fast64_t seen = 0;
     for (;;) {
-        while (pool->generation == seen && !pool->quit) pthread_cond_wait(&pool->start, &pool->mutex);
-        if (pool->quit) break;
-        seen = pool->generation;
-        lc_task_fn task = pool->task;
-        void *arg = pool->arg;
-        pthread_mutex_unlock(&pool->mutex);
-
-        task(arg, w->ith, pool->n_threads);
-
-        pthread_mutex_lock(&pool->mutex);
-        if (--pool->pending == 0) pthread_cond_signal(&pool->done);
+        seen = wait_for_task(pool, seen);
+        if (atomic_load_explicit(&pool->quit, memory_order_acquire)) break;
+        pool->task(pool->arg, w->ith, pool->n_threads);
+        if (atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel) == 1) {
+            pthread_mutex_lock(&pool->mutex);
+            if (pool->caller_waiting) pthread_cond_signal(&pool->done);
+            pthread_mutex_unlock(&pool->mutex);
+        }
     }
-    pthread_mutex_unlock(&pool->mutex);
     return NULL;
 }
 
 static void stop_workers(lc_threadpool *pool) {
+    atomic_store_explicit(&pool->quit, true, memory_order_release);
     pthread_mutex_lock(&pool->mutex);
-    pool->quit = true;
     pthread_cond_broadcast(&pool->start);
     pthread_mutex_unlock(&pool->mutex);
     for (int i = 0; i < pool->n_started; i++) pthread_join(pool->workers[i].thread, NULL);
@@ -65,6 +99,9 @@ llamac_status lc_threadpool_new(const lc_env *env, int n_threads, lc_threadpool 
     if (!pool) return LLAMAC_ERR_NO_MEMORY;
     pool->env = env;
     pool->n_threads = n_threads;
+    atomic_init(&pool->generation, 0);
+    atomic_init(&pool->pending, 0);
+    atomic_init(&pool->quit, false);
     if (n_threads > 1) {
         pool->workers = lc_calloc(env, (size_t)n_threads - 1, sizeof *pool->workers);
         if (!pool->workers) {
@@ -123,17 +160,22 @@ void lc_threadpool_run(lc_threadpool *pool, lc_task_fn task, void *arg) {
         task(arg, 0, 1);
         return;
     }
-    pthread_mutex_lock(&pool->mutex);
     pool->task = task;
     pool->arg = arg;
-    pool->pending = pool->n_threads - 1;
-    pool->generation++;
-    pthread_cond_broadcast(&pool->start);
+    atomic_store_explicit(&pool->pending, pool->n_threads - 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
+    pthread_mutex_lock(&pool->mutex);
+    if (pool->sleepers > 0) pthread_cond_broadcast(&pool->start);
     pthread_mutex_unlock(&pool->mutex);
 
     task(arg, 0, pool->n_threads);
 
+    for (int i = 0; i < SPIN_POLLS; i++)
+        if (atomic_load_explicit(&pool->pending, memory_order_acquire) == 0) return;
     pthread_mutex_lock(&pool->mutex);
-    while (pool->pending > 0) pthread_cond_wait(&pool->done, &pool->mutex);
+    pool->caller_waiting = true;
+    while (atomic_load_explicit(&pool->pending, memory_order_acquire) != 0)
+        pthread_cond_wait(&pool->done, &pool->mutex);
+    pool->caller_waiting = false;
     pthread_mutex_unlock(&pool->mutex);
 }
