@@ -567,20 +567,21 @@ LLAMAC_API llamac_status llamac_detokenize(const llamac_vocab *vocab, const llam
 /* Streaming detokenizer: feed generated tokens one at a time, get back the
  * bytes ready to print. It holds back the start of a UTF-8 character until
  * the character is complete, so output never ends inside a character (bytes
- * that can never complete one are passed through as they are). The
- * concatenated output of every push and the final flush equals
- * llamac_detokenize of the same tokens (remove_special false). One detok per
- * stream; it borrows the vocab, which must outlive it. Not thread-safe
- * (one thread at a time per detok). */
+ * that can never complete one are passed through as they are). With the
+ * default params, the output of every push plus the final flush equals
+ * llamac_detokenize of the same tokens (remove_special false,
+ * unparse_special the same). One detok per stream; it borrows the vocab,
+ * which must outlive it. Not thread-safe (one thread at a time per detok). */
 typedef struct llamac_detok llamac_detok;
 
 typedef struct llamac_detok_params {
     size_t struct_size;       /* sizeof(llamac_detok_params) */
     bool unparse_special;     /* render CONTROL/UNKNOWN tokens as text (default false) */
-    bool strip_leading_space; /* drop the leading space SPM put before the text
-                                 (default true: the stream starts a text, as in
-                                 llamac_detokenize; false when continuing a
-                                 prompt mid-text) */
+    bool strip_leading_space; /* drop the space an SPM vocabulary puts before the
+                                 text and after each special token (default
+                                 true: the stream is a whole text, as in
+                                 llamac_detokenize); false prints every piece
+                                 as it is, for continuing a prompt mid-text */
 } llamac_detok_params;
 
 /* Defaults into the first `size` bytes (see docs/abi.md). */

@@ -52,12 +52,14 @@ llamac_status llamac_token_to_piece(const llamac_vocab *v, llamac_token token, c
     return LLAMAC_OK;
 }
 
-/* The leading-space state machine shared by both detokenizers. */
-static const char *next_piece(const llamac_vocab *v, llamac_token t, bool special, bool *strip_next,
+/* The leading-space state machine shared by both detokenizers. With
+ * `strip`, the space the tokenizer put at the start of the text and after
+ * each special token is dropped; without it, pieces print as they are. */
+static const char *next_piece(const llamac_vocab *v, llamac_token t, bool special, bool strip, bool *strip_next,
                               size_t *len) {
     const char *p = piece_of(v, t, special, len);
     if (is_special_type(v->tokens[t].type)) {
-        *strip_next = v->add_space_prefix;
+        *strip_next = strip;
         return p;
     }
     if (*strip_next) p = lstrip_spaces(p, len, 1);
@@ -85,7 +87,7 @@ llamac_status llamac_detokenize(const llamac_vocab *v, const llamac_token *token
     size_t total = 0;
     for (int32_t i = 0; i < n_tokens; i++) {
         size_t len;
-        const char *p = next_piece(v, tokens[i], unparse_special, &strip_next, &len);
+        const char *p = next_piece(v, tokens[i], unparse_special, v->add_space_prefix, &strip_next, &len);
         if (total < buf_size) memcpy(buf + total, p, LC_MIN(len, buf_size - total));
         total += len; /* cannot overflow: pieces are < 4 GiB and n_tokens < 2^31 */
     }
@@ -101,7 +103,7 @@ llamac_status llamac_detokenize(const llamac_vocab *v, const llamac_token *token
 struct llamac_detok {
     const llamac_vocab *v;
     bool unparse_special;
-    bool strip_first; /* from params: strip at the start of each text */
+    bool strip_first; /* params.strip_leading_space and the vocab adds a space prefix */
     bool strip_next;
     char *out; /* bytes handed to the caller by the last call */
     size_t cap;
@@ -180,7 +182,7 @@ llamac_status llamac_detok_push(llamac_detok *d, llamac_token token, const char 
                        v->n_tokens - 1);
     bool strip = d->strip_next;
     size_t plen;
-    const char *p = next_piece(v, token, d->unparse_special, &strip, &plen);
+    const char *p = next_piece(v, token, d->unparse_special, d->strip_first, &strip, &plen);
     llamac_status st = reserve(d, d->n_held + plen + 4);
     if (st) return st; /* state untouched: strip_next not yet updated */
     d->strip_next = strip;

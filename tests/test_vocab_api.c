@@ -364,6 +364,13 @@ static void streaming_detok_strips_the_leading_space_only_when_asked(void **stat
         assert_memory_equal(text, strip ? "Hello" : " Hello", len);
         assert_int_equal(llamac_detok_push(d, 3186, &text, &len), LLAMAC_OK);
         assert_memory_equal(text, " world", 6);
+        /* After a special token the tokenizer adds ▁ again: dropped only
+         * when the stream is a whole text. */
+        assert_int_equal(llamac_detok_push(d, 1, &text, &len), LLAMAC_OK);
+        assert_int_equal(len, 0);
+        assert_int_equal(llamac_detok_push(d, 15043, &text, &len), LLAMAC_OK);
+        assert_int_equal(len, strip ? 5 : 6);
+        assert_memory_equal(text, strip ? "Hello" : " Hello", len);
         llamac_detok_free(d);
     }
     p.struct_size = sizeof p + 8; /* from a newer header */
