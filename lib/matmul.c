@@ -20,6 +20,7 @@ typedef struct matmul_task {
     lc_backend backend;
     const act_rows *act[LC_MATMUL_MAX_JOBS]; /* per job */
     lc_vec_dot_fn dot[LC_MATMUL_MAX_JOBS];   /* per job */
+    lc_gemm_fn gemm[LC_MATMUL_MAX_JOBS];     /* per job, NULL: loop over dot */
     int64_t n_tok;
     int64_t n_rows; /* all jobs' rows, concatenated */
     /* conversion phase */
@@ -49,11 +50,18 @@ static void convert_task(void *arg, int ith, int nth) {
         tr->from_float(mt->x + t * mt->n_in, (uint8_t *)a->data + (size_t)t * a->row_bytes, mt->n_in);
 }
 
-/* Rows [r0, r1) of one weight against every token. */
-static void mul_rows(const lc_weight *w, lc_vec_dot_fn dot, const act_rows *a, int64_t n_tok, int64_t r0, int64_t r1,
-                     float *out) {
+/* Rows [r0, r1) of one weight against every token. A back end's gemm
+ * gives each element bit-identical to its dot, so using it for batches and
+ * the dot loop for single tokens keeps the determinism contract. */
+static void mul_rows(const lc_weight *w, lc_vec_dot_fn dot, lc_gemm_fn gemm, const act_rows *a, int64_t n_tok,
+                     int64_t r0, int64_t r1, float *out) {
     for (int64_t rt = r0; rt < r1; rt += ROW_TILE) {
         const int64_t rt_end = LC_MIN(rt + ROW_TILE, r1);
+        if (gemm && n_tok > 1) {
+            gemm(w->n_in, rt_end - rt, n_tok, w->data + (size_t)rt * w->row_bytes, w->row_bytes, a->data, a->row_bytes,
+                 out + rt, (size_t)w->n_out);
+            continue;
+        }
         for (int64_t t = 0; t < n_tok; t++) {
             const uint8_t *xa = a->data + (size_t)t * a->row_bytes;
             float *o = out + t * w->n_out;
@@ -70,7 +78,7 @@ static void dot_task(void *arg, int ith, int nth) {
     for (int j = 0; j < mt->n_jobs && g0 < g1; j++) {
         const lc_weight *w = mt->jobs[j].w;
         const int64_t lo = LC_MAX(g0, base), hi = LC_MIN(g1, base + w->n_out);
-        if (lo < hi) mul_rows(w, mt->dot[j], mt->act[j], mt->n_tok, lo - base, hi - base, mt->jobs[j].out);
+        if (lo < hi) mul_rows(w, mt->dot[j], mt->gemm[j], mt->act[j], mt->n_tok, lo - base, hi - base, mt->jobs[j].out);
         base += w->n_out;
     }
 }
@@ -87,6 +95,7 @@ void lc_matmul(lc_threadpool *pool, lc_backend backend, const lc_matmul_job *job
         const llamac_type t = w->vec_dot_type;
         mt.n_rows += w->n_out;
         mt.dot[j] = lc_traits(backend, w->type)->vec_dot;
+        mt.gemm[j] = lc_gemm(backend, w->type);
         int k = 0;
         while (k < n_acts && acts[k].type != t) k++;
         if (k == n_acts) {

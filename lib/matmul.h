@@ -5,7 +5,8 @@
  * vec_dot_type (Q8_0/Q8_1/Q8_K int8 blocks for quantized weights, F16/BF16
  * for half-precision weights, none for F32), then the rows of all weights are
  * split across the threads in contiguous ranges; each output element is one
- * vec_dot(weight row, converted activation row).
+ * vec_dot(weight row, converted activation row) — computed for a batch by the
+ * back end's gemm where it has one, which gives the same bits.
  *
  * Determinism contract (relied on by the context's bit-identical guarantee):
  * out[t][r] depends only on weight row r and activation row t — not on the
