@@ -1,6 +1,7 @@
 /* `llamac run`: generate text from a prompt, streaming it to stdout, with
  * timings on stderr. Uses only the public API. */
 #include "commands.h"
+#include "default_model.h"
 
 #include "llamac.h"
 
@@ -29,7 +30,7 @@ typedef struct run_args {
 
 static void run_usage(FILE *f) {
     fprintf(f,
-            "usage: llamac run -m MODEL (-p PROMPT | -f PROMPT_FILE) [-n N] [--temp T]\n"
+            "usage: llamac run [-m MODEL] (-p PROMPT | -f PROMPT_FILE) [-n N] [--temp T]\n"
             "                  [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]\n"
             "                  [--repeat-last-n N] [--seed S] [-t THREADS] [-c N_CTX]\n"
             "                  [--stop STRING]... [--ids]\n"
@@ -40,6 +41,7 @@ static void run_usage(FILE *f) {
             "string (not printed), or when the context is full. Load time and prompt /\n"
             "generation speeds go to stderr.\n"
             "\n"
+            "  -m MODEL             GGUF model (default: the model shipped with llamac)\n"
             "  -n N                 tokens to generate (default -1: no limit)\n"
             "  --temp T             temperature (default 0.8); 0 means greedy\n"
             "  --top-k K            keep the K most likely tokens (default 40; 0: off)\n"
@@ -140,8 +142,8 @@ static int parse_args(int argc, char **argv, run_args *a) {
             goto bad;
         }
     }
-    if (!a->model || !a->prompt == !a->prompt_file) {
-        fprintf(stderr, "llamac run: need -m MODEL and exactly one of -p PROMPT, -f FILE\n");
+    if (!a->prompt == !a->prompt_file) {
+        fprintf(stderr, "llamac run: need exactly one of -p PROMPT, -f FILE\n");
         goto bad;
     }
     return -1;
@@ -235,6 +237,14 @@ int cmd_run(int argc, char **argv) {
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0) return rc;
     if (!a.seed_given) a.seed = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32);
+    char default_model[4096];
+    if (!a.model) {
+        if (find_default_model(NULL, default_model, sizeof default_model) != 0) {
+            fprintf(stderr, "llamac run: no -m MODEL and no shipped model: %s\n", default_model);
+            return 1;
+        }
+        a.model = default_model;
+    }
 
     char *file_text = NULL;
     size_t prompt_len = a.prompt ? strlen(a.prompt) : 0;
