@@ -459,15 +459,22 @@ static inline llamac_vocab_params llamac_vocab_default_params(void) {
  * add_bos true, add_space_prefix true; BPE: no special ids, add_bos true,
  * add_space_prefix false; add_eos false. A special id outside the vocabulary
  * is logged and ignored. `params` may be NULL.
+ * Tokens that end a turn by their text (see llamac_vocab_is_eog) are
+ * treated as CONTROL whatever their stored type.
  * On success *out owns everything it needs (the file is closed); free with
- * llamac_vocab_free. Errors: LLAMAC_ERR_IO/FORMAT from opening the file;
- * LLAMAC_ERR_FORMAT when tokenizer keys are missing, of the wrong type or
- * inconsistent (array lengths differ, a merge names no pair, a type value is
- * out of range, a byte token is not <0xNN>); LLAMAC_ERR_UNSUPPORTED for any
- * other tokenizer.ggml.model/pre; *out is then NULL. */
+ * llamac_vocab_free. Errors (*out is then NULL; the message names the key,
+ * index and values): LLAMAC_ERR_IO/FORMAT/UNSUPPORTED from opening the
+ * file; LLAMAC_ERR_NOT_FOUND if the file has no tokenizer.ggml.model;
+ * LLAMAC_ERR_UNSUPPORTED for any other tokenizer.ggml.model/pre;
+ * LLAMAC_ERR_FORMAT when a needed key is missing (tokens; merges for BPE),
+ * of the wrong type, or inconsistent (array lengths differ, a NaN score, a
+ * token type outside 0..6, a BYTE token not spelled <0xNN>, a merge that is
+ * not two byte-level parts); LLAMAC_ERR_INVALID_ARG for NULL path/out or a
+ * params struct from a newer header; LLAMAC_ERR_NO_MEMORY. Thread-safe. */
 LLAMAC_API llamac_status llamac_vocab_load(const char *path, const llamac_vocab_params *params,
                                            llamac_vocab **out);
-/* Same from an open GGUF handle (it may be freed afterwards). */
+/* Same from an open GGUF handle, which is only read (it may be freed
+ * afterwards, and used by other threads meanwhile). */
 LLAMAC_API llamac_status llamac_vocab_from_gguf(const llamac_gguf *gguf,
                                                 const llamac_vocab_params *params,
                                                 llamac_vocab **out);
