@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# The test command: install what is missing, build with gcc, run every test.
-# Usage: scripts/test.sh            (default suite, a few minutes)
-#        LLAMAC_TEST_SANITIZE=1 scripts/test.sh   (also an ASan+UBSan clang build)
+# The test command (CI runs exactly this): install what is missing, then
+#   1. build with gcc (release, -Werror) and run every test;
+#   2. build with clang under AddressSanitizer + UndefinedBehaviorSanitizer
+#      (-Werror too) and run every test again: leaks and UB fail the run.
+# The kernel back ends (AVX2 where the CPU has it, and the scalar reference)
+# are both exercised by the suite itself (golden / golden_scalar, simd tests).
+# LLAMAC_TEST_QUICK=1 skips step 2. Long soaks: meson setup -Dlong_tests=true.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -11,10 +15,15 @@ run_suite() {  # dir, then meson setup args
   if [ -d "$dir" ]; then meson setup --reconfigure "$dir" "$@" >/dev/null
   else meson setup "$dir" "$@" >/dev/null; fi
   meson compile -C "$dir"
-  meson test -C "$dir" --print-errorlogs
+  meson test -C "$dir" --print-errorlogs --num-processes 2
 }
 
+echo "== gcc, release =="
 CC=gcc run_suite build-test
-if [ "${LLAMAC_TEST_SANITIZE:-0}" = 1 ]; then
-  CC=clang run_suite build-test-asan -Db_sanitize=address,undefined -Dbuildtype=debugoptimized -Db_lundef=false
+if [ "${LLAMAC_TEST_QUICK:-0}" != 1 ]; then
+  echo "== clang, ASan + UBSan =="
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  CC=clang run_suite build-test-asan -Db_sanitize=address,undefined \
+    -Dbuildtype=debugoptimized -Db_lundef=false
 fi
