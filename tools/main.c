@@ -21,6 +21,7 @@ static const command commands[] = {
     {"perplexity", cmd_perplexity, "perplexity of a model on a text file"},
     {"synth", cmd_synth, "write a llama GGUF of a real shape with random weights"},
     {"quantize", cmd_quantize, "re-encode a model's weights (Q4_K_M, Q8_0, ...)"},
+    {"bench", cmd_bench, "measure prompt and generation speed (like llama-bench)"},
     /* one line per subcommand, in the order `llamac --help` lists them */
 };
 
