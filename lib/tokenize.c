@@ -54,6 +54,7 @@ llamac_status llamac_tokenize(const llamac_vocab *v, const char *text, size_t te
     if (text_len > LC_MAX_TEXT)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_tokenize: text of %zu bytes exceeds the %zu byte limit",
                        text_len, LC_MAX_TEXT);
+    if (!text) text = ""; /* NULL with length 0 */
     const unsigned char *t = (const unsigned char *)text;
     lc_tok_out out = {tokens, n_tokens_max, 0};
     llamac_status st = LLAMAC_OK;
