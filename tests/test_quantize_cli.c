@@ -1,0 +1,187 @@
+/* `llamac synth`, `llamac quantize` and `llamac bench` as a user runs them:
+ * exit status 0 with the promised output, 2 for bad usage, 1 (one message
+ * on stderr) for a failure.
+ * Usage: test_quantize_cli PATH/TO/llamac */
+#include "test_util.h"
+
+#include "llamac.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *llamac_bin;
+static char dir[64];
+
+typedef struct result {
+    int exit_code; /* -1 if killed by a signal */
+    char out[8192];
+    char err[8192];
+} result;
+
+static void slurp(const char *path, char *buf, size_t cap) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+/* Runs llamac with the NULL-terminated arguments; stdout and stderr go
+ * through files so a chatty child never blocks on a pipe. */
+static void run(result *r, const char *const *args) {
+    char out_path[128], err_path[128];
+    snprintf(out_path, sizeof out_path, "%s/stdout", dir);
+    snprintf(err_path, sizeof err_path, "%s/stderr", dir);
+    char *argv[32];
+    int n = 0;
+    argv[n++] = (char *)llamac_bin;
+    for (; args[n - 1] && n < 31; n++) argv[n] = (char *)args[n - 1];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (o < 0 || e < 0) _exit(126);
+        dup2(o, 1);
+        dup2(e, 2);
+        execv(llamac_bin, argv);
+        _exit(127);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    slurp(out_path, r->out, sizeof r->out);
+    slurp(err_path, r->err, sizeof r->err);
+    unlink(out_path);
+    unlink(err_path);
+}
+
+static const char *path_in_dir(char *buf, size_t size, const char *name) {
+    snprintf(buf, size, "%s/%s", dir, name);
+    return buf;
+}
+
+static int lines(const char *s) {
+    int n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+static void synth_then_quantize_then_bench(void **state) {
+    (void)state;
+    char f32[128], q[128];
+    path_in_dir(f32, sizeof f32, "tiny-f32.gguf");
+    path_in_dir(q, sizeof q, "tiny-q4km.gguf");
+    result r;
+    run(&r, (const char *[]){"synth", "--shape", "tiny", "--type", "f32", "--seed", "3", "-q", "-o", f32, NULL});
+    if (r.exit_code != 0) fail_msg("synth: exit %d: %s", r.exit_code, r.err);
+    assert_non_null(strstr(r.err, "seed 3"));
+    run(&r, (const char *[]){"quantize", "-q", "-t", "2", f32, q, "q4_k_m", NULL});
+    if (r.exit_code != 0) fail_msg("quantize: exit %d: %s", r.exit_code, r.err);
+    assert_non_null(strstr(r.err, "Q4_K_M"));
+    llamac_gguf *g = NULL;
+    assert_int_equal(llamac_gguf_open(q, NULL, &g), LLAMAC_OK);
+    uint32_t ft = 0;
+    assert_int_equal(llamac_gguf_get_u32(g, "general.file_type", &ft), LLAMAC_OK);
+    assert_int_equal(ft, LLAMAC_FTYPE_MOSTLY_Q4_K_M);
+    llamac_gguf_free(g);
+
+    /* markdown: header, rule, one row per test with a positive rate */
+    run(&r, (const char *[]){"bench", "-m", q, "-p", "16", "-n", "4", "-r", "2", "-t", "2", NULL});
+    if (r.exit_code != 0) fail_msg("bench: exit %d: %s", r.exit_code, r.err);
+    assert_int_equal(lines(r.out), 4);
+    assert_non_null(strstr(r.out, "| model | size | params | threads | test |"));
+    const char *pp = strstr(r.out, "| pp16 | "), *tg = strstr(r.out, "| tg4 | ");
+    assert_non_null(pp);
+    assert_non_null(tg);
+    assert_true(strtod(pp + strlen("| pp16 | "), NULL) > 0);
+    assert_true(strtod(tg + strlen("| tg4 | "), NULL) > 0);
+    assert_non_null(strstr(r.out, "Q4_K_M"));
+    assert_non_null(strstr(r.err, "peak RSS"));
+    /* csv: a header and one line per sample */
+    run(&r, (const char *[]){"bench", "-m", q, "-p", "8", "-n", "2", "-r", "3", "-o", "csv", NULL});
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(lines(r.out), 1 + 2 * 3);
+    unlink(f32);
+    unlink(q);
+}
+
+static void bad_usage_exits_2_and_failures_exit_1(void **state) {
+    (void)state;
+    char out[128], missing[128];
+    path_in_dir(out, sizeof out, "x.gguf");
+    path_in_dir(missing, sizeof missing, "missing.gguf");
+    result r;
+    run(&r, (const char *[]){"synth", "--shape", "tiny", NULL}); /* no -o */
+    assert_int_equal(r.exit_code, 2);
+    run(&r, (const char *[]){"synth", "--shape", "tiny", "--type", "q4_0", "-o", out, NULL});
+    assert_int_equal(r.exit_code, 2);
+    run(&r, (const char *[]){"synth", "--shape", "llama-9000", "-o", out, NULL});
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.err, "tinyllama-1.1b"));
+    assert_int_equal(lines(r.err), 1);
+    run(&r, (const char *[]){"quantize", missing, out, "Q4_K_Q", NULL});
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "Q4_K_Q"));
+    run(&r, (const char *[]){"quantize", missing, out, "Q8_0", NULL});
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.err, "missing.gguf"));
+    assert_int_equal(lines(r.err), 1);
+    run(&r, (const char *[]){"quantize", missing, out, NULL});
+    assert_int_equal(r.exit_code, 2);
+    run(&r, (const char *[]){"bench", "-p", "8", NULL}); /* no -m */
+    assert_int_equal(r.exit_code, 2);
+    run(&r, (const char *[]){"bench", "-m", missing, "-p", "0", "-n", "0", NULL});
+    assert_int_equal(r.exit_code, 2);
+    run(&r, (const char *[]){"bench", "-m", missing, "-r", "0", NULL});
+    assert_int_equal(r.exit_code, 2);
+    run(&r, (const char *[]){"bench", "-m", missing, NULL});
+    assert_int_equal(r.exit_code, 1);
+    assert_int_equal(access(out, F_OK), -1);
+    for (int i = 0; i < 3; i++) {
+        static const char *const cmds[] = {"synth", "quantize", "bench"};
+        run(&r, (const char *[]){cmds[i], "--help", NULL});
+        assert_int_equal(r.exit_code, 0);
+        assert_non_null(strstr(r.out, "usage: llamac"));
+    }
+}
+
+static int make_dir(void **state) {
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/llamac-test-qcli-XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state) {
+    (void)state;
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        char p[400];
+        while ((e = readdir(d)))
+            if (e->d_name[0] != '.') {
+                snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+                unlink(p);
+            }
+        closedir(d);
+    }
+    rmdir(dir);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s PATH/TO/llamac\n", argv[0]);
+        return 2;
+    }
+    llamac_bin = argv[1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(synth_then_quantize_then_bench),
+        cmocka_unit_test(bad_usage_exits_2_and_failures_exit_1),
+    };
+    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+}
