@@ -75,6 +75,10 @@ static llamac_status read_rope_scaling(const llamac_gguf *g, lc_hparams *hp) {
     if (st != LLAMAC_OK) return st;
     if (factor < 0.0f) return lc_fail(LLAMAC_ERR_FORMAT, "model: key %s is %g, expected >= 0", key, factor);
     hp->rope_freq_scale = factor == 0.0f ? 1.0f : 1.0f / factor;
+    /* A subnormal factor makes the scale +inf, and every angle inf or NaN. */
+    if (!isfinite(hp->rope_freq_scale))
+        return lc_fail(LLAMAC_ERR_FORMAT, "model: key %s is %g, too small to invert as a float", key,
+                       (double)factor);
     return LLAMAC_OK;
 }
 
@@ -133,6 +137,12 @@ static llamac_status read_hparams(const llamac_gguf *g, lc_hparams *hp) {
                        hp->rms_eps);
     if (!(hp->rope_base > 0.0f))
         return lc_fail(LLAMAC_ERR_FORMAT, "model: llama.rope.freq_base is %g, expected > 0", hp->rope_base);
+    /* The angle step between pairs is base^(-2/n_rot); if it overflows, the
+     * angles are inf * 0 = NaN from position 0 on. */
+    if (!isfinite(powf(hp->rope_base, -2.0f / (float)hp->n_rot)))
+        return lc_fail(LLAMAC_ERR_FORMAT,
+                       "model: llama.rope.freq_base is %g, too small: base^(-2/%d) overflows a float",
+                       (double)hp->rope_base, hp->n_rot);
     /* Each block has nine tensors: a block_count the file cannot back is
      * refused before anything is sized by it. */
     if ((int64_t)hp->n_layer * 9 > llamac_gguf_n_tensors(g))
@@ -282,6 +292,12 @@ static llamac_status load_globals(llamac_model *m) {
     if ((st = norm_vector(g, "output_norm.weight", hp->n_embd, true, &m->output_norm)) ||
         (st = norm_vector(g, "rope_freqs.weight", hp->n_rot / 2, false, &m->rope_freqs)))
         return st;
+    /* Each pair's angle is divided by its factor: zero, negative or
+     * non-finite factors give infinite or NaN angles. */
+    for (int32_t i = 0; m->rope_freqs && i < hp->n_rot / 2; i++)
+        if (!isfinite(m->rope_freqs[i]) || !(m->rope_freqs[i] > 0.0f))
+            return lc_fail(LLAMAC_ERR_FORMAT, "model: tensor rope_freqs.weight element %d is %g, expected a finite "
+                           "number > 0", i, (double)m->rope_freqs[i]);
     return LLAMAC_OK;
 }
 

@@ -1,0 +1,186 @@
+/* Crafted hyperparameters: a valid small model re-written with one key (or
+ * one tensor's values) replaced by something hostile. Every such file must be
+ * refused at load with a message naming the key, never loaded into a context
+ * that divides by zero, overflows or computes on non-finite angles. */
+#include "test_util.h"
+
+#include "model_builder.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct fixture {
+    char dir[256];
+    char base[300]; /* the valid model */
+    char path[300]; /* the crafted copy */
+} fixture;
+
+static int setup(void **state) {
+    fixture *f = calloc(1, sizeof *f);
+    if (!f || !tm_tmpdir(f->dir, sizeof f->dir)) return -1;
+    snprintf(f->base, sizeof f->base, "%s/base.gguf", f->dir);
+    snprintf(f->path, sizeof f->path, "%s/crafted.gguf", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture *f = *state;
+    tm_tmpdir_remove(f->dir);
+    free(f);
+    return 0;
+}
+
+/* One change to the copy: a key set to a value of `type`, and/or a tensor
+ * whose bytes are replaced (same size). */
+typedef struct edit {
+    const char *key;
+    llamac_gguf_type type;
+    uint32_t u32;
+    float f32;
+    const char *tensor;
+    const void *tensor_data;
+} edit;
+
+static void write_base(const fixture *f, bool rope_freqs) {
+    tm_spec s;
+    tm_spec_default(&s);
+    s.rope_freqs = rope_freqs;
+    if (tm_write(&s, f->base) != LLAMAC_OK) fail_msg("writing the base model: %s", llamac_last_error());
+}
+
+/* Copies base to path with the edit applied. */
+static void write_crafted(const fixture *f, const edit *e) {
+    llamac_gguf *g;
+    assert_int_equal(llamac_gguf_open(f->base, NULL, &g), LLAMAC_OK);
+    llamac_gguf_writer *w;
+    assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
+    assert_int_equal(llamac_gguf_writer_copy_kv(w, g), LLAMAC_OK);
+    if (e->key && e->type == LLAMAC_GGUF_UINT32)
+        assert_int_equal(llamac_gguf_writer_set_u32(w, e->key, e->u32), LLAMAC_OK);
+    else if (e->key)
+        assert_int_equal(llamac_gguf_writer_set_f32(w, e->key, e->f32), LLAMAC_OK);
+    for (int64_t i = 0; i < llamac_gguf_n_tensors(g); i++) {
+        llamac_tensor_info ti;
+        assert_int_equal(llamac_gguf_tensor(g, i, &ti), LLAMAC_OK);
+        const void *data = e->tensor && strcmp(e->tensor, ti.name) == 0 ? e->tensor_data : ti.data;
+        assert_int_equal(llamac_gguf_writer_add_tensor(w, ti.name, ti.type, ti.n_dims, ti.ne, data, ti.n_bytes),
+                         LLAMAC_OK);
+    }
+    assert_int_equal(llamac_gguf_writer_write(w, f->path), LLAMAC_OK);
+    llamac_gguf_writer_free(w);
+    llamac_gguf_free(g);
+}
+
+static void expect_refused(const fixture *f, const edit *e, llamac_status want, const char *needle) {
+    write_crafted(f, e);
+    llamac_model *m = (llamac_model *)&m; /* must be reset to NULL */
+    llamac_status st = llamac_model_load(f->path, NULL, &m);
+    if (st != want)
+        fail_msg("%s: status %s, expected %s (%s)", e->key ? e->key : e->tensor, llamac_status_name(st),
+                 llamac_status_name(want), llamac_last_error());
+    assert_null(m);
+    if (!strstr(llamac_last_error(), needle))
+        fail_msg("error message \"%s\" does not mention \"%s\"", llamac_last_error(), needle);
+}
+
+#define U32(k, v) (&(edit){.key = (k), .type = LLAMAC_GGUF_UINT32, .u32 = (v)})
+#define F32(k, v) (&(edit){.key = (k), .type = LLAMAC_GGUF_FLOAT32, .f32 = (v)})
+
+static void the_base_model_loads(void **state) {
+    fixture *f = *state;
+    write_base(f, true);
+    write_crafted(f, &(edit){0});
+    llamac_model *m;
+    assert_int_equal(llamac_model_load(f->path, NULL, &m), LLAMAC_OK);
+    llamac_model_free(m);
+}
+
+static void zero_and_non_dividing_head_counts_are_refused(void **state) {
+    fixture *f = *state;
+    write_base(f, false);
+    expect_refused(f, U32("llama.attention.head_count", 0), LLAMAC_ERR_FORMAT, "llama.attention.head_count");
+    expect_refused(f, U32("llama.attention.head_count_kv", 0), LLAMAC_ERR_FORMAT, "head_count_kv");
+    /* more KV heads than query heads: 4 % 8 != 0 */
+    expect_refused(f, U32("llama.attention.head_count_kv", 8), LLAMAC_ERR_FORMAT, "head_count_kv");
+    /* n_embd 32 over 6 heads (6 is a multiple of the 2 KV heads) */
+    expect_refused(f, U32("llama.attention.head_count", 6), LLAMAC_ERR_FORMAT, "embedding_length");
+    expect_refused(f, U32("llama.attention.head_count", 0x80000000u), LLAMAC_ERR_FORMAT,
+                   "llama.attention.head_count");
+}
+
+static void rope_dimension_must_be_even_and_fit_a_head(void **state) {
+    fixture *f = *state;
+    write_base(f, false);
+    /* head size 32 / 4 = 8 */
+    expect_refused(f, U32("llama.rope.dimension_count", 0), LLAMAC_ERR_FORMAT, "rope.dimension_count");
+    expect_refused(f, U32("llama.rope.dimension_count", 5), LLAMAC_ERR_FORMAT, "rope.dimension_count");
+    expect_refused(f, U32("llama.rope.dimension_count", 10), LLAMAC_ERR_FORMAT, "rope.dimension_count");
+    expect_refused(f, U32("llama.rope.dimension_count", 0xFFFFFFFEu), LLAMAC_ERR_FORMAT, "rope.dimension_count");
+}
+
+static void sizes_the_file_cannot_back_are_refused(void **state) {
+    fixture *f = *state;
+    write_base(f, false);
+    expect_refused(f, U32("llama.block_count", 0x7FFFFFFFu), LLAMAC_ERR_FORMAT, "llama.block_count");
+    expect_refused(f, U32("llama.block_count", 0), LLAMAC_ERR_FORMAT, "llama.block_count");
+    expect_refused(f, U32("llama.context_length", 0), LLAMAC_ERR_FORMAT, "llama.context_length");
+    /* refused by the first tensor whose shape it sets */
+    expect_refused(f, U32("llama.embedding_length", 0x7FFFFFF8u), LLAMAC_ERR_FORMAT, "token_embd.weight");
+    expect_refused(f, U32("llama.attention.key_length", 0x40000000u), LLAMAC_ERR_FORMAT, "overflows");
+}
+
+static void non_finite_and_non_positive_floats_are_refused(void **state) {
+    fixture *f = *state;
+    write_base(f, false);
+    expect_refused(f, F32("llama.attention.layer_norm_rms_epsilon", NAN), LLAMAC_ERR_FORMAT,
+                   "layer_norm_rms_epsilon");
+    expect_refused(f, F32("llama.attention.layer_norm_rms_epsilon", -1e-5f), LLAMAC_ERR_FORMAT,
+                   "layer_norm_rms_epsilon");
+    expect_refused(f, F32("llama.rope.freq_base", INFINITY), LLAMAC_ERR_FORMAT, "llama.rope.freq_base");
+    expect_refused(f, F32("llama.rope.freq_base", 0.0f), LLAMAC_ERR_FORMAT, "llama.rope.freq_base");
+    expect_refused(f, F32("llama.rope.freq_base", -10000.0f), LLAMAC_ERR_FORMAT, "llama.rope.freq_base");
+    expect_refused(f, F32("llama.rope.scaling.factor", NAN), LLAMAC_ERR_FORMAT, "llama.rope.scaling.factor");
+    expect_refused(f, F32("llama.rope.scaling.factor", -2.0f), LLAMAC_ERR_FORMAT, "llama.rope.scaling.factor");
+}
+
+/* 1 / factor overflows to +inf for a subnormal factor, and a base below the
+ * smallest normal float makes base^(-2/n_rot) infinite: the angles would be
+ * inf * 0 = NaN from position 0 on. */
+static void rope_parameters_with_infinite_angles_are_refused(void **state) {
+    fixture *f = *state;
+    write_base(f, false);
+    expect_refused(f, F32("llama.rope.scaling.factor", 1e-45f), LLAMAC_ERR_FORMAT, "llama.rope.scaling.factor");
+    /* n_rot 8: base^(-1/4) is finite even for 1e-45; n_rot 2 gives 1/base = inf */
+    write_crafted(f, U32("llama.rope.dimension_count", 2));
+    memcpy(f->base, f->path, sizeof f->base); /* the next edit starts from n_rot 2 */
+    snprintf(f->path, sizeof f->path, "%s/crafted2.gguf", f->dir);
+    expect_refused(f, F32("llama.rope.freq_base", 1e-45f), LLAMAC_ERR_FORMAT, "llama.rope.freq_base");
+}
+
+/* Llama 3.1 style per-pair frequency divisors: a zero, negative or NaN one
+ * turns that pair's angle into inf or NaN. */
+static void rope_frequency_factors_must_be_finite_and_positive(void **state) {
+    fixture *f = *state;
+    write_base(f, true);
+    const float bad[] = {0.0f, -1.0f, NAN, INFINITY};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        float factors[4] = {1.0f, 1.0f, 1.0f, 1.0f}; /* n_rot 8 -> 4 factors */
+        factors[2] = bad[i];
+        expect_refused(f, &(edit){.tensor = "rope_freqs.weight", .tensor_data = factors}, LLAMAC_ERR_FORMAT,
+                       "rope_freqs.weight");
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(the_base_model_loads, setup, teardown),
+        cmocka_unit_test_setup_teardown(zero_and_non_dividing_head_counts_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(rope_dimension_must_be_even_and_fit_a_head, setup, teardown),
+        cmocka_unit_test_setup_teardown(sizes_the_file_cannot_back_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(non_finite_and_non_positive_floats_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(rope_parameters_with_infinite_angles_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(rope_frequency_factors_must_be_finite_and_positive, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
