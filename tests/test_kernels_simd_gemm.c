@@ -13,6 +13,7 @@
 static const llamac_type gemm_types[] = {
     LLAMAC_TYPE_Q4_0, LLAMAC_TYPE_Q8_0, LLAMAC_TYPE_Q5_0, LLAMAC_TYPE_Q4_1, LLAMAC_TYPE_Q5_1, LLAMAC_TYPE_IQ4_NL,
     LLAMAC_TYPE_Q4_K, LLAMAC_TYPE_Q6_K, LLAMAC_TYPE_Q5_K, LLAMAC_TYPE_Q3_K, LLAMAC_TYPE_Q2_K, LLAMAC_TYPE_IQ4_XS,
+    LLAMAC_TYPE_F32,  LLAMAC_TYPE_F16,  LLAMAC_TYPE_BF16,
 };
 #define N_GEMM_TYPES (sizeof gemm_types / sizeof gemm_types[0])
 
@@ -23,7 +24,7 @@ static void check_gemm(llamac_type w, int64_t n, int64_t n_rows, int64_t n_tok, 
     const lc_gemm_fn gemm = lc_gemm(LC_BACKEND_AVX2, w);
     assert_non_null(gemm);
     const llamac_type act = tr->vec_dot_type;
-    const size_t xs = simd_row_bytes(w, n) + 6, ys = simd_row_bytes(act, n) + 12; /* keep 2/4-byte alignment */
+    const size_t xs = simd_row_bytes(w, n) + 12, ys = simd_row_bytes(act, n) + 12; /* keep 4-byte alignment */
     const size_t os = (size_t)n_rows + 3;
     uint8_t *x = calloc((size_t)n_rows, xs), *y = calloc((size_t)n_tok, ys);
     float *out = malloc(os * (size_t)n_tok * sizeof *out);
@@ -60,9 +61,16 @@ static void gemm_is_bit_identical_to_vec_dot_for_every_shape(void **state) {
     if (!simd_have_avx2("gemm")) { skip(); return; }
     for (size_t k = 0; k < N_GEMM_TYPES; k++) {
         const int64_t bs = llamac_type_block_size(gemm_types[k]);
-        const int64_t max_nb = bs == 32 ? 9 : 3;
-        for (int64_t nb = 1; nb <= max_nb; nb++)
-            for (int64_t toks = 1; toks <= 9; toks++) check_gemm(gemm_types[k], nb * bs, 3, toks, 100 * nb + toks);
+        if (bs == 1) { /* float rows: every tail (16-steps, a group of 8, scalars) and chunk edge */
+            for (int64_t n = 1; n <= 40; n++)
+                for (int64_t toks = 1; toks <= 7; toks++) check_gemm(gemm_types[k], n, 3, toks, 10 * n + toks);
+            check_gemm(gemm_types[k], 1024 + 16 + 8 + 3, 5, 4, 1);
+            check_gemm(gemm_types[k], 3000, 50, 7, 2); /* row blocks of 48, chunks of 1024 */
+        } else {
+            const int64_t max_nb = bs == 32 ? 9 : 3;
+            for (int64_t nb = 1; nb <= max_nb; nb++)
+                for (int64_t toks = 1; toks <= 9; toks++) check_gemm(gemm_types[k], nb * bs, 3, toks, 100 * nb + toks);
+        }
         check_gemm(gemm_types[k], 2048, 17, 13, 7 + k);
         check_gemm(gemm_types[k], 5632, 5, 6, 8 + k);
     }
@@ -94,7 +102,8 @@ static void gemm_of_nothing_writes_nothing(void **state) {
 static void gemm_lookup_follows_the_backend(void **state) {
     (void)state;
     for (int t = -1; t <= LLAMAC_TYPE_COUNT; t++) assert_null(lc_gemm(LC_BACKEND_SCALAR, (llamac_type)t));
-    assert_null(lc_gemm(LC_BACKEND_AUTO, LLAMAC_TYPE_F32));
+    assert_null(lc_gemm(LC_BACKEND_AUTO, LLAMAC_TYPE_Q8_K)); /* activation-only */
+    assert_null(lc_gemm(LC_BACKEND_AUTO, LLAMAC_TYPE_I32));
     if (lc_backend_available(LC_BACKEND_AVX2))
         for (size_t k = 0; k < N_GEMM_TYPES; k++) assert_non_null(lc_gemm(LC_BACKEND_AUTO, gemm_types[k]));
 }

@@ -19,13 +19,19 @@ const lc_type_traits *lc_avx2_traits(llamac_type type);
 /* Its gemm of `type`, or NULL. */
 lc_gemm_fn lc_avx2_gemm(llamac_type type);
 
-/* avx2_float.c */
+/* avx2_float.c: conversions, vec_dot and gemm */
 void lc_f16_to_float_avx2(const void *src, float *dst, int64_t n);
 void lc_f16_from_float_avx2(const float *src, void *dst, int64_t n);
 void lc_bf16_to_float_avx2(const void *src, float *dst, int64_t n);
 void lc_vec_dot_f32_avx2(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_f16_avx2(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_bf16_avx2(int64_t n, float *s, const void *x, const void *y);
+void lc_gemm_f32_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y,
+                      size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_f16_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y,
+                      size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_bf16_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y,
+                       size_t y_stride, float *out, size_t out_stride);
 
 /* avx2_quantize.c: activation encoders */
 void lc_q8_0_from_float_avx2(const float *src, void *dst, int64_t n);

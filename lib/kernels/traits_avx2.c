@@ -30,6 +30,9 @@ static const lc_type_traits avx2_traits[LLAMAC_TYPE_COUNT] = {
 
 /* Batched dot products, bit-identical to the vec_dot entries above. */
 static const lc_gemm_fn avx2_gemm[LLAMAC_TYPE_COUNT] = {
+    [LLAMAC_TYPE_F32] = lc_gemm_f32_avx2,
+    [LLAMAC_TYPE_F16] = lc_gemm_f16_avx2,
+    [LLAMAC_TYPE_BF16] = lc_gemm_bf16_avx2,
     [LLAMAC_TYPE_Q4_0] = lc_gemm_q4_0_q8_0_avx2,
     [LLAMAC_TYPE_Q4_1] = lc_gemm_q4_1_q8_1_avx2,
     [LLAMAC_TYPE_Q5_0] = lc_gemm_q5_0_q8_0_avx2,
