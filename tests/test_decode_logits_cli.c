@@ -8,46 +8,17 @@
 #include "model_builder.h"
 
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *llamac_bin;
 
-typedef struct run_result {
-    int exit_code; /* -1 if killed by a signal */
-    char out[4096];
-} run_result;
-
-/* Runs `llamac logits ARGS...` (NULL-terminated), stdout captured, stderr
- * discarded. */
-static void run(run_result *r, const char *const *args) {
-    int out[2];
-    assert_int_equal(pipe(out), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(out[1], 1);
-        close(out[0]);
-        close(out[1]);
-        if (!freopen("/dev/null", "w", stderr)) _exit(126);
-        char *argv[24];
-        int n = 0;
-        argv[n++] = (char *)llamac_bin;
-        argv[n++] = (char *)"logits";
-        for (int i = 0; args[i] && n < 23; i++) argv[n++] = (char *)args[i];
-        argv[n] = NULL;
-        execv(llamac_bin, argv);
-        _exit(127);
-    }
-    close(out[1]);
-    size_t len = 0;
-    ssize_t got;
-    while ((got = read(out[0], r->out + len, sizeof r->out - 1 - len)) > 0) len += (size_t)got;
-    r->out[len] = '\0';
-    close(out[0]);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+/* Runs `llamac logits ARGS...` (NULL-terminated). */
+static void run(cli_result *r, const char *const *args) {
+    const char *argv[31] = {"logits"};
+    int n = 1;
+    for (; *args && n < 30; args++) argv[n++] = *args;
+    argv[n] = NULL;
+    cli_run(r, llamac_bin, argv);
 }
 
 static void golden_file_that_matches_passes_and_output_reads_back(void **state) {
@@ -58,7 +29,7 @@ static void golden_file_that_matches_passes_and_output_reads_back(void **state) 
     SKIP_WITHOUT_SHARED(gold32, fb, "golden/tiny-F32.golden");
     assert_non_null(tm_tmpdir(dir, sizeof dir));
     snprintf(out_path, sizeof out_path, "%s/out.golden", dir);
-    run_result r;
+    cli_result r;
     const char *args[] = {"-m", model, "--golden", gold, "--golden-f32", gold32, "--chunk", "5", "-t", "2",
                           "-o", out_path, NULL};
     run(&r, args);
@@ -86,7 +57,7 @@ static void golden_file_of_another_model_fails(void **state) {
     char mb[512], gb[512];
     SKIP_WITHOUT_SHARED(model, mb, "models/tiny-Q4_0.gguf");
     SKIP_WITHOUT_SHARED(gold, gb, "golden/tiny-F16.golden");
-    run_result r;
+    cli_result r;
     const char *args[] = {"-m", model, "--golden", gold, NULL};
     run(&r, args);
     assert_int_equal(r.exit_code, 1);
@@ -103,7 +74,7 @@ static void token_lists_are_decoded_and_written(void **state) {
     tm_spec s;
     tm_spec_default(&s);
     assert_int_equal(tm_write(&s, model), LLAMAC_OK);
-    run_result r;
+    cli_result r;
     const char *args[] = {"-m", model, "--tokens", "1,2,3", "--gen", "4,5", "--chunk", "2", "--kv", "f32",
                           "-o", out_path, NULL};
     run(&r, args);
@@ -126,7 +97,7 @@ static void token_lists_are_decoded_and_written(void **state) {
 
 static void bad_usage_exits_2(void **state) {
     (void)state;
-    run_result r;
+    cli_result r;
     const char *no_model[] = {"--tokens", "1,2", NULL};
     run(&r, no_model);
     assert_int_equal(r.exit_code, 2);

@@ -8,59 +8,15 @@
 
 #include <fcntl.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *llamac_bin;
 static char dir[64];
 
-typedef struct run_result {
-    int exit_code; /* -1 if killed by a signal */
-    int signal;
-    char out[8192];
-    char err[2048];
-} run_result;
-
-static void drain(int fd, char *buf, size_t cap) {
-    size_t n = 0;
-    ssize_t r;
-    while ((r = read(fd, buf + n, cap - 1 - n)) > 0) {
-        n += (size_t)r;
-        if (n == cap - 1) { /* keep reading so the child never blocks */
-            char sink[512];
-            while (read(fd, sink, sizeof sink) > 0) {}
-            break;
-        }
-    }
-    buf[n] = '\0';
-}
-
-/* Runs `llamac` with up to three arguments, capturing stdout and stderr
- * (stdout is read fully before stderr: outputs here are small). */
-static void run(run_result *r, const char *a1, const char *a2, const char *a3) {
-    int out[2], err[2];
-    assert_int_equal(pipe(out), 0);
-    assert_int_equal(pipe(err), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(out[1], 1);
-        dup2(err[1], 2);
-        close(out[0]), close(err[0]), close(out[1]), close(err[1]);
-        char *argv[] = {(char *)llamac_bin, (char *)a1, (char *)a2, (char *)a3, NULL};
-        execv(llamac_bin, argv);
-        _exit(127);
-    }
-    close(out[1]);
-    close(err[1]);
-    drain(out[0], r->out, sizeof r->out);
-    drain(err[0], r->err, sizeof r->err);
-    close(out[0]);
-    close(err[0]);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+/* Runs `llamac` with up to three arguments (a NULL ends them early). */
+static void run(cli_result *r, const char *a1, const char *a2, const char *a3) {
+    const char *const args[] = {a1, a2, a3, NULL};
+    cli_run(r, llamac_bin, args);
 }
 
 static void write_file(const char *path, const gbuf *b) {
@@ -84,7 +40,7 @@ static void malformed_files_exit_1_with_one_line(void **state) {
         c->build(&b);
         snprintf(path, sizeof path, "%s/case%zu.gguf", dir, i);
         write_file(path, &b);
-        run_result r;
+        cli_result r;
         run(&r, "info", path, NULL);
         if (r.signal) fail_msg("%s: llamac info died of signal %d", c->name, r.signal);
         if (r.exit_code != 1 || !one_line(r.err) || !strstr(r.err, c->message) ||
@@ -102,7 +58,7 @@ static void valid_file_is_described(void **state) {
     gbuf b = {0};
     gguf_build_valid(&b);
     write_file(path, &b);
-    run_result r;
+    cli_result r;
     run(&r, "info", path, NULL);
     assert_int_equal(r.exit_code, 0);
     assert_string_equal(r.err, "");
@@ -124,7 +80,7 @@ static void shared_model_shows_tensors_and_tokenizer(void **state) {
     (void)state;
     char buf[512];
     SKIP_WITHOUT_SHARED(path, buf, "models/tiny-Q4_K_M.gguf");
-    run_result r;
+    cli_result r;
     run(&r, "info", path, NULL);
     assert_int_equal(r.exit_code, 0);
     assert_non_null(strstr(r.out, "tensors:     21"));
@@ -139,7 +95,7 @@ static void shared_model_shows_tensors_and_tokenizer(void **state) {
 
 static void usage_errors_exit_2(void **state) {
     (void)state;
-    run_result r;
+    cli_result r;
     run(&r, "info", NULL, NULL);
     assert_int_equal(r.exit_code, 2);
     run(&r, "info", "a.gguf", "b.gguf");
@@ -153,7 +109,7 @@ static void usage_errors_exit_2(void **state) {
 
 static void missing_file_exits_1(void **state) {
     (void)state;
-    run_result r;
+    cli_result r;
     run(&r, "info", "/nonexistent/x.gguf", NULL);
     assert_int_equal(r.exit_code, 1);
     assert_true(one_line(r.err));

@@ -1,5 +1,6 @@
 #include "test_util.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 const char *shared_path(char *buf, size_t size, const char *relative) {
@@ -11,4 +12,50 @@ const char *shared_path(char *buf, size_t size, const char *relative) {
         return NULL;
     }
     return buf;
+}
+
+/* Reads fd to its end, keeping the first cap - 1 bytes. */
+static void drain(int fd, char *buf, size_t cap) {
+    size_t n = 0;
+    ssize_t r;
+    char sink[512];
+    while ((r = read(fd, n < cap - 1 ? buf + n : sink, n < cap - 1 ? cap - 1 - n : sizeof sink)) > 0)
+        if (n < cap - 1) n += (size_t)r;
+    buf[n] = '\0';
+}
+
+void cli_run(cli_result *r, const char *bin, const char *const *args) {
+    char *argv[32];
+    int n = 0;
+    argv[n++] = (char *)bin;
+    for (; *args; args++) {
+        if (n == 31) fail_msg("cli_run: more than 30 arguments");
+        argv[n++] = (char *)*args;
+    }
+    argv[n] = NULL;
+    int out[2];
+    assert_int_equal(pipe(out), 0);
+    FILE *err = tmpfile();
+    assert_non_null(err);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(out[1], 1);
+        dup2(fileno(err), 2);
+        close(out[0]);
+        close(out[1]);
+        execv(bin, argv);
+        _exit(127);
+    }
+    close(out[1]);
+    drain(out[0], r->out, sizeof r->out);
+    close(out[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    rewind(err);
+    size_t k = fread(r->err, 1, sizeof r->err - 1, err);
+    r->err[k] = '\0';
+    fclose(err);
 }

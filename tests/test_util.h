@@ -15,6 +15,20 @@
  * SKIP line) when the folder or file is absent: callers then skip(). */
 const char *shared_path(char *buf, size_t size, const char *relative);
 
+/* What one run of a command-line program left behind. */
+typedef struct cli_result {
+    int exit_code; /* -1 if killed by a signal */
+    int signal;    /* the signal that killed it, else 0 */
+    char out[16384];
+    char err[8192];
+} cli_result;
+
+/* Runs `bin ARGS...` (args NULL-terminated, at most 30) and waits for it.
+ * stdout comes through a pipe that is read to its end, stderr through a
+ * temporary file, so a chatty child can never block on a full pipe; output
+ * beyond the buffers is dropped. Fails the calling test on a system error. */
+void cli_run(cli_result *r, const char *bin, const char *const *args);
+
 #define SKIP_WITHOUT_SHARED(var, buf, rel)                                  \
     const char *var = shared_path(buf, sizeof buf, rel);                    \
     if (!var) { skip(); return; }
