@@ -19,19 +19,27 @@ void llamac_model_params_init(llamac_model_params *params, size_t size) {
 
 /* ---- hyperparameters ---- */
 
-/* A required unsigned key that must fit an int32 and be >= min. */
+/* A getter's status as the loader reports it: an absent optional key is
+ * *absent (and OK), an absent required one NOT_FOUND, any other failure
+ * (a value of the wrong type) prefixed with the key. */
+static llamac_status key_status(llamac_status st, const char *key, bool required, bool *absent) {
+    *absent = st == LLAMAC_ERR_NOT_FOUND;
+    if (*absent) return required ? lc_fail(st, "model: required key %s is missing", key) : LLAMAC_OK;
+    if (st != LLAMAC_OK) lc_error_prefix("model: key %s", key);
+    return st;
+}
+
+/* An unsigned key that must fit an int32 and be >= min (`def` when absent
+ * and not required). */
 static llamac_status key_i32(const llamac_gguf *g, const char *key, bool required, int32_t def, int32_t min,
                              int32_t *out) {
     uint32_t v;
-    llamac_status st = llamac_gguf_get_u32(g, key, &v);
-    if (st == LLAMAC_ERR_NOT_FOUND && !required) {
+    bool absent;
+    llamac_status st = key_status(llamac_gguf_get_u32(g, key, &v), key, required, &absent);
+    if (st != LLAMAC_OK) return st;
+    if (absent) {
         *out = def;
         return LLAMAC_OK;
-    }
-    if (st == LLAMAC_ERR_NOT_FOUND) return lc_fail(st, "model: required key %s is missing", key);
-    if (st != LLAMAC_OK) {
-        lc_error_prefix("model: key %s", key);
-        return st;
     }
     if (v > INT32_MAX || (int32_t)v < min)
         return lc_fail(LLAMAC_ERR_FORMAT, "model: key %s is %u, expected %d..%d", key, v, min, INT32_MAX);
@@ -39,17 +47,15 @@ static llamac_status key_i32(const llamac_gguf *g, const char *key, bool require
     return LLAMAC_OK;
 }
 
+/* A float key that must be finite (`def` when absent and not required). */
 static llamac_status key_f32(const llamac_gguf *g, const char *key, bool required, float def, float *out) {
     float v;
-    llamac_status st = llamac_gguf_get_f32(g, key, &v);
-    if (st == LLAMAC_ERR_NOT_FOUND && !required) {
+    bool absent;
+    llamac_status st = key_status(llamac_gguf_get_f32(g, key, &v), key, required, &absent);
+    if (st != LLAMAC_OK) return st;
+    if (absent) {
         *out = def;
         return LLAMAC_OK;
-    }
-    if (st == LLAMAC_ERR_NOT_FOUND) return lc_fail(st, "model: required key %s is missing", key);
-    if (st != LLAMAC_OK) {
-        lc_error_prefix("model: key %s", key);
-        return st;
     }
     if (!isfinite(v)) return lc_fail(LLAMAC_ERR_FORMAT, "model: key %s is %g, expected a finite number", key, v);
     *out = v;
@@ -58,14 +64,13 @@ static llamac_status key_f32(const llamac_gguf *g, const char *key, bool require
 
 static llamac_status read_rope_scaling(const llamac_gguf *g, lc_hparams *hp) {
     const char *type = NULL;
-    llamac_status st = llamac_gguf_get_string(g, "llama.rope.scaling.type", &type, NULL);
-    if (st == LLAMAC_OK && strcmp(type, "none") != 0 && strcmp(type, "linear") != 0)
+    bool absent;
+    llamac_status st = key_status(llamac_gguf_get_string(g, "llama.rope.scaling.type", &type, NULL),
+                                  "llama.rope.scaling.type", false, &absent);
+    if (st != LLAMAC_OK) return st;
+    if (!absent && strcmp(type, "none") != 0 && strcmp(type, "linear") != 0)
         return lc_fail(LLAMAC_ERR_UNSUPPORTED,
                        "model: llama.rope.scaling.type is \"%s\"; only \"none\" and \"linear\" are supported", type);
-    if (st != LLAMAC_OK && st != LLAMAC_ERR_NOT_FOUND) {
-        lc_error_prefix("model: key llama.rope.scaling.type");
-        return st;
-    }
     /* The factor applies whenever present, as in the reference; older files
      * spell it rope.scale_linear. 0 means no scaling. */
     const char *key = "llama.rope.scaling.factor";
@@ -84,12 +89,11 @@ static llamac_status read_rope_scaling(const llamac_gguf *g, lc_hparams *hp) {
 
 static llamac_status read_hparams(const llamac_gguf *g, lc_hparams *hp) {
     const char *arch = NULL;
-    llamac_status st = llamac_gguf_get_string(g, "general.architecture", &arch, NULL);
-    if (st == LLAMAC_ERR_NOT_FOUND) return lc_fail(st, "model: required key general.architecture is missing");
-    if (st != LLAMAC_OK) {
-        lc_error_prefix("model: key general.architecture");
-        return st;
-    }
+    bool absent;
+    llamac_status st =
+        key_status(llamac_gguf_get_string(g, "general.architecture", &arch, NULL), "general.architecture", true,
+                   &absent);
+    if (st != LLAMAC_OK) return st;
     if (strcmp(arch, "llama") != 0)
         return lc_fail(LLAMAC_ERR_UNSUPPORTED, "model: architecture \"%s\" is not supported (only \"llama\")", arch);
 

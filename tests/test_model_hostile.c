@@ -144,6 +144,15 @@ static void non_finite_and_non_positive_floats_are_refused(void **state) {
     expect_refused(f, F32("llama.rope.scaling.factor", -2.0f), LLAMAC_ERR_FORMAT, "llama.rope.scaling.factor");
 }
 
+static void keys_of_the_wrong_type_are_named(void **state) {
+    fixture *f = *state;
+    write_base(f, false);
+    expect_refused(f, U32("llama.attention.layer_norm_rms_epsilon", 1), LLAMAC_ERR_TYPE,
+                   "model: key llama.attention.layer_norm_rms_epsilon");
+    expect_refused(f, U32("general.architecture", 1), LLAMAC_ERR_TYPE, "model: key general.architecture");
+    expect_refused(f, F32("llama.block_count", 2.0f), LLAMAC_ERR_TYPE, "model: key llama.block_count");
+}
+
 /* 1 / factor overflows to +inf for a subnormal factor, and a base below the
  * smallest normal float makes base^(-2/n_rot) infinite: the angles would be
  * inf * 0 = NaN from position 0 on. */
@@ -179,6 +188,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(rope_dimension_must_be_even_and_fit_a_head, setup, teardown),
         cmocka_unit_test_setup_teardown(sizes_the_file_cannot_back_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(non_finite_and_non_positive_floats_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(keys_of_the_wrong_type_are_named, setup, teardown),
         cmocka_unit_test_setup_teardown(rope_parameters_with_infinite_angles_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(rope_frequency_factors_must_be_finite_and_positive, setup, teardown),
     };
