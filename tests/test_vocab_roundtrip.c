@@ -8,7 +8,10 @@
 
 #include <string.h>
 
-#define N_STRINGS 10000
+/* Strings per property: the default suite's 10,000; --long (registered
+ * with -Dlong_tests=true) runs 100 times as many. */
+static int scale = 1;
+#define N_STRINGS (10000 * scale)
 
 typedef struct vocabs {
     llamac_vocab *spm, *bpe;
@@ -67,7 +70,7 @@ static void random_bytes_round_trip(const llamac_vocab *v, uint64_t seed) {
     }
     char buf[256];
     bool spm = llamac_vocab_get_type(v) == LLAMAC_VOCAB_SPM;
-    for (int i = 0; i < 2000; i++) {
+    for (int i = 0; i < 2000 * scale; i++) {
         size_t len = (size_t)(tv_rand(&seed) % sizeof buf);
         for (size_t k = 0; k < len; k++) {
             uint64_t r = tv_rand(&seed);
@@ -96,7 +99,7 @@ static void streaming_detok_never_splits_a_character(const llamac_vocab *v, uint
     assert_int_equal(llamac_detok_new(v, NULL, &d), LLAMAC_OK);
     char buf[512];
     int split_pieces = 0;
-    for (int i = 0; i < 2000; i++) {
+    for (int i = 0; i < 2000 * scale; i++) {
         size_t len = tv_random_text(&seed, buf, 0, sizeof buf, true);
         int32_t n;
         llamac_token *t = tv_tokenize(v, buf, len, false, false, &n);
@@ -161,7 +164,8 @@ static void spm_word_by_word_merging_equals_whole_text_merging(void **state) {
     }
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "--long") == 0) scale = 100;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spm_random_utf8_round_trips),
         cmocka_unit_test(bpe_random_utf8_round_trips),
