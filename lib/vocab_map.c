@@ -28,11 +28,11 @@ uint32_t lc_hash_bytes(const void *data, size_t len) {
     return (uint32_t)mix64(h ^ tail ^ 0xA5ull);
 }
 
-/* Capacity: a power of two at least twice `expected`, so probes stay short
- * and the table never fills. */
+/* Capacity: a power of two at least 1.5 times `expected` (load at most
+ * two thirds), so linear probes stay short and the table never fills. */
 static bool table_capacity(size_t expected, uint32_t *cap) {
     uint64_t c = 16;
-    while (c < (uint64_t)expected * 2) {
+    while (c < (uint64_t)expected + (uint64_t)expected / 2) {
         c <<= 1;
         if (c > (1ull << 31)) return false;
     }
