@@ -412,10 +412,9 @@ static llamac_status build_bpe(llamac_vocab *v, const llamac_gguf *g, char *tmp,
             return lc_fail(LLAMAC_ERR_FORMAT, "%s[%" PRIu64 "] '%s' is not two parts separated by a space",
                            KEY_MERGES, i, preview(s, (size_t)len, buf));
         size_t nl = (size_t)(sp - s), nr = (size_t)len - nl - 1;
-        if (len > tmp_size / 2) {
-            return lc_fail(LLAMAC_ERR_FORMAT, "%s[%" PRIu64 "] is %" PRIu64 " bytes long, longer than any token",
+        if (len >= tmp_size) /* the decoded halves must fit the scratch */
+            return lc_fail(LLAMAC_ERR_FORMAT, "%s[%" PRIu64 "] is %" PRIu64 " bytes long, longer than two tokens",
                            KEY_MERGES, i, len);
-        }
         long ml = decode_bpe_text(s, nl, tmp, false);
         long mr = ml < 0 ? -1 : decode_bpe_text(sp + 1, nr, tmp + ml, false);
         if (ml < 0 || mr < 0)
