@@ -95,6 +95,31 @@ static void token_lists_are_decoded_and_written(void **state) {
     tm_tmpdir_remove(dir);
 }
 
+/* A golden file may hold continuation rows only (its header allows
+ * n_prompt 0), but then nothing predicts the first continuation token:
+ * criterion 3 must not index the row before the first. */
+static void golden_file_without_prompt_is_refused(void **state) {
+    (void)state;
+    char dir[256], model[300], gold[300], err[256];
+    assert_non_null(tm_tmpdir(dir, sizeof dir));
+    snprintf(model, sizeof model, "%s/m.gguf", dir);
+    snprintf(gold, sizeof gold, "%s/tiny-F32.golden", dir);
+    tm_spec s;
+    tm_spec_default(&s);
+    assert_int_equal(tm_write(&s, model), LLAMAC_OK);
+    int32_t gen[2] = {4, 5};
+    static float logits[2 * 64];
+    golden g = {64, 0, 2, gen, gen, logits};
+    assert_int_equal(golden_write(gold, &g, err, sizeof err), 0);
+    cli_result r;
+    const char *args[] = {"-m", model, "--golden", gold, NULL};
+    run(&r, args);
+    if (r.signal) fail_msg("llamac logits died of signal %d", r.signal);
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.err, "no prompt"));
+    tm_tmpdir_remove(dir);
+}
+
 static void bad_usage_exits_2(void **state) {
     (void)state;
     cli_result r;
@@ -122,6 +147,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(golden_file_that_matches_passes_and_output_reads_back),
         cmocka_unit_test(golden_file_of_another_model_fails),
         cmocka_unit_test(token_lists_are_decoded_and_written),
+        cmocka_unit_test(golden_file_without_prompt_is_refused),
         cmocka_unit_test(bad_usage_exits_2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

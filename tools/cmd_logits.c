@@ -217,6 +217,14 @@ int cmd_logits(int argc, char **argv) {
             fprintf(stderr, "llamac logits: %s\n", err);
             return 1;
         }
+        /* Row n_prompt - 1 + i predicts gen[i] (criterion 3): without a
+         * prompt the first continuation token has no row. */
+        if (ref.n_prompt == 0) {
+            fprintf(stderr, "llamac logits: %s has no prompt tokens (n_prompt 0); nothing predicts its first "
+                    "continuation token\n", a.golden);
+            golden_free(&ref);
+            return 1;
+        }
         prompt = ref.prompt;
         n_prompt = ref.n_prompt;
         gen = ref.gen;
