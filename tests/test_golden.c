@@ -157,6 +157,26 @@ static void golden_F16_greedy_reproduces_gen(void **state) {
     check_greedy("F16");
 }
 
+/* A 20-byte file whose header claims 2^20 rows of 2^24 logits (64 TiB):
+ * refused by its size, not by a failed (or, under a sanitizer, fatal)
+ * allocation of what it claims. */
+static void golden_header_larger_than_the_file_is_refused(void **state) {
+    (void)state;
+    char path[] = "/tmp/llamac-golden-XXXXXX", err[256];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    assert_non_null(f);
+    const unsigned char h[20] = {'L', 'G', 'L', 'D', 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 16, 0, 0, 0, 0, 0};
+    assert_int_equal(fwrite(h, 1, sizeof h, f), sizeof h);
+    fclose(f);
+    golden g;
+    assert_int_equal(golden_read(path, &g, err, sizeof err), -1);
+    remove(path);
+    if (!strstr(err, "differs from the")) fail_msg("message: %s", err);
+    assert_null(g.logits);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(golden_F32_matches_peer),    cmocka_unit_test(golden_F16_matches_peer),
@@ -168,6 +188,7 @@ int main(void) {
         cmocka_unit_test(golden_Q6_K_matches_peer),   cmocka_unit_test(golden_IQ4_NL_matches_peer),
         cmocka_unit_test(golden_IQ4_XS_matches_peer), cmocka_unit_test(golden_F32_greedy_reproduces_gen),
         cmocka_unit_test(golden_F16_greedy_reproduces_gen),
+        cmocka_unit_test(golden_header_larger_than_the_file_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

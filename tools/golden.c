@@ -55,6 +55,14 @@ int golden_read(const char *path, golden *g, char *err, size_t err_size) {
                  g->n_prompt, g->n_gen);
         goto done;
     }
+    /* The header alone can claim 2^46 bytes: the file must hold them
+     * before anything is allocated for them. */
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (size < 0 || (uint64_t)size != total || fseek(f, GOLDEN_HEADER, SEEK_SET) != 0) {
+        snprintf(err, err_size, "%s: size %ld differs from the %llu bytes its header implies", path, size,
+                 (unsigned long long)total);
+        goto done;
+    }
     const size_t rows = (size_t)g->n_prompt + g->n_gen, body_bytes = (size_t)(total - GOLDEN_HEADER);
     body = malloc(body_bytes);
     g->prompt = malloc(rows * sizeof(int32_t));
