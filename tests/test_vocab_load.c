@@ -450,6 +450,66 @@ static void every_allocation_failure_is_reported_without_leaks(void **state) {
     }
 }
 
+/* Seeded random byte changes to the tiny vocabulary files: every result
+ * must be a vocab or an error status, never a crash or a leak; a vocab
+ * that loads must tokenize and detokenize whatever it is given. */
+static void mutated_vocab_files_load_or_fail_cleanly(void **state) {
+    (void)state;
+    uint64_t seed = 42;
+    int loaded = 0, refused = 0;
+    for (int kind = 0; kind < 2; kind++) {
+        file_spec s = kind ? bpe_spec() : spm_spec();
+        size_t size;
+        char *orig = tv_read_file(write_file(&s, NULL), &size);
+        assert_non_null(orig);
+        char *buf = malloc(size);
+        budget b = {0, -1};
+        llamac_allocator a = {b_malloc, b_realloc, b_free, &b};
+        llamac_vocab_params p = llamac_vocab_default_params();
+        p.allocator = &a;
+        llamac_gguf_params gp = llamac_gguf_default_params();
+        gp.allocator = &a;
+        for (int i = 0; i < 1500; i++) {
+            memcpy(buf, orig, size);
+            int changes = 1 + (int)(tv_rand(&seed) % 4);
+            for (int c = 0; c < changes; c++) {
+                size_t at = 24 + (size_t)(tv_rand(&seed) % (size - 24)); /* past the header counts */
+                uint64_t r = tv_rand(&seed);
+                buf[at] = (r & 1) ? (char)(r >> 8) : (char)(buf[at] ^ (1 << ((r >> 8) % 8)));
+            }
+            llamac_gguf *g = NULL;
+            if (llamac_gguf_open_memory(buf, size, &gp, &g) != LLAMAC_OK) continue;
+            llamac_vocab *v = NULL;
+            llamac_status st = llamac_vocab_from_gguf(g, &p, &v);
+            llamac_gguf_free(g); /* the vocab must not need the file */
+            if (st != LLAMAC_OK) {
+                assert_null(v);
+                assert_true(st == LLAMAC_ERR_FORMAT || st == LLAMAC_ERR_UNSUPPORTED || st == LLAMAC_ERR_NOT_FOUND);
+                assert_true(strlen(llamac_last_error()) > 0);
+                refused++;
+                continue;
+            }
+            loaded++;
+            char text[128];
+            size_t len = tv_random_text(&seed, text, 0, sizeof text, false);
+            llamac_token t[300];
+            int32_t n;
+            st = llamac_tokenize(v, text, len, t, 300, true, (i & 1) != 0, &n);
+            assert_true(st == LLAMAC_OK || st == LLAMAC_ERR_UNSUPPORTED); /* no byte token, no unk */
+            if (st == LLAMAC_OK) {
+                char out[1024];
+                size_t out_len;
+                assert_int_equal(llamac_detokenize(v, t, n, out, sizeof out, true, true, &out_len), LLAMAC_OK);
+            }
+            llamac_vocab_free(v);
+            assert_int_equal(b.live, 0);
+        }
+        free(buf);
+        free(orig);
+    }
+    assert_true(loaded > 100 && refused > 100); /* both outcomes were exercised */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bpe_merges_lowest_rank_first_then_leftmost),
@@ -467,6 +527,7 @@ int main(void) {
         cmocka_unit_test(special_ids_are_checked),
         cmocka_unit_test(params_from_a_newer_header_are_refused),
         cmocka_unit_test(every_allocation_failure_is_reported_without_leaks),
+        cmocka_unit_test(mutated_vocab_files_load_or_fail_cleanly),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }
