@@ -231,6 +231,36 @@ static void extreme_codes_do_not_saturate_the_integer_sums(void **state) {
     free(f);
 }
 
+/* Q4_0 and Q8_0 follow the reference's float steps exactly (exact block
+ * sums, then sum = sum + isum * (dx * dy), nothing fused), so their AVX2
+ * results are the reference's bits. This holds while the reference is
+ * compiled without fusing a * b + c into an FMA, as the default builds are
+ * (ISO C mode for gcc; no -mfma for the portable files with clang). */
+static void q4_0_and_q8_0_dots_are_the_reference_bits(void **state) {
+    (void)state;
+    if (!simd_have_avx2("vec_dot")) { skip(); return; }
+    const llamac_type types[] = {LLAMAC_TYPE_Q4_0, LLAMAC_TYPE_Q8_0};
+    for (int k = 0; k < 2; k++) {
+        const llamac_type w = types[k];
+        simd_rng r = {0xb17 + (uint64_t)k};
+        for (int64_t n = 32; n <= 4096; n += (n < 512 ? 32 : 544)) {
+            uint8_t *x = malloc(simd_row_bytes(w, n)), *y = malloc(simd_row_bytes(LLAMAC_TYPE_Q8_0, n));
+            assert_non_null(x);
+            assert_non_null(y);
+            assert_true(simd_random_row(w, n, 0.05f, &r, x));
+            assert_true(simd_random_row(LLAMAC_TYPE_Q8_0, n, 1.f, &r, y));
+            float ref, got;
+            lc_scalar_traits(w)->vec_dot(n, &ref, x, y);
+            lc_avx2_traits(w)->vec_dot(n, &got, x, y);
+            if (memcmp(&ref, &got, sizeof ref) != 0)
+                fail_msg("%s n=%lld: avx2 %.9g (0x%08x), reference %.9g (0x%08x)", llamac_type_name(w), (long long)n,
+                         (double)got, lc_f32_bits(got), (double)ref, lc_f32_bits(ref));
+            free(x);
+            free(y);
+        }
+    }
+}
+
 /* The determinism contract: a result depends on the two rows only, not on
  * where they sit in memory or on what ran before. */
 static void vec_dot_result_depends_only_on_the_rows(void **state) {
@@ -271,6 +301,7 @@ int main(void) {
         cmocka_unit_test(every_avx2_vec_dot_matches_scalar_on_a_4096_row),
         cmocka_unit_test(float_dots_handle_every_tail_length),
         cmocka_unit_test(extreme_codes_do_not_saturate_the_integer_sums),
+        cmocka_unit_test(q4_0_and_q8_0_dots_are_the_reference_bits),
         cmocka_unit_test(vec_dot_result_depends_only_on_the_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,7 +38,8 @@ void lc_q8_0_from_float_avx2(const float *src, void *dst, int64_t n);
 void lc_q8_1_from_float_avx2(const float *src, void *dst, int64_t n);
 void lc_q8_K_from_float_avx2(const float *src, void *dst, int64_t n);
 
-/* avx2_q.c: 32-element blocks, vec_dot and gemm */
+/* avx2_q.c (avx2_q4_0_q8_0.c for Q4_0, Q8_0): 32-element blocks, vec_dot
+ * and gemm */
 void lc_vec_dot_q4_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_q4_1_q8_1_avx2(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_q5_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y);

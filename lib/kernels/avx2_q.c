@@ -1,5 +1,6 @@
 /* AVX2 dot products (vec_dot) and batched dot products (gemm) of the
- * 32-element block encodings with their Q8_0 / Q8_1 activations.
+ * 32-element block encodings Q5_0, Q4_1, Q5_1 and IQ4_NL with their Q8_0 /
+ * Q8_1 activations (Q4_0 and Q8_0: avx2_q4_0_q8_0.c).
  *
  * Per block, the 32 weight codes become one register of bytes, multiplied
  * with the 32 activation quants by maddubs + madd into eight int32 lanes
@@ -161,20 +162,6 @@ static inline float min_terms(const void *xm, size_t sx, const lc_block_q8_1 *y,
 
 #define NO_POST(x, y, nb) 0.f
 #define MIN_POST(x, y, nb) min_terms(&(x)[0].m, sizeof *(x), (y), (nb))
-
-/* ---- Q4_0: codes - 8 ---- */
-AVX2_ALWAYS_INLINE wblock prep_q4_0(const lc_block_q4_0 *b) {
-    return signed_codes(_mm256_sub_epi8(avx2_nibbles_lo_hi(b->qs), _mm256_set1_epi8(8)));
-}
-DEFINE_TILE(tile_q4_0, lc_block_q4_0, lc_block_q8_0, prep_q4_0, lanes_signed)
-DEFINE_DOTS(lc_vec_dot_q4_0_q8_0_avx2, lc_gemm_q4_0_q8_0_avx2, tile_q4_0, lc_block_q4_0, lc_block_q8_0, LC_QK8_0,
-            NO_POST)
-
-/* ---- Q8_0 ---- */
-AVX2_ALWAYS_INLINE wblock prep_q8_0(const lc_block_q8_0 *b) { return signed_codes(avx2_loadu(b->qs)); }
-DEFINE_TILE(tile_q8_0, lc_block_q8_0, lc_block_q8_0, prep_q8_0, lanes_signed)
-DEFINE_DOTS(lc_vec_dot_q8_0_q8_0_avx2, lc_gemm_q8_0_q8_0_avx2, tile_q8_0, lc_block_q8_0, lc_block_q8_0, LC_QK8_0,
-            NO_POST)
 
 /* ---- Q5_0: code - 16 is the nibble when the fifth bit is set, and the
  * nibble with 0xf0 or-ed in (nibble - 16 as int8) when it is not ---- */

@@ -226,7 +226,11 @@ const lc_type_traits *lc_traits(lc_backend backend, llamac_type type);
  * bit-identical to lc_traits(backend, type)->vec_dot — so a matmul may use
  * it for any subset of rows and tokens without breaking the determinism
  * contract. Faster than the loop because each unpacked weight block serves
- * several tokens (best with n_tok >= 4 and x rows that stay in cache). */
+ * several tokens, and for Q4_0/Q8_0 because it works on 8 rows at once —
+ * which makes it the fast path for a single token too (AVX2 Q4_0: about 3x
+ * a vec_dot loop at n_tok = 1). Call it with all tokens and a tile of rows
+ * that stays in cache (16 or more rows; the row count need not be a
+ * multiple of 8). */
 typedef void (*lc_gemm_fn)(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
                            const void *y, size_t y_stride, float *out, size_t out_stride);
 /* The gemm of `type` in the back end `backend` resolves to, or NULL when

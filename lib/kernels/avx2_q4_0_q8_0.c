@@ -1,0 +1,255 @@
+/* AVX2 dot products of Q4_0 and Q8_0 weights with Q8_0 activations, in the
+ * reference's own float order, eight weight rows at a time.
+ *
+ * Every row's result is what the scalar reference computes: per block the
+ * exact integer dot product isum, then, blocks in order,
+ *     sum = sum + float(isum) * (dx * dy)
+ * (a multiply, a multiply and an add, none fused). Because each row's
+ * arithmetic is a scalar sequence, eight rows fit the eight float lanes of
+ * a register: gemm transposes 8 rows' blocks in registers (lane j = row j)
+ * so that one maddubs serves 8 rows and the float steps cost 1/8 per row,
+ * with no repacking of the weights in memory. vec_dot (one row) gets the
+ * per-block sums of 8 consecutive blocks into one register instead and
+ * adds their terms one by one. Both give the same bits, and — when the
+ * reference is compiled without contracting a * b + c into an FMA (gcc in
+ * ISO C mode) — the reference's bits.
+ *
+ * Q4_0 codes are used unsigned (0..15): sum (q - 8) y = sum q y - 8 sum y,
+ * with sum y taken once per activation block. */
+#include "avx2_kernels.h"
+
+#include "avx2_util.h"
+#include "blocks.h"
+
+#define ROWS 8
+#define T_MAX 4
+/* Most blocks per row whose activation terms gemm prepares up front (on the
+ * stack: T_MAX * 8 bytes each, 32 KB); longer rows fall back to vec_dot. */
+#define PREP_MAX_BLOCKS 1024
+
+/* Sum of the 8 int32 lanes of each of v[0..7], as lanes 0..7 of one
+ * register (a transposing tree of horizontal adds). */
+static inline __m256i sum8_transposed(const __m256i v[8]) {
+    const __m256i t0 = _mm256_hadd_epi32(v[0], v[1]), t1 = _mm256_hadd_epi32(v[2], v[3]);
+    const __m256i t2 = _mm256_hadd_epi32(v[4], v[5]), t3 = _mm256_hadd_epi32(v[6], v[7]);
+    const __m256i u0 = _mm256_hadd_epi32(t0, t1), u1 = _mm256_hadd_epi32(t2, t3);
+    return _mm256_add_epi32(_mm256_permute2x128_si256(u0, u1, 0x20), _mm256_permute2x128_si256(u0, u1, 0x31));
+}
+
+/* sum = sum + t[0] + t[1] + ... + t[7], one add at a time (lanes past the
+ * row's last block hold +0, which leaves the sum unchanged). */
+static inline float add_in_order(float sum, __m256 t) {
+    const __m128 lo = _mm256_castps256_ps128(t), hi = _mm256_extractf128_ps(t, 1);
+    __m128 s = _mm_set_ss(sum);
+    s = _mm_add_ss(s, lo);
+    s = _mm_add_ss(s, _mm_movehdup_ps(lo));
+    s = _mm_add_ss(s, _mm_movehl_ps(lo, lo));
+    s = _mm_add_ss(s, _mm_shuffle_ps(lo, lo, 3));
+    s = _mm_add_ss(s, hi);
+    s = _mm_add_ss(s, _mm_movehdup_ps(hi));
+    s = _mm_add_ss(s, _mm_movehl_ps(hi, hi));
+    s = _mm_add_ss(s, _mm_shuffle_ps(hi, hi, 3));
+    return _mm_cvtss_f32(s);
+}
+
+/* ---- one row (vec_dot) ---- */
+
+static inline __m256i q4_0_lanes(const lc_block_q4_0 *x, const lc_block_q8_0 *y) {
+    const __m256i q = _mm256_sub_epi8(avx2_nibbles_lo_hi(x->qs), _mm256_set1_epi8(8));
+    return avx2_dot_s8s8(q, avx2_loadu(y->qs));
+}
+
+static inline __m256i q8_0_lanes(const lc_block_q8_0 *x, const lc_block_q8_0 *y) {
+    return avx2_dot_s8s8(avx2_loadu(x->qs), avx2_loadu(y->qs));
+}
+
+/* One row, eight blocks at a time: their exact sums transposed into one
+ * register, their terms float(isum) * (dx * dy) multiplied lane-wise, then
+ * added to the sum one by one. In a short last group the missing blocks'
+ * lanes hold +0, which adding leaves the sum unchanged. */
+#define ROW_DOT(LANES, XT)                                                                            \
+    const XT *x = vx;                                                                                 \
+    const lc_block_q8_0 *y = vy;                                                                      \
+    const int64_t nb = n / LC_QK8_0;                                                                  \
+    float sum = 0.f;                                                                                  \
+    int64_t i = 0;                                                                                    \
+    for (; i + 8 <= nb; i += 8) {                                                                     \
+        __m256i v[8];                                                                                 \
+        for (int j = 0; j < 8; j++) v[j] = LANES(&x[i + j], &y[i + j]);                               \
+        const __m256 d = _mm256_mul_ps(_mm256_set_m128(avx2_half4(&x[i + 4].d, sizeof *x), avx2_half4(&x[i].d, sizeof *x)), \
+                                       _mm256_set_m128(avx2_half4(&y[i + 4].d, sizeof *y), avx2_half4(&y[i].d, sizeof *y))); \
+        sum = add_in_order(sum, _mm256_mul_ps(_mm256_cvtepi32_ps(sum8_transposed(v)), d));            \
+    }                                                                                                 \
+    if (i < nb) {                                                                                     \
+        const int k = (int)(nb - i);                                                                  \
+        __m256i v[8];                                                                                 \
+        float dx[8] = {0}, dy[8] = {0};                                                               \
+        for (int j = 0; j < 8; j++) v[j] = _mm256_setzero_si256();                                    \
+        for (int j = 0; j < k; j++) {                                                                 \
+            v[j] = LANES(&x[i + j], &y[i + j]);                                                       \
+            dx[j] = avx2_fp16(x[i + j].d), dy[j] = avx2_fp16(y[i + j].d);                             \
+        }                                                                                             \
+        const __m256 d = _mm256_mul_ps(_mm256_loadu_ps(dx), _mm256_loadu_ps(dy));                    \
+        sum = add_in_order(sum, _mm256_mul_ps(_mm256_cvtepi32_ps(sum8_transposed(v)), d));            \
+    }                                                                                                 \
+    *s = sum;
+
+void lc_vec_dot_q4_0_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) { ROW_DOT(q4_0_lanes, lc_block_q4_0) }
+
+void lc_vec_dot_q8_0_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) { ROW_DOT(q8_0_lanes, lc_block_q8_0) }
+
+/* ---- eight rows (gemm) ---- */
+
+/* 16 bytes at a and at b (b in the upper half). */
+static inline __m256i load2x128(const void *a, const void *b) {
+    return _mm256_inserti128_si256(_mm256_castsi128_si256(avx2_loadu128(a)), avx2_loadu128(b), 1);
+}
+
+/* r[j] holds row j in 128-bit lane (j / 4), rows j and j + 4 sharing a
+ * register: r[0] = rows 0|4, r[1] = 1|5, r[2] = 2|6, r[3] = 3|7. Returns the
+ * 4x4 transposes of each lane: c[i] has dword i of row j in lane j. */
+static inline void transpose_4x2(const __m256i r[4], __m256i c[4]) {
+    const __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
+    const __m256i t2 = _mm256_unpacklo_epi32(r[2], r[3]), t3 = _mm256_unpackhi_epi32(r[2], r[3]);
+    c[0] = _mm256_unpacklo_epi64(t0, t2);
+    c[1] = _mm256_unpackhi_epi64(t0, t2);
+    c[2] = _mm256_unpacklo_epi64(t1, t3);
+    c[3] = _mm256_unpackhi_epi64(t1, t3);
+}
+
+/* Per activation block, what gemm needs besides the quants: dy as float
+ * and (Q4_0) 8 * sum of the quants. */
+typedef struct act_prep {
+    float dy;
+    int32_t sum8;
+} act_prep;
+
+static inline void prep_activations(const lc_block_q8_0 *y, int64_t nb, act_prep *p) {
+    for (int64_t b = 0; b < nb; b++) {
+        const __m256i s = avx2_dot_u8s8(_mm256_set1_epi8(1), avx2_loadu(y[b].qs));
+        p[b].dy = avx2_fp16(y[b].d);
+        p[b].sum8 = 8 * avx2_hsum_epi32(s);
+    }
+}
+
+/* Q4_0, rows x[0..7], T tokens: acc[t] lane j += row j's terms, block by
+ * block. Codes are the nibbles as they are (0..15); chunk i of the
+ * transpose holds, for each row, the bytes of elements 4i..4i+3 (low
+ * nibbles) and 16+4i..16+4i+3 (high nibbles). */
+AVX2_ALWAYS_INLINE void q4_0_rows(int64_t nb, const uint8_t *const *x, int T, const lc_block_q8_0 *const *y,
+                                  const act_prep *const *prep, __m256 *acc) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    for (int64_t b = 0; b < nb; b++) {
+        const lc_block_q4_0 *xb[ROWS];
+        for (int j = 0; j < ROWS; j++) xb[j] = (const lc_block_q4_0 *)x[j] + b;
+        __m256i r[4], c[4], w[8];
+        for (int j = 0; j < 4; j++) r[j] = load2x128(xb[j]->qs, xb[j + 4]->qs);
+        transpose_4x2(r, c);
+        for (int i = 0; i < 4; i++) {
+            w[i] = _mm256_and_si256(c[i], m4);
+            w[i + 4] = _mm256_and_si256(_mm256_srli_epi16(c[i], 4), m4);
+        }
+        __m256 dx;
+        {
+            uint16_t h[8];
+            for (int j = 0; j < ROWS; j++) h[j] = xb[j]->d;
+            dx = _mm256_cvtph_ps(avx2_loadu128(h));
+        }
+        for (int t = 0; t < T; t++) {
+            const int8_t *yq = y[t][b].qs;
+            __m256i p = _mm256_setzero_si256();
+            for (int k = 0; k < 8; k++) {
+                int32_t q4;
+                memcpy(&q4, yq + 4 * k, 4);
+                p = _mm256_add_epi16(p, _mm256_maddubs_epi16(w[k], _mm256_set1_epi32(q4)));
+            }
+            const __m256i isum = _mm256_sub_epi32(_mm256_madd_epi16(p, _mm256_set1_epi16(1)),
+                                                  _mm256_set1_epi32(prep[t][b].sum8));
+            const __m256 d = _mm256_mul_ps(dx, _mm256_set1_ps(prep[t][b].dy));
+            acc[t] = _mm256_add_ps(acc[t], _mm256_mul_ps(_mm256_cvtepi32_ps(isum), d));
+        }
+    }
+}
+
+/* Q8_0: the same with 8 chunks of signed quants, so the sign trick and one
+ * madd per chunk (two maddubs pair sums could overflow int16). */
+AVX2_ALWAYS_INLINE void q8_0_rows(int64_t nb, const uint8_t *const *x, int T, const lc_block_q8_0 *const *y,
+                                  const act_prep *const *prep, __m256 *acc) {
+    for (int64_t b = 0; b < nb; b++) {
+        const lc_block_q8_0 *xb[ROWS];
+        for (int j = 0; j < ROWS; j++) xb[j] = (const lc_block_q8_0 *)x[j] + b;
+        __m256i r[4], w[8], aw[8];
+        for (int j = 0; j < 4; j++) r[j] = load2x128(xb[j]->qs, xb[j + 4]->qs);
+        transpose_4x2(r, w);
+        for (int j = 0; j < 4; j++) r[j] = load2x128(xb[j]->qs + 16, xb[j + 4]->qs + 16);
+        transpose_4x2(r, w + 4);
+        for (int k = 0; k < 8; k++) aw[k] = _mm256_sign_epi8(w[k], w[k]);
+        __m256 dx;
+        {
+            uint16_t h[8];
+            for (int j = 0; j < ROWS; j++) h[j] = xb[j]->d;
+            dx = _mm256_cvtph_ps(avx2_loadu128(h));
+        }
+        for (int t = 0; t < T; t++) {
+            const int8_t *yq = y[t][b].qs;
+            __m256i isum = _mm256_setzero_si256();
+            for (int k = 0; k < 8; k++) {
+                int32_t q4;
+                memcpy(&q4, yq + 4 * k, 4);
+                const __m256i sy = _mm256_sign_epi8(_mm256_set1_epi32(q4), w[k]);
+                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(_mm256_maddubs_epi16(aw[k], sy), _mm256_set1_epi16(1)));
+            }
+            const __m256 d = _mm256_mul_ps(dx, _mm256_set1_ps(prep[t][b].dy));
+            acc[t] = _mm256_add_ps(acc[t], _mm256_mul_ps(_mm256_cvtepi32_ps(isum), d));
+        }
+    }
+}
+
+/* gemm over row groups of 8 (a short last group repeats its last row and
+ * drops the extra results) and token groups of T_MAX. */
+#define DEFINE_GEMM(GEMM, ROWS_FN, VEC_DOT)                                                             \
+    void GEMM(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y, \
+              size_t y_stride, float *out, size_t out_stride) {                                         \
+        if (n_rows <= 0 || n_tok <= 0) return;                                                          \
+        const int64_t nb = n / LC_QK8_0;                                                                \
+        if (nb > PREP_MAX_BLOCKS) {                                                                     \
+            for (int64_t t = 0; t < n_tok; t++)                                                         \
+                for (int64_t r = 0; r < n_rows; r++)                                                    \
+                    VEC_DOT(n, &out[(size_t)t * out_stride + (size_t)r], (const uint8_t *)x + (size_t)r * x_stride, \
+                            (const uint8_t *)y + (size_t)t * y_stride);                                  \
+            return;                                                                                     \
+        }                                                                                               \
+        act_prep prep_buf[T_MAX][PREP_MAX_BLOCKS];                                                      \
+        for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {                                                 \
+            const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);                                      \
+            const lc_block_q8_0 *yt[T_MAX];                                                             \
+            const act_prep *prep[T_MAX];                                                                \
+            for (int t = 0; t < T; t++) {                                                               \
+                yt[t] = (const lc_block_q8_0 *)((const uint8_t *)y + (size_t)(t0 + t) * y_stride);      \
+                prep_activations(yt[t], nb, prep_buf[t]);                                               \
+                prep[t] = prep_buf[t];                                                                  \
+            }                                                                                           \
+            for (int64_t r0 = 0; r0 < n_rows; r0 += ROWS) {                                             \
+                const uint8_t *xr[ROWS];                                                                \
+                for (int j = 0; j < ROWS; j++)                                                          \
+                    xr[j] = (const uint8_t *)x + (size_t)LC_MIN(r0 + j, n_rows - 1) * x_stride;         \
+                __m256 acc[T_MAX];                                                                      \
+                for (int t = 0; t < T_MAX; t++) acc[t] = _mm256_setzero_ps();                           \
+                switch (T) { /* constant T: the token loops unroll */                                   \
+                case 4: ROWS_FN(nb, xr, 4, yt, prep, acc); break;                                       \
+                case 3: ROWS_FN(nb, xr, 3, yt, prep, acc); break;                                       \
+                case 2: ROWS_FN(nb, xr, 2, yt, prep, acc); break;                                       \
+                default: ROWS_FN(nb, xr, 1, yt, prep, acc); break;                                      \
+                }                                                                                       \
+                const int nr = (int)LC_MIN((int64_t)ROWS, n_rows - r0);                                 \
+                for (int t = 0; t < T; t++) {                                                           \
+                    float f[ROWS];                                                                      \
+                    _mm256_storeu_ps(f, acc[t]);                                                        \
+                    memcpy(&out[(size_t)(t0 + t) * out_stride + (size_t)r0], f, (size_t)nr * sizeof(float)); \
+                }                                                                                       \
+            }                                                                                           \
+        }                                                                                               \
+    }
+
+DEFINE_GEMM(lc_gemm_q4_0_q8_0_avx2, q4_0_rows, lc_vec_dot_q4_0_q8_0_avx2)
+DEFINE_GEMM(lc_gemm_q8_0_q8_0_avx2, q8_0_rows, lc_vec_dot_q8_0_q8_0_avx2)
