@@ -1158,8 +1158,8 @@ LLAMAC_API void llamac_generator_free(llamac_generator *gen);
  * stop state and the n_predict count reset. The tokens are not given to
  * the sampler's history. All or nothing: on failure the cache is as
  * before the call. Errors: LLAMAC_ERR_INVALID_ARG (NULL tokens,
- * n_tokens < 1, an id outside the vocabulary), LLAMAC_ERR_CONTEXT_FULL,
- * LLAMAC_ERR_CANCELLED (abort_fn returned true between batches, or the
+ * n_tokens < 1, an id outside the vocabulary), LLAMAC_ERR_CONTEXT_FULL (no
+ * free cells, or positions would pass INT32_MAX), LLAMAC_ERR_CANCELLED (abort_fn returned true between batches, or the
  * context's own abort callback fired), LLAMAC_ERR_NO_MEMORY. */
 LLAMAC_API llamac_status llamac_generator_prompt(llamac_generator *gen, const llamac_token *tokens,
                                                  int32_t n_tokens);

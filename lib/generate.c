@@ -22,7 +22,7 @@ struct llamac_generator {
     llamac_detok *detok;
     llamac_batch batch; /* n_batch tokens, one sequence each */
 
-    llamac_pos pos_next;  /* position of the next token decoded */
+    int64_t pos_next;     /* position of the next token decoded; may pass INT32_MAX */
     llamac_token pending; /* sampled but not decoded yet, or LLAMAC_TOKEN_NULL */
     bool have_logits;     /* the last decode left logits for the last token */
     llamac_stop_reason stop;
@@ -143,7 +143,7 @@ llamac_status llamac_generator_new(llamac_context *ctx, llamac_sampler *smpl,
     gen->params = p;
     gen->params.stop_strings = NULL; /* the caller's array is not kept */
     gen->pending = LLAMAC_TOKEN_NULL;
-    gen->pos_next = llamac_kv_seq_pos_max(ctx, p.seq_id) + 1;
+    gen->pos_next = (int64_t)llamac_kv_seq_pos_max(ctx, p.seq_id) + 1;
 
     llamac_detok_params dp = llamac_detok_default_params();
     dp.unparse_special = p.unparse_special;
@@ -177,9 +177,15 @@ static bool aborted(const llamac_generator *gen) {
 static llamac_status decode_batch(llamac_generator *gen, int32_t n) {
     if (aborted(gen))
         return lc_fail(LLAMAC_ERR_CANCELLED, "generator: stopped by the abort callback");
+    /* Positions are int32: a sequence that reaches INT32_MAX has no room
+     * left, like a full cache. */
+    if (gen->pos_next + n - 1 > INT32_MAX)
+        return lc_fail(LLAMAC_ERR_CONTEXT_FULL,
+                       "generator: %d tokens from position %lld would pass the last position %d", (int)n,
+                       (long long)gen->pos_next, INT32_MAX);
     llamac_batch *b = &gen->batch;
     for (int32_t i = 0; i < n; i++) {
-        b->pos[i] = gen->pos_next + i;
+        b->pos[i] = (llamac_pos)(gen->pos_next + i);
         b->n_seq_id[i] = 1;
         b->seq_id[i][0] = gen->params.seq_id;
         b->logits[i] = i == n - 1;
@@ -199,7 +205,7 @@ llamac_status llamac_generator_prompt(llamac_generator *gen, const llamac_token 
                        "llamac_generator_prompt: need a generator and n_tokens >= 1 tokens "
                        "(got %d)", (int)n_tokens);
     const int32_t n_batch = (int32_t)llamac_context_n_batch(gen->ctx);
-    const llamac_pos pos0 = gen->pos_next;
+    const int64_t pos0 = gen->pos_next;
     /* The pending token (sampled, never decoded) goes first. */
     int32_t used = 0;
     if (gen->pending != LLAMAC_TOKEN_NULL) gen->batch.token[used++] = gen->pending;
@@ -211,7 +217,8 @@ llamac_status llamac_generator_prompt(llamac_generator *gen, const llamac_token 
         if (st != LLAMAC_OK) {
             /* All or nothing: drop the batches this call already decoded. */
             if (gen->pos_next > pos0) {
-                llamac_kv_seq_rm(gen->ctx, gen->params.seq_id, pos0, -1);
+                /* pos0 <= INT32_MAX: a batch was decoded from it */
+                llamac_kv_seq_rm(gen->ctx, gen->params.seq_id, (llamac_pos)pos0, -1);
                 gen->pos_next = pos0;
                 gen->have_logits = false; /* the context's logits are of a dropped batch */
             }

@@ -306,6 +306,37 @@ static void full_context_is_a_stop_not_an_error(void **state) {
     llamac_context_free(ctx);
 }
 
+/* Positions are int32: a sequence that already holds INT32_MAX - 1 takes
+ * one more token; a prompt or a step past INT32_MAX is a full context, not
+ * a wrapped (negative) position. */
+static void positions_past_int32_max_are_a_full_context(void **state) {
+    NEED_FIXTURE(f);
+    llamac_context *ctx = new_ctx(f, 16, 8, 1);
+    llamac_batch b;
+    assert_int_equal(llamac_batch_init(&b, 1, 1, NULL), LLAMAC_OK);
+    const llamac_seq_id seq = 0;
+    assert_int_equal(llamac_batch_add(&b, f->ref.prompt[0], INT32_MAX - 1, &seq, 1, true), LLAMAC_OK);
+    assert_int_equal(llamac_decode(ctx, &b), LLAMAC_OK);
+    llamac_batch_free(&b);
+
+    llamac_sampler *s = greedy();
+    llamac_generator *gen = NULL;
+    assert_int_equal(llamac_generator_new(ctx, s, NULL, &gen), LLAMAC_OK);
+    assert_int_equal(llamac_generator_prompt(gen, f->ref.prompt + 1, 2), LLAMAC_ERR_CONTEXT_FULL);
+    assert_non_null(strstr(llamac_last_error(), "2147483647"));
+    assert_int_equal(llamac_kv_n_used(ctx), 1); /* nothing was decoded */
+    assert_int_equal(llamac_generator_prompt(gen, f->ref.prompt + 1, 1), LLAMAC_OK);
+    assert_int_equal(llamac_kv_seq_pos_max(ctx, 0), INT32_MAX);
+    llamac_generation_step st;
+    assert_int_equal(llamac_generator_next(gen, &st), LLAMAC_OK); /* sampled from the last logits */
+    assert_int_equal(st.stop, LLAMAC_STOP_NONE);
+    assert_int_equal(llamac_generator_next(gen, &st), LLAMAC_OK); /* no position left to decode it */
+    assert_int_equal(st.stop, LLAMAC_STOP_CONTEXT_FULL);
+    llamac_generator_free(gen);
+    llamac_sampler_free(s);
+    llamac_context_free(ctx);
+}
+
 typedef struct abort_after { int calls, limit; } abort_after;
 static bool abort_cb(void *user) {
     abort_after *a = user;
@@ -409,6 +440,7 @@ int main(void) {
         cmocka_unit_test(eog_token_stops_without_printing),
         cmocka_unit_test(length_limits_count_tokens_and_zero_generates_none),
         cmocka_unit_test(full_context_is_a_stop_not_an_error),
+        cmocka_unit_test(positions_past_int32_max_are_a_full_context),
         cmocka_unit_test(abort_between_prompt_batches_leaves_the_cache_unchanged),
         cmocka_unit_test(prompt_after_a_response_continues_the_sequence),
         cmocka_unit_test(bad_arguments_are_refused_with_reasons),
