@@ -181,6 +181,44 @@ static void rope_frequency_factors_must_be_finite_and_positive(void **state) {
     }
 }
 
+/* A head size the kernels' vector widths do not divide (7: n_embd 28 over
+ * 4 heads, 6 of its dims rotated) loads and decodes to finite logits with
+ * either cache type: every row length reaches the kernels' tail paths. */
+static void odd_head_size_decodes_with_both_cache_types(void **state) {
+    fixture *f = *state;
+    tm_spec s;
+    tm_spec_default(&s);
+    s.n_embd = 28;
+    if (tm_write(&s, f->base) != LLAMAC_OK) fail_msg("writing the base model: %s", llamac_last_error());
+    write_crafted(f, U32("llama.rope.dimension_count", 6));
+    llamac_model *m;
+    if (llamac_model_load(f->path, NULL, &m) != LLAMAC_OK) fail_msg("%s", llamac_last_error());
+    const llamac_type kv_types[] = {LLAMAC_TYPE_F16, LLAMAC_TYPE_F32};
+    for (size_t k = 0; k < 2; k++) {
+        llamac_context_params cp = llamac_context_default_params();
+        cp.n_ctx = 16;
+        cp.n_batch = 4;
+        cp.n_threads = 2;
+        cp.kv_type = kv_types[k];
+        llamac_context *ctx;
+        assert_int_equal(llamac_context_new(m, &cp, &ctx), LLAMAC_OK);
+        llamac_batch b;
+        assert_int_equal(llamac_batch_init(&b, 4, 1, NULL), LLAMAC_OK);
+        const llamac_seq_id seq = 0;
+        for (int i = 0; i < 4; i++) assert_int_equal(llamac_batch_add(&b, 3 * i + 1, i, &seq, 1, true), LLAMAC_OK);
+        assert_int_equal(llamac_decode(ctx, &b), LLAMAC_OK);
+        for (int i = 0; i < 4; i++) {
+            const float *row = llamac_get_logits(ctx, i);
+            assert_non_null(row);
+            for (int v = 0; v < llamac_model_n_vocab(m); v++)
+                if (!isfinite(row[v])) fail_msg("kv %zu, token %d: logit %d is %g", k, i, v, (double)row[v]);
+        }
+        llamac_batch_free(&b);
+        llamac_context_free(ctx);
+    }
+    llamac_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(the_base_model_loads, setup, teardown),
@@ -191,6 +229,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(keys_of_the_wrong_type_are_named, setup, teardown),
         cmocka_unit_test_setup_teardown(rope_parameters_with_infinite_angles_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(rope_frequency_factors_must_be_finite_and_positive, setup, teardown),
+        cmocka_unit_test_setup_teardown(odd_head_size_decodes_with_both_cache_types, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
