@@ -13,13 +13,7 @@
 static const char *llamac_bin;
 
 /* Runs `llamac logits ARGS...` (NULL-terminated). */
-static void run(cli_result *r, const char *const *args) {
-    const char *argv[31] = {"logits"};
-    int n = 1;
-    for (; *args && n < 30; args++) argv[n++] = *args;
-    argv[n] = NULL;
-    cli_run(r, llamac_bin, argv);
-}
+static void run(cli_result *r, const char *const *args) { cli_run_command(r, llamac_bin, "logits", args); }
 
 static void golden_file_that_matches_passes_and_output_reads_back(void **state) {
     (void)state;

@@ -15,13 +15,7 @@ static const char golden_text[] =
     "The quick brown fox jumps over the lazy dog. Once upon a time, in a small village";
 
 /* Runs `llamac run ARGS...` (NULL-terminated). */
-static void run(cli_result *r, const char *const *args) {
-    const char *argv[31] = {"run"};
-    int n = 1;
-    for (; *args && n < 30; args++) argv[n++] = *args;
-    argv[n] = NULL;
-    cli_run(r, llamac_bin, argv);
-}
+static void run(cli_result *r, const char *const *args) { cli_run_command(r, llamac_bin, "run", args); }
 
 static const char *model_path(char *buf, size_t size) {
     return shared_path(buf, size, "models/tiny-F32.gguf");

@@ -59,3 +59,14 @@ void cli_run(cli_result *r, const char *bin, const char *const *args) {
     r->err[k] = '\0';
     fclose(err);
 }
+
+void cli_run_command(cli_result *r, const char *bin, const char *command, const char *const *args) {
+    const char *argv[31] = {command};
+    int n = 1;
+    for (; *args; args++) {
+        if (n == 30) fail_msg("cli_run_command: more than 29 arguments");
+        argv[n++] = *args;
+    }
+    argv[n] = NULL;
+    cli_run(r, bin, argv);
+}

@@ -28,6 +28,8 @@ typedef struct cli_result {
  * temporary file, so a chatty child can never block on a full pipe; output
  * beyond the buffers is dropped. Fails the calling test on a system error. */
 void cli_run(cli_result *r, const char *bin, const char *const *args);
+/* The same for `bin COMMAND ARGS...` (at most 29 args). */
+void cli_run_command(cli_result *r, const char *bin, const char *command, const char *const *args);
 
 #define SKIP_WITHOUT_SHARED(var, buf, rel)                                  \
     const char *var = shared_path(buf, sizeof buf, rel);                    \
