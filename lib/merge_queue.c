@@ -117,9 +117,10 @@ llamac_status lc_mq_push(lc_merge_queue *q, const lc_env *env, uint32_t key, int
         return lc_heap_push(&q->overflow, env, (lc_merge){key, left, size});
     if (empty) l->head = l->len = 0;
     if (l->len == l->cap) {
-        size_t cap = l->cap ? (size_t)l->cap * 2 : 16;
-        if (cap > UINT32_MAX) return lc_fail(LLAMAC_ERR_NO_MEMORY, "merge queue lane overflows");
-        lc_mq_item *items = lc_realloc(env, l->items, cap * sizeof *items);
+        size_t cap = l->cap ? (size_t)l->cap * 2 : 16, bytes;
+        if (cap > UINT32_MAX || lc_mul_overflow_size(cap, sizeof(lc_mq_item), &bytes))
+            return lc_fail(LLAMAC_ERR_NO_MEMORY, "merge queue lane of %zu entries overflows", cap);
+        lc_mq_item *items = lc_realloc(env, l->items, bytes);
         if (!items) return LLAMAC_ERR_NO_MEMORY;
         l->items = items;
         l->cap = (uint32_t)cap;

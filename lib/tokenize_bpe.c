@@ -45,8 +45,12 @@ static llamac_status grow(bpe_run *r, size_t n) {
     size_t cap = LC_MAX(n, r->cap * 2);
     if (cap > INT32_MAX) cap = n;
     if (n > INT32_MAX) return lc_fail(LLAMAC_ERR_INVALID_ARG, "pre-token of %zu bytes is too long", n);
-    lc_symbol *sym = lc_calloc(&r->v->env, cap, sizeof *sym);
-    int32_t *sid = lc_calloc(&r->v->env, cap, sizeof *sid);
+    size_t sym_bytes, sid_bytes;
+    if (lc_mul_overflow_size(cap, sizeof(lc_symbol), &sym_bytes) || lc_mul_overflow_size(cap, sizeof(int32_t), &sid_bytes))
+        return lc_fail(LLAMAC_ERR_NO_MEMORY, "pre-token of %zu bytes needs too much memory", n);
+    /* Every entry is written before it is read: no need to zero. */
+    lc_symbol *sym = lc_malloc(&r->v->env, sym_bytes);
+    int32_t *sid = sym ? lc_malloc(&r->v->env, sid_bytes) : NULL;
     if (!sym || !sid) {
         lc_free(&r->v->env, sym);
         lc_free(&r->v->env, sid);

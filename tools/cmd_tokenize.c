@@ -246,12 +246,12 @@ int cmd_tokenize(int argc, char **argv) {
         putchar('\n');
     } else {
         for (int32_t i = 0; i < n; i++) {
-            char piece[256];
+            char piece[1024];
             size_t plen = 0;
             llamac_status ps = llamac_token_to_piece(vocab, tokens[i], piece, sizeof piece, 0, true, &plen);
             printf("%d ", tokens[i]);
             if (ps == LLAMAC_OK) print_piece(piece, plen);
-            else fputs("'...'", stdout); /* a piece longer than 256 bytes */
+            else fputs("'...'", stdout); /* a piece longer than 1 KiB */
             putchar('\n');
         }
     }
