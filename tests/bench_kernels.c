@@ -28,6 +28,7 @@
 
 typedef struct job {
     const lc_type_traits *tr, *act;
+    lc_gemm_fn gemm; /* NULL: vec_dot per row */
     uint8_t **mats;
     int n_mats;
     size_t row_bytes;
@@ -55,15 +56,19 @@ static void *run(void *arg) {
             j->act->from_float(j->x, j->xq, N_IN);
             y = j->xq;
         }
-        for (int64_t r = j->r0; r < j->r1; r++) j->tr->vec_dot(N_IN, &j->out[r], w + (size_t)r * j->row_bytes, y);
+        if (j->gemm) /* one token, rows in tiles of 16 as lc_matmul calls it */
+            for (int64_t r = j->r0; r < j->r1; r += 16)
+                j->gemm(N_IN, LC_MIN(16, j->r1 - r), 1, w + (size_t)r * j->row_bytes, j->row_bytes, y, 0, &j->out[r], N_OUT);
+        else
+            for (int64_t r = j->r0; r < j->r1; r++) j->tr->vec_dot(N_IN, &j->out[r], w + (size_t)r * j->row_bytes, y);
     }
     return NULL;
 }
 
 /* Seconds per GEMV over `reps` GEMVs on n_threads threads, with the
  * weight kernel and the activation encoder of `backend`. */
-static double time_gemv(lc_backend backend, llamac_type type, uint8_t **mats, int n_mats, size_t row_bytes, int reps,
-                        int n_threads) {
+static double time_gemv(lc_backend backend, llamac_type type, int use_gemm, uint8_t **mats, int n_mats,
+                        size_t row_bytes, int reps, int n_threads) {
     const lc_type_traits *tr = lc_traits(backend, type);
     const lc_type_traits *act = tr->vec_dot_type == LLAMAC_TYPE_F32 ? NULL : lc_traits(backend, tr->vec_dot_type);
     static float x[N_IN], out[N_OUT];
@@ -74,7 +79,7 @@ static double time_gemv(lc_backend backend, llamac_type type, uint8_t **mats, in
     void *xq[16];
     for (int t = 0; t < n_threads; t++) {
         xq[t] = malloc(simd_row_bytes(tr->vec_dot_type, N_IN) + 64);
-        jobs[t] = (job){tr, act, mats, n_mats, row_bytes, x, xq[t], out,
+        jobs[t] = (job){tr, act, use_gemm ? lc_gemm(backend, type) : NULL, mats, n_mats, row_bytes, x, xq[t], out,
                         (int64_t)N_OUT * t / n_threads, (int64_t)N_OUT * (t + 1) / n_threads, reps};
     }
     const double t0 = now();
@@ -158,8 +163,9 @@ int main(int argc, char **argv) {
     uint8_t *prompt_mats[16];
     printf("GEMV %d x %d, %d thread(s), %d reps; GB/s of weight bytes (ms per GEMV)\n\n", N_IN, N_OUT, n_threads,
            reps);
-    printf("| type | MB | scalar hot | avx2 hot | scalar cold | avx2 cold | avx2/scalar cold |\n");
-    printf("|---|---|---|---|---|---|---|\n");
+    printf("| type | MB | scalar cold | avx2 vec_dot hot | avx2 vec_dot cold | avx2 gemm hot | avx2 gemm cold | "
+           "best/scalar cold |\n");
+    printf("|---|---|---|---|---|---|---|---|\n");
     for (int ti = 0; ti < n_types; ti++) {
         const llamac_type type = types[ti];
         const size_t row_bytes = simd_row_bytes(type, N_IN), mat_bytes = row_bytes * N_OUT;
@@ -173,20 +179,25 @@ int main(int argc, char **argv) {
                 for (int64_t row = 0; row < N_OUT; row++) simd_random_row(type, N_IN, 0.05f, &r, mats[0] + row * row_bytes);
             else memcpy(mats[m], mats[0], mat_bytes);
         }
-        const lc_backend backends[2] = {LC_BACKEND_SCALAR, LC_BACKEND_AVX2};
-        double hot[2] = {0, 0}, cold[2] = {0, 0};
-        for (int b = 0; b < 2; b++) {
-            if (!lc_backend_available(backends[b])) continue;
+        /* [0] scalar vec_dot, [1] avx2 vec_dot, [2] avx2 gemm at one token */
+        double hot[3] = {0, 0, 0}, cold[3] = {0, 0, 0};
+        for (int b = 0; b < 3; b++) {
+            const lc_backend be = b == 0 ? LC_BACKEND_SCALAR : LC_BACKEND_AVX2;
+            if (!lc_backend_available(be) || (b == 2 && !lc_gemm(be, type))) continue;
             const int rr = b == 0 ? LC_MAX(reps / 8, 2) : reps; /* scalar is slow */
-            time_gemv(backends[b], type, mats, 1, row_bytes, 2, n_threads); /* warm up */
-            hot[b] = time_gemv(backends[b], type, mats, 1, row_bytes, rr, n_threads);
-            cold[b] = time_gemv(backends[b], type, mats, n_mats, row_bytes, LC_MAX(rr, n_mats), n_threads);
+            time_gemv(be, type, b == 2, mats, 1, row_bytes, 2, n_threads); /* warm up */
+            hot[b] = time_gemv(be, type, b == 2, mats, 1, row_bytes, rr, n_threads);
+            cold[b] = time_gemv(be, type, b == 2, mats, n_mats, row_bytes, LC_MAX(rr, n_mats), n_threads);
         }
         const double gb = (double)mat_bytes / 1e9;
-        printf("| %s | %.1f | %.2f (%.2f) | %.2f (%.2f) | %.2f (%.2f) | %.2f (%.2f) | %.1fx |\n", llamac_type_name(type),
-               (double)mat_bytes / 1e6, gb / hot[0], 1e3 * hot[0], hot[1] > 0 ? gb / hot[1] : 0, 1e3 * hot[1],
-               gb / cold[0], 1e3 * cold[0], cold[1] > 0 ? gb / cold[1] : 0, 1e3 * cold[1],
-               cold[1] > 0 ? cold[0] / cold[1] : 0);
+        double best = cold[1];
+        if (cold[2] > 0 && (best <= 0 || cold[2] < best)) best = cold[2];
+        printf("| %s | %.1f | %.2f (%.2f) |", llamac_type_name(type), (double)mat_bytes / 1e6, gb / cold[0], 1e3 * cold[0]);
+        for (int b = 1; b < 3; b++) {
+            if (hot[b] > 0) printf(" %.2f (%.2f) | %.2f (%.2f) |", gb / hot[b], 1e3 * hot[b], gb / cold[b], 1e3 * cold[b]);
+            else printf(" - | - |");
+        }
+        printf(" %.1fx |\n", best > 0 ? cold[0] / best : 0);
         fflush(stdout);
         for (int m = 1; m < n_mats; m++) free(mats[m]);
         prompt_mats[ti] = mats[0];

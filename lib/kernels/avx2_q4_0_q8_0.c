@@ -137,9 +137,11 @@ static inline void prep_activations(const lc_block_q8_0 *y, int64_t nb, act_prep
  * transpose holds, for each row, the bytes of elements 4i..4i+3 (low
  * nibbles) and 16+4i..16+4i+3 (high nibbles). */
 AVX2_ALWAYS_INLINE void q4_0_rows(int64_t nb, const uint8_t *const *x, int T, const lc_block_q8_0 *const *y,
-                                  const act_prep *const *prep, __m256 *acc) {
+                                  const act_prep *const *prep, __m256 *acc, const char *pf, size_t pf_step) {
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     for (int64_t b = 0; b < nb; b++) {
+        for (size_t o = 0; o < pf_step; o += 64)
+            _mm_prefetch((const char *)((uintptr_t)pf + (size_t)b * pf_step + o), _MM_HINT_T0);
         const lc_block_q4_0 *xb[ROWS];
         for (int j = 0; j < ROWS; j++) xb[j] = (const lc_block_q4_0 *)x[j] + b;
         __m256i r[4], c[4], w[8];
@@ -174,8 +176,10 @@ AVX2_ALWAYS_INLINE void q4_0_rows(int64_t nb, const uint8_t *const *x, int T, co
 /* Q8_0: the same with 8 chunks of signed quants, so the sign trick and one
  * madd per chunk (two maddubs pair sums could overflow int16). */
 AVX2_ALWAYS_INLINE void q8_0_rows(int64_t nb, const uint8_t *const *x, int T, const lc_block_q8_0 *const *y,
-                                  const act_prep *const *prep, __m256 *acc) {
+                                  const act_prep *const *prep, __m256 *acc, const char *pf, size_t pf_step) {
     for (int64_t b = 0; b < nb; b++) {
+        for (size_t o = 0; o < pf_step; o += 64)
+            _mm_prefetch((const char *)((uintptr_t)pf + (size_t)b * pf_step + o), _MM_HINT_T0);
         const lc_block_q8_0 *xb[ROWS];
         for (int j = 0; j < ROWS; j++) xb[j] = (const lc_block_q8_0 *)x[j] + b;
         __m256i r[4], w[8], aw[8];
@@ -235,11 +239,18 @@ AVX2_ALWAYS_INLINE void q8_0_rows(int64_t nb, const uint8_t *const *x, int T, co
                     xr[j] = (const uint8_t *)x + (size_t)LC_MIN(r0 + j, n_rows - 1) * x_stride;         \
                 __m256 acc[T_MAX];                                                                      \
                 for (int t = 0; t < T_MAX; t++) acc[t] = _mm256_setzero_ps();                           \
+                /* the next group's rows, a contiguous span, fetched ahead in \
+                 * even steps: eight interleaved row streams defeat the      \
+                 * hardware prefetcher on a matrix coming from DRAM */         \
+                /* (integer arithmetic: the span may lie past the matrix, and \
+                 * prefetching an address never faults) */                    \
+                const char *pf = (const char *)((uintptr_t)x + (size_t)(r0 + ROWS) * x_stride);         \
+                const size_t pf_step = ((size_t)ROWS * x_stride / (size_t)nb + 63) & ~(size_t)63;       \
                 switch (T) { /* constant T: the token loops unroll */                                   \
-                case 4: ROWS_FN(nb, xr, 4, yt, prep, acc); break;                                       \
-                case 3: ROWS_FN(nb, xr, 3, yt, prep, acc); break;                                       \
-                case 2: ROWS_FN(nb, xr, 2, yt, prep, acc); break;                                       \
-                default: ROWS_FN(nb, xr, 1, yt, prep, acc); break;                                      \
+                case 4: ROWS_FN(nb, xr, 4, yt, prep, acc, pf, pf_step); break;                          \
+                case 3: ROWS_FN(nb, xr, 3, yt, prep, acc, pf, pf_step); break;                          \
+                case 2: ROWS_FN(nb, xr, 2, yt, prep, acc, pf, pf_step); break;                          \
+                default: ROWS_FN(nb, xr, 1, yt, prep, acc, pf, pf_step); break;                         \
                 }                                                                                       \
                 const int nr = (int)LC_MIN((int64_t)ROWS, n_rows - r0);                                 \
                 for (int t = 0; t < T; t++) {                                                           \
