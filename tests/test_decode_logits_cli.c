@@ -129,6 +129,13 @@ static void bad_usage_exits_2(void **state) {
     const char *bad_kv[] = {"-m", "x.gguf", "--tokens", "1", "--kv", "q8", NULL};
     run(&r, bad_kv);
     assert_int_equal(r.exit_code, 2);
+    /* numbers are parsed whole: "two" is not 0 (automatic threads) */
+    const char *bad_threads[] = {"-m", "x.gguf", "--tokens", "1", "-t", "two", NULL};
+    run(&r, bad_threads);
+    assert_int_equal(r.exit_code, 2);
+    const char *bad_chunk[] = {"-m", "x.gguf", "--tokens", "1", "--chunk", "4x", NULL};
+    run(&r, bad_chunk);
+    assert_int_equal(r.exit_code, 2);
 }
 
 int main(int argc, char **argv) {

@@ -84,6 +84,14 @@ static double same_file_limit_from_model(const llamac_model *model, const char *
     return quant ? 5e-3 : bf16 ? 2e-4 : 2e-5;
 }
 
+/* A whole decimal number in [0, INT32_MAX], or -1. */
+static int32_t parse_count(const char *s) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    return end == s || *end || errno || v < 0 || v > INT32_MAX ? -1 : (int32_t)v;
+}
+
 typedef struct logits_args {
     const char *model, *tokens, *gen, *golden, *golden_f32, *out, *type;
     int32_t threads, chunk;
@@ -111,8 +119,8 @@ static int parse_args(int argc, char **argv, logits_args *a) {
         else if (!strcmp(k, "--golden-f32")) a->golden_f32 = v;
         else if (!strcmp(k, "-o")) a->out = v;
         else if (!strcmp(k, "--type")) a->type = v;
-        else if (!strcmp(k, "-t")) a->threads = atoi(v);
-        else if (!strcmp(k, "--chunk")) a->chunk = atoi(v);
+        else if (!strcmp(k, "-t")) a->threads = parse_count(v);
+        else if (!strcmp(k, "--chunk")) a->chunk = parse_count(v);
         else if (!strcmp(k, "--kv")) {
             if (!strcmp(v, "f16")) a->kv = LLAMAC_TYPE_F16;
             else if (!strcmp(v, "f32")) a->kv = LLAMAC_TYPE_F32;
