@@ -298,6 +298,11 @@ AVX2_ALWAYS_INLINE void tile_iq4_xs(TILE_ARGS) {
         for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {                                                  \
             const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);                                       \
             const uint8_t *y0 = (const uint8_t *)y + (size_t)t0 * y_stride;                              \
+            if (T == 1) { /* the very same tile, minus the bookkeeping */                               \
+                for (int64_t r = 0; r < n_rows; r++)                                                     \
+                    VEC_DOT(n, &out[(size_t)t0 * out_stride + (size_t)r], (const uint8_t *)x + (size_t)r * x_stride, y0); \
+                continue;                                                                                \
+            }                                                                                            \
             for (int64_t r = 0; r < n_rows; r++) {                                                       \
                 const void *xr = (const uint8_t *)x + (size_t)r * x_stride;                              \
                 __m256 acc[T_MAX];                                                                       \
@@ -305,8 +310,7 @@ AVX2_ALWAYS_INLINE void tile_iq4_xs(TILE_ARGS) {
                 switch (T) { /* constant T: the tile's token loops unroll */                             \
                 case 4: TILE(nb, xr, y0, y_stride, 4, acc); break;                                       \
                 case 3: TILE(nb, xr, y0, y_stride, 3, acc); break;                                       \
-                case 2: TILE(nb, xr, y0, y_stride, 2, acc); break;                                       \
-                default: TILE(nb, xr, y0, y_stride, 1, acc); break;                                      \
+                default: TILE(nb, xr, y0, y_stride, 2, acc); break;                                      \
                 }                                                                                        \
                 for (int t = 0; t < T; t++) out[(size_t)(t0 + t) * out_stride + (size_t)r] = avx2_hsum_ps(acc[t]); \
             }                                                                                            \
