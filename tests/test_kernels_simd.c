@@ -231,24 +231,28 @@ static void extreme_codes_do_not_saturate_the_integer_sums(void **state) {
     free(f);
 }
 
-/* Q4_0 and Q8_0 follow the reference's float steps exactly (exact block
- * sums, then sum = sum + isum * (dx * dy), nothing fused), so their AVX2
- * results are the reference's bits. This holds while the reference is
- * compiled without fusing a * b + c into an FMA, as the default builds are
- * (ISO C mode for gcc; no -mfma for the portable files with clang). */
-static void q4_0_and_q8_0_dots_are_the_reference_bits(void **state) {
+/* Q4_0, Q8_0 and the K-quants follow the reference's float steps exactly
+ * (exact integer sums per block, then the reference's multiplies and adds
+ * in its order, nothing fused), so their AVX2 results are the reference's
+ * bits. This holds while the reference is compiled without fusing
+ * a * b + c into an FMA, as the default builds are (ISO C mode for gcc; no
+ * -mfma for the portable files with clang). */
+static void exact_order_formats_give_the_reference_bits(void **state) {
     (void)state;
     if (!simd_have_avx2("vec_dot")) { skip(); return; }
-    const llamac_type types[] = {LLAMAC_TYPE_Q4_0, LLAMAC_TYPE_Q8_0};
-    for (int k = 0; k < 2; k++) {
-        const llamac_type w = types[k];
+    const llamac_type types[] = {LLAMAC_TYPE_Q4_0, LLAMAC_TYPE_Q8_0, LLAMAC_TYPE_Q2_K, LLAMAC_TYPE_Q3_K,
+                                 LLAMAC_TYPE_Q4_K, LLAMAC_TYPE_Q5_K, LLAMAC_TYPE_Q6_K, LLAMAC_TYPE_IQ4_XS};
+    for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
+        const llamac_type w = types[k], act = lc_scalar_traits(w)->vec_dot_type;
+        const int64_t bs = llamac_type_block_size(act);
         simd_rng r = {0xb17 + (uint64_t)k};
-        for (int64_t n = 32; n <= 4096; n += (n < 512 ? 32 : 544)) {
-            uint8_t *x = malloc(simd_row_bytes(w, n)), *y = malloc(simd_row_bytes(LLAMAC_TYPE_Q8_0, n));
+        for (int64_t nb = 1; nb <= 40; nb += (nb < 12 ? 1 : 7)) {
+            const int64_t n = nb * bs;
+            uint8_t *x = malloc(simd_row_bytes(w, n)), *y = malloc(simd_row_bytes(act, n));
             assert_non_null(x);
             assert_non_null(y);
             assert_true(simd_random_row(w, n, 0.05f, &r, x));
-            assert_true(simd_random_row(LLAMAC_TYPE_Q8_0, n, 1.f, &r, y));
+            assert_true(simd_random_row(act, n, 1.f, &r, y));
             float ref, got;
             lc_scalar_traits(w)->vec_dot(n, &ref, x, y);
             lc_avx2_traits(w)->vec_dot(n, &got, x, y);
@@ -301,7 +305,7 @@ int main(void) {
         cmocka_unit_test(every_avx2_vec_dot_matches_scalar_on_a_4096_row),
         cmocka_unit_test(float_dots_handle_every_tail_length),
         cmocka_unit_test(extreme_codes_do_not_saturate_the_integer_sums),
-        cmocka_unit_test(q4_0_and_q8_0_dots_are_the_reference_bits),
+        cmocka_unit_test(exact_order_formats_give_the_reference_bits),
         cmocka_unit_test(vec_dot_result_depends_only_on_the_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,18 +3,21 @@
  *
  * Per super-block, 32 codes at a time are multiplied with the activation
  * quants by maddubs (int16 pair sums), then by madd with the sub-block
- * scales into eight int32 lanes summed over the whole super-block (exact,
- * as in the reference). Signed code offsets (Q3_K's -4, Q6_K's -32) and the
- * Q2/Q4/Q5_K minimums are taken from Q8_K's bsums instead of being applied
- * to every code. The float part is fixed: per super-block, in order,
- *     acc = fma(d * yd, float(lanes), acc)
- *     acc = fma(-(dmin * yd), float(minimum lanes), acc)   (Q2/Q4/Q5_K)
- * and the result is acc's fixed-tree horizontal sum.
+ * scales into eight int32 lanes; their total is the super-block's exact
+ * integer dot product isum, as in the reference. Signed code offsets
+ * (Q3_K's -4, Q6_K's -32) and the Q2/Q4/Q5_K minimum sums imin are taken
+ * from Q8_K's bsums instead of being applied to every code. The float part
+ * is the reference's own, super-blocks in order, nothing fused:
+ *     sum = sum + ((d * yd) * isum - (dmin * yd) * imin)   (Q2/Q4/Q5_K)
+ *     sum = sum + (d * yd) * isum                          (Q3/Q6_K, IQ4_XS)
+ * so results are the reference's bits (while the reference itself is
+ * compiled without fusing a * b + c, as the default builds are).
  *
- * As in avx2_q.c, vec_dot and gemm run one tile function (one weight row
- * against 1 or up to T_MAX tokens), so gemm is bit-identical to vec_dot by
- * construction; it is faster because each weight super-block is unpacked
- * (codes, scales) once for all the tile's tokens. */
+ * vec_dot and gemm run one tile function (one weight row against 1 or up
+ * to T_MAX tokens): each weight super-block is unpacked (codes, scales)
+ * once for all the tile's tokens, and the tokens' integer totals are
+ * gathered into the lanes of one register, where the float steps run for
+ * all tokens at once. */
 #include "avx2_kernels.h"
 
 #include "avx2_util.h"
@@ -30,8 +33,34 @@ static inline uint32_t load_u32(const uint8_t *p) {
 
 static inline __m256i mask8(int m) { return _mm256_set1_epi8((char)m); }
 
-static inline __m256 acc_lanes(__m256 acc, float scale, __m256i lanes) {
-    return _mm256_fmadd_ps(_mm256_set1_ps(scale), _mm256_cvtepi32_ps(lanes), acc);
+/* Lane t = the total of the 8 int32 lanes of v[t], for t < T (other lanes
+ * 0): a tree of horizontal adds, exact. */
+AVX2_ALWAYS_INLINE __m128i totals(const __m256i *v, int T) {
+    if (T == 1) { /* lane 0 only; stays in vector registers */
+        __m128i t = _mm_add_epi32(_mm256_castsi256_si128(v[0]), _mm256_extracti128_si256(v[0], 1));
+        t = _mm_add_epi32(t, _mm_unpackhi_epi64(t, t));
+        return _mm_add_epi32(t, _mm_shuffle_epi32(t, 1));
+    }
+    const __m256i z = _mm256_setzero_si256();
+    const __m256i h01 = _mm256_hadd_epi32(v[0], v[1]);
+    const __m256i h23 = _mm256_hadd_epi32(T > 2 ? v[2] : z, T > 3 ? v[3] : z);
+    const __m256i g = _mm256_hadd_epi32(h01, h23);
+    return _mm_add_epi32(_mm256_castsi256_si128(g), _mm256_extracti128_si256(g, 1));
+}
+
+/* The activation scales of super-block i, lane t = token t. */
+AVX2_ALWAYS_INLINE __m128 act_scales(const lc_block_q8_K *const *y, int64_t i, int T) {
+    if (T == 1) return _mm_load_ss(&y[0][i].d);
+    float yd[4] = {0.f, 0.f, 0.f, 0.f};
+    for (int t = 0; t < T; t++) yd[t] = y[t][i].d;
+    return _mm_loadu_ps(yd);
+}
+
+/* sum += (d * yd) * isum, lanes = tokens. */
+AVX2_ALWAYS_INLINE void finish_scale(__m128 *acc, int T, const lc_block_q8_K *const *y, int64_t i, float d,
+                                     const __m256i *lanes) {
+    const __m128 dd = _mm_mul_ps(_mm_set1_ps(d), act_scales(y, i, T));
+    *acc = _mm_add_ps(*acc, _mm_mul_ps(dd, _mm_cvtepi32_ps(totals(lanes, T))));
 }
 
 /* int16 broadcast of scale j from a register holding 8 int16 scales in
@@ -61,21 +90,24 @@ static inline __m128 d_dmin(const void *p) {
     return _mm_cvtph_ps(_mm_cvtsi32_si128((int)w));
 }
 
-/* The float steps of a super-block for every token (see the top). */
-AVX2_ALWAYS_INLINE void finish_minscale(__m256 *acc, int T, const lc_block_q8_K *const *y, int64_t i, __m128 dm,
-                                         const __m256i *sumi, __m256i mn16) {
-    const float d = _mm_cvtss_f32(dm), dmin = _mm_cvtss_f32(_mm_movehdup_ps(dm));
-    for (int t = 0; t < T; t++) {
-        const float yd = y[t][i].d;
-        const __m256i mins = _mm256_madd_epi16(avx2_loadu(y[t][i].bsums), mn16);
-        acc[t] = acc_lanes(acc[t], d * yd, sumi[t]);
-        acc[t] = acc_lanes(acc[t], -(dmin * yd), mins);
-    }
+/* sum += (d * yd) * isum - (dmin * yd) * imin, lanes = tokens; the minimum
+ * sums come from the bsums against the mins (mn[j] in int16 lanes 2j and
+ * 2j+1 of mn16). */
+AVX2_ALWAYS_INLINE void finish_minscale(__m128 *acc, int T, const lc_block_q8_K *const *y, int64_t i, __m128 dm,
+                                        const __m256i *sumi, __m256i mn16) {
+    __m256i mins[T_MAX];
+    for (int t = 0; t < T; t++) mins[t] = _mm256_madd_epi16(avx2_loadu(y[t][i].bsums), mn16);
+    const __m128 yd = act_scales(y, i, T);
+    const __m128 dd = _mm_mul_ps(_mm_set1_ps(_mm_cvtss_f32(dm)), yd);
+    const __m128 dmin = _mm_mul_ps(_mm_set1_ps(_mm_cvtss_f32(_mm_movehdup_ps(dm))), yd);
+    const __m128 t = _mm_sub_ps(_mm_mul_ps(dd, _mm_cvtepi32_ps(totals(sumi, T))),
+                                _mm_mul_ps(dmin, _mm_cvtepi32_ps(totals(mins, T))));
+    *acc = _mm_add_ps(*acc, t);
 }
 
-/* Signature of every tile: acc[t] += row x (nb super-blocks) . token t's
- * Q8_K row at y0 + t * ys, t < T. */
-#define TILE_ARGS int64_t nb, const void *vx, const uint8_t *y0, size_t ys, int T, __m256 *acc
+/* Signature of every tile: lane t of *acc += row x (nb super-blocks) .
+ * token t's Q8_K row at y0 + t * ys, t < T. */
+#define TILE_ARGS int64_t nb, const void *vx, const uint8_t *y0, size_t ys, int T, __m128 *acc
 #define TILE_SETUP(XT)                                                                                \
     const XT *x = vx;                                                                                 \
     const lc_block_q8_K *y[T_MAX];                                                                    \
@@ -140,11 +172,11 @@ AVX2_ALWAYS_INLINE void tile_q3_K(TILE_ARGS) {
         }
         /* sum sc * (q_u - 4) y = sum sc q_u y - 4 sum sc bsum */
         const __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
-        const float d = avx2_fp16(x[i].d);
         for (int t = 0; t < T; t++) {
             const __m256i offs = _mm256_madd_epi16(avx2_loadu(y[t][i].bsums), sc16);
-            acc[t] = acc_lanes(acc[t], d * y[t][i].d, _mm256_sub_epi32(sumi[t], _mm256_slli_epi32(offs, 2)));
+            sumi[t] = _mm256_sub_epi32(sumi[t], _mm256_slli_epi32(offs, 2));
         }
+        finish_scale(acc, T, y, i, avx2_fp16(x[i].d), sumi);
     }
 }
 
@@ -247,11 +279,11 @@ AVX2_ALWAYS_INLINE void tile_q6_K(TILE_ARGS) {
         }
         /* sum sc (q - 32) y = sum sc q y - 32 sum sc bsum */
         const __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
-        const float d = avx2_fp16(x[i].d);
         for (int t = 0; t < T; t++) {
             const __m256i offs = _mm256_madd_epi16(avx2_loadu(y[t][i].bsums), sc16);
-            acc[t] = acc_lanes(acc[t], d * y[t][i].d, _mm256_sub_epi32(sumi[t], _mm256_slli_epi32(offs, 5)));
+            sumi[t] = _mm256_sub_epi32(sumi[t], _mm256_slli_epi32(offs, 5));
         }
+        finish_scale(acc, T, y, i, avx2_fp16(x[i].d), sumi);
     }
 }
 
@@ -279,8 +311,7 @@ AVX2_ALWAYS_INLINE void tile_iq4_xs(TILE_ARGS) {
                 sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(p, sc));
             }
         }
-        const float d = avx2_fp16(x[i].d);
-        for (int t = 0; t < T; t++) acc[t] = acc_lanes(acc[t], d * y[t][i].d, sumi[t]);
+        finish_scale(acc, T, y, i, avx2_fp16(x[i].d), sumi);
     }
 }
 
@@ -288,9 +319,9 @@ AVX2_ALWAYS_INLINE void tile_iq4_xs(TILE_ARGS) {
  * groups of T_MAX and, for each group, every row. */
 #define DEFINE_K_DOTS(VEC_DOT, GEMM, TILE)                                                               \
     void VEC_DOT(int64_t n, float *s, const void *vx, const void *vy) {                                  \
-        __m256 acc[1] = {_mm256_setzero_ps()};                                                           \
-        TILE(n / LC_QK_K, vx, vy, 0, 1, acc);                                                            \
-        *s = avx2_hsum_ps(acc[0]);                                                                       \
+        __m128 acc = _mm_setzero_ps();                                                                   \
+        TILE(n / LC_QK_K, vx, vy, 0, 1, &acc);                                                           \
+        *s = _mm_cvtss_f32(acc);                                                                         \
     }                                                                                                    \
     void GEMM(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y,  \
               size_t y_stride, float *out, size_t out_stride) {                                          \
@@ -298,21 +329,18 @@ AVX2_ALWAYS_INLINE void tile_iq4_xs(TILE_ARGS) {
         for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {                                                  \
             const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);                                       \
             const uint8_t *y0 = (const uint8_t *)y + (size_t)t0 * y_stride;                              \
-            if (T == 1) { /* the very same tile, minus the bookkeeping */                               \
-                for (int64_t r = 0; r < n_rows; r++)                                                     \
-                    VEC_DOT(n, &out[(size_t)t0 * out_stride + (size_t)r], (const uint8_t *)x + (size_t)r * x_stride, y0); \
-                continue;                                                                                \
-            }                                                                                            \
             for (int64_t r = 0; r < n_rows; r++) {                                                       \
                 const void *xr = (const uint8_t *)x + (size_t)r * x_stride;                              \
-                __m256 acc[T_MAX];                                                                       \
-                for (int t = 0; t < T_MAX; t++) acc[t] = _mm256_setzero_ps();                            \
+                __m128 acc = _mm_setzero_ps();                                                           \
                 switch (T) { /* constant T: the tile's token loops unroll */                             \
-                case 4: TILE(nb, xr, y0, y_stride, 4, acc); break;                                       \
-                case 3: TILE(nb, xr, y0, y_stride, 3, acc); break;                                       \
-                default: TILE(nb, xr, y0, y_stride, 2, acc); break;                                      \
+                case 4: TILE(nb, xr, y0, y_stride, 4, &acc); break;                                      \
+                case 3: TILE(nb, xr, y0, y_stride, 3, &acc); break;                                      \
+                case 2: TILE(nb, xr, y0, y_stride, 2, &acc); break;                                      \
+                default: TILE(nb, xr, y0, y_stride, 1, &acc); break;                                     \
                 }                                                                                        \
-                for (int t = 0; t < T; t++) out[(size_t)(t0 + t) * out_stride + (size_t)r] = avx2_hsum_ps(acc[t]); \
+                float f[4];                                                                              \
+                _mm_storeu_ps(f, acc);                                                                   \
+                for (int t = 0; t < T; t++) out[(size_t)(t0 + t) * out_stride + (size_t)r] = f[t];       \
             }                                                                                            \
         }                                                                                                \
     }
