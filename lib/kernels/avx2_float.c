@@ -94,7 +94,9 @@ void lc_vec_dot_bf16_avx2(int64_t n, float *s, const void *x, const void *y) { f
  * are converted to float once per chunk of K_CHUNK elements for a group of
  * tokens, then serve every row of a block of ROW_BLOCK rows, whose
  * accumulators wait in acc_buf between chunks. Converted values are exact,
- * so the FMAs are the very ones vec_dot performs. */
+ * so the FMAs are the very ones vec_dot performs. A single token goes
+ * through vec_dot row by row: nothing to share, and one row at a time is
+ * what the hardware prefetcher streams best. */
 #define R_MAX 2
 #define T_MAX 3
 #define K_CHUNK 1024
@@ -146,6 +148,10 @@ AVX2_ALWAYS_INLINE void tile_any(int kind, int R, int T, const uint8_t *x0, size
 
 AVX2_ALWAYS_INLINE void float_gemm(int kind, int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t xs,
                                    const void *y, size_t ys, float *out, size_t os) {
+    if (n_tok == 1) { /* one token: rows one after another stream best from DRAM */
+        for (int64_t r = 0; r < n_rows; r++) float_dot(kind, n, &out[r], (const uint8_t *)x + (size_t)r * xs, y);
+        return;
+    }
     const int64_t n16 = n - n % 16; /* elements the steps of 16 cover */
     float ybuf[T_MAX][K_CHUNK];
     __m256 acc_buf[ROW_BLOCK][T_MAX][2];
