@@ -726,6 +726,19 @@ typedef int32_t llamac_pos;
 /* A sequence id, in [0, n_seq_max) of the context. */
 typedef int32_t llamac_seq_id;
 
+/* Which CPU kernels a context computes with. AUTO (the default) picks the
+ * fastest the CPU supports, probed once per process; SCALAR forces the
+ * portable reference kernels; AVX2 forces the AVX2+FMA+F16C kernels and
+ * makes llamac_context_new fail with LLAMAC_ERR_UNSUPPORTED on a CPU
+ * without them. Logits are bit-exact for one choice whatever the thread
+ * count or batch split; two choices may differ in the last bits for some
+ * weight types (see docs/kernels.md). Values may be added. */
+typedef enum llamac_kernels {
+    LLAMAC_KERNELS_AUTO = 0,
+    LLAMAC_KERNELS_SCALAR = 1,
+    LLAMAC_KERNELS_AVX2 = 2
+} llamac_kernels;
+
 /* Polled between layers of a decode; returning true stops the decode with
  * LLAMAC_ERR_CANCELLED (the batch then has no effect). */
 typedef bool (*llamac_abort_fn)(void *user);
@@ -743,6 +756,7 @@ typedef struct llamac_context_params {
     llamac_type kv_type;        /* LLAMAC_TYPE_F16 (default) or LLAMAC_TYPE_F32 */
     llamac_abort_fn abort_fn;   /* NULL: never abort */
     void *abort_user;
+    llamac_kernels kernels;     /* CPU kernels (default LLAMAC_KERNELS_AUTO) */
 } llamac_context_params;
 
 /* Writes the defaults into the first `size` bytes of *params and sets

@@ -50,6 +50,15 @@ static llamac_status resolve_params(const llamac_model *model, const llamac_cont
         long online = sysconf(_SC_NPROCESSORS_ONLN);
         p->n_threads = online < 1 ? 1 : (int32_t)LC_MIN(online, (long)MAX_AUTO_THREADS);
     }
+    switch (p->kernels) {
+    case LLAMAC_KERNELS_AUTO: case LLAMAC_KERNELS_SCALAR: break;
+    case LLAMAC_KERNELS_AVX2:
+        if (!lc_backend_available(LC_BACKEND_AVX2))
+            return lc_fail(LLAMAC_ERR_UNSUPPORTED, "llamac_context_new: kernels AVX2 requested but this CPU lacks AVX2/FMA/F16C");
+        break;
+    default:
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_context_new: kernels is %d, expected 0..2", (int)p->kernels);
+    }
     if (p->kv_type != LLAMAC_TYPE_F16 && p->kv_type != LLAMAC_TYPE_F32) {
         const char *name = llamac_type_name(p->kv_type);
         return lc_fail(name ? LLAMAC_ERR_UNSUPPORTED : LLAMAC_ERR_INVALID_ARG,
@@ -173,7 +182,10 @@ llamac_status llamac_context_new(const llamac_model *model, const llamac_context
     const lc_hparams *hp = &model->hp;
     lc_rope_init(&ctx->rope, hp->n_rot, hp->rope_base, hp->rope_freq_scale, model->rope_freqs);
     ctx->kq_scale = 1.0f / sqrtf((float)hp->head_dim);
-    ctx->backend = lc_backend_resolve(LC_BACKEND_AUTO);
+    /* llamac_kernels and lc_backend share their numbering. */
+    _Static_assert((int)LLAMAC_KERNELS_SCALAR == (int)LC_BACKEND_SCALAR &&
+                       (int)LLAMAC_KERNELS_AVX2 == (int)LC_BACKEND_AVX2, "kernel enums diverged");
+    ctx->backend = lc_backend_resolve((lc_backend)p.kernels);
 
     if ((st = lc_kv_init(&ctx->kv, env, (int32_t)p.n_ctx, (int32_t)p.n_seq_max, hp->n_layer,
                          (int64_t)hp->n_head_kv * hp->head_dim, p.kv_type)) ||

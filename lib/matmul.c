@@ -51,13 +51,14 @@ static void convert_task(void *arg, int ith, int nth) {
 }
 
 /* Rows [r0, r1) of one weight against every token. A back end's gemm
- * gives each element bit-identical to its dot, so using it for batches and
- * the dot loop for single tokens keeps the determinism contract. */
+ * gives each element bit-identical to its dot, so it serves every call,
+ * single tokens included (it streams weight rows faster than the dot
+ * loop), without breaking the determinism contract. */
 static void mul_rows(const lc_weight *w, lc_vec_dot_fn dot, lc_gemm_fn gemm, const act_rows *a, int64_t n_tok,
                      int64_t r0, int64_t r1, float *out) {
     for (int64_t rt = r0; rt < r1; rt += ROW_TILE) {
         const int64_t rt_end = LC_MIN(rt + ROW_TILE, r1);
-        if (gemm && n_tok > 1) {
+        if (gemm) {
             gemm(w->n_in, rt_end - rt, n_tok, w->data + (size_t)rt * w->row_bytes, w->row_bytes, a->data, a->row_bytes,
                  out + rt, (size_t)w->n_out);
             continue;

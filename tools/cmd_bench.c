@@ -204,6 +204,7 @@ int cmd_bench(int argc, char **argv) {
     cp.n_ctx = (uint32_t)n_max;
     cp.n_batch = (uint32_t)(a.n_prompt > 0 ? a.n_prompt : 1);
     cp.n_threads = a.threads;
+    cp.kernels = tool_kernels_from_env();
     llamac_context *ctx = NULL;
     llamac_batch batch = {0};
     llamac_token *tok = malloc((size_t)n_max * sizeof *tok);

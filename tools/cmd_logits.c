@@ -258,6 +258,7 @@ int cmd_logits(int argc, char **argv) {
     cp.n_ctx = rows;
     cp.n_batch = a.chunk > 0 ? (uint32_t)a.chunk : (n_prompt > 0 ? n_prompt : 1);
     cp.n_threads = a.threads;
+    cp.kernels = tool_kernels_from_env();
     cp.kv_type = a.kv;
     if ((st = llamac_context_new(model, &cp, &ctx))) goto fail;
     logits = malloc((size_t)rows * n_vocab * sizeof(float));

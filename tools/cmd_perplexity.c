@@ -201,6 +201,7 @@ int cmd_perplexity(int argc, char **argv) {
     cp.n_ctx = (uint32_t)a.n_ctx;
     cp.n_batch = (uint32_t)a.n_ctx;
     cp.n_threads = a.threads;
+    cp.kernels = tool_kernels_from_env();
     if ((st = llamac_context_new(model, &cp, &ctx))) goto lib_fail;
 
     const int32_t window = a.n_ctx - 1;

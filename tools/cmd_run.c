@@ -274,6 +274,7 @@ int cmd_run(int argc, char **argv) {
     const int32_t n_train = llamac_model_n_ctx_train(model);
     cp.n_ctx = a.n_ctx ? a.n_ctx : (uint32_t)(n_train > 0 && n_train < 4096 ? n_train : 4096);
     cp.n_threads = a.threads;
+    cp.kernels = tool_kernels_from_env();
     cp.abort_fn = abort_on_sigint;
     if ((st = llamac_context_new(model, &cp, &ctx))) goto fail;
     const double t_load = now_s() - t0;

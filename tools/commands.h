@@ -4,6 +4,21 @@
 #ifndef LLAMAC_TOOLS_COMMANDS_H
 #define LLAMAC_TOOLS_COMMANDS_H
 
+#include "llamac.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* LLAMAC_KERNELS=auto|scalar|avx2 picks the CPU kernels of a tool's context
+ * (the library never reads the environment; tools pass it in params).
+ * Unknown values keep AUTO. */
+static inline llamac_kernels tool_kernels_from_env(void) {
+    const char *v = getenv("LLAMAC_KERNELS");
+    if (v && !strcmp(v, "scalar")) return LLAMAC_KERNELS_SCALAR;
+    if (v && !strcmp(v, "avx2")) return LLAMAC_KERNELS_AVX2;
+    return LLAMAC_KERNELS_AUTO;
+}
+
 int cmd_version(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_logits(int argc, char **argv);
