@@ -148,6 +148,7 @@ AVX2_ALWAYS_INLINE void tile_any(int kind, int R, int T, const uint8_t *x0, size
 
 AVX2_ALWAYS_INLINE void float_gemm(int kind, int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t xs,
                                    const void *y, size_t ys, float *out, size_t os) {
+    if (n_rows <= 0 || n_tok <= 0) return; /* no pointer arithmetic on NULL */
     if (n_tok == 1) { /* one token: rows one after another stream best from DRAM */
         for (int64_t r = 0; r < n_rows; r++) float_dot(kind, n, &out[r], (const uint8_t *)x + (size_t)r * xs, y);
         return;

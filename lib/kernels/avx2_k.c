@@ -326,6 +326,7 @@ AVX2_ALWAYS_INLINE void tile_iq4_xs(TILE_ARGS) {
     void GEMM(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y,  \
               size_t y_stride, float *out, size_t out_stride) {                                          \
         const int64_t nb = n / LC_QK_K;                                                                  \
+        if (n_rows <= 0 || n_tok <= 0) return; /* no pointer arithmetic on NULL */                     \
         for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {                                                  \
             const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);                                       \
             const uint8_t *y0 = (const uint8_t *)y + (size_t)t0 * y_stride;                              \
