@@ -2,6 +2,7 @@
  * exactly as the trainer of the shipped model defines it (see
  * perplexity.h and tools/train/evaluate.py), so the two figures can be
  * compared. Uses only the public API. */
+#include "args.h"
 #include "commands.h"
 #include "default_model.h"
 #include "perplexity.h"
@@ -41,14 +42,6 @@ typedef struct ppl_args {
     bool quiet;
 } ppl_args;
 
-static bool parse_i32(const char *s, int32_t lo, int32_t hi, int32_t *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end || errno || v < lo || v > hi) return false;
-    *out = (int32_t)v;
-    return true;
-}
 
 /* Returns -1 when the run should go on, else the exit status. */
 static int parse_args(int argc, char **argv, ppl_args *a) {
@@ -71,8 +64,8 @@ static int parse_args(int argc, char **argv, ppl_args *a) {
         bool ok = true;
         if (!strcmp(o, "-m")) a->model = v;
         else if (!strcmp(o, "-f")) a->text = v;
-        else if (!strcmp(o, "-c")) ok = parse_i32(v, 2, 1 << 20, &a->n_ctx);
-        else if (!strcmp(o, "-t")) ok = parse_i32(v, 1, 1024, &a->threads);
+        else if (!strcmp(o, "-c")) ok = tool_parse_i32(v, 2, 1 << 20, &a->n_ctx);
+        else if (!strcmp(o, "-t")) ok = tool_parse_i32(v, 1, 1024, &a->threads);
         else {
             fprintf(stderr, "llamac perplexity: unknown option %s\n", o);
             goto bad;
@@ -92,34 +85,6 @@ bad:
     return 2;
 }
 
-/* The whole file; NULL with errno set on failure. */
-static char *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap) break;
-        char *b = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-        if (!b) {
-            free(buf);
-            buf = NULL;
-            errno = ENOMEM;
-            break;
-        }
-        buf = b;
-        cap *= 2;
-    }
-    if (buf && ferror(f)) {
-        free(buf);
-        buf = NULL;
-        errno = EIO;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
 
 /* Tokens of the text as one string: no BOS/EOS, no special-token parsing. */
 static llamac_status tokenize_text(const llamac_vocab *vocab, const char *text, size_t len,
@@ -163,7 +128,7 @@ int cmd_perplexity(int argc, char **argv) {
         a.model = found;
     }
     size_t text_len = 0;
-    char *text = read_all(a.text, &text_len);
+    char *text = tool_read_file(a.text, &text_len);
     if (!text) {
         fprintf(stderr, "llamac perplexity: cannot read %s: %s\n", a.text, strerror(errno));
         return 1;

@@ -1,5 +1,6 @@
 /* `llamac run`: generate text from a prompt, streaming it to stdout, with
  * timings on stderr. Uses only the public API. */
+#include "args.h"
 #include "commands.h"
 #include "default_model.h"
 
@@ -59,15 +60,6 @@ static void run_usage(FILE *f) {
             MAX_STOPS);
 }
 
-/* Strict number parsing: the whole string, in range. */
-static bool parse_i32(const char *s, int32_t lo, int32_t hi, int32_t *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end || errno || v < lo || v > hi) return false;
-    *out = (int32_t)v;
-    return true;
-}
 
 static bool parse_f32(const char *s, float lo, float hi, float *out) {
     char *end;
@@ -121,17 +113,17 @@ static int parse_args(int argc, char **argv, run_args *a) {
         if (!strcmp(o, "-m")) a->model = v;
         else if (!strcmp(o, "-p")) a->prompt = v;
         else if (!strcmp(o, "-f")) a->prompt_file = v;
-        else if (!strcmp(o, "-n")) ok = parse_i32(v, -1, INT32_MAX, &a->n_predict);
+        else if (!strcmp(o, "-n")) ok = tool_parse_i32(v, -1, INT32_MAX, &a->n_predict);
         else if (!strcmp(o, "--temp")) ok = parse_f32(v, 0.0f, 1e6f, &a->temp);
-        else if (!strcmp(o, "--top-k")) ok = parse_i32(v, 0, INT32_MAX, &a->top_k);
+        else if (!strcmp(o, "--top-k")) ok = tool_parse_i32(v, 0, INT32_MAX, &a->top_k);
         else if (!strcmp(o, "--top-p")) ok = parse_f32(v, 0.0f, 1.0f, &a->top_p);
         else if (!strcmp(o, "--min-p")) ok = parse_f32(v, 0.0f, 1.0f, &a->min_p);
         else if (!strcmp(o, "--repeat-penalty")) ok = parse_f32(v, 1e-6f, 1e6f, &a->repeat_penalty);
-        else if (!strcmp(o, "--repeat-last-n")) ok = parse_i32(v, 0, INT32_MAX, &a->repeat_last_n);
+        else if (!strcmp(o, "--repeat-last-n")) ok = tool_parse_i32(v, 0, INT32_MAX, &a->repeat_last_n);
         else if (!strcmp(o, "--seed")) ok = a->seed_given = parse_u64(v, &a->seed);
-        else if (!strcmp(o, "-t")) ok = parse_i32(v, 1, 1024, &a->threads);
+        else if (!strcmp(o, "-t")) ok = tool_parse_i32(v, 1, 1024, &a->threads);
         else if (!strcmp(o, "-c")) {
-            ok = parse_i32(v, 1, INT32_MAX, &n);
+            ok = tool_parse_i32(v, 1, INT32_MAX, &n);
             a->n_ctx = ok ? (uint32_t)n : 0;
         } else if (!strcmp(o, "--stop")) {
             ok = a->n_stop < MAX_STOPS && v[0];
@@ -152,31 +144,6 @@ bad:
     return 2;
 }
 
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap) break;
-        char *b = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-        if (!b) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = b;
-        cap *= 2;
-    }
-    if (buf && ferror(f)) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
 
 /* The llama.cpp default order: penalties, top-k, top-p, min-p, temp, dist;
  * temperature 0 is greedy after the penalties. */
@@ -248,7 +215,7 @@ int cmd_run(int argc, char **argv) {
 
     char *file_text = NULL;
     size_t prompt_len = a.prompt ? strlen(a.prompt) : 0;
-    if (a.prompt_file && !(file_text = read_file(a.prompt_file, &prompt_len))) {
+    if (a.prompt_file && !(file_text = tool_read_file(a.prompt_file, &prompt_len))) {
         fprintf(stderr, "llamac run: cannot read %s: %s\n", a.prompt_file, strerror(errno));
         return 1;
     }

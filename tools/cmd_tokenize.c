@@ -2,6 +2,7 @@
  * GGUF's) tokenizer, and a throughput benchmark. Uses only the public API. */
 #include "commands.h"
 
+#include "args.h"
 #include "llamac.h"
 
 #include <errno.h>
@@ -31,29 +32,8 @@ static void tokenize_usage(FILE *f) {
 }
 
 static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "llamac tokenize: cannot open '%s': %s\n", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    for (size_t r; buf && (r = fread(buf + n, 1, cap - n, f)) > 0;) {
-        n += r;
-        if (n == cap) {
-            char *b = realloc(buf, cap *= 2);
-            if (!b) free(buf);
-            buf = b;
-        }
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        fprintf(stderr, "llamac tokenize: cannot read '%s'\n", path);
-        free(buf);
-        return NULL;
-    }
-    *len = n;
+    char *buf = tool_read_file(path, len);
+    if (!buf) fprintf(stderr, "llamac tokenize: cannot read '%s': %s\n", path, strerror(errno));
     return buf;
 }
 
