@@ -22,10 +22,10 @@
 #include "blocks.h"
 
 #define ROWS 8
-#define T_MAX 4
-/* Most blocks per row whose activation terms gemm prepares up front (on the
- * stack: T_MAX * 8 bytes each, 32 KB); longer rows fall back to vec_dot. */
-#define PREP_MAX_BLOCKS 1024
+/* Tokens sharing one unpacked weight chunk. */
+#define T_MAX 8
+/* Blocks per chunk of the shared dimension. */
+#define K_BLOCKS 64
 
 /* Sum of the 8 int32 lanes of each of v[0..7], as lanes 0..7 of one
  * register (a transposing tree of horizontal adds). */
@@ -117,150 +117,177 @@ static inline void transpose_4x2(const __m256i r[4], __m256i c[4]) {
     c[3] = _mm256_unpackhi_epi64(t1, t3);
 }
 
-/* Per activation block, what gemm needs besides the quants: dy as float
- * and (Q4_0) 8 * sum of the quants. */
-typedef struct act_prep {
-    float dy;
-    int32_t sum8;
-} act_prep;
+/* T tokens' activations over a chunk of blocks, laid out for the kernel:
+ * the 4-byte groups interleaved by token (q[b][i][t] = bytes 4i..4i+3 of
+ * token t's block b), so one pointer with constant offsets reaches them
+ * all, and per block the terms besides the quants: dy as float and (Q4_0)
+ * 8 * the sum of the quants. */
+typedef struct act_tile {
+    int32_t q[K_BLOCKS][8][T_MAX];
+    float dy[K_BLOCKS][T_MAX];
+    int32_t sum8[K_BLOCKS][T_MAX];
+} act_tile;
 
-static inline void prep_activations(const lc_block_q8_0 *y, int64_t nb, act_prep *p) {
-    for (int64_t b = 0; b < nb; b++) {
-        const __m256i s = avx2_dot_u8s8(_mm256_set1_epi8(1), avx2_loadu(y[b].qs));
-        p[b].dy = avx2_fp16(y[b].d);
-        p[b].sum8 = 8 * avx2_hsum_epi32(s);
+static void prep_tile(const lc_block_q8_0 *const *y, int T, int64_t nb, act_tile *a) {
+    for (int t = 0; t < T; t++) {
+        for (int64_t b = 0; b < nb; b++) {
+            const __m256i v = avx2_loadu(y[t][b].qs);
+            int32_t g[8];
+            memcpy(g, y[t][b].qs, sizeof g);
+            for (int i = 0; i < 8; i++) a->q[b][i][t] = g[i];
+            a->dy[b][t] = avx2_fp16(y[t][b].d);
+            a->sum8[b][t] = 8 * avx2_hsum_epi32(avx2_dot_u8s8(_mm256_set1_epi8(1), v));
+        }
     }
 }
 
-/* Q4_0, rows x[0..7], T tokens: acc[t] lane j += row j's terms, block by
- * block. Codes are the nibbles as they are (0..15); chunk i of the
- * transpose holds, for each row, the bytes of elements 4i..4i+3 (low
- * nibbles) and 16+4i..16+4i+3 (high nibbles). */
-AVX2_ALWAYS_INLINE void q4_0_rows(int64_t nb, const uint8_t *const *x, int T, const lc_block_q8_0 *const *y,
-                                  const act_prep *const *prep, __m256 *acc, const char *pf, size_t pf_step) {
+/* The fp16 scales of 8 rows' block b as floats, lane j = row j. */
+AVX2_ALWAYS_INLINE __m256 row_scales(const uint8_t *const *x, size_t block_bytes, int64_t b) {
+    uint64_t lo = 0, hi = 0;
+    for (int j = 0; j < 4; j++) {
+        uint16_t h0, h1;
+        memcpy(&h0, x[j] + (size_t)b * block_bytes, 2);
+        memcpy(&h1, x[j + 4] + (size_t)b * block_bytes, 2);
+        lo |= (uint64_t)h0 << (16 * j);
+        hi |= (uint64_t)h1 << (16 * j);
+    }
+    return _mm256_cvtph_ps(_mm_set_epi64x((long long)hi, (long long)lo));
+}
+
+/* acc[t] = acc[t] + float(isum[t]) * (dx * dy[t]), the reference's step. */
+AVX2_ALWAYS_INLINE void add_terms(int T, __m256 *acc, const __m256i *isum, __m256 dx, const float *dy) {
+    for (int t = 0; t < T; t++) {
+        const __m256 d = _mm256_mul_ps(dx, _mm256_set1_ps(dy[t]));
+        acc[t] = _mm256_add_ps(acc[t], _mm256_mul_ps(_mm256_cvtepi32_ps(isum[t]), d));
+    }
+}
+
+/* Q4_0, rows x[0..7], T tokens, blocks [b0, b1): acc[t] lane j += row j's
+ * terms, block by block. Codes are the nibbles as they are (0..15); chunk i
+ * of the transpose holds, for each row, the bytes of elements 4i..4i+3 (low
+ * nibbles) and 16+4i..16+4i+3 (high nibbles). Each weight chunk serves all
+ * T tokens before the next is unpacked; the int16 sums cannot overflow
+ * (8 maddubs of at most 2 * 15 * 127). */
+AVX2_ALWAYS_INLINE void q4_0_rows(int64_t b0, int64_t b1, const uint8_t *const *x, int T,
+                                  const act_tile *a, __m256 *acc,
+                                  const char *pf, size_t pf_step) {
     const __m256i m4 = _mm256_set1_epi8(0x0f);
-    for (int64_t b = 0; b < nb; b++) {
+    for (int64_t b = b0; b < b1; b++) {
         for (size_t o = 0; o < pf_step; o += 64)
             _mm_prefetch((const char *)((uintptr_t)pf + (size_t)b * pf_step + o), _MM_HINT_T0);
-        const lc_block_q4_0 *xb[ROWS];
-        for (int j = 0; j < ROWS; j++) xb[j] = (const lc_block_q4_0 *)x[j] + b;
-        __m256i r[4], c[4], w[8];
-        for (int j = 0; j < 4; j++) r[j] = load2x128(xb[j]->qs, xb[j + 4]->qs);
+        __m256i r[4], c[4];
+        for (int j = 0; j < 4; j++)
+            r[j] = load2x128(((const lc_block_q4_0 *)x[j] + b)->qs, ((const lc_block_q4_0 *)x[j + 4] + b)->qs);
         transpose_4x2(r, c);
+        __m256i p[T_MAX];
+        for (int t = 0; t < T; t++) p[t] = _mm256_setzero_si256();
         for (int i = 0; i < 4; i++) {
-            w[i] = _mm256_and_si256(c[i], m4);
-            w[i + 4] = _mm256_and_si256(_mm256_srli_epi16(c[i], 4), m4);
-        }
-        __m256 dx;
-        {
-            uint16_t h[8];
-            for (int j = 0; j < ROWS; j++) h[j] = xb[j]->d;
-            dx = _mm256_cvtph_ps(avx2_loadu128(h));
-        }
-        for (int t = 0; t < T; t++) {
-            const int8_t *yq = y[t][b].qs;
-            __m256i p = _mm256_setzero_si256();
-            for (int k = 0; k < 8; k++) {
-                int32_t q4;
-                memcpy(&q4, yq + 4 * k, 4);
-                p = _mm256_add_epi16(p, _mm256_maddubs_epi16(w[k], _mm256_set1_epi32(q4)));
+            const __m256i wl = _mm256_and_si256(c[i], m4);
+            for (int t = 0; t < T; t++) {
+                p[t] = _mm256_add_epi16(p[t], _mm256_maddubs_epi16(wl, _mm256_set1_epi32(a->q[b - b0][i][t])));
+                AVX2_PIN(p[t]);
             }
-            const __m256i isum = _mm256_sub_epi32(_mm256_madd_epi16(p, _mm256_set1_epi16(1)),
-                                                  _mm256_set1_epi32(prep[t][b].sum8));
-            const __m256 d = _mm256_mul_ps(dx, _mm256_set1_ps(prep[t][b].dy));
-            acc[t] = _mm256_add_ps(acc[t], _mm256_mul_ps(_mm256_cvtepi32_ps(isum), d));
+            const __m256i wh = _mm256_and_si256(_mm256_srli_epi16(c[i], 4), m4);
+            for (int t = 0; t < T; t++) {
+                p[t] = _mm256_add_epi16(p[t], _mm256_maddubs_epi16(wh, _mm256_set1_epi32(a->q[b - b0][4 + i][t])));
+                AVX2_PIN(p[t]);
+            }
         }
+        for (int t = 0; t < T; t++)
+            p[t] = _mm256_sub_epi32(_mm256_madd_epi16(p[t], _mm256_set1_epi16(1)), _mm256_set1_epi32(a->sum8[b - b0][t]));
+        add_terms(T, acc, p, row_scales(x, sizeof(lc_block_q4_0), b), a->dy[b - b0]);
     }
 }
 
 /* Q8_0: the same with 8 chunks of signed quants, so the sign trick and one
  * madd per chunk (two maddubs pair sums could overflow int16). */
-AVX2_ALWAYS_INLINE void q8_0_rows(int64_t nb, const uint8_t *const *x, int T, const lc_block_q8_0 *const *y,
-                                  const act_prep *const *prep, __m256 *acc, const char *pf, size_t pf_step) {
-    for (int64_t b = 0; b < nb; b++) {
+AVX2_ALWAYS_INLINE void q8_0_rows(int64_t b0, int64_t b1, const uint8_t *const *x, int T,
+                                  const act_tile *a, __m256 *acc,
+                                  const char *pf, size_t pf_step) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int64_t b = b0; b < b1; b++) {
         for (size_t o = 0; o < pf_step; o += 64)
             _mm_prefetch((const char *)((uintptr_t)pf + (size_t)b * pf_step + o), _MM_HINT_T0);
-        const lc_block_q8_0 *xb[ROWS];
-        for (int j = 0; j < ROWS; j++) xb[j] = (const lc_block_q8_0 *)x[j] + b;
-        __m256i r[4], w[8], aw[8];
-        for (int j = 0; j < 4; j++) r[j] = load2x128(xb[j]->qs, xb[j + 4]->qs);
-        transpose_4x2(r, w);
-        for (int j = 0; j < 4; j++) r[j] = load2x128(xb[j]->qs + 16, xb[j + 4]->qs + 16);
-        transpose_4x2(r, w + 4);
-        for (int k = 0; k < 8; k++) aw[k] = _mm256_sign_epi8(w[k], w[k]);
-        __m256 dx;
-        {
-            uint16_t h[8];
-            for (int j = 0; j < ROWS; j++) h[j] = xb[j]->d;
-            dx = _mm256_cvtph_ps(avx2_loadu128(h));
-        }
-        for (int t = 0; t < T; t++) {
-            const int8_t *yq = y[t][b].qs;
-            __m256i isum = _mm256_setzero_si256();
-            for (int k = 0; k < 8; k++) {
-                int32_t q4;
-                memcpy(&q4, yq + 4 * k, 4);
-                const __m256i sy = _mm256_sign_epi8(_mm256_set1_epi32(q4), w[k]);
-                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(_mm256_maddubs_epi16(aw[k], sy), _mm256_set1_epi16(1)));
+        __m256i isum[T_MAX];
+        for (int t = 0; t < T; t++) isum[t] = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            __m256i r[4], w[4];
+            for (int j = 0; j < 4; j++)
+                r[j] = load2x128(((const lc_block_q8_0 *)x[j] + b)->qs + 16 * h,
+                                 ((const lc_block_q8_0 *)x[j + 4] + b)->qs + 16 * h);
+            transpose_4x2(r, w);
+            for (int i = 0; i < 4; i++) {
+                const __m256i aw = _mm256_sign_epi8(w[i], w[i]);
+                for (int t = 0; t < T; t++) {
+                    const __m256i sy = _mm256_sign_epi8(_mm256_set1_epi32(a->q[b - b0][4 * h + i][t]), w[i]);
+                    isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(_mm256_maddubs_epi16(aw, sy), ones));
+                    AVX2_PIN(isum[t]);
+                }
             }
-            const __m256 d = _mm256_mul_ps(dx, _mm256_set1_ps(prep[t][b].dy));
-            acc[t] = _mm256_add_ps(acc[t], _mm256_mul_ps(_mm256_cvtepi32_ps(isum), d));
         }
+        add_terms(T, acc, isum, row_scales(x, sizeof(lc_block_q8_0), b), a->dy[b - b0]);
     }
 }
 
-/* gemm over row groups of 8 (a short last group repeats its last row and
- * drops the extra results) and token groups of T_MAX. */
-#define DEFINE_GEMM(GEMM, ROWS_FN, VEC_DOT)                                                             \
+/* Loop order: chunks of K_BLOCKS blocks (the tokens' activation slices
+ * stay in L1/L2), then groups of T_MAX tokens (their per-block terms
+ * prepared once), then groups of 8 rows (a short last group repeats its
+ * last row and drops the extra results). Between chunks the running sums
+ * wait in `out`: a float stored and reloaded is the same float, so the
+ * order of every element's additions is still block by block. */
+#define DEFINE_GEMM(GEMM, ROWS_FN)                                                                      \
     void GEMM(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y, \
               size_t y_stride, float *out, size_t out_stride) {                                         \
         if (n_rows <= 0 || n_tok <= 0) return;                                                          \
         const int64_t nb = n / LC_QK8_0;                                                                \
-        if (nb > PREP_MAX_BLOCKS) {                                                                     \
-            for (int64_t t = 0; t < n_tok; t++)                                                         \
-                for (int64_t r = 0; r < n_rows; r++)                                                    \
-                    VEC_DOT(n, &out[(size_t)t * out_stride + (size_t)r], (const uint8_t *)x + (size_t)r * x_stride, \
-                            (const uint8_t *)y + (size_t)t * y_stride);                                  \
-            return;                                                                                     \
-        }                                                                                               \
-        act_prep prep_buf[T_MAX][PREP_MAX_BLOCKS];                                                      \
-        for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {                                                 \
-            const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);                                      \
-            const lc_block_q8_0 *yt[T_MAX];                                                             \
-            const act_prep *prep[T_MAX];                                                                \
-            for (int t = 0; t < T; t++) {                                                               \
-                yt[t] = (const lc_block_q8_0 *)((const uint8_t *)y + (size_t)(t0 + t) * y_stride);      \
-                prep_activations(yt[t], nb, prep_buf[t]);                                               \
-                prep[t] = prep_buf[t];                                                                  \
-            }                                                                                           \
-            for (int64_t r0 = 0; r0 < n_rows; r0 += ROWS) {                                             \
-                const uint8_t *xr[ROWS];                                                                \
-                for (int j = 0; j < ROWS; j++)                                                          \
-                    xr[j] = (const uint8_t *)x + (size_t)LC_MIN(r0 + j, n_rows - 1) * x_stride;         \
-                __m256 acc[T_MAX];                                                                      \
-                for (int t = 0; t < T_MAX; t++) acc[t] = _mm256_setzero_ps();                           \
-                /* the next group's rows, a contiguous span, fetched ahead in \
-                 * even steps: eight interleaved row streams defeat the      \
-                 * hardware prefetcher on a matrix coming from DRAM */         \
-                /* (integer arithmetic: the span may lie past the matrix, and \
-                 * prefetching an address never faults) */                    \
-                const char *pf = (const char *)((uintptr_t)x + (size_t)(r0 + ROWS) * x_stride);         \
-                const size_t pf_step = ((size_t)ROWS * x_stride / (size_t)nb + 63) & ~(size_t)63;       \
-                switch (T) { /* constant T: the token loops unroll */                                   \
-                case 4: ROWS_FN(nb, xr, 4, yt, prep, acc, pf, pf_step); break;                          \
-                case 3: ROWS_FN(nb, xr, 3, yt, prep, acc, pf, pf_step); break;                          \
-                case 2: ROWS_FN(nb, xr, 2, yt, prep, acc, pf, pf_step); break;                          \
-                default: ROWS_FN(nb, xr, 1, yt, prep, acc, pf, pf_step); break;                         \
-                }                                                                                       \
-                const int nr = (int)LC_MIN((int64_t)ROWS, n_rows - r0);                                 \
-                for (int t = 0; t < T; t++) {                                                           \
-                    float f[ROWS];                                                                      \
-                    _mm256_storeu_ps(f, acc[t]);                                                        \
-                    memcpy(&out[(size_t)(t0 + t) * out_stride + (size_t)r0], f, (size_t)nr * sizeof(float)); \
+        act_tile tile;                                                                                  \
+        for (int64_t k0 = 0; k0 < nb; k0 += K_BLOCKS) {                                                 \
+            const int64_t k1 = LC_MIN(nb, k0 + K_BLOCKS);                                               \
+            const bool first = k0 == 0;                                                                 \
+            for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {                                             \
+                const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);                                  \
+                const lc_block_q8_0 *yt[T_MAX];                                                         \
+                for (int t = 0; t < T; t++)                                                             \
+                    yt[t] = (const lc_block_q8_0 *)((const uint8_t *)y + (size_t)(t0 + t) * y_stride) + k0; \
+                prep_tile(yt, T, k1 - k0, &tile);                                                       \
+                for (int64_t r0 = 0; r0 < n_rows; r0 += ROWS) {                                         \
+                    const uint8_t *xr[ROWS];                                                            \
+                    for (int j = 0; j < ROWS; j++)                                                      \
+                        xr[j] = (const uint8_t *)x + (size_t)LC_MIN(r0 + j, n_rows - 1) * x_stride;     \
+                    const int nr = (int)LC_MIN((int64_t)ROWS, n_rows - r0);                             \
+                    __m256 acc[T_MAX];                                                                  \
+                    for (int t = 0; t < T_MAX; t++) {                                                   \
+                        float f[ROWS] = {0};                                                            \
+                        if (!first && t < T)                                                            \
+                            memcpy(f, &out[(size_t)(t0 + t) * out_stride + (size_t)r0], (size_t)nr * sizeof(float)); \
+                        acc[t] = _mm256_loadu_ps(f);                                                    \
+                    }                                                                                   \
+                    /* the next group's rows, a contiguous span, fetched   \
+                     * ahead in even steps while the matrix streams from   \
+                     * DRAM (one token); integer arithmetic, as the span   \
+                     * may lie past the matrix and a prefetch never faults */ \
+                    const char *pf = (const char *)((uintptr_t)x + (size_t)(r0 + ROWS) * x_stride);     \
+                    const size_t pf_step =                                                              \
+                        T == 1 ? ((size_t)ROWS * x_stride / (size_t)nb + 63) & ~(size_t)63 : 0;         \
+                    switch (T) { /* constant T: the token loops unroll */                               \
+                    case 8: ROWS_FN(k0, k1, xr, 8, &tile, acc, pf, pf_step); break; \
+                    case 7: ROWS_FN(k0, k1, xr, 7, &tile, acc, pf, pf_step); break; \
+                    case 6: ROWS_FN(k0, k1, xr, 6, &tile, acc, pf, pf_step); break;                  \
+                    case 5: ROWS_FN(k0, k1, xr, 5, &tile, acc, pf, pf_step); break;                  \
+                    case 4: ROWS_FN(k0, k1, xr, 4, &tile, acc, pf, pf_step); break;                  \
+                    case 3: ROWS_FN(k0, k1, xr, 3, &tile, acc, pf, pf_step); break;                  \
+                    case 2: ROWS_FN(k0, k1, xr, 2, &tile, acc, pf, pf_step); break;                  \
+                    default: ROWS_FN(k0, k1, xr, 1, &tile, acc, pf, pf_step); break;                 \
+                    }                                                                                   \
+                    for (int t = 0; t < T; t++) {                                                       \
+                        float f[ROWS];                                                                  \
+                        _mm256_storeu_ps(f, acc[t]);                                                    \
+                        memcpy(&out[(size_t)(t0 + t) * out_stride + (size_t)r0], f, (size_t)nr * sizeof(float)); \
+                    }                                                                                   \
                 }                                                                                       \
             }                                                                                           \
         }                                                                                               \
     }
 
-DEFINE_GEMM(lc_gemm_q4_0_q8_0_avx2, q4_0_rows, lc_vec_dot_q4_0_q8_0_avx2)
-DEFINE_GEMM(lc_gemm_q8_0_q8_0_avx2, q8_0_rows, lc_vec_dot_q8_0_q8_0_avx2)
+DEFINE_GEMM(lc_gemm_q4_0_q8_0_avx2, q4_0_rows)
+DEFINE_GEMM(lc_gemm_q8_0_q8_0_avx2, q8_0_rows)

@@ -10,6 +10,12 @@
 
 #define AVX2_ALWAYS_INLINE static inline __attribute__((always_inline))
 
+/* An empty asm that claims to change v: the compiler must keep v in a
+ * register at this point and cannot reassociate integer sums across it.
+ * Without it gcc hoists every maddubs of a block ahead of the adds (legal
+ * for wrapping integer sums) and spills them all. */
+#define AVX2_PIN(v) __asm__("" : "+x"(v))
+
 /* Sum of the 8 lanes, always in the same tree: (l0+l4, l1+l5, l2+l6,
  * l3+l7), then pairs, then the last two. */
 static inline float avx2_hsum_ps(__m256 v) {
