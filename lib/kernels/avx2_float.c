@@ -7,13 +7,13 @@
  * bit-identical to the reference. Dot products sum in float (the reference
  * sums in double) in this fixed order, which vec_dot and gemm share so that
  * gemm's elements are bit-identical to vec_dot's:
- *     elements in steps of 16:  a0 = fma(x[i..i+7], y[i..i+7], a0)
- *                               a1 = fma(x[i+8..i+15], y[i+8..i+15], a1)
- *     a leftover group of 8:    a0 = fma(x, y, a0)
+ *     elements in steps of 8:   a = fma(x[i..i+7], y[i..i+7], a)
  *     the last n % 8:           tail = fma(x_i, y_i, tail), in order
- *     result:                   hsum(a0 + a1) + tail
- * Two accumulators hide the FMA latency of a single row; more would not
- * fit gemm's register tile. */
+ *     result:                   hsum(a) + tail
+ * One accumulator per output lets gemm hold a 3-row by 4-token tile (12
+ * accumulators) in the 16 vector registers, which is what keeps both FMA
+ * pipes busy; the FMA latency a single row would expose is hidden by
+ * running several rows (or tokens) side by side instead. */
 #include "avx2_kernels.h"
 
 #include "avx2_util.h"
@@ -62,26 +62,18 @@ void lc_bf16_to_float_avx2(const void *src, float *dst, int64_t n) {
     for (; i < n; i++) dst[i] = load1(KIND_BF16, src, i);
 }
 
-/* The order's end (a group of 8 and the scalar tail from element i on) and
- * the final sum. */
-AVX2_ALWAYS_INLINE float finish(int kind, const void *x, const void *y, int64_t i, int64_t n, __m256 a0, __m256 a1) {
-    if (i + 8 <= n) {
-        a0 = _mm256_fmadd_ps(load8(kind, x, i), load8(kind, y, i), a0);
-        i += 8;
-    }
+/* The order's end (the scalar tail from element i on) and the final sum. */
+AVX2_ALWAYS_INLINE float finish(int kind, const void *x, const void *y, int64_t i, int64_t n, __m256 a) {
     __m128 tail = _mm_setzero_ps();
     for (; i < n; i++) tail = _mm_fmadd_ss(_mm_set_ss(load1(kind, x, i)), _mm_set_ss(load1(kind, y, i)), tail);
-    return avx2_hsum_ps(_mm256_add_ps(a0, a1)) + _mm_cvtss_f32(tail);
+    return avx2_hsum_ps(a) + _mm_cvtss_f32(tail);
 }
 
 AVX2_ALWAYS_INLINE void float_dot(int kind, int64_t n, float *s, const void *x, const void *y) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+    __m256 a = _mm256_setzero_ps();
     int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        a0 = _mm256_fmadd_ps(load8(kind, x, i), load8(kind, y, i), a0);
-        a1 = _mm256_fmadd_ps(load8(kind, x, i + 8), load8(kind, y, i + 8), a1);
-    }
-    *s = finish(kind, x, y, i, n, a0, a1);
+    for (; i + 8 <= n; i += 8) a = _mm256_fmadd_ps(load8(kind, x, i), load8(kind, y, i), a);
+    *s = finish(kind, x, y, i, n, a);
 }
 
 void lc_vec_dot_f32_avx2(int64_t n, float *s, const void *x, const void *y) { float_dot(KIND_F32, n, s, x, y); }
@@ -89,73 +81,56 @@ void lc_vec_dot_f16_avx2(int64_t n, float *s, const void *x, const void *y) { fl
 void lc_vec_dot_bf16_avx2(int64_t n, float *s, const void *x, const void *y) { float_dot(KIND_BF16, n, s, x, y); }
 
 /* ---- gemm ----
- * Register tile: R_MAX weight rows by T_MAX tokens, two accumulators each
- * (12 of the 16 vector registers), over the steps of 16. Activation rows
- * are converted to float once per chunk of K_CHUNK elements for a group of
- * tokens, then serve every row of a block of ROW_BLOCK rows, whose
- * accumulators wait in acc_buf between chunks. Converted values are exact,
- * so the FMAs are the very ones vec_dot performs. A single token goes
- * through vec_dot row by row: nothing to share, and one row at a time is
- * what the hardware prefetcher streams best. */
-#define R_MAX 2
-#define T_MAX 3
+ * Register tile: 3 weight rows by 4 tokens (4 rows by 1 token for a single
+ * token), one accumulator each. Activation rows are converted to float
+ * once per chunk of K_CHUNK elements for a tile of tokens (L1-resident),
+ * then serve every row of a block of up to ROW_BLOCK rows (L2-resident
+ * weights), whose accumulators wait in acc_buf between chunks. Converted
+ * values are exact, so the FMAs are the very ones vec_dot performs. */
+#define T_MAX 4
+#define R_MAX 4
 #define K_CHUNK 1024
-#define ROW_BLOCK 48
+#define ROW_BLOCK 96
 
-typedef struct gemm_args {
-    int kind;
-    int64_t n;
-    const uint8_t *x;
-    size_t xs;
-    const uint8_t *y;
-    size_t ys;
-} gemm_args;
-
-/* Steps of 16 over [k0, k0 + kc) for rows x0.. (R of them) and T tokens
- * whose floats start at yf[t] (element k0 of token t). acc: [R][T][2]. */
-AVX2_ALWAYS_INLINE void tile(int kind, int R, int T, const uint8_t *x0, size_t xs, const float *const *yf, int64_t k0,
-                             int64_t kc, __m256 (*acc)[T_MAX][2]) {
-    __m256 a[R_MAX][T_MAX][2];
+/* Steps of 8 over [k0, k0 + kc) for rows x0.. (R of them, stride xs) and T
+ * tokens whose floats start at yf + t * K_CHUNK. acc: [R][T_MAX]. */
+AVX2_ALWAYS_INLINE void tile(int kind, int R, int T, const uint8_t *x0, size_t xs, const float *yf, int64_t k0,
+                             int64_t kc, __m256 (*acc)[T_MAX]) {
+    __m256 a[R_MAX][T_MAX];
     for (int r = 0; r < R; r++)
-        for (int t = 0; t < T; t++) a[r][t][0] = acc[r][t][0], a[r][t][1] = acc[r][t][1];
-    for (int64_t k = 0; k < kc; k += 16) {
-        for (int h = 0; h < 2; h++) {
-            __m256 xv[R_MAX];
-            for (int r = 0; r < R; r++) xv[r] = load8(kind, x0 + (size_t)r * xs, k0 + k + 8 * h);
-            for (int t = 0; t < T; t++) {
-                const __m256 yv = _mm256_loadu_ps(yf[t] + k + 8 * h);
-                for (int r = 0; r < R; r++) a[r][t][h] = _mm256_fmadd_ps(xv[r], yv, a[r][t][h]);
-            }
+        for (int t = 0; t < T; t++) a[r][t] = acc[r][t];
+    for (int64_t k = 0; k < kc; k += 8) {
+        __m256 xv[R_MAX];
+        for (int r = 0; r < R; r++) xv[r] = load8(kind, x0 + (size_t)r * xs, k0 + k);
+        for (int t = 0; t < T; t++) {
+            const __m256 yv = _mm256_loadu_ps(yf + (size_t)t * K_CHUNK + k);
+            for (int r = 0; r < R; r++) a[r][t] = _mm256_fmadd_ps(xv[r], yv, a[r][t]);
         }
     }
     for (int r = 0; r < R; r++)
-        for (int t = 0; t < T; t++) acc[r][t][0] = a[r][t][0], acc[r][t][1] = a[r][t][1];
+        for (int t = 0; t < T; t++) acc[r][t] = a[r][t];
 }
 
-/* Dispatch to a tile with constant R and T, so its loops unroll. */
-AVX2_ALWAYS_INLINE void tile_any(int kind, int R, int T, const uint8_t *x0, size_t xs, const float *const *yf,
-                                 int64_t k0, int64_t kc, __m256 (*acc)[T_MAX][2]) {
-    if (R == 2) {
-        if (T == 3) tile(kind, 2, 3, x0, xs, yf, k0, kc, acc);
-        else if (T == 2) tile(kind, 2, 2, x0, xs, yf, k0, kc, acc);
-        else tile(kind, 2, 1, x0, xs, yf, k0, kc, acc);
-    } else {
-        if (T == 3) tile(kind, 1, 3, x0, xs, yf, k0, kc, acc);
-        else if (T == 2) tile(kind, 1, 2, x0, xs, yf, k0, kc, acc);
-        else tile(kind, 1, 1, x0, xs, yf, k0, kc, acc);
+/* Rows [0, nr) of a row block against T tokens: tiles of 3 rows (4 for a
+ * single token, where nothing else hides the FMA latency), with constant R
+ * and T so the loops unroll. */
+AVX2_ALWAYS_INLINE void rows_tiles(int kind, int T, int64_t nr, const uint8_t *xb, size_t xs, const float *yf,
+                                   int64_t k0, int64_t kc, __m256 (*acc)[T_MAX]) {
+    const int RT = T == 1 ? 4 : 3;
+    int64_t r = 0;
+    for (; r + RT <= nr; r += RT) {
+        if (T == 1) tile(kind, 4, 1, xb + (size_t)r * xs, xs, yf, k0, kc, &acc[r]);
+        else tile(kind, 3, T, xb + (size_t)r * xs, xs, yf, k0, kc, &acc[r]);
     }
+    for (; r < nr; r++) tile(kind, 1, T, xb + (size_t)r * xs, xs, yf, k0, kc, &acc[r]);
 }
 
 AVX2_ALWAYS_INLINE void float_gemm(int kind, int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t xs,
                                    const void *y, size_t ys, float *out, size_t os) {
     if (n_rows <= 0 || n_tok <= 0) return; /* no pointer arithmetic on NULL */
-    if (n_tok == 1) { /* one token: rows one after another stream best from DRAM */
-        for (int64_t r = 0; r < n_rows; r++) float_dot(kind, n, &out[r], (const uint8_t *)x + (size_t)r * xs, y);
-        return;
-    }
-    const int64_t n16 = n - n % 16; /* elements the steps of 16 cover */
-    float ybuf[T_MAX][K_CHUNK];
-    __m256 acc_buf[ROW_BLOCK][T_MAX][2];
+    const int64_t n8 = n - n % 8; /* elements the steps of 8 cover */
+    float ybuf[T_MAX * K_CHUNK];
+    __m256 acc_buf[ROW_BLOCK][T_MAX];
     for (int64_t rb = 0; rb < n_rows; rb += ROW_BLOCK) {
         const int64_t nr = LC_MIN((int64_t)ROW_BLOCK, n_rows - rb);
         const uint8_t *xb = (const uint8_t *)x + (size_t)rb * xs;
@@ -164,23 +139,23 @@ AVX2_ALWAYS_INLINE void float_gemm(int kind, int64_t n, int64_t n_rows, int64_t 
             const uint8_t *yt[T_MAX];
             for (int t = 0; t < T; t++) yt[t] = (const uint8_t *)y + (size_t)(t0 + t) * ys;
             for (int64_t r = 0; r < nr; r++)
-                for (int t = 0; t < T; t++) acc_buf[r][t][0] = acc_buf[r][t][1] = _mm256_setzero_ps();
-            for (int64_t k0 = 0; k0 < n16; k0 += K_CHUNK) {
-                const int64_t kc = LC_MIN((int64_t)K_CHUNK, n16 - k0);
-                const float *yf[T_MAX];
-                for (int t = 0; t < T; t++) { /* F32 too: the copy is L1-resident, the row may not be */
-                    for (int64_t k = 0; k < kc; k += 8) _mm256_storeu_ps(ybuf[t] + k, load8(kind, yt[t], k0 + k));
-                    yf[t] = ybuf[t];
-                }
-                for (int64_t r = 0; r < nr; r += R_MAX) {
-                    const int R = (int)LC_MIN((int64_t)R_MAX, nr - r);
-                    tile_any(kind, R, T, xb + (size_t)r * xs, xs, yf, k0, kc, &acc_buf[r]);
+                for (int t = 0; t < T_MAX; t++) acc_buf[r][t] = _mm256_setzero_ps();
+            for (int64_t k0 = 0; k0 < n8; k0 += K_CHUNK) {
+                const int64_t kc = LC_MIN((int64_t)K_CHUNK, n8 - k0);
+                for (int t = 0; t < T; t++) /* F32 too: the copy is L1-resident, the row may not be */
+                    for (int64_t k = 0; k < kc; k += 8)
+                        _mm256_storeu_ps(ybuf + (size_t)t * K_CHUNK + k, load8(kind, yt[t], k0 + k));
+                switch (T) {
+                case 4: rows_tiles(kind, 4, nr, xb, xs, ybuf, k0, kc, acc_buf); break;
+                case 3: rows_tiles(kind, 3, nr, xb, xs, ybuf, k0, kc, acc_buf); break;
+                case 2: rows_tiles(kind, 2, nr, xb, xs, ybuf, k0, kc, acc_buf); break;
+                default: rows_tiles(kind, 1, nr, xb, xs, ybuf, k0, kc, acc_buf); break;
                 }
             }
             for (int64_t r = 0; r < nr; r++)
                 for (int t = 0; t < T; t++)
                     out[(size_t)(t0 + t) * os + (size_t)(rb + r)] =
-                        finish(kind, xb + (size_t)r * xs, yt[t], n16, n, acc_buf[r][t][0], acc_buf[r][t][1]);
+                        finish(kind, xb + (size_t)r * xs, yt[t], n8, n, acc_buf[r][t]);
         }
     }
 }
