@@ -3,7 +3,7 @@
 
 /* Rows of one weight multiplied against every token before moving on: the
  * tile's weight bytes stay in cache while the tokens stream past. */
-#define ROW_TILE 64
+#define ROW_TILE 128
 
 static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
 

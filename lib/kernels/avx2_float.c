@@ -91,6 +91,9 @@ void lc_vec_dot_bf16_avx2(int64_t n, float *s, const void *x, const void *y) { f
 #define R_MAX 4
 #define K_CHUNK 1024
 #define ROW_BLOCK 96
+/* Weight bytes of a row block that stay in L2 while every token tile
+ * passes over them (the tokens' rows stream through L2 too). */
+#define ROW_BLOCK_BYTES (160 * 1024)
 
 /* Steps of 8 over [k0, k0 + kc) for rows x0.. (R of them, stride xs) and T
  * tokens whose floats start at yf + t * K_CHUNK. acc: [R][T_MAX]. */
@@ -131,8 +134,9 @@ AVX2_ALWAYS_INLINE void float_gemm(int kind, int64_t n, int64_t n_rows, int64_t 
     const int64_t n8 = n - n % 8; /* elements the steps of 8 cover */
     float ybuf[T_MAX * K_CHUNK];
     __m256 acc_buf[ROW_BLOCK][T_MAX];
-    for (int64_t rb = 0; rb < n_rows; rb += ROW_BLOCK) {
-        const int64_t nr = LC_MIN((int64_t)ROW_BLOCK, n_rows - rb);
+    const int64_t row_block = LC_MAX(12, LC_MIN((int64_t)ROW_BLOCK, (int64_t)(ROW_BLOCK_BYTES / xs) / 3 * 3));
+    for (int64_t rb = 0; rb < n_rows; rb += row_block) {
+        const int64_t nr = LC_MIN(row_block, n_rows - rb);
         const uint8_t *xb = (const uint8_t *)x + (size_t)rb * xs;
         for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {
             const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);
