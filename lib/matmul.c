@@ -1,6 +1,8 @@
 /* Matrix products over the thread pool; see matmul.h for the contract. */
 #include "matmul.h"
 
+#include <stdatomic.h>
+
 /* Rows of one weight multiplied against every token before moving on: the
  * tile's weight bytes stay in cache while the tokens stream past. */
 #define ROW_TILE 128
@@ -22,7 +24,9 @@ typedef struct matmul_task {
     lc_vec_dot_fn dot[LC_MATMUL_MAX_JOBS];   /* per job */
     lc_gemm_fn gemm[LC_MATMUL_MAX_JOBS];     /* per job, NULL: loop over dot */
     int64_t n_tok;
-    int64_t n_rows; /* all jobs' rows, concatenated */
+    int64_t n_tiles;                       /* row tiles over all jobs */
+    int64_t tile0[LC_MATMUL_MAX_JOBS + 1]; /* job j's tiles: [tile0[j], tile0[j + 1]) */
+    atomic_int_fast64_t next_tile;         /* the next tile not yet taken */
     /* conversion phase */
     const float *x;
     int64_t n_in;
@@ -71,16 +75,22 @@ static void mul_rows(const lc_weight *w, lc_vec_dot_fn dot, lc_gemm_fn gemm, con
     }
 }
 
+/* Threads take row tiles from a shared counter until none is left, so one
+ * that falls behind (a slower memory channel, the caller's serial work)
+ * is helped by the others rather than waited for. Which thread computes a
+ * tile cannot change its bits: each element depends only on its two rows. */
 static void dot_task(void *arg, int ith, int nth) {
-    const matmul_task *mt = arg;
-    int64_t g0, g1;
-    lc_split_range(mt->n_rows, ith, nth, &g0, &g1);
-    int64_t base = 0;
-    for (int j = 0; j < mt->n_jobs && g0 < g1; j++) {
+    (void)ith, (void)nth;
+    matmul_task *mt = arg;
+    int j = 0;
+    for (;;) {
+        const int64_t tile = atomic_fetch_add_explicit(&mt->next_tile, 1, memory_order_relaxed);
+        if (tile >= mt->n_tiles) return;
+        while (tile >= mt->tile0[j + 1]) j++;
         const lc_weight *w = mt->jobs[j].w;
-        const int64_t lo = LC_MAX(g0, base), hi = LC_MIN(g1, base + w->n_out);
-        if (lo < hi) mul_rows(w, mt->dot[j], mt->gemm[j], mt->act[j], mt->n_tok, lo - base, hi - base, mt->jobs[j].out);
-        base += w->n_out;
+        const int64_t r0 = (tile - mt->tile0[j]) * ROW_TILE;
+        mul_rows(w, mt->dot[j], mt->gemm[j], mt->act[j], mt->n_tok, r0, LC_MIN(r0 + ROW_TILE, w->n_out),
+                 mt->jobs[j].out);
     }
 }
 
@@ -94,7 +104,8 @@ void lc_matmul(lc_threadpool *pool, lc_backend backend, const lc_matmul_job *job
     for (int j = 0; j < n_jobs; j++) {
         const lc_weight *w = jobs[j].w;
         const llamac_type t = w->vec_dot_type;
-        mt.n_rows += w->n_out;
+        mt.tile0[j] = mt.n_tiles;
+        mt.n_tiles += (w->n_out + ROW_TILE - 1) / ROW_TILE;
         mt.dot[j] = lc_traits(backend, w->type)->vec_dot;
         mt.gemm[j] = lc_gemm(backend, w->type);
         int k = 0;
@@ -116,5 +127,7 @@ void lc_matmul(lc_threadpool *pool, lc_backend backend, const lc_matmul_job *job
         }
         mt.act[j] = &acts[k];
     }
+    mt.tile0[n_jobs] = mt.n_tiles;
+    atomic_init(&mt.next_tile, 0);
     lc_threadpool_run(pool, dot_task, &mt);
 }
