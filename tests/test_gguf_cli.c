@@ -76,6 +76,39 @@ static void valid_file_is_described(void **state) {
     gb_free(&b);
 }
 
+/* A key and a tensor name carrying terminal control bytes (ESC, BEL) are
+ * printed escaped: nothing but printable text reaches the terminal. */
+static void control_bytes_in_names_are_escaped(void **state) {
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/names.gguf", dir);
+    gbuf b = {0};
+    gb_bytes(&b, "GGUF", 4);
+    gb_u32(&b, 3);
+    gb_u64(&b, 1); /* tensors */
+    gb_u64(&b, 1); /* keys */
+    gb_str(&b, "a\x1b[2Jb\\c");
+    gb_u32(&b, 8); /* STRING */
+    gb_str(&b, "v");
+    gb_str(&b, "t\x07x");
+    gb_u32(&b, 1);  /* n_dims */
+    gb_u64(&b, 32); /* ne[0] */
+    gb_u32(&b, 0);  /* F32 */
+    gb_u64(&b, 0);  /* offset */
+    gb_pad(&b, 32);
+    for (int i = 0; i < 32; i++) gb_u32(&b, 0);
+    write_file(path, &b);
+    cli_result r;
+    run(&r, "info", path, NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_null(strchr(r.out, '\x1b'));
+    assert_null(strchr(r.out, '\x07'));
+    assert_non_null(strstr(r.out, "a\\x1b[2Jb\\\\c"));
+    assert_non_null(strstr(r.out, "t\\x07x"));
+    unlink(path);
+    gb_free(&b);
+}
+
 static void shared_model_shows_tensors_and_tokenizer(void **state) {
     (void)state;
     char buf[512];
@@ -127,6 +160,7 @@ int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(malformed_files_exit_1_with_one_line),
         cmocka_unit_test(valid_file_is_described),
+        cmocka_unit_test(control_bytes_in_names_are_escaped),
         cmocka_unit_test(shared_model_shows_tensors_and_tokenizer),
         cmocka_unit_test(usage_errors_exit_2),
         cmocka_unit_test(missing_file_exits_1),

@@ -36,6 +36,20 @@ static void print_quoted(const char *s, uint64_t len) {
     if (shown < len) printf("... (%" PRIu64 " bytes)", len);
 }
 
+/* Prints a key or tensor name (untrusted bytes) left-aligned in `width`
+ * bytes: control bytes and backslashes escaped, so that a crafted name
+ * cannot move the cursor or change the terminal's state. */
+static void print_name(const char *s, int width) {
+    int n = 0;
+    for (; *s; s++) {
+        const unsigned char c = (unsigned char)*s;
+        if (c == '\\') n += printf("\\\\");
+        else if (c < 0x20 || c == 0x7f) n += printf("\\x%02x", c);
+        else n += putchar(c) == EOF ? 0 : 1;
+    }
+    for (; n < width; n++) putchar(' ');
+}
+
 static uint64_t le_bytes(const unsigned char *p, size_t n) {
     uint64_t v = 0;
     for (size_t i = 0; i < n; i++) v |= (uint64_t)p[i] << (8 * i);
@@ -154,8 +168,9 @@ static int report(const char *path, const llamac_gguf *g) {
     }
     if (width > 48) width = 48;
     for (int64_t i = 0; i < n_kv; i++) {
-        printf("  %-*s  %-7s  ", width, llamac_gguf_key(g, i),
-               llamac_gguf_type_name(llamac_gguf_kv_type(g, i)));
+        fputs("  ", stdout);
+        print_name(llamac_gguf_key(g, i), width);
+        printf("  %-7s  ", llamac_gguf_type_name(llamac_gguf_kv_type(g, i)));
         if (print_value(g, i)) return 1;
         putchar('\n');
     }
@@ -165,7 +180,9 @@ static int report(const char *path, const llamac_gguf *g) {
     for (int64_t i = 0; i < n_t; i++) {
         llamac_tensor_info t;
         if (llamac_gguf_tensor(g, i, &t)) return 1;
-        printf("  %-5" PRId64 " %-32s %-8s ", i, t.name, llamac_type_name(t.type));
+        printf("  %-5" PRId64 " ", i);
+        print_name(t.name, 32);
+        printf(" %-8s ", llamac_type_name(t.type));
         print_shape(&t);
         printf(" %12" PRIu64 " %12" PRIu64 "\n", t.offset, t.n_bytes);
         total += t.n_bytes; /* validated: tensors are disjoint inside the file */
