@@ -3,10 +3,10 @@
  * A decode runs a few tasks per layer, each often shorter than a condition
  * variable wake-up (tens of microseconds, more in a VM), so both sides
  * first poll an atomic and only then sleep on the condition variable. The
- * poll lasts up to SPIN_NS of wall time: long enough to bridge the serial
- * steps between two tasks of one decode (and a thread that finished its
- * share early), short enough that a pool idle between decodes gives its
- * CPUs back within a millisecond. Measured on tinyllama-1.1b Q4_0 with 2
+ * poll lasts up to YIELD_NS of wall time (yielding the CPU after SPIN_NS,
+ * see spin_until): long enough to bridge the serial steps between two
+ * tasks of one decode, short enough that a pool idle between decodes gives
+ * its CPUs back within a millisecond. Measured on tinyllama-1.1b Q4_0 with 2
  * threads, the former 4096-poll bound put about 8% of generation time in
  * futex wake-ups.
  *
@@ -22,11 +22,14 @@
 #include "threadpool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
 
-/* Wall time a waiting thread polls before it sleeps. */
-#define SPIN_NS 1000000
+/* Wall time a waiting thread polls with `pause` alone, then with
+ * sched_yield between polls, before it sleeps. */
+#define SPIN_NS 50000
+#define YIELD_NS 1000000
 /* Polls between two looks at the clock. */
 #define POLLS_PER_CLOCK 64
 
@@ -44,17 +47,24 @@ static int64_t now_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Spins until done(arg) holds or SPIN_NS passes; returns done(arg). */
+/* Polls until done(arg) holds or YIELD_NS passes; returns done(arg). After
+ * SPIN_NS each poll also yields the CPU: when the machine has more runnable
+ * threads than cores (a game's own threads, other processes), the thread
+ * this one waits for may be the one that needs this core, and a pure spin
+ * would burn the time slice it is waiting for (measured: 2-thread
+ * generation fell to a quarter of 1-thread speed on a loaded 2-core VM). */
 static bool spin_until(bool (*done)(void *), void *arg) {
-    int64_t deadline = 0;
+    const int64_t start = now_ns();
+    bool yielding = false;
     for (;;) {
         for (int i = 0; i < POLLS_PER_CLOCK; i++) {
             if (done(arg)) return true;
-            cpu_relax();
+            if (yielding) sched_yield();
+            else cpu_relax();
         }
-        const int64_t t = now_ns();
-        if (deadline == 0) deadline = t + SPIN_NS;
-        else if (t >= deadline) return done(arg);
+        const int64_t waited = now_ns() - start;
+        if (waited >= YIELD_NS) return done(arg);
+        yielding = waited >= SPIN_NS;
     }
 }
 
