@@ -321,46 +321,45 @@ AVX2_ALWAYS_INLINE void tile_iq4_xs(TILE_ARGS) {
  *
  * With one row per 32-bit lane (lane r = row r, its bytes four consecutive
  * codes), a maddubs against four broadcast activation bytes serves eight
- * rows, and each int16 lane stays within one row's sub-block, so a whole
- * sub-block's pair sums can be added in int16 before one madd with the
- * rows' scales: Q4_K 8 maddubs per madd (|sum| <= 16 * 15 * 128), Q6_K 2
- * (|sum| <= 4 * 63 * 128; 4 could overflow). One row at a time needs a
- * madd per maddubs. isum and imin are the same exact integers, so the
- * float steps, now with lane = row, are still the reference's.
+ * rows, and each int16 lane stays within one row's sub-block, so several
+ * maddubs of a sub-block are added in int16 before one madd with the rows'
+ * scales; one row at a time needs a madd per maddubs. The activations are
+ * the unsigned operand (quants + 128) so that the codes, the signed one,
+ * are read from memory by the maddubs itself, and each broadcast serves
+ * NG groups of 8 rows: the loop is bound by its instruction count, and
+ * this takes 2.2 per maddubs instead of 3.3. The +128 adds 128 * sum_j
+ * sc[j] * (sum of sub-block j's codes) to isum, a per-row constant taken
+ * off again, so isum and imin are the same exact integers and the float
+ * steps, now with lane = row, are still the reference's.
  *
- * The transposes cost about as much as the products of a few tokens, so
- * each super-block of 8 rows is transposed once (codes, scale vectors, d)
- * for a group of TG tokens, whose activations were interleaved once (one
- * pointer, constant offsets). Super-blocks are the outer loop: the group's
- * interleaved quants (TG * 256 bytes) stay in L1 while every row passes,
- * and the running sums wait in `out` in between (a float stored and
- * reloaded is the same float). Below MIN_TOK tokens (decode) the one-row
- * tiles are faster, as they need no transposing. */
+ * The transposes cost about as much as the products of one token, so each
+ * super-block of 8 rows is transposed once (codes, scale vectors, d) for a
+ * group of TG tokens, whose activations were laid out once. Super-blocks
+ * are the outer loop: the group's quants (TG * 256 bytes) stay in L1 while
+ * every row passes, and the running sums wait in `out` in between (a float
+ * stored and reloaded is the same float). Below MIN_TOK tokens (decode)
+ * the one-row tiles are faster, as they need no transposing. */
 
 #define KROWS 8
+/* Row groups per pass: each broadcast activation dword serves NG
+ * maddubs, whose weight operands come straight from memory. */
+#define NG 4
 #define TG 64
-/* Tokens per register tile. Q4_K: 8 code registers + T sums + scale + 2
- * temporaries; Q6_K's sub-blocks take 4 code registers. */
-#define TT4 4
-#define TT6 8
-#define TT_MAX 8
 
-/* One super-block of TG tokens' activations, token index last. */
+/* One super-block of TG tokens' activations. The quants are stored plus
+ * 128 (0..255), the unsigned maddubs operand, so that the codes can be the
+ * signed one, read from memory by the maddubs itself. */
 typedef struct k_act {
-    int32_t q[64][TG]; /* dword i of the quants */
-    int32_t bs[8][TG]; /* bsums dword k: (bsums[2k], bsums[2k+1]) */
-    int32_t bp[4][TG]; /* (bsums[4k] + bsums[4k+1], bsums[4k+2] + bsums[4k+3]) */
+    uint8_t q[8][TG][32]; /* token t's quants 32j..32j+31, plus 128 */
+    int32_t bp[4][TG];    /* (bsums[4k] + bsums[4k+1], bsums[4k+2] + bsums[4k+3]) */
     float d[TG];
 } k_act;
 
 static void k_act_prep(const uint8_t *y0, size_t ys, int T, int64_t i, k_act *a) {
     for (int t = 0; t < T; t++) {
         const lc_block_q8_K *y = (const lc_block_q8_K *)(y0 + (size_t)t * ys) + i;
-        int32_t g[64];
-        memcpy(g, y->qs, sizeof g);
-        for (int k = 0; k < 64; k++) a->q[k][t] = g[k];
-        memcpy(g, y->bsums, 8 * sizeof g[0]);
-        for (int k = 0; k < 8; k++) a->bs[k][t] = g[k];
+        for (int j = 0; j < 8; j++)
+            _mm256_storeu_si256((__m256i *)a->q[j][t], _mm256_xor_si256(avx2_loadu(y->qs + 32 * j), mask8(0x80)));
         for (int k = 0; k < 4; k++) {
             /* each pair of 16-sums fits int16: |sum| <= 32 * 128 */
             const uint16_t lo = (uint16_t)(y->bsums[4 * k] + y->bsums[4 * k + 1]);
@@ -423,10 +422,25 @@ static inline __m256 halves8(const uint8_t *const *p, size_t off) {
     return _mm256_cvtph_ps(avx2_loadu128(h));
 }
 
+/* Sum over 8 rows' sub-blocks of sc * (sum of the sub-block's codes), lane
+ * = row: what the +128 on the activations adds to isum, over 128. */
+AVX2_ALWAYS_INLINE __m256i code_sums(const __m256i *w, int n, const __m256i *sc, int per_sc) {
+    __m256i acc = _mm256_setzero_si256(), p = _mm256_setzero_si256();
+    for (int k = 0; k < n; k++) {
+        p = _mm256_add_epi16(p, _mm256_maddubs_epi16(mask8(1), w[k]));
+        if (k % per_sc == per_sc - 1) {
+            acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, sc[k / per_sc]));
+            p = _mm256_setzero_si256();
+        }
+    }
+    return acc;
+}
+
 typedef struct q4k_rows {
-    __m256i w[8][8]; /* sub-block j, dword i of its 32 codes (Q8_K dword 8j + i); lane = row */
+    __m256i w[8][8]; /* sub-block j, dword k of its 32 codes (Q8_K dword 8j + k); lane = row */
     __m256i sc[8];   /* sc[j] of row r in int16 lanes 2r, 2r+1 */
     __m256i mn[4];   /* (mn[2k], mn[2k+1]) of row r in lanes 2r, 2r+1 */
+    __m256i corr;    /* 128 * sum_j sc[j] * (sum of sub-block j's codes) */
     __m256 d, dmin;
 } q4k_rows;
 
@@ -450,65 +464,82 @@ static inline void q4k_rows_prep(const uint8_t *const *x, int64_t i, q4k_rows *w
         w->sc[2 * k + 1] = dup_pair(sp, 1);
         w->mn[k] = _mm256_cvtepu8_epi16(c[4 + k]);
     }
+    w->corr = _mm256_slli_epi32(code_sums(&w->w[0][0], 64, w->sc, 8), 7);
     w->d = halves8(p, offsetof(lc_block_q4_K, d));
     w->dmin = halves8(p, offsetof(lc_block_q4_K, dmin));
 }
 
-/* The float steps of T tokens: lane r of out row t (8 floats at o + t *
- * os) = o + ((d * yd) * isum - (dmin * yd) * imin); first: o starts at 0. */
-AVX2_ALWAYS_INLINE void rows_finish(int T, float *o, size_t os, bool first, const float *yd, __m256 d, __m256 dmin,
-                                    const __m256i *isum, const __m256i *imin) {
-    for (int t = 0; t < T; t++) {
-        float *ot = o + (size_t)t * os;
-        const __m256 acc = first ? _mm256_setzero_ps() : _mm256_loadu_ps(ot);
-        const __m256 y = _mm256_set1_ps(yd[t]);
-        __m256 term = _mm256_mul_ps(_mm256_mul_ps(d, y), _mm256_cvtepi32_ps(isum[t]));
-        if (imin) term = _mm256_sub_ps(term, _mm256_mul_ps(_mm256_mul_ps(dmin, y), _mm256_cvtepi32_ps(imin[t])));
-        _mm256_storeu_ps(ot, _mm256_add_ps(acc, term));
-    }
+/* The float step of one token for 8 rows: o[r] = o[r] + ((d * yd) * isum
+ * - (dmin * yd) * imin) (no min term: imin NULL); first: o starts at 0. */
+AVX2_ALWAYS_INLINE void rows_finish(float *o, bool first, float yd, __m256 d, __m256 dmin, __m256i isum,
+                                    const __m256i *imin) {
+    const __m256 acc = first ? _mm256_setzero_ps() : _mm256_loadu_ps(o);
+    const __m256 y = _mm256_set1_ps(yd);
+    __m256 term = _mm256_mul_ps(_mm256_mul_ps(d, y), _mm256_cvtepi32_ps(isum));
+    if (imin) term = _mm256_sub_ps(term, _mm256_mul_ps(_mm256_mul_ps(dmin, y), _mm256_cvtepi32_ps(*imin)));
+    _mm256_storeu_ps(o, _mm256_add_ps(acc, term));
 }
 
-static inline __m256i bcast(const int32_t *p) { return _mm256_set1_epi32(*p); }
+static inline __m256i bcast(const void *p) {
+    int32_t v;
+    memcpy(&v, p, sizeof v);
+    return _mm256_set1_epi32(v);
+}
 
-/* Tokens t0..t0+T-1 of the group against one prepared super-block. */
-AVX2_ALWAYS_INLINE void q4k_tokens(int T, const q4k_rows *w, const k_act *a, int t0, float *o, size_t os,
-                                   bool first) {
-    __m256i isum[TT_MAX], imin[TT_MAX];
-    for (int t = 0; t < T; t++) isum[t] = _mm256_setzero_si256();
+typedef struct q4k_rows4 {
+    q4k_rows g[NG];
+} q4k_rows4;
+
+static inline void q4k_prep(const uint8_t *const *x, int64_t i, q4k_rows4 *w) {
+    for (int g = 0; g < NG; g++) q4k_rows_prep(x + KROWS * g, i, &w->g[g]);
+}
+
+/* Token t of the group against NG prepared row groups; out row at o.
+ * Codes 0..15 against quants + 128: |pair sum| <= 2 * 15 * 255, so four
+ * maddubs per madd. */
+AVX2_ALWAYS_INLINE void q4k_token(const q4k_rows4 *w, const k_act *a, int t, float *o, bool first) {
+    __m256i isum[NG];
+    for (int g = 0; g < NG; g++) isum[g] = _mm256_setzero_si256();
     for (int j = 0; j < 8; j++) {
-        __m256i q[8];
-        for (int k = 0; k < 8; k++) q[k] = w->w[j][k];
-        const __m256i sc = w->sc[j];
-        for (int t = 0; t < T; t++) {
-            const int32_t *y = &a->q[8 * j][t0 + t];
-            __m256i p = _mm256_maddubs_epi16(q[0], bcast(y));
-            for (int k = 1; k < 8; k++) {
-                p = _mm256_add_epi16(p, _mm256_maddubs_epi16(q[k], bcast(y + k * TG)));
-                AVX2_PIN(p);
+        const uint8_t *y = a->q[j][t];
+        for (int h = 0; h < 2; h++) {
+            __m256i p[NG];
+            const __m256i y0 = bcast(y + 16 * h);
+            for (int g = 0; g < NG; g++) p[g] = _mm256_maddubs_epi16(y0, w->g[g].w[j][4 * h]);
+            for (int k = 1; k < 4; k++) {
+                const __m256i yb = bcast(y + 16 * h + 4 * k);
+                for (int g = 0; g < NG; g++) {
+                    p[g] = _mm256_add_epi16(p[g], _mm256_maddubs_epi16(yb, w->g[g].w[j][4 * h + k]));
+                    AVX2_PIN(p[g]);
+                }
             }
-            isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(p, sc));
-            AVX2_PIN(isum[t]);
+            for (int g = 0; g < NG; g++) {
+                isum[g] = _mm256_add_epi32(isum[g], _mm256_madd_epi16(p[g], w->g[g].sc[j]));
+                AVX2_PIN(isum[g]);
+            }
         }
     }
-    for (int t = 0; t < T; t++) {
-        __m256i m = _mm256_madd_epi16(w->mn[0], bcast(&a->bp[0][t0 + t]));
-        for (int k = 1; k < 4; k++) m = _mm256_add_epi32(m, _mm256_madd_epi16(w->mn[k], bcast(&a->bp[k][t0 + t])));
-        imin[t] = m;
+    __m256i bp[4];
+    for (int k = 0; k < 4; k++) bp[k] = bcast(&a->bp[k][t]);
+    for (int g = 0; g < NG; g++) {
+        __m256i m = _mm256_madd_epi16(w->g[g].mn[0], bp[0]);
+        for (int k = 1; k < 4; k++) m = _mm256_add_epi32(m, _mm256_madd_epi16(w->g[g].mn[k], bp[k]));
+        rows_finish(o + KROWS * g, first, a->d[t], w->g[g].d, w->g[g].dmin, _mm256_sub_epi32(isum[g], w->g[g].corr),
+                    &m);
     }
-    rows_finish(T, o, os, first, &a->d[t0], w->d, w->dmin, isum, imin);
 }
 
 typedef struct q6k_rows {
-    __m256i w[8][8];  /* codes 32g.., dword i (the Q8_K dword 8g + i); lane = row */
+    __m256i w[8][8];  /* codes 32c.. minus 32, dword k (Q8_K dword 8c + k); lane = row */
     __m256i sc[16];   /* sc[m] of row r in int16 lanes 2r, 2r+1 */
-    __m256i pairs[8]; /* (sc[2k], sc[2k+1]) of row r in lanes 2r, 2r+1 */
+    __m256i corr;     /* 128 * sum_m sc[m] * (sum of sub-block m's codes - 32) */
     __m256 d;
 } q6k_rows;
 
 static inline void q6k_rows_prep(const uint8_t *const *x, int64_t i, q6k_rows *w) {
     const uint8_t *p[KROWS];
     for (int j = 0; j < KROWS; j++) p[j] = x[j] + (size_t)i * sizeof(lc_block_q6_K);
-    const __m256i m4 = mask8(15), m2hi = mask8(0x30);
+    const __m256i m4 = mask8(15), m2hi = mask8(0x30), off = mask8(32);
     for (int h = 0; h < 2; h++) {
         __m256i l0[8], l1[8], qh[8];
         transpose8(p, offsetof(lc_block_q6_K, ql) + 64 * (size_t)h, l0);
@@ -517,10 +548,14 @@ static inline void q6k_rows_prep(const uint8_t *const *x, int64_t i, q6k_rows *w
         for (int k = 0; k < 8; k++) { /* tile_q6_K's unpacking; bytewise, so transposing first is the same */
             const __m256i lo0 = _mm256_and_si256(l0[k], m4), hi0 = _mm256_and_si256(_mm256_srli_epi16(l0[k], 4), m4);
             const __m256i lo1 = _mm256_and_si256(l1[k], m4), hi1 = _mm256_and_si256(_mm256_srli_epi16(l1[k], 4), m4);
-            w->w[4 * h + 0][k] = _mm256_or_si256(lo0, _mm256_and_si256(_mm256_slli_epi16(qh[k], 4), m2hi));
-            w->w[4 * h + 1][k] = _mm256_or_si256(lo1, _mm256_and_si256(_mm256_slli_epi16(qh[k], 2), m2hi));
-            w->w[4 * h + 2][k] = _mm256_or_si256(hi0, _mm256_and_si256(qh[k], m2hi));
-            w->w[4 * h + 3][k] = _mm256_or_si256(hi1, _mm256_and_si256(_mm256_srli_epi16(qh[k], 2), m2hi));
+            const __m256i c0 = _mm256_or_si256(lo0, _mm256_and_si256(_mm256_slli_epi16(qh[k], 4), m2hi));
+            const __m256i c1 = _mm256_or_si256(lo1, _mm256_and_si256(_mm256_slli_epi16(qh[k], 2), m2hi));
+            const __m256i c2 = _mm256_or_si256(hi0, _mm256_and_si256(qh[k], m2hi));
+            const __m256i c3 = _mm256_or_si256(hi1, _mm256_and_si256(_mm256_srli_epi16(qh[k], 2), m2hi));
+            w->w[4 * h + 0][k] = _mm256_sub_epi8(c0, off);
+            w->w[4 * h + 1][k] = _mm256_sub_epi8(c1, off);
+            w->w[4 * h + 2][k] = _mm256_sub_epi8(c2, off);
+            w->w[4 * h + 3][k] = _mm256_sub_epi8(c3, off);
         }
     }
     __m128i r[8], c[8];
@@ -528,103 +563,94 @@ static inline void q6k_rows_prep(const uint8_t *const *x, int64_t i, q6k_rows *w
     transpose_words(r, c);
     for (int k = 0; k < 8; k++) {
         const __m256i sp = _mm256_cvtepi8_epi16(c[k]);
-        w->pairs[k] = sp;
         w->sc[2 * k] = dup_pair(sp, 0);
         w->sc[2 * k + 1] = dup_pair(sp, 1);
     }
+    w->corr = _mm256_slli_epi32(code_sums(&w->w[0][0], 64, w->sc, 4), 7);
     w->d = halves8(p, offsetof(lc_block_q6_K, d));
 }
 
-AVX2_ALWAYS_INLINE void q6k_tokens(int T, const q6k_rows *w, const k_act *a, int t0, float *o, size_t os,
-                                   bool first) {
-    __m256i isum[TT_MAX];
-    for (int t = 0; t < T; t++) isum[t] = _mm256_setzero_si256();
-    for (int m = 0; m < 16; m++) { /* sub-block m = codes 16m..16m+15: group m / 2, dwords 4 (m % 2) .. +3 */
-        __m256i q[4];
-        for (int k = 0; k < 4; k++) q[k] = w->w[m / 2][4 * (m % 2) + k];
-        const __m256i sc = w->sc[m];
-        for (int t = 0; t < T; t++) {
-            const int32_t *y = &a->q[4 * m][t0 + t];
-            __m256i p0 = _mm256_add_epi16(_mm256_maddubs_epi16(q[0], bcast(y)),
-                                          _mm256_maddubs_epi16(q[1], bcast(y + TG)));
-            AVX2_PIN(p0);
-            __m256i p1 = _mm256_add_epi16(_mm256_maddubs_epi16(q[2], bcast(y + 2 * TG)),
-                                          _mm256_maddubs_epi16(q[3], bcast(y + 3 * TG)));
-            AVX2_PIN(p1);
-            isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(p0, sc));
-            AVX2_PIN(isum[t]);
-            isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(p1, sc));
-            AVX2_PIN(isum[t]);
-        }
-    }
-    /* sum sc (q - 32) y = sum sc q y - 32 sum sc bsum */
-    for (int t = 0; t < T; t++) {
-        __m256i offs = _mm256_madd_epi16(w->pairs[0], bcast(&a->bs[0][t0 + t]));
-        for (int k = 1; k < 8; k++)
-            offs = _mm256_add_epi32(offs, _mm256_madd_epi16(w->pairs[k], bcast(&a->bs[k][t0 + t])));
-        isum[t] = _mm256_sub_epi32(isum[t], _mm256_slli_epi32(offs, 5));
-    }
-    rows_finish(T, o, os, first, &a->d[t0], w->d, w->d, isum, NULL);
+typedef struct q6k_rows4 {
+    q6k_rows g[NG];
+} q6k_rows4;
+
+static inline void q6k_prep(const uint8_t *const *x, int64_t i, q6k_rows4 *w) {
+    for (int g = 0; g < NG; g++) q6k_rows_prep(x + KROWS * g, i, &w->g[g]);
 }
 
-/* The last T < TT tokens of a group (N >= TT does not occur). */
-#define REM_CASE(N, TOKENS, TT)                                                                           \
-    case N:                                                                                               \
-        if (N < TT) TOKENS(N, &w, &act, t0, o + (size_t)t0 * os, os, i == 0);                             \
-        break;
+/* Codes - 32 (|c| <= 32) against quants + 128: |pair sum| <= 2 * 32 * 255,
+ * so two maddubs per madd; sum sc (q - 32) y needs no bsums then. */
+AVX2_ALWAYS_INLINE void q6k_token(const q6k_rows4 *w, const k_act *a, int t, float *o, bool first) {
+    __m256i isum[NG];
+    for (int g = 0; g < NG; g++) isum[g] = _mm256_setzero_si256();
+    for (int c = 0; c < 8; c++) {
+        for (int h = 0; h < 2; h++) { /* sub-block 2c + h: dwords 4h..4h+3 of the codes 32c.. */
+            const uint8_t *y = a->q[c][t] + 16 * h;
+            const __m256i y0 = bcast(y), y1 = bcast(y + 4), y2 = bcast(y + 8), y3 = bcast(y + 12);
+            for (int g = 0; g < NG; g++) {
+                const __m256i *q = &w->g[g].w[c][4 * h], sc = w->g[g].sc[2 * c + h];
+                __m256i p0 = _mm256_add_epi16(_mm256_maddubs_epi16(y0, q[0]), _mm256_maddubs_epi16(y1, q[1]));
+                AVX2_PIN(p0);
+                __m256i p1 = _mm256_add_epi16(_mm256_maddubs_epi16(y2, q[2]), _mm256_maddubs_epi16(y3, q[3]));
+                AVX2_PIN(p1);
+                isum[g] = _mm256_add_epi32(isum[g], _mm256_madd_epi16(p0, sc));
+                AVX2_PIN(isum[g]);
+                isum[g] = _mm256_add_epi32(isum[g], _mm256_madd_epi16(p1, sc));
+                AVX2_PIN(isum[g]);
+            }
+        }
+    }
+    for (int g = 0; g < NG; g++)
+        rows_finish(o + KROWS * g, first, a->d[t], w->g[g].d, w->g[g].d, _mm256_sub_epi32(isum[g], w->g[g].corr),
+                    NULL);
+}
 
-/* Loops: super-blocks, groups of TG tokens, groups of 8 rows (a short last
- * group repeats its last row and keeps its sums in `part`), tiles of TT
- * tokens. */
-#define DEFINE_ROWS_GEMM(GEMM, FALLBACK, RT, PREP, TOKENS, TT, MIN_TOK)                                   \
-    void GEMM(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y,   \
-              size_t y_stride, float *out, size_t out_stride) {                                           \
-        if (n_rows <= 0 || n_tok <= 0) return;                                                            \
-        if (n_tok < MIN_TOK) {                                                                            \
-            FALLBACK(n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride);                        \
-            return;                                                                                       \
-        }                                                                                                 \
+/* Loops: super-blocks, groups of TG tokens, blocks of NG * 8 rows (a short
+ * last block repeats its last row and keeps its sums in `part`), tokens. */
+#define RB (NG * KROWS)
+#define DEFINE_ROWS_GEMM(GEMM, FALLBACK, RT, PREP, TOKEN, MIN_TOK)                                        \
+    static __attribute__((noinline)) void GEMM##_rows(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, \
+                                                      size_t x_stride, const void *y, size_t y_stride,    \
+                                                      float *out, size_t out_stride) {                    \
         const int64_t nb = n / LC_QK_K;                                                                   \
         k_act act;                                                                                        \
         RT w;                                                                                             \
-        float part[TG][KROWS];                                                                            \
+        float part[TG][RB];                                                                               \
         for (int64_t i = 0; i < nb; i++) {                                                                \
             for (int64_t g0 = 0; g0 < n_tok; g0 += TG) {                                                  \
                 const int T = (int)LC_MIN((int64_t)TG, n_tok - g0);                                       \
                 k_act_prep((const uint8_t *)y + (size_t)g0 * y_stride, y_stride, T, i, &act);             \
-                for (int64_t r0 = 0; r0 < n_rows; r0 += KROWS) {                                          \
-                    const uint8_t *xr[KROWS];                                                             \
-                    for (int j = 0; j < KROWS; j++)                                                       \
+                for (int64_t r0 = 0; r0 < n_rows; r0 += RB) {                                             \
+                    const uint8_t *xr[RB];                                                                \
+                    for (int j = 0; j < RB; j++)                                                          \
                         xr[j] = (const uint8_t *)x + (size_t)LC_MIN(r0 + j, n_rows - 1) * x_stride;       \
-                    const int nr = (int)LC_MIN((int64_t)KROWS, n_rows - r0);                              \
+                    const int nr = (int)LC_MIN((int64_t)RB, n_rows - r0);                                 \
                     float *o = out + (size_t)g0 * out_stride + (size_t)r0;                                \
                     size_t os = out_stride;                                                               \
-                    if (nr < KROWS) {                                                                     \
+                    if (nr < RB) {                                                                        \
                         if (i > 0)                                                                        \
                             for (int t = 0; t < T; t++)                                                   \
                                 memcpy(part[t], o + (size_t)t * out_stride, (size_t)nr * sizeof(float));  \
-                        o = &part[0][0], os = KROWS;                                                      \
+                        o = &part[0][0], os = RB;                                                         \
                     }                                                                                     \
                     PREP(xr, i, &w);                                                                      \
-                    int t0 = 0;                                                                           \
-                    for (; t0 + TT <= T; t0 += TT) TOKENS(TT, &w, &act, t0, o + (size_t)t0 * os, os, i == 0); \
-                    switch (T - t0) { /* constant T: the token loops unroll */                            \
-                        REM_CASE(7, TOKENS, TT)                                                           \
-                        REM_CASE(6, TOKENS, TT)                                                           \
-                        REM_CASE(5, TOKENS, TT)                                                           \
-                        REM_CASE(4, TOKENS, TT)                                                           \
-                        REM_CASE(3, TOKENS, TT)                                                           \
-                        REM_CASE(2, TOKENS, TT)                                                           \
-                        REM_CASE(1, TOKENS, TT)                                                           \
-                    default: break;                                                                       \
-                    }                                                                                     \
-                    if (nr < KROWS)                                                                       \
+                    for (int t = 0; t < T; t++) TOKEN(&w, &act, t, o + (size_t)t * os, i == 0);           \
+                    if (nr < RB)                                                                          \
                         for (int t = 0; t < T; t++)                                                       \
                             memcpy(out + (size_t)(g0 + t) * out_stride + (size_t)r0, part[t],             \
                                    (size_t)nr * sizeof(float));                                           \
                 }                                                                                         \
             }                                                                                             \
         }                                                                                                 \
+    }                                                                                                     \
+    /* the rows' 35 KiB of buffers stay off the stack of decode calls */                                 \
+    void GEMM(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y,   \
+              size_t y_stride, float *out, size_t out_stride) {                                           \
+        if (n_rows <= 0 || n_tok <= 0) return;                                                            \
+        if (n_tok < MIN_TOK)                                                                              \
+            FALLBACK(n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride);                        \
+        else                                                                                              \
+            GEMM##_rows(n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride);                     \
     }
 
 /* vec_dot and gemm of one format from its tile; gemm walks the tokens in
@@ -665,5 +691,5 @@ DEFINE_K_DOTS(lc_vec_dot_q4_K_q8_K_avx2, static, gemm_q4_K_tiles, tile_q4_K)
 DEFINE_K_DOTS(lc_vec_dot_q5_K_q8_K_avx2, , lc_gemm_q5_K_q8_K_avx2, tile_q5_K)
 DEFINE_K_DOTS(lc_vec_dot_q6_K_q8_K_avx2, static, gemm_q6_K_tiles, tile_q6_K)
 DEFINE_K_DOTS(lc_vec_dot_iq4_xs_q8_K_avx2, , lc_gemm_iq4_xs_q8_K_avx2, tile_iq4_xs)
-DEFINE_ROWS_GEMM(lc_gemm_q4_K_q8_K_avx2, gemm_q4_K_tiles, q4k_rows, q4k_rows_prep, q4k_tokens, TT4, 4)
-DEFINE_ROWS_GEMM(lc_gemm_q6_K_q8_K_avx2, gemm_q6_K_tiles, q6k_rows, q6k_rows_prep, q6k_tokens, TT6, 6)
+DEFINE_ROWS_GEMM(lc_gemm_q4_K_q8_K_avx2, gemm_q4_K_tiles, q4k_rows4, q4k_prep, q4k_token, 5)
+DEFINE_ROWS_GEMM(lc_gemm_q6_K_q8_K_avx2, gemm_q6_K_tiles, q6k_rows4, q6k_prep, q6k_token, 6)
