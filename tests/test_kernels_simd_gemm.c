@@ -74,6 +74,7 @@ static void gemm_is_bit_identical_to_vec_dot_for_every_shape(void **state) {
         check_gemm(gemm_types[k], 2048, 17, 13, 7 + k);
         check_gemm(gemm_types[k], 5632, 5, 6, 8 + k);
         check_gemm(gemm_types[k], 768, 11, 70, 9 + k); /* past a group of 64 tokens, short row groups */
+        check_gemm(gemm_types[k], 1280, 45, 37, 10 + k); /* two passes of 32 rows, the second short */
     }
 }
 

@@ -15,7 +15,10 @@
  * ISO C mode) — the reference's bits.
  *
  * Q4_0 codes are used unsigned (0..15): sum (q - 8) y = sum q y - 8 sum y,
- * with sum y taken once per activation block. */
+ * with sum y taken once per activation block. From Q4_0_MIN_TOK tokens the
+ * Q4_0 gemm instead transposes 32 rows into a buffer once per chunk and
+ * token group and takes the activations as the unsigned operand (see
+ * below); the integers and float steps are the same. */
 #include "avx2_kernels.h"
 
 #include "avx2_util.h"
@@ -229,14 +232,157 @@ AVX2_ALWAYS_INLINE void q8_0_rows(int64_t b0, int64_t b1, const uint8_t *const *
     }
 }
 
+/* ---- Q4_0 for many tokens: 32 rows per pass, weights from L1 ----
+ *
+ * With the activations as maddubs' unsigned operand (quants + 128, 0..255)
+ * and the codes - 8 (-8..7) as the signed one, the codes, transposed once
+ * into a buffer (lane j = row j), are read from memory by the maddubs
+ * itself, and each broadcast activation dword serves NQ groups of 8 rows.
+ * The loop above, bound by its instruction count, spends a broadcast per
+ * maddubs; here a block of 8 rows and one token takes about 23
+ * instructions for its 8 maddubs, the float step included. The +128 adds 128 * sum (q - 8)
+ * to each row's block sum, a per-row constant taken off again, so isum is
+ * the same exact integer and the float steps (lane = row) are the
+ * reference's. A pair sum is (q - 8) * u + (q' - 8) * u' in -4080..3570,
+ * so a block's 8 maddubs add up in int16 to -32640..28560 before one madd:
+ * no saturation, no wrap. */
+
+/* Row groups of 8 per pass. */
+#define NQ 4
+#define QROWS (NQ * ROWS)
+/* Tokens whose activations are laid out together, and blocks per chunk:
+ * act (QT * QK * 36 bytes) and rows (QK * NQ * 320) stay in L1. */
+#define QT 32
+#define QK 16
+/* Below this many tokens the loop above is faster: it prefetches the
+ * streaming rows and its transposes serve every token (gb 4096x2048, 8
+ * tokens: 76 GMAC/s there, 67 here; 9 tokens: 62 there, 69 here). */
+#define Q4_0_MIN_TOK 9
+
+typedef struct q4_0_act {
+    uint8_t q[QT][QK][32]; /* token t's quants of block b, plus 128 */
+    float dy[QT][QK];
+} q4_0_act;
+
+typedef struct q4_0_wbuf {
+    __m256i w[QK][NQ][8]; /* block b, group g, dword k of the codes - 8 (pairs with activation dword k) */
+    __m256i corr[QK][NQ]; /* 128 * sum (q - 8) */
+    __m256 dx[QK][NQ];
+} q4_0_wbuf;
+
+static void q4_0_act_prep(const uint8_t *y0, size_t ys, int T, int64_t b0, int nb, q4_0_act *a) {
+    const __m256i bias = _mm256_set1_epi8((char)0x80);
+    for (int t = 0; t < T; t++) {
+        const lc_block_q8_0 *y = (const lc_block_q8_0 *)(y0 + (size_t)t * ys) + b0;
+        for (int b = 0; b < nb; b++) {
+            _mm256_storeu_si256((__m256i *)a->q[t][b], _mm256_xor_si256(avx2_loadu(y[b].qs), bias));
+            a->dy[t][b] = avx2_fp16(y[b].d);
+        }
+    }
+}
+
+static void q4_0_rows_prep(const uint8_t *const *x, int64_t b0, int nb, q4_0_wbuf *w) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f), eight = _mm256_set1_epi8(8), one = _mm256_set1_epi8(1);
+    for (int b = 0; b < nb; b++) {
+        for (int g = 0; g < NQ; g++) {
+            const uint8_t *const *xg = x + ROWS * g;
+            __m256i r[4], c[4];
+            for (int j = 0; j < 4; j++)
+                r[j] = load2x128(((const lc_block_q4_0 *)xg[j] + b0 + b)->qs,
+                                 ((const lc_block_q4_0 *)xg[j + 4] + b0 + b)->qs);
+            transpose_4x2(r, c);
+            __m256i s = _mm256_setzero_si256();
+            for (int i = 0; i < 4; i++) {
+                const __m256i lo = _mm256_sub_epi8(_mm256_and_si256(c[i], m4), eight);
+                const __m256i hi = _mm256_sub_epi8(_mm256_and_si256(_mm256_srli_epi16(c[i], 4), m4), eight);
+                w->w[b][g][i] = lo;
+                w->w[b][g][4 + i] = hi;
+                s = _mm256_add_epi16(s, _mm256_add_epi16(_mm256_maddubs_epi16(one, lo), _mm256_maddubs_epi16(one, hi)));
+            }
+            w->corr[b][g] = _mm256_slli_epi32(_mm256_madd_epi16(s, _mm256_set1_epi16(1)), 7);
+            w->dx[b][g] = row_scales(xg, sizeof(lc_block_q4_0), b0 + b);
+        }
+    }
+}
+
+static inline __m256i bcast32(const uint8_t *p) {
+    int32_t v;
+    memcpy(&v, p, sizeof v);
+    return _mm256_set1_epi32(v);
+}
+
+/* Token t against the prepared rows, blocks 0..nb-1 in order. */
+AVX2_ALWAYS_INLINE void q4_0_token(const q4_0_wbuf *w, const q4_0_act *a, int t, int nb, __m256 *acc) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *y = a->q[t][b];
+        __m256i p[NQ];
+        const __m256i y0 = bcast32(y);
+        for (int g = 0; g < NQ; g++) p[g] = _mm256_maddubs_epi16(y0, w->w[b][g][0]);
+        for (int k = 1; k < 8; k++) {
+            const __m256i yk = bcast32(y + 4 * k);
+            for (int g = 0; g < NQ; g++) {
+                p[g] = _mm256_add_epi16(p[g], _mm256_maddubs_epi16(yk, w->w[b][g][k]));
+                AVX2_PIN(p[g]);
+            }
+        }
+        const __m256 dy = _mm256_set1_ps(a->dy[t][b]);
+        for (int g = 0; g < NQ; g++) {
+            const __m256i isum = _mm256_sub_epi32(_mm256_madd_epi16(p[g], ones), w->corr[b][g]);
+            const __m256 d = _mm256_mul_ps(w->dx[b][g], dy);
+            acc[g] = _mm256_add_ps(acc[g], _mm256_mul_ps(_mm256_cvtepi32_ps(isum), d));
+        }
+    }
+}
+
+/* Loops: chunks of QK blocks, groups of QT tokens (activations laid out
+ * once), passes of QROWS rows (transposed once; a short last pass repeats
+ * its last row and drops those results), tokens. Between chunks the
+ * running sums wait in `out`, as above. The buffers (38 KiB) live in this
+ * function, off the stack of decode calls. */
+static __attribute__((noinline)) void gemm_q4_0_rows(int64_t n, int64_t n_rows, int64_t n_tok, const void *x,
+                                                     size_t x_stride, const void *y, size_t y_stride, float *out,
+                                                     size_t out_stride) {
+    const int64_t nb = n / LC_QK8_0;
+    q4_0_act act;
+    q4_0_wbuf w;
+    for (int64_t k0 = 0; k0 < nb; k0 += QK) {
+        const int kn = (int)LC_MIN((int64_t)QK, nb - k0);
+        for (int64_t g0 = 0; g0 < n_tok; g0 += QT) {
+            const int T = (int)LC_MIN((int64_t)QT, n_tok - g0);
+            q4_0_act_prep((const uint8_t *)y + (size_t)g0 * y_stride, y_stride, T, k0, kn, &act);
+            for (int64_t r0 = 0; r0 < n_rows; r0 += QROWS) {
+                const uint8_t *xr[QROWS];
+                for (int j = 0; j < QROWS; j++)
+                    xr[j] = (const uint8_t *)x + (size_t)LC_MIN(r0 + j, n_rows - 1) * x_stride;
+                const int nr = (int)LC_MIN((int64_t)QROWS, n_rows - r0);
+                q4_0_rows_prep(xr, k0, kn, &w);
+                for (int t = 0; t < T; t++) {
+                    float *o = out + (size_t)(g0 + t) * out_stride + (size_t)r0;
+                    float f[QROWS] = {0};
+                    if (k0 > 0) memcpy(f, o, (size_t)nr * sizeof(float));
+                    __m256 acc[NQ];
+                    for (int g = 0; g < NQ; g++) acc[g] = _mm256_loadu_ps(f + ROWS * g);
+                    if (kn == QK)
+                        q4_0_token(&w, &act, t, QK, acc);
+                    else
+                        q4_0_token(&w, &act, t, kn, acc);
+                    for (int g = 0; g < NQ; g++) _mm256_storeu_ps(f + ROWS * g, acc[g]);
+                    memcpy(o, f, (size_t)nr * sizeof(float));
+                }
+            }
+        }
+    }
+}
+
 /* Loop order: chunks of K_BLOCKS blocks (the tokens' activation slices
  * stay in L1/L2), then groups of T_MAX tokens (their per-block terms
  * prepared once), then groups of 8 rows (a short last group repeats its
  * last row and drops the extra results). Between chunks the running sums
  * wait in `out`: a float stored and reloaded is the same float, so the
  * order of every element's additions is still block by block. */
-#define DEFINE_GEMM(GEMM, ROWS_FN)                                                                      \
-    void GEMM(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y, \
+#define DEFINE_GEMM(LINKAGE, GEMM, ROWS_FN)                                                             \
+    LINKAGE void GEMM(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y, \
               size_t y_stride, float *out, size_t out_stride) {                                         \
         if (n_rows <= 0 || n_tok <= 0) return;                                                          \
         const int64_t nb = n / LC_QK8_0;                                                                \
@@ -289,5 +435,14 @@ AVX2_ALWAYS_INLINE void q8_0_rows(int64_t b0, int64_t b1, const uint8_t *const *
         }                                                                                               \
     }
 
-DEFINE_GEMM(lc_gemm_q4_0_q8_0_avx2, q4_0_rows)
-DEFINE_GEMM(lc_gemm_q8_0_q8_0_avx2, q8_0_rows)
+DEFINE_GEMM(static, gemm_q4_0_tiles, q4_0_rows)
+DEFINE_GEMM(, lc_gemm_q8_0_q8_0_avx2, q8_0_rows)
+
+void lc_gemm_q4_0_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y,
+                            size_t y_stride, float *out, size_t out_stride) {
+    if (n_rows <= 0 || n_tok <= 0) return;
+    if (n_tok < Q4_0_MIN_TOK)
+        gemm_q4_0_tiles(n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride);
+    else
+        gemm_q4_0_rows(n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride);
+}
