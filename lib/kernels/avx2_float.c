@@ -90,10 +90,10 @@ void lc_vec_dot_bf16_avx2(int64_t n, float *s, const void *x, const void *y) { f
 #define T_MAX 4
 #define R_MAX 4
 #define K_CHUNK 1024
-#define ROW_BLOCK 96
+#define ROW_BLOCK 128
 /* Weight bytes of a row block that stay in L2 while every token tile
  * passes over them (the tokens' rows stream through L2 too). */
-#define ROW_BLOCK_BYTES (160 * 1024)
+#define ROW_BLOCK_BYTES (320 * 1024)
 
 /* Steps of 8 over [k0, k0 + kc) for rows x0.. (R of them, stride xs) and T
  * tokens whose floats start at yf + t * K_CHUNK. acc: [R][T_MAX]. */
