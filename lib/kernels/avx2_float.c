@@ -114,6 +114,29 @@ AVX2_ALWAYS_INLINE void tile(int kind, int R, int T, const uint8_t *x0, size_t x
         for (int t = 0; t < T; t++) acc[r][t] = a[r][t];
 }
 
+/* The one-token tile: R rows streamed from DRAM, the next R rows (the next
+ * tile's) fetched ahead a cache line at a time at the same offset. Each
+ * row of a 2048-wide F16 matrix is one 4 KiB page of a file mapping, and
+ * the hardware prefetcher does not cross pages, so without this every row
+ * starts cold. (Integer arithmetic: the next rows may lie past the matrix,
+ * and a prefetch never faults.) */
+AVX2_ALWAYS_INLINE void tile1(int kind, int R, const uint8_t *x0, size_t xs, const float *yf, int64_t k0, int64_t kc,
+                              __m256 (*acc)[T_MAX]) {
+    const int64_t line = kind == KIND_F32 ? 16 : 32; /* elements per 64 bytes */
+    const size_t el = kind == KIND_F32 ? 4 : 2;
+    const uintptr_t next = (uintptr_t)x0 + (size_t)R * xs;
+    __m256 a[R_MAX];
+    for (int r = 0; r < R; r++) a[r] = acc[r][0];
+    for (int64_t k = 0; k < kc; k += 8) {
+        if (((k0 + k) & (line - 1)) == 0)
+            for (int r = 0; r < R; r++)
+                _mm_prefetch((const char *)(next + (size_t)r * xs + (size_t)(k0 + k) * el), _MM_HINT_T0);
+        const __m256 yv = _mm256_loadu_ps(yf + k);
+        for (int r = 0; r < R; r++) a[r] = _mm256_fmadd_ps(load8(kind, x0 + (size_t)r * xs, k0 + k), yv, a[r]);
+    }
+    for (int r = 0; r < R; r++) acc[r][0] = a[r];
+}
+
 /* Rows [0, nr) of a row block against T tokens: tiles of 3 rows (4 for a
  * single token, where nothing else hides the FMA latency), with constant R
  * and T so the loops unroll. */
@@ -122,7 +145,7 @@ AVX2_ALWAYS_INLINE void rows_tiles(int kind, int T, int64_t nr, const uint8_t *x
     const int RT = T == 1 ? 4 : 3;
     int64_t r = 0;
     for (; r + RT <= nr; r += RT) {
-        if (T == 1) tile(kind, 4, 1, xb + (size_t)r * xs, xs, yf, k0, kc, &acc[r]);
+        if (T == 1) tile1(kind, 4, xb + (size_t)r * xs, xs, yf, k0, kc, &acc[r]);
         else tile(kind, 3, T, xb + (size_t)r * xs, xs, yf, k0, kc, &acc[r]);
     }
     for (; r < nr; r++) tile(kind, 1, T, xb + (size_t)r * xs, xs, yf, k0, kc, &acc[r]);
