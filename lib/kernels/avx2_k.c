@@ -656,6 +656,15 @@ AVX2_ALWAYS_INLINE void q6k_token(const q6k_rows4 *w, const k_act *a, int t, flo
 /* vec_dot and gemm of one format from its tile; gemm walks the tokens in
  * groups of T_MAX and, for each group, every row (static when it only
  * serves the eight-row gemm's few-token calls). */
+/* One token streams the rows from DRAM one after another; rows of a file
+ * mapping cross 4 KiB pages every few rows, where the hardware prefetcher
+ * stops, so the row PF_ROWS ahead is fetched in software (integer
+ * arithmetic: it may lie past the matrix, and a prefetch never faults). */
+#define PF_ROWS 8
+static inline void prefetch_row(uintptr_t p, size_t bytes) {
+    for (size_t o = 0; o < bytes; o += 64) _mm_prefetch((const char *)(p + o), _MM_HINT_T0);
+}
+
 #define DEFINE_K_DOTS(VEC_DOT, GEMM_LINKAGE, GEMM, TILE)                                                               \
     void VEC_DOT(int64_t n, float *s, const void *vx, const void *vy) {                                  \
         __m128 acc = _mm_setzero_ps();                                                                   \
@@ -671,6 +680,8 @@ AVX2_ALWAYS_INLINE void q6k_token(const q6k_rows4 *w, const k_act *a, int t, flo
             const uint8_t *y0 = (const uint8_t *)y + (size_t)t0 * y_stride;                              \
             for (int64_t r = 0; r < n_rows; r++) {                                                       \
                 const void *xr = (const uint8_t *)x + (size_t)r * x_stride;                              \
+                if (n_tok == 1) /* see prefetch_row */                                                  \
+                    prefetch_row((uintptr_t)x + (size_t)(r + PF_ROWS) * x_stride, x_stride);            \
                 __m128 acc = _mm_setzero_ps();                                                           \
                 switch (T) { /* constant T: the tile's token loops unroll */                             \
                 case 4: TILE(nb, xr, y0, y_stride, 4, &acc); break;                                      \
