@@ -844,7 +844,9 @@ LLAMAC_API llamac_status llamac_batch_add(llamac_batch *batch, llamac_token toke
  *   LLAMAC_ERR_CANCELLED: the abort callback returned true.
  * On any failure the cache and the previous decode's logits are unchanged
  * and the context stays usable; the message names the token index and the
- * offending value. */
+ * offending value.
+ * Uses up to about 48 KiB of the calling thread's stack (kernel tiles);
+ * docs/threading.md. */
 LLAMAC_API llamac_status llamac_decode(llamac_context *ctx, const llamac_batch *batch);
 
 /* Number of logits rows the last successful decode produced. */
