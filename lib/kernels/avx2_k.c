@@ -17,8 +17,8 @@
  * to T_MAX tokens): each weight super-block is unpacked (codes, scales)
  * once for all the tile's tokens, and the tokens' integer totals are
  * gathered into the lanes of one register, where the float steps run for
- * all tokens at once. The Q4_K and Q6_K gemm (most of a Q4_K_M model's
- * prompt) instead put eight weight rows in the lanes when there are
+ * all tokens at once. The Q4_K, Q5_K and Q6_K gemm (most of a Q4_K_M or
+ * Q5_K_M model's prompt) instead put eight weight rows in the lanes when there are
  * several tokens, which halves the multiplies per code (see there). */
 #include "avx2_kernels.h"
 
@@ -317,7 +317,7 @@ AVX2_ALWAYS_INLINE void tile_iq4_xs(TILE_ARGS) {
     }
 }
 
-/* ---- Q4_K / Q6_K gemm: eight weight rows in the lanes ----
+/* ---- Q4_K / Q5_K / Q6_K gemm: eight weight rows in the lanes ----
  *
  * With one row per 32-bit lane (lane r = row r, its bytes four consecutive
  * codes), a maddubs against four broadcast activation bytes serves eight
@@ -605,6 +605,86 @@ AVX2_ALWAYS_INLINE void q6k_token(const q6k_rows4 *w, const k_act *a, int t, flo
                     NULL);
 }
 
+typedef struct q5k_rows {
+    __m256i w[8][8]; /* sub-block j, dword k of its 32 codes 0..31 (Q8_K dword 8j + k); lane = row */
+    __m256i sc[8];   /* sc[j] of row r in int16 lanes 2r, 2r+1 */
+    __m256i mn[4];   /* (mn[2k], mn[2k+1]) of row r in lanes 2r, 2r+1 */
+    __m256i corr;    /* 128 * sum_j sc[j] * (sum of sub-block j's codes) */
+    __m256 d, dmin;
+} q5k_rows;
+
+static inline void q5k_rows_prep(const uint8_t *const *x, int64_t i, q5k_rows *w) {
+    const uint8_t *p[KROWS];
+    for (int j = 0; j < KROWS; j++) p[j] = x[j] + (size_t)i * sizeof(lc_block_q5_K);
+    __m256i qh[8];
+    transpose8(p, offsetof(lc_block_q5_K, qh), qh);
+    for (int c = 0; c < 4; c++) {
+        __m256i q[8];
+        transpose8(p, offsetof(lc_block_q5_K, qs) + 32 * (size_t)c, q);
+        for (int k = 0; k < 8; k++) { /* tile_q5_K's unpacking; bytewise, so transposing first is the same */
+            const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh[k], 2 * c), mask8(1)), 4);
+            const __m256i h1 =
+                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh[k], 2 * c + 1), mask8(1)), 4);
+            w->w[2 * c][k] = _mm256_or_si256(_mm256_and_si256(q[k], mask8(15)), h0);
+            w->w[2 * c + 1][k] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q[k], 4), mask8(15)), h1);
+        }
+    }
+    __m128i r[8], c[8];
+    for (int j = 0; j < KROWS; j++) r[j] = k_scales_mins(p[j] + offsetof(lc_block_q5_K, scales));
+    transpose_words(r, c);
+    for (int k = 0; k < 4; k++) {
+        const __m256i sp = _mm256_cvtepu8_epi16(c[k]);
+        w->sc[2 * k] = dup_pair(sp, 0);
+        w->sc[2 * k + 1] = dup_pair(sp, 1);
+        w->mn[k] = _mm256_cvtepu8_epi16(c[4 + k]);
+    }
+    /* code pair sums <= 62, eight of them per int16 lane: no overflow */
+    w->corr = _mm256_slli_epi32(code_sums(&w->w[0][0], 64, w->sc, 8), 7);
+    w->d = halves8(p, offsetof(lc_block_q5_K, d));
+    w->dmin = halves8(p, offsetof(lc_block_q5_K, dmin));
+}
+
+typedef struct q5k_rows4 {
+    q5k_rows g[NG];
+} q5k_rows4;
+
+static inline void q5k_prep(const uint8_t *const *x, int64_t i, q5k_rows4 *w) {
+    for (int g = 0; g < NG; g++) q5k_rows_prep(x + KROWS * g, i, &w->g[g]);
+}
+
+/* Codes 0..31 against quants + 128: |pair sum| <= 2 * 31 * 255 = 15810,
+ * so only two maddubs fit an int16 lane (31620 <= 32767; three would not)
+ * before each madd. */
+AVX2_ALWAYS_INLINE void q5k_token(const q5k_rows4 *w, const k_act *a, int t, float *o, bool first) {
+    __m256i isum[NG];
+    for (int g = 0; g < NG; g++) isum[g] = _mm256_setzero_si256();
+    for (int j = 0; j < 8; j++) {
+        for (int h = 0; h < 2; h++) { /* dwords 4h..4h+3 of sub-block j */
+            const uint8_t *y = a->q[j][t] + 16 * h;
+            const __m256i y0 = bcast(y), y1 = bcast(y + 4), y2 = bcast(y + 8), y3 = bcast(y + 12);
+            for (int g = 0; g < NG; g++) {
+                const __m256i *q = &w->g[g].w[j][4 * h], sc = w->g[g].sc[j];
+                __m256i p0 = _mm256_add_epi16(_mm256_maddubs_epi16(y0, q[0]), _mm256_maddubs_epi16(y1, q[1]));
+                AVX2_PIN(p0);
+                __m256i p1 = _mm256_add_epi16(_mm256_maddubs_epi16(y2, q[2]), _mm256_maddubs_epi16(y3, q[3]));
+                AVX2_PIN(p1);
+                isum[g] = _mm256_add_epi32(isum[g], _mm256_madd_epi16(p0, sc));
+                AVX2_PIN(isum[g]);
+                isum[g] = _mm256_add_epi32(isum[g], _mm256_madd_epi16(p1, sc));
+                AVX2_PIN(isum[g]);
+            }
+        }
+    }
+    __m256i bp[4];
+    for (int k = 0; k < 4; k++) bp[k] = bcast(&a->bp[k][t]);
+    for (int g = 0; g < NG; g++) {
+        __m256i m = _mm256_madd_epi16(w->g[g].mn[0], bp[0]);
+        for (int k = 1; k < 4; k++) m = _mm256_add_epi32(m, _mm256_madd_epi16(w->g[g].mn[k], bp[k]));
+        rows_finish(o + KROWS * g, first, a->d[t], w->g[g].d, w->g[g].dmin, _mm256_sub_epi32(isum[g], w->g[g].corr),
+                    &m);
+    }
+}
+
 /* Loops: super-blocks, groups of TG tokens, blocks of NG * 8 rows (a short
  * last block repeats its last row and keeps its sums in `part`), tokens. */
 #define RB (NG * KROWS)
@@ -699,8 +779,9 @@ static inline void prefetch_row(uintptr_t p, size_t bytes) {
 DEFINE_K_DOTS(lc_vec_dot_q2_K_q8_K_avx2, , lc_gemm_q2_K_q8_K_avx2, tile_q2_K)
 DEFINE_K_DOTS(lc_vec_dot_q3_K_q8_K_avx2, , lc_gemm_q3_K_q8_K_avx2, tile_q3_K)
 DEFINE_K_DOTS(lc_vec_dot_q4_K_q8_K_avx2, static, gemm_q4_K_tiles, tile_q4_K)
-DEFINE_K_DOTS(lc_vec_dot_q5_K_q8_K_avx2, , lc_gemm_q5_K_q8_K_avx2, tile_q5_K)
+DEFINE_K_DOTS(lc_vec_dot_q5_K_q8_K_avx2, static, gemm_q5_K_tiles, tile_q5_K)
 DEFINE_K_DOTS(lc_vec_dot_q6_K_q8_K_avx2, static, gemm_q6_K_tiles, tile_q6_K)
 DEFINE_K_DOTS(lc_vec_dot_iq4_xs_q8_K_avx2, , lc_gemm_iq4_xs_q8_K_avx2, tile_iq4_xs)
 DEFINE_ROWS_GEMM(lc_gemm_q4_K_q8_K_avx2, gemm_q4_K_tiles, q4k_rows4, q4k_prep, q4k_token, 5)
+DEFINE_ROWS_GEMM(lc_gemm_q5_K_q8_K_avx2, gemm_q5_K_tiles, q5k_rows4, q5k_prep, q5k_token, 5)
 DEFINE_ROWS_GEMM(lc_gemm_q6_K_q8_K_avx2, gemm_q6_K_tiles, q6k_rows4, q6k_prep, q6k_token, 6)
