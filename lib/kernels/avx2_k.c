@@ -578,6 +578,23 @@ static inline void q6k_prep(const uint8_t *const *x, int64_t i, q6k_rows4 *w) {
     for (int g = 0; g < NG; g++) q6k_rows_prep(x + KROWS * g, i, &w->g[g]);
 }
 
+/* isum += madd(maddubs(y0, q0) + maddubs(y1, q1), sc)
+ *       + madd(maddubs(y2, q2) + maddubs(y3, q3), sc):
+ * two maddubs per int16 sum, for codes whose pair sums against quants + 128
+ * allow no more (Q5_K, Q6_K; each caller states its bound). */
+AVX2_ALWAYS_INLINE void madd_pairs(__m256i y0, __m256i y1, __m256i y2, __m256i y3, const __m256i *q, __m256i sc,
+                                   __m256i *isum) {
+    __m256i p0 = _mm256_add_epi16(_mm256_maddubs_epi16(y0, q[0]), _mm256_maddubs_epi16(y1, q[1]));
+    AVX2_PIN(p0);
+    __m256i p1 = _mm256_add_epi16(_mm256_maddubs_epi16(y2, q[2]), _mm256_maddubs_epi16(y3, q[3]));
+    AVX2_PIN(p1);
+    __m256i acc = _mm256_add_epi32(*isum, _mm256_madd_epi16(p0, sc));
+    AVX2_PIN(acc);
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p1, sc));
+    AVX2_PIN(acc);
+    *isum = acc;
+}
+
 /* Codes - 32 (|c| <= 32) against quants + 128: |pair sum| <= 2 * 32 * 255,
  * so two maddubs per madd; sum sc (q - 32) y needs no bsums then. */
 AVX2_ALWAYS_INLINE void q6k_token(const q6k_rows4 *w, const k_act *a, int t, float *o, bool first) {
@@ -589,14 +606,7 @@ AVX2_ALWAYS_INLINE void q6k_token(const q6k_rows4 *w, const k_act *a, int t, flo
             const __m256i y0 = bcast(y), y1 = bcast(y + 4), y2 = bcast(y + 8), y3 = bcast(y + 12);
             for (int g = 0; g < NG; g++) {
                 const __m256i *q = &w->g[g].w[c][4 * h], sc = w->g[g].sc[2 * c + h];
-                __m256i p0 = _mm256_add_epi16(_mm256_maddubs_epi16(y0, q[0]), _mm256_maddubs_epi16(y1, q[1]));
-                AVX2_PIN(p0);
-                __m256i p1 = _mm256_add_epi16(_mm256_maddubs_epi16(y2, q[2]), _mm256_maddubs_epi16(y3, q[3]));
-                AVX2_PIN(p1);
-                isum[g] = _mm256_add_epi32(isum[g], _mm256_madd_epi16(p0, sc));
-                AVX2_PIN(isum[g]);
-                isum[g] = _mm256_add_epi32(isum[g], _mm256_madd_epi16(p1, sc));
-                AVX2_PIN(isum[g]);
+                madd_pairs(y0, y1, y2, y3, q, sc, &isum[g]);
             }
         }
     }
@@ -664,14 +674,7 @@ AVX2_ALWAYS_INLINE void q5k_token(const q5k_rows4 *w, const k_act *a, int t, flo
             const __m256i y0 = bcast(y), y1 = bcast(y + 4), y2 = bcast(y + 8), y3 = bcast(y + 12);
             for (int g = 0; g < NG; g++) {
                 const __m256i *q = &w->g[g].w[j][4 * h], sc = w->g[g].sc[j];
-                __m256i p0 = _mm256_add_epi16(_mm256_maddubs_epi16(y0, q[0]), _mm256_maddubs_epi16(y1, q[1]));
-                AVX2_PIN(p0);
-                __m256i p1 = _mm256_add_epi16(_mm256_maddubs_epi16(y2, q[2]), _mm256_maddubs_epi16(y3, q[3]));
-                AVX2_PIN(p1);
-                isum[g] = _mm256_add_epi32(isum[g], _mm256_madd_epi16(p0, sc));
-                AVX2_PIN(isum[g]);
-                isum[g] = _mm256_add_epi32(isum[g], _mm256_madd_epi16(p1, sc));
-                AVX2_PIN(isum[g]);
+                madd_pairs(y0, y1, y2, y3, q, sc, &isum[g]);
             }
         }
     }
