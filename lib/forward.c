@@ -100,7 +100,8 @@ static void attention_task(void *arg, int ith, int nth) {
     const size_t head_bytes = lc_row_size(kv->type, hp->head_dim);
     const lc_type_traits *tr = lc_traits(ctx->backend, kv->type);
     lc_kv_head view = {.stride = kv->row_bytes, .type = kv->type, .traits = tr,
-                       .q_traits = lc_traits(ctx->backend, tr->vec_dot_type)};
+                       .q_traits = lc_traits(ctx->backend, tr->vec_dot_type),
+                       .axpy = lc_axpy(ctx->backend, kv->type)};
 
     int64_t p0, p1, cur = -1, n_vis = 0;
     lc_split_range((int64_t)at->batch->n_tokens * hp->n_head, ith, nth, &p0, &p1);

@@ -88,12 +88,21 @@ void lc_attend_head(float *out, const float *q, int head_dim, float scale, const
 
     /* Values: the reference multiplies V by the probabilities converted to
      * the cache type, so an F16 cache sees fp16-rounded probabilities. */
-    const bool round_f16 = kv->type == LLAMAC_TYPE_F16;
+    if (kv->type == LLAMAC_TYPE_F16) {
+        uint16_t half[64];
+        for (int64_t j = 0; j < n; j += 64) {
+            const int64_t m = LC_MIN((int64_t)64, n - j);
+            kv->traits->from_float(scores + j, half, m);
+            kv->traits->to_float(half, scores + j, m);
+        }
+    }
     memset(out, 0, (size_t)head_dim * sizeof *out);
+    if (kv->axpy) {
+        for (int64_t j = 0; j < n; j++) kv->axpy(head_dim, scores[j], kv->v + (size_t)cells[j] * kv->stride, out);
+        return;
+    }
     for (int64_t j = 0; j < n; j++) {
-        float p = scores[j];
-        if (round_f16) p = lc_fp16_to_fp32(lc_fp32_to_fp16(p));
         kv->traits->to_float(kv->v + (size_t)cells[j] * kv->stride, scratch->v_row, head_dim);
-        for (int d = 0; d < head_dim; d++) out[d] += p * scratch->v_row[d];
+        for (int d = 0; d < head_dim; d++) out[d] = out[d] + scores[j] * scratch->v_row[d];
     }
 }

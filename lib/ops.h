@@ -55,6 +55,7 @@ typedef struct lc_kv_head {
     llamac_type type;             /* F16 or F32 */
     const lc_type_traits *traits; /* of `type` */
     const lc_type_traits *q_traits; /* of traits->vec_dot_type (converts q) */
+    lc_axpy_fn axpy;              /* of `type`, or NULL: to_float, then add */
 } lc_kv_head;
 
 /* Per-thread scratch of lc_attend_head, sized for n_ctx cells. */

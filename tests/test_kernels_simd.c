@@ -295,6 +295,51 @@ static void vec_dot_result_depends_only_on_the_rows(void **state) {
     }
 }
 
+/* ---- axpy (attention's value sum) ---- */
+
+/* The reference by hand: 1 + 0.5 * 3 and 1 + 0.25 * (-2) are exact. */
+static void axpy_reference_adds_a_times_x(void **state) {
+    (void)state;
+    const float x32[2] = {3.f, -2.f};
+    const uint16_t x16[2] = {lc_fp32_to_fp16(3.f), lc_fp32_to_fp16(-2.f)};
+    float y[2] = {1.f, 1.f};
+    lc_axpy(LC_BACKEND_SCALAR, LLAMAC_TYPE_F32)(2, 0.5f, x32, y);
+    assert_true(y[0] == 2.5f && y[1] == 0.f);
+    lc_axpy(LC_BACKEND_SCALAR, LLAMAC_TYPE_F16)(2, 0.25f, x16, y);
+    assert_true(y[0] == 3.25f && y[1] == -0.5f);
+    assert_null(lc_axpy(LC_BACKEND_SCALAR, LLAMAC_TYPE_Q4_0));
+    assert_null(lc_axpy(LC_BACKEND_AUTO, LLAMAC_TYPE_Q8_0));
+}
+
+/* Two roundings per element in both back ends: the same bits, every tail
+ * length, repeated accumulation as attention does it. */
+static void axpy_avx2_gives_the_reference_bits(void **state) {
+    (void)state;
+    if (!simd_have_avx2("axpy")) { skip(); return; }
+    const llamac_type ft[] = {LLAMAC_TYPE_F32, LLAMAC_TYPE_F16};
+    simd_rng r = {0xa8b1};
+    enum { N_MAX = 4103, STEPS = 5 };
+    float *f = malloc(N_MAX * sizeof *f), *y_ref = malloc(N_MAX * sizeof *y_ref), *y_simd = malloc(N_MAX * sizeof *y_simd);
+    uint8_t *x = malloc(N_MAX * sizeof(float));
+    assert_true(f && y_ref && y_simd && x);
+    for (size_t i = 0; i < 2; i++) {
+        const lc_axpy_fn ref = lc_axpy(LC_BACKEND_SCALAR, ft[i]), simd = lc_axpy(LC_BACKEND_AVX2, ft[i]);
+        assert_ptr_not_equal(ref, simd);
+        for (int64_t n = 0; n <= N_MAX; n = n < 80 ? n + 1 : N_MAX + (n == N_MAX)) {
+            for (int64_t k = 0; k < n; k++) y_ref[k] = y_simd[k] = simd_rng_gauss(&r);
+            for (int step = 0; step < STEPS; step++) {
+                for (int64_t k = 0; k < n; k++) f[k] = simd_rng_gauss(&r);
+                lc_scalar_traits(ft[i])->from_float(f, x, n);
+                const float a = (float)simd_rng_uniform(&r);
+                ref(n, a, x, y_ref);
+                simd(n, a, x, y_simd);
+            }
+            if (n > 0) assert_memory_equal(y_ref, y_simd, (size_t)n * sizeof(float));
+        }
+    }
+    free(f), free(y_ref), free(y_simd), free(x);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(backend_names_round_trip_and_unknown_names_are_refused),
@@ -307,6 +352,8 @@ int main(void) {
         cmocka_unit_test(extreme_codes_do_not_saturate_the_integer_sums),
         cmocka_unit_test(exact_order_formats_give_the_reference_bits),
         cmocka_unit_test(vec_dot_result_depends_only_on_the_rows),
+        cmocka_unit_test(axpy_reference_adds_a_times_x),
+        cmocka_unit_test(axpy_avx2_gives_the_reference_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,6 +56,21 @@ AVX2_ALWAYS_INLINE float load1(int kind, const void *p, int64_t i) {
     }
 }
 
+/* Lane-wise mul then add: the same two roundings per element as the
+ * reference loop. */
+AVX2_ALWAYS_INLINE void axpy(int kind, int64_t n, float a, const void *x, float *y) {
+    const __m256 va = _mm256_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(y + i), _mm256_mul_ps(va, load8(kind, x, i))));
+    for (; i < n; i++) /* intrinsics, so that no compiler contracts them into an FMA */
+        y[i] = _mm_cvtss_f32(_mm_add_ss(_mm_set_ss(y[i]), _mm_mul_ss(_mm_set_ss(a), _mm_set_ss(load1(kind, x, i)))));
+}
+
+void lc_axpy_f32_avx2(int64_t n, float a, const void *x, float *y) { axpy(KIND_F32, n, a, x, y); }
+
+void lc_axpy_f16_avx2(int64_t n, float a, const void *x, float *y) { axpy(KIND_F16, n, a, x, y); }
+
 void lc_bf16_to_float_avx2(const void *src, float *dst, int64_t n) {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, load8(KIND_BF16, src, i));

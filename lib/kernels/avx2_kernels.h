@@ -33,6 +33,11 @@ void lc_gemm_f16_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, s
 void lc_gemm_bf16_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y,
                        size_t y_stride, float *out, size_t out_stride);
 
+void lc_axpy_f32_avx2(int64_t n, float a, const void *x, float *y);
+void lc_axpy_f16_avx2(int64_t n, float a, const void *x, float *y);
+/* Its axpy of `type`, or NULL. */
+lc_axpy_fn lc_avx2_axpy(llamac_type type);
+
 /* avx2_quantize.c: activation encoders */
 void lc_q8_0_from_float_avx2(const float *src, void *dst, int64_t n);
 void lc_q8_1_from_float_avx2(const float *src, void *dst, int64_t n);

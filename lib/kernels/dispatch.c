@@ -62,6 +62,19 @@ const lc_type_traits *lc_traits(lc_backend backend, llamac_type type) {
     return lc_scalar_traits(type);
 }
 
+lc_axpy_fn lc_axpy(lc_backend backend, llamac_type type) {
+#if LC_BUILD_HAS_AVX2
+    if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) return lc_avx2_axpy(type);
+#else
+    (void)backend;
+#endif
+    switch (type) {
+    case LLAMAC_TYPE_F32: return lc_axpy_f32_ref;
+    case LLAMAC_TYPE_F16: return lc_axpy_f16_ref;
+    default: return NULL;
+    }
+}
+
 lc_gemm_fn lc_gemm(lc_backend backend, llamac_type type) {
 #if LC_BUILD_HAS_AVX2
     if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) return lc_avx2_gemm(type);

@@ -26,6 +26,11 @@ typedef void (*lc_from_float_fn)(const float *src, void *dst, int64_t n);
  * its vec_dot_type, both n elements long (n a multiple of both block sizes). */
 typedef void (*lc_vec_dot_fn)(int64_t n, float *s, const void *x, const void *y);
 
+/* y[i] = y[i] + a * x[i] for i in 0..n-1, in float, a multiply and then an
+ * add (never fused), x a row of the type: attention's weighted sum of
+ * value rows. Every back end gives the reference's bits. */
+typedef void (*lc_axpy_fn)(int64_t n, float a, const void *x, float *y);
+
 typedef struct lc_type_traits {
     llamac_type vec_dot_type;  /* encoding activations take for vec_dot */
     lc_to_float_fn to_float;   /* NULL if not decodable */
@@ -149,6 +154,8 @@ void lc_bf16_from_float_ref(const float *src, void *dst, int64_t n);
 void lc_vec_dot_f32_ref(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_f16_ref(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_bf16_ref(int64_t n, float *s, const void *x, const void *y);
+void lc_axpy_f32_ref(int64_t n, float a, const void *x, float *y);
+void lc_axpy_f16_ref(int64_t n, float a, const void *x, float *y);
 
 /* scalar_q.c: 32-element blocks */
 void lc_q4_0_to_float_ref(const void *src, float *dst, int64_t n);
@@ -236,5 +243,8 @@ typedef void (*lc_gemm_fn)(int64_t n, int64_t n_rows, int64_t n_tok, const void 
 /* The gemm of `type` in the back end `backend` resolves to, or NULL when
  * that back end has none (then loop over vec_dot). */
 lc_gemm_fn lc_gemm(lc_backend backend, llamac_type type);
+/* The axpy of `type` (F32 and F16, the cache encodings) in the back end
+ * `backend` resolves to, or NULL for other types. */
+lc_axpy_fn lc_axpy(lc_backend backend, llamac_type type);
 
 #endif

@@ -21,6 +21,16 @@ void lc_f16_from_float_ref(const float *src, void *dst, int64_t n) {
     lc_fp32_to_fp16_row(src, dst, n);
 }
 
+void lc_axpy_f32_ref(int64_t n, float a, const void *vx, float *y) {
+    const float *x = vx;
+    for (int64_t i = 0; i < n; i++) y[i] = y[i] + a * x[i];
+}
+
+void lc_axpy_f16_ref(int64_t n, float a, const void *vx, float *y) {
+    const uint16_t *x = vx;
+    for (int64_t i = 0; i < n; i++) y[i] = y[i] + a * lc_fp16_to_fp32(x[i]);
+}
+
 void lc_bf16_to_float_ref(const void *src, float *dst, int64_t n) {
     lc_bf16_to_fp32_row(src, dst, n);
 }

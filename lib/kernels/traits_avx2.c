@@ -52,6 +52,14 @@ lc_gemm_fn lc_avx2_gemm(llamac_type type) {
     return avx2_gemm[type];
 }
 
+lc_axpy_fn lc_avx2_axpy(llamac_type type) {
+    switch (type) {
+    case LLAMAC_TYPE_F32: return lc_axpy_f32_avx2;
+    case LLAMAC_TYPE_F16: return lc_axpy_f16_avx2;
+    default: return NULL;
+    }
+}
+
 const lc_type_traits *lc_avx2_traits(llamac_type type) {
     if ((unsigned)type >= LLAMAC_TYPE_COUNT || !avx2_traits[type].to_float) return NULL;
     return &avx2_traits[type];
