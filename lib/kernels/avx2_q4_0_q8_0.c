@@ -362,12 +362,16 @@ static __attribute__((noinline)) void gemm_q4_0_rows(int64_t n, int64_t n_rows, 
                      * one goes through f (a variable-size memcpy per token
                      * cost 6 % of a 128-token prompt) */
                     float *const o = out + (size_t)(g0 + t) * out_stride + (size_t)r0;
-                    float f[QROWS] = {0};
+                    float f[QROWS];
                     float *const s = nr == QROWS ? o : f;
-                    if (k0 > 0 && nr < QROWS) memcpy(f, o, (size_t)nr * sizeof(float));
                     __m256 acc[NQ];
-                    for (int g = 0; g < NQ; g++)
-                        acc[g] = k0 > 0 || s == f ? _mm256_loadu_ps(s + ROWS * g) : _mm256_setzero_ps();
+                    if (nr < QROWS) { /* (zeroing f for every token showed as rep stos in profiles) */
+                        memset(f, 0, sizeof f);
+                        if (k0 > 0) memcpy(f, o, (size_t)nr * sizeof(float));
+                        for (int g = 0; g < NQ; g++) acc[g] = _mm256_loadu_ps(f + ROWS * g);
+                    } else {
+                        for (int g = 0; g < NQ; g++) acc[g] = k0 > 0 ? _mm256_loadu_ps(o + ROWS * g) : _mm256_setzero_ps();
+                    }
                     if (kn == QK)
                         q4_0_token(&w, &act, t, QK, acc);
                     else
@@ -409,10 +413,11 @@ static __attribute__((noinline)) void gemm_q4_0_rows(int64_t n, int64_t n_rows, 
                     __m256 acc[T_MAX];                                                                  \
                     for (int t = 0; t < T_MAX; t++) {                                                   \
                         float *const o = &out[(size_t)(t0 + t) * out_stride + (size_t)r0];              \
-                        float f[ROWS] = {0};                                                            \
+                        float f[ROWS];                                                                  \
                         if (first || t >= T) acc[t] = _mm256_setzero_ps();                              \
                         else if (nr == ROWS) acc[t] = _mm256_loadu_ps(o);                               \
-                        else memcpy(f, o, (size_t)nr * sizeof(float)), acc[t] = _mm256_loadu_ps(f);     \
+                        else memset(f, 0, sizeof f), memcpy(f, o, (size_t)nr * sizeof(float)),          \
+                             acc[t] = _mm256_loadu_ps(f);                                               \
                     }                                                                                   \
                     /* the next group's rows, a contiguous span, fetched   \
                      * ahead in even steps while the matrix streams from   \
