@@ -134,5 +134,9 @@ lc_tensor_size_result lc_tensor_size(llamac_type type, const int64_t ne[LC_GGUF_
  * failure the thread's error names the field and byte offset; g keeps
  * whatever was allocated so far for lc_gguf_destroy to release. */
 llamac_status lc_gguf_parse(llamac_gguf *g);
+/* Drops the whole pages inside [p, p + n) of a mapped file from the
+ * process's memory (they read back from the file if touched again); a
+ * no-op for a file read into memory. */
+void lc_gguf_release_pages(const llamac_gguf *g, const void *p, size_t n);
 
 #endif

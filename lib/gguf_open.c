@@ -153,3 +153,17 @@ void llamac_gguf_free(llamac_gguf *g) {
     lc_free_aligned(&env, g->buf);
     lc_free(&env, g);
 }
+
+void lc_gguf_release_pages(const llamac_gguf *g, const void *p, size_t n) {
+#ifdef MADV_DONTNEED
+    if (!g->map || n == 0) return;
+    const long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0) return;
+    const uintptr_t a = (uintptr_t)p, sz = (uintptr_t)page;
+    const uintptr_t lo = (a + sz - 1) / sz * sz, hi = (a + n) / sz * sz;
+    /* advice only: a failure leaves the pages resident, nothing else */
+    if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+#else
+    (void)g, (void)p, (void)n;
+#endif
+}

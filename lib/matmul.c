@@ -6,6 +6,7 @@
 /* Rows of one weight multiplied against every token before moving on: the
  * tile's weight bytes stay in cache while the tokens stream past. */
 #define ROW_TILE 128
+_Static_assert(ROW_TILE % 8 == 0, "packed gemms take groups of 8 rows");
 
 static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
 
@@ -23,6 +24,7 @@ typedef struct matmul_task {
     const act_rows *act[LC_MATMUL_MAX_JOBS]; /* per job */
     lc_vec_dot_fn dot[LC_MATMUL_MAX_JOBS];   /* per job */
     lc_gemm_fn gemm[LC_MATMUL_MAX_JOBS];     /* per job, NULL: loop over dot */
+    const uint8_t *wdata[LC_MATMUL_MAX_JOBS]; /* per job: w->data, or w->packed for a packed gemm */
     int64_t n_tok;
     int64_t n_tiles;                       /* row tiles over all jobs */
     int64_t tile0[LC_MATMUL_MAX_JOBS + 1]; /* job j's tiles: [tile0[j], tile0[j + 1]) */
@@ -58,12 +60,12 @@ static void convert_task(void *arg, int ith, int nth) {
  * gives each element bit-identical to its dot, so it serves every call,
  * single tokens included (it streams weight rows faster than the dot
  * loop), without breaking the determinism contract. */
-static void mul_rows(const lc_weight *w, lc_vec_dot_fn dot, lc_gemm_fn gemm, const act_rows *a, int64_t n_tok,
-                     int64_t r0, int64_t r1, float *out) {
+static void mul_rows(const lc_weight *w, const uint8_t *wdata, lc_vec_dot_fn dot, lc_gemm_fn gemm,
+                     const act_rows *a, int64_t n_tok, int64_t r0, int64_t r1, float *out) {
     for (int64_t rt = r0; rt < r1; rt += ROW_TILE) {
         const int64_t rt_end = LC_MIN(rt + ROW_TILE, r1);
         if (gemm) {
-            gemm(w->n_in, rt_end - rt, n_tok, w->data + (size_t)rt * w->row_bytes, w->row_bytes, a->data, a->row_bytes,
+            gemm(w->n_in, rt_end - rt, n_tok, wdata + (size_t)rt * w->row_bytes, w->row_bytes, a->data, a->row_bytes,
                  out + rt, (size_t)w->n_out);
             continue;
         }
@@ -89,7 +91,7 @@ static void dot_task(void *arg, int ith, int nth) {
         while (tile >= mt->tile0[j + 1]) j++;
         const lc_weight *w = mt->jobs[j].w;
         const int64_t r0 = (tile - mt->tile0[j]) * ROW_TILE;
-        mul_rows(w, mt->dot[j], mt->gemm[j], mt->act[j], mt->n_tok, r0, LC_MIN(r0 + ROW_TILE, w->n_out),
+        mul_rows(w, mt->wdata[j], mt->dot[j], mt->gemm[j], mt->act[j], mt->n_tok, r0, LC_MIN(r0 + ROW_TILE, w->n_out),
                  mt->jobs[j].out);
     }
 }
@@ -108,6 +110,11 @@ void lc_matmul(lc_threadpool *pool, lc_backend backend, const lc_matmul_job *job
         mt.n_tiles += (w->n_out + ROW_TILE - 1) / ROW_TILE;
         mt.dot[j] = lc_traits(backend, w->type)->vec_dot;
         mt.gemm[j] = lc_gemm(backend, w->type);
+        mt.wdata[j] = w->data;
+        /* a packed image needs its own gemm; row tiles start at multiples
+         * of ROW_TILE, a multiple of 8 as packed gemms require */
+        const lc_gemm_fn packed = w->packed ? lc_packed_gemm(backend, w->type) : NULL;
+        if (packed) mt.gemm[j] = packed, mt.wdata[j] = w->packed;
         int k = 0;
         while (k < n_acts && acts[k].type != t) k++;
         if (k == n_acts) {

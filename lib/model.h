@@ -21,6 +21,7 @@ typedef struct lc_weight {
     int64_t n_out;
     size_t row_bytes;
     llamac_type vec_dot_type; /* what activations are converted to for it */
+    uint8_t *packed;          /* owned repacked image for lc_packed_gemm, or NULL */
 } lc_weight;
 
 typedef struct lc_layer {
@@ -65,5 +66,11 @@ struct llamac_model {
     uint64_t n_bytes;
     uint64_t n_params;
 };
+
+/* model_repack.c: packs every matrix lc_packed_gemm has a kernel for on
+ * this CPU (skipping token_embd, which is read by row), releasing the
+ * mapped originals; and frees those copies. */
+llamac_status lc_model_repack(llamac_model *m);
+void lc_model_free_packed(llamac_model *m);
 
 #endif

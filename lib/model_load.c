@@ -14,6 +14,7 @@ void llamac_model_params_init(llamac_model_params *params, size_t size) {
     memset(&d, 0, sizeof d);
     d.struct_size = size;
     d.use_mmap = true;
+    d.repack = true;
     memcpy(params, &d, LC_MIN(size, sizeof d));
 }
 
@@ -405,6 +406,7 @@ llamac_status llamac_model_load(const char *path, const llamac_model_params *par
             goto fail;
         }
     }
+    if (p.repack && (st = lc_model_repack(m))) goto fail;
     if ((st = load_vocab(m)) || (st = summarize(m))) goto fail;
     if (!report(&p, 1.0f)) {
         st = cancelled(1.0f);
@@ -424,6 +426,7 @@ void llamac_model_free(llamac_model *model) {
     if (!model) return;
     lc_env env = model->env;
     lc_vocab_destroy(model->vocab);
+    lc_model_free_packed(model);
     llamac_gguf_free(model->gguf);
     lc_free(&env, model->layers);
     lc_free(&env, model->desc);

@@ -19,9 +19,9 @@ static const llamac_type gemm_types[] = {
 
 /* Runs gemm on n_rows x n_tok with padded strides and compares every
  * element (and the untouched padding) with vec_dot. */
-static void check_gemm(llamac_type w, int64_t n, int64_t n_rows, int64_t n_tok, uint64_t seed) {
+static void check_gemm_of(llamac_type w, bool packed, int64_t n, int64_t n_rows, int64_t n_tok, uint64_t seed) {
     const lc_type_traits *tr = lc_traits(LC_BACKEND_AVX2, w);
-    const lc_gemm_fn gemm = lc_gemm(LC_BACKEND_AVX2, w);
+    const lc_gemm_fn gemm = packed ? lc_packed_gemm(LC_BACKEND_AVX2, w) : lc_gemm(LC_BACKEND_AVX2, w);
     assert_non_null(gemm);
     const llamac_type act = tr->vec_dot_type;
     const size_t xs = simd_row_bytes(w, n) + 12, ys = simd_row_bytes(act, n) + 12; /* keep 4-byte alignment */
@@ -35,7 +35,16 @@ static void check_gemm(llamac_type w, int64_t n, int64_t n_rows, int64_t n_tok, 
     for (int64_t i = 0; i < n_rows; i++) assert_true(simd_random_row(w, n, 0.05f, &r, x + (size_t)i * xs));
     for (int64_t t = 0; t < n_tok; t++) assert_true(simd_random_row(act, n, 1.f, &r, y + (size_t)t * ys));
     for (size_t i = 0; i < os * (size_t)n_tok; i++) out[i] = -12345.f;
-    gemm(n, n_rows, n_tok, x, xs, y, ys, out, os);
+    if (packed) { /* the image of the (padded) rows, read with the unpadded row size */
+        const size_t rs = simd_row_bytes(w, n);
+        uint8_t *img = malloc((size_t)n_rows * rs);
+        assert_non_null(img);
+        lc_q4_0_pack8(x, xs, n_rows, n, img);
+        gemm(n, n_rows, n_tok, img, rs, y, ys, out, os);
+        free(img);
+    } else {
+        gemm(n, n_rows, n_tok, x, xs, y, ys, out, os);
+    }
     for (int64_t t = 0; t < n_tok; t++) {
         for (int64_t i = 0; i < (int64_t)os; i++) {
             const float got = out[(size_t)t * os + (size_t)i];
@@ -54,6 +63,29 @@ static void check_gemm(llamac_type w, int64_t n, int64_t n_rows, int64_t n_tok, 
     free(x);
     free(y);
     free(out);
+}
+
+static void check_gemm(llamac_type w, int64_t n, int64_t n_rows, int64_t n_tok, uint64_t seed) {
+    check_gemm_of(w, false, n, n_rows, n_tok, seed);
+}
+
+/* Q4_0 packed at load: groups of 8 rows, every token path (the 8-token
+ * tiles with the one-token prefetch, the 32-row passes from 9 tokens, a
+ * short last pass), chunk edges of both (64 and 16 blocks). */
+static void packed_q4_0_gemm_is_bit_identical_to_vec_dot(void **state) {
+    (void)state;
+    if (!simd_have_avx2("packed gemm")) { skip(); return; }
+    const int64_t toks[] = {1, 2, 7, 8, 9, 31, 33, 70};
+    const int64_t rows[] = {8, 24, 40, 128};
+    uint64_t seed = 77;
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++)
+        for (size_t t = 0; t < sizeof toks / sizeof toks[0]; t++)
+            for (int64_t nb = 1; nb <= 81; nb += 16) check_gemm_of(LLAMAC_TYPE_Q4_0, true, 32 * nb, rows[r], toks[t], seed++);
+    check_gemm_of(LLAMAC_TYPE_Q4_0, true, 5632, 16, 1, seed++);
+    check_gemm_of(LLAMAC_TYPE_Q4_0, true, 5632, 48, 12, seed++);
+    /* only Q4_0 has a packed form, and only in the AVX2 back end */
+    assert_null(lc_packed_gemm(LC_BACKEND_AVX2, LLAMAC_TYPE_Q8_0));
+    assert_null(lc_packed_gemm(LC_BACKEND_SCALAR, LLAMAC_TYPE_Q4_0));
 }
 
 static void gemm_is_bit_identical_to_vec_dot_for_every_shape(void **state) {
@@ -116,6 +148,7 @@ int main(void) {
         cmocka_unit_test(gemm_on_very_long_rows_is_bit_identical_too),
         cmocka_unit_test(gemm_of_nothing_writes_nothing),
         cmocka_unit_test(gemm_lookup_follows_the_backend),
+        cmocka_unit_test(packed_q4_0_gemm_is_bit_identical_to_vec_dot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,8 @@
  * callback without leaks, tied embeddings and rope_freqs. */
 #include "test_util.h"
 
+#include "kernels/kernels.h"
+#include "model.h"
 #include "model_builder.h"
 
 #include <string.h>
@@ -271,6 +273,62 @@ static void read_and_mapped_loads_give_identical_logits(void **state) {
     assert_memory_equal(rows[0], rows[1], sizeof rows[0]);
 }
 
+/* Logits of tokens 5, 9, 33 (the last token's row) for one load setting. */
+static void q4_0_logits(const char *path, bool use_mmap, bool repack, llamac_kernels kernels, float *row, int n,
+                        bool *packed) {
+    counting c = {0};
+    llamac_allocator a = {count_malloc, count_realloc, count_free, &c};
+    llamac_model_params p = llamac_model_default_params();
+    p.use_mmap = use_mmap;
+    p.repack = repack;
+    p.allocator = &a;
+    llamac_model *m;
+    llamac_context *ctx;
+    assert_int_equal(llamac_model_load(path, &p, &m), LLAMAC_OK);
+    *packed = m->layers[0].wq.packed && m->layers[1].w_down.packed && m->output.packed;
+    llamac_context_params cp = llamac_context_default_params();
+    cp.kernels = kernels;
+    assert_int_equal(llamac_context_new(m, &cp, &ctx), LLAMAC_OK);
+    llamac_token toks[3] = {5, 9, 33};
+    llamac_pos pos[3] = {0, 1, 2};
+    int32_t nseq[3] = {1, 1, 1};
+    llamac_seq_id s0 = 0, *ids[3] = {&s0, &s0, &s0};
+    int8_t want[3] = {0, 0, 1};
+    llamac_batch b = {3, toks, pos, nseq, ids, want, NULL};
+    assert_int_equal(llamac_decode(ctx, &b), LLAMAC_OK);
+    memcpy(row, llamac_get_logits(ctx, 0), (size_t)n * sizeof *row);
+    llamac_context_free(ctx);
+    llamac_model_free(m);
+    assert_int_equal(c.live, 0); /* the packed copies went back to the caller's allocator */
+}
+
+/* Q4_0 matrices are packed at load when the CPU has the kernel for it; the
+ * packed gemm gives the unpacked one's bits, and a scalar context on a
+ * packed model reads the original rows (released pages read back). */
+static void repacked_q4_0_gives_the_bits_of_the_original_rows(void **state) {
+    fixture *f = *state;
+    tm_spec s;
+    tm_spec_default(&s);
+    s.wtype = LLAMAC_TYPE_Q4_0;
+    s.n_ff = 64; /* rows of whole 32-element blocks */
+    write_spec(f, &s);
+    enum { N = 64 };
+    const bool avx2 = lc_backend_available(LC_BACKEND_AVX2);
+    if (!avx2) fprintf(stderr, "SKIP (partly): no AVX2 here, so nothing is packed; checking the loads only\n");
+    const llamac_kernels kinds[2] = {LLAMAC_KERNELS_AUTO, LLAMAC_KERNELS_SCALAR};
+    for (int k = 0; k < 2; k++) {
+        float ref[N], got[N];
+        bool packed;
+        q4_0_logits(f->path, true, false, kinds[k], ref, N, &packed);
+        assert_false(packed);
+        for (int use_mmap = 0; use_mmap < 2; use_mmap++) {
+            q4_0_logits(f->path, use_mmap, true, kinds[k], got, N, &packed);
+            assert_true(packed == avx2);
+            assert_memory_equal(ref, got, sizeof ref);
+        }
+    }
+}
+
 static void params_from_a_newer_header_are_refused(void **state) {
     fixture *f = *state;
     struct {
@@ -299,6 +357,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(progress_runs_from_zero_to_one, setup, teardown),
         cmocka_unit_test_setup_teardown(cancelling_from_progress_frees_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(read_and_mapped_loads_give_identical_logits, setup, teardown),
+        cmocka_unit_test_setup_teardown(repacked_q4_0_gives_the_bits_of_the_original_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(params_from_a_newer_header_are_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,13 +24,13 @@
 typedef struct bench_args {
     const char *model;
     int32_t n_prompt, n_gen, threads, reps;
-    bool warmup, csv;
+    bool warmup, csv, repack;
 } bench_args;
 
 static void bench_usage(FILE *f) {
     fprintf(f,
             "usage: llamac bench -m MODEL [-p N] [-n N] [-t THREADS] [-r REPS]\n"
-            "                    [--no-warmup] [-o md|csv]\n\n"
+            "                    [--no-warmup] [--no-repack] [-o md|csv]\n\n"
             "Measures tokens/s as llama-bench does: ppN decodes an N-token prompt as one\n"
             "batch, tgN generates N tokens one at a time, both from an empty cache with\n"
             "random tokens. Each test runs once to warm up, then REPS times; the table\n"
@@ -41,6 +41,8 @@ static void bench_usage(FILE *f) {
             "  -t THREADS    threads (default: all CPUs, at most 16)\n"
             "  -r REPS       measured repetitions (default 3)\n"
             "  --no-warmup   measure from the first run\n"
+            "  --no-repack   compute on the file's rows as they are (no load-time\n"
+            "                repacking; see llamac_model_params.repack)\n"
             "  -o md|csv     markdown table (default) or CSV with every sample\n"
             "Load time and peak resident memory go to stderr.\n"
             "Exit status: 0 done, 1 failure, 2 bad arguments.\n");
@@ -61,7 +63,7 @@ static bool parse_int(const char *s, int32_t lo, int32_t hi, int32_t *out) {
 }
 
 static int parse_args(int argc, char **argv, bench_args *a) {
-    *a = (bench_args){NULL, 128, 32, 0, 3, true, false};
+    *a = (bench_args){NULL, 128, 32, 0, 3, true, false, true};
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         const bool more = i + 1 < argc;
@@ -80,6 +82,8 @@ static int parse_args(int argc, char **argv, bench_args *a) {
             if (!parse_int(argv[++i], 1, MAX_REPS, &a->reps)) goto bad_value;
         } else if (!strcmp(s, "--no-warmup")) {
             a->warmup = false;
+        } else if (!strcmp(s, "--no-repack")) {
+            a->repack = false;
         } else if (!strcmp(s, "-o") && more) {
             const char *o = argv[++i];
             if (!strcmp(o, "csv")) a->csv = true;
@@ -194,7 +198,9 @@ int cmd_bench(int argc, char **argv) {
 
     const double t_load = now_seconds();
     llamac_model *model = NULL;
-    if (llamac_model_load(a.model, NULL, &model)) {
+    llamac_model_params mp = llamac_model_default_params();
+    mp.repack = a.repack;
+    if (llamac_model_load(a.model, &mp, &model)) {
         fprintf(stderr, "llamac bench: %s\n", llamac_last_error());
         return 1;
     }

@@ -203,6 +203,44 @@ AVX2_ALWAYS_INLINE void q4_0_rows(int64_t b0, int64_t b1, const uint8_t *const *
     }
 }
 
+/* The same over a packed group (see lc_q4_0_pack8): block b's eight scales
+ * and its four transposed chunks are 144 contiguous bytes, so the chunks
+ * load as they are and the scales convert in one instruction. */
+/* Blocks ahead a one-token pass prefetches (16: 2.3 KiB). */
+#define PF_BLOCKS 16
+AVX2_ALWAYS_INLINE void q4_0x8_rows(int64_t b0, int64_t b1, const uint8_t *xp, int T, const act_tile *a,
+                                    __m256 *acc, bool stream) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    for (int64_t b = b0; b < b1; b++) {
+        const uint8_t *blk = xp + (size_t)b * LC_Q4_0X8_BYTES;
+        /* one token streams the matrix: fetch PF_BLOCKS blocks ahead,
+         * across the 4 KiB pages the hardware prefetcher stops at */
+        if (stream) {
+            _mm_prefetch((const char *)((uintptr_t)blk + PF_BLOCKS * LC_Q4_0X8_BYTES), _MM_HINT_T0);
+            _mm_prefetch((const char *)((uintptr_t)blk + PF_BLOCKS * LC_Q4_0X8_BYTES + 64), _MM_HINT_T0);
+            _mm_prefetch((const char *)((uintptr_t)blk + PF_BLOCKS * LC_Q4_0X8_BYTES + 128), _MM_HINT_T0);
+        }
+        __m256i p[T_MAX];
+        for (int t = 0; t < T; t++) p[t] = _mm256_setzero_si256();
+        for (int i = 0; i < 4; i++) {
+            const __m256i c = avx2_loadu(blk + 16 + 32 * i);
+            const __m256i wl = _mm256_and_si256(c, m4);
+            for (int t = 0; t < T; t++) {
+                p[t] = _mm256_add_epi16(p[t], _mm256_maddubs_epi16(wl, _mm256_set1_epi32(a->q[b - b0][i][t])));
+                AVX2_PIN(p[t]);
+            }
+            const __m256i wh = _mm256_and_si256(_mm256_srli_epi16(c, 4), m4);
+            for (int t = 0; t < T; t++) {
+                p[t] = _mm256_add_epi16(p[t], _mm256_maddubs_epi16(wh, _mm256_set1_epi32(a->q[b - b0][4 + i][t])));
+                AVX2_PIN(p[t]);
+            }
+        }
+        for (int t = 0; t < T; t++)
+            p[t] = _mm256_sub_epi32(_mm256_madd_epi16(p[t], _mm256_set1_epi16(1)), _mm256_set1_epi32(a->sum8[b - b0][t]));
+        add_terms(T, acc, p, _mm256_cvtph_ps(avx2_loadu128(blk)), a->dy[b - b0]);
+    }
+}
+
 /* Q8_0: the same with 8 chunks of signed quants, so the sign trick and one
  * madd per chunk (two maddubs pair sums could overflow int16). */
 AVX2_ALWAYS_INLINE void q8_0_rows(int64_t b0, int64_t b1, const uint8_t *const *x, int T,
@@ -282,16 +320,23 @@ static void q4_0_act_prep(const uint8_t *y0, size_t ys, int T, int64_t b0, int n
     }
 }
 
-static void q4_0_rows_prep(const uint8_t *const *x, int64_t b0, int nb, q4_0_wbuf *w) {
+/* x: 32 row pointers, or (packed) NQ group pointers. */
+AVX2_ALWAYS_INLINE void q4_0_rows_prep(const uint8_t *const *x, bool packed, int64_t b0, int nb, q4_0_wbuf *w) {
     const __m256i m4 = _mm256_set1_epi8(0x0f), eight = _mm256_set1_epi8(8), one = _mm256_set1_epi8(1);
     for (int b = 0; b < nb; b++) {
         for (int g = 0; g < NQ; g++) {
-            const uint8_t *const *xg = x + ROWS * g;
-            __m256i r[4], c[4];
-            for (int j = 0; j < 4; j++)
-                r[j] = load2x128(((const lc_block_q4_0 *)xg[j] + b0 + b)->qs,
-                                 ((const lc_block_q4_0 *)xg[j + 4] + b0 + b)->qs);
-            transpose_4x2(r, c);
+            const uint8_t *const *xg = x + (packed ? g : ROWS * g);
+            const uint8_t *blk = packed ? xg[0] + (size_t)(b0 + b) * LC_Q4_0X8_BYTES : NULL;
+            __m256i c[4];
+            if (packed) {
+                for (int i = 0; i < 4; i++) c[i] = avx2_loadu(blk + 16 + 32 * i);
+            } else {
+                __m256i r[4];
+                for (int j = 0; j < 4; j++)
+                    r[j] = load2x128(((const lc_block_q4_0 *)xg[j] + b0 + b)->qs,
+                                     ((const lc_block_q4_0 *)xg[j + 4] + b0 + b)->qs);
+                transpose_4x2(r, c);
+            }
             __m256i s = _mm256_setzero_si256();
             for (int i = 0; i < 4; i++) {
                 const __m256i lo = _mm256_sub_epi8(_mm256_and_si256(c[i], m4), eight);
@@ -301,7 +346,7 @@ static void q4_0_rows_prep(const uint8_t *const *x, int64_t b0, int nb, q4_0_wbu
                 s = _mm256_add_epi16(s, _mm256_add_epi16(_mm256_maddubs_epi16(one, lo), _mm256_maddubs_epi16(one, hi)));
             }
             w->corr[b][g] = _mm256_slli_epi32(_mm256_madd_epi16(s, _mm256_set1_epi16(1)), 7);
-            w->dx[b][g] = row_scales(xg, sizeof(lc_block_q4_0), b0 + b);
+            w->dx[b][g] = packed ? _mm256_cvtph_ps(avx2_loadu128(blk)) : row_scales(xg, sizeof(lc_block_q4_0), b0 + b);
         }
     }
 }
@@ -341,9 +386,9 @@ AVX2_ALWAYS_INLINE void q4_0_token(const q4_0_wbuf *w, const q4_0_act *a, int t,
  * its last row and drops those results), tokens. Between chunks the
  * running sums wait in `out`, as above. The buffers (38 KiB) live in this
  * function, off the stack of decode calls. */
-static __attribute__((noinline)) void gemm_q4_0_rows(int64_t n, int64_t n_rows, int64_t n_tok, const void *x,
-                                                     size_t x_stride, const void *y, size_t y_stride, float *out,
-                                                     size_t out_stride) {
+AVX2_ALWAYS_INLINE void q4_0_rows_gemm(bool packed, int64_t n, int64_t n_rows, int64_t n_tok, const void *x,
+                                       size_t x_stride, const void *y, size_t y_stride, float *out,
+                                       size_t out_stride) {
     const int64_t nb = n / LC_QK8_0;
     q4_0_act act;
     q4_0_wbuf w;
@@ -354,10 +399,14 @@ static __attribute__((noinline)) void gemm_q4_0_rows(int64_t n, int64_t n_rows, 
             q4_0_act_prep((const uint8_t *)y + (size_t)g0 * y_stride, y_stride, T, k0, kn, &act);
             for (int64_t r0 = 0; r0 < n_rows; r0 += QROWS) {
                 const uint8_t *xr[QROWS];
-                for (int j = 0; j < QROWS; j++)
-                    xr[j] = (const uint8_t *)x + (size_t)LC_MIN(r0 + j, n_rows - 1) * x_stride;
+                if (packed) /* groups of 8 rows start 8 rows apart (n_rows % 8 == 0) */
+                    for (int g = 0; g < NQ; g++)
+                        xr[g] = (const uint8_t *)x + (size_t)LC_MIN(r0 + ROWS * g, n_rows - ROWS) * x_stride;
+                else
+                    for (int j = 0; j < QROWS; j++)
+                        xr[j] = (const uint8_t *)x + (size_t)LC_MIN(r0 + j, n_rows - 1) * x_stride;
                 const int nr = (int)LC_MIN((int64_t)QROWS, n_rows - r0);
-                q4_0_rows_prep(xr, k0, kn, &w);
+                q4_0_rows_prep(xr, packed, k0, kn, &w);
                 for (int t = 0; t < T; t++) {
                     /* a full pass reads and writes `out` in place; a short
                      * one goes through f (a variable-size memcpy per token
@@ -383,6 +432,18 @@ static __attribute__((noinline)) void gemm_q4_0_rows(int64_t n, int64_t n_rows, 
             }
         }
     }
+}
+
+static __attribute__((noinline)) void gemm_q4_0_rows(int64_t n, int64_t n_rows, int64_t n_tok, const void *x,
+                                                     size_t x_stride, const void *y, size_t y_stride, float *out,
+                                                     size_t out_stride) {
+    q4_0_rows_gemm(false, n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride);
+}
+
+static __attribute__((noinline)) void gemm_q4_0x8_rows(int64_t n, int64_t n_rows, int64_t n_tok, const void *x,
+                                                       size_t x_stride, const void *y, size_t y_stride, float *out,
+                                                       size_t out_stride) {
+    q4_0_rows_gemm(true, n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride);
 }
 
 /* Loop order: chunks of K_BLOCKS blocks (the tokens' activation slices
@@ -462,4 +523,51 @@ void lc_gemm_q4_0_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void
         gemm_q4_0_tiles(n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride);
     else
         gemm_q4_0_rows(n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride);
+}
+
+/* Packed Q4_0 (lc_q4_0_pack8): x is the packed image of n_rows rows
+ * (n_rows % 8 == 0), x_stride the unpacked row size, so rows r.. start at
+ * x + r * x_stride as in the unpacked matrix. The loops are those above;
+ * only the weight loads differ, so the bits are the same. */
+static void gemm_q4_0x8_tiles(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                              const void *y, size_t y_stride, float *out, size_t out_stride) {
+    const int64_t nb = n / LC_QK8_0;
+    act_tile tile;
+    for (int64_t k0 = 0; k0 < nb; k0 += K_BLOCKS) {
+        const int64_t k1 = LC_MIN(nb, k0 + K_BLOCKS);
+        for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {
+            const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);
+            const lc_block_q8_0 *yt[T_MAX];
+            for (int t = 0; t < T; t++)
+                yt[t] = (const lc_block_q8_0 *)((const uint8_t *)y + (size_t)(t0 + t) * y_stride) + k0;
+            prep_tile(yt, T, k1 - k0, true, &tile);
+            for (int64_t r0 = 0; r0 < n_rows; r0 += ROWS) {
+                const uint8_t *xp = (const uint8_t *)x + (size_t)r0 * x_stride;
+                __m256 acc[T_MAX];
+                for (int t = 0; t < T_MAX; t++)
+                    acc[t] = k0 == 0 || t >= T ? _mm256_setzero_ps()
+                                               : _mm256_loadu_ps(&out[(size_t)(t0 + t) * out_stride + (size_t)r0]);
+                switch (T) { /* constant T: the token loops unroll */
+                case 8: q4_0x8_rows(k0, k1, xp, 8, &tile, acc, false); break;
+                case 7: q4_0x8_rows(k0, k1, xp, 7, &tile, acc, false); break;
+                case 6: q4_0x8_rows(k0, k1, xp, 6, &tile, acc, false); break;
+                case 5: q4_0x8_rows(k0, k1, xp, 5, &tile, acc, false); break;
+                case 4: q4_0x8_rows(k0, k1, xp, 4, &tile, acc, false); break;
+                case 3: q4_0x8_rows(k0, k1, xp, 3, &tile, acc, false); break;
+                case 2: q4_0x8_rows(k0, k1, xp, 2, &tile, acc, false); break;
+                default: q4_0x8_rows(k0, k1, xp, 1, &tile, acc, true); break;
+                }
+                for (int t = 0; t < T; t++) _mm256_storeu_ps(&out[(size_t)(t0 + t) * out_stride + (size_t)r0], acc[t]);
+            }
+        }
+    }
+}
+
+void lc_gemm_q4_0x8_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                              const void *y, size_t y_stride, float *out, size_t out_stride) {
+    if (n_rows <= 0 || n_tok <= 0) return;
+    if (n_tok < Q4_0_MIN_TOK)
+        gemm_q4_0x8_tiles(n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride);
+    else
+        gemm_q4_0x8_rows(n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride);
 }

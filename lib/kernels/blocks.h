@@ -43,6 +43,16 @@ typedef struct lc_block_q4_0 {
 } lc_block_q4_0;
 _Static_assert(sizeof(lc_block_q4_0) == 18, "Q4_0 block is 18 bytes");
 
+/* Q4_0 packed eight rows at a time (lc_q4_0_pack8), 144 bytes per block
+ * index b of a group of rows 8g..8g+7:
+ *   0..15     the eight rows' d, row j at 2j
+ *   16..143   four chunks of 32 bytes; chunk i holds qs[4i..4i+3] of row j
+ *             at 16 + 32i + 4j
+ * Groups follow one another and a group's blocks are in order, so the
+ * image of rows r.. (r % 8 == 0) starts r unpacked rows into it. This is
+ * llamac's own in-memory layout, never written to a file. */
+#define LC_Q4_0X8_BYTES 144
+
 /* Q4_1, 20 bytes: x[i] = d * q[i] + m, q in 0..15 (m is the block minimum).
  *   0..1   d   fp16
  *   2..3   m   fp16

@@ -62,6 +62,16 @@ const lc_type_traits *lc_traits(lc_backend backend, llamac_type type) {
     return lc_scalar_traits(type);
 }
 
+lc_gemm_fn lc_packed_gemm(lc_backend backend, llamac_type type) {
+#if LC_BUILD_HAS_AVX2
+    if (lc_backend_resolve(backend) == LC_BACKEND_AVX2 && type == LLAMAC_TYPE_Q4_0) return lc_gemm_q4_0x8_q8_0_avx2;
+#else
+    (void)backend;
+    (void)type;
+#endif
+    return NULL;
+}
+
 lc_axpy_fn lc_axpy(lc_backend backend, llamac_type type) {
 #if LC_BUILD_HAS_AVX2
     if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) return lc_avx2_axpy(type);

@@ -243,6 +243,15 @@ typedef void (*lc_gemm_fn)(int64_t n, int64_t n_rows, int64_t n_tok, const void 
 /* The gemm of `type` in the back end `backend` resolves to, or NULL when
  * that back end has none (then loop over vec_dot). */
 lc_gemm_fn lc_gemm(lc_backend backend, llamac_type type);
+/* A gemm on weights repacked at load (see blocks.h): its matrix argument is
+ * the packed image, x_stride the unpacked row size; n_rows and the first
+ * row a multiple of 8. Bit-identical to lc_gemm(backend, type) on the
+ * unpacked rows. NULL when the back end has none for `type`. */
+lc_gemm_fn lc_packed_gemm(lc_backend backend, llamac_type type);
+/* pack.c: rows 0..n_rows-1 (n_rows % 8 == 0) of n Q4_0 elements each,
+ * row_bytes apart, into dst (n_rows * lc_row_size(Q4_0, n) bytes). */
+void lc_q4_0_pack8(const void *src, size_t row_bytes, int64_t n_rows, int64_t n, void *dst);
+
 /* The axpy of `type` (F32 and F16, the cache encodings) in the back end
  * `backend` resolves to, or NULL for other types. */
 lc_axpy_fn lc_axpy(lc_backend backend, llamac_type type);
