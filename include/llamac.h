@@ -642,15 +642,15 @@ typedef struct llamac_model_params {
     const llamac_allocator *allocator; /* NULL: C library malloc; also used by the model's contexts */
     llamac_log_fn log_fn;              /* NULL: silent */
     void *log_user;
-    /* Repack the matrices whose kernels read a packed layout faster (today:
-     * Q4_0 on AVX2 CPUs) into a copy allocated at load, asking the system
-     * for transparent huge pages for it. Default true. Costs load time
-     * (docs/performance.md has measurements). With use_mmap the copy
-     * replaces the file's pages (they are released), so memory stays about
-     * the size of the model; with use_mmap false the file buffer stays too
-     * and those matrices take twice their size. Contexts forced to the
-     * scalar kernels read the original rows. Logits are bit-identical
-     * either way. */
+    /* Repack the matrices whose kernels read a packed layout faster
+     * (today: Q4_0 and Q8_0 on AVX2 CPUs) into a copy allocated at load,
+     * asking the system for transparent huge pages for it. Default true.
+     * Costs load time (docs/performance.md has measurements). With
+     * use_mmap the copy replaces the file's pages (they are released), so
+     * memory stays about the size of the model; with use_mmap false the
+     * file buffer stays too and those matrices take twice their size.
+     * Contexts forced to the scalar kernels read the original rows.
+     * Logits are bit-identical either way. */
     bool repack;
 } llamac_model_params;
 

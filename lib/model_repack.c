@@ -18,14 +18,17 @@ static void advise_huge(void *p, size_t n) {
 }
 
 static llamac_status pack_weight(llamac_model *m, lc_weight *w) {
-    if (w->type != LLAMAC_TYPE_Q4_0 || !lc_packed_gemm(LC_BACKEND_AUTO, w->type) || w->n_out % 8 != 0)
-        return LLAMAC_OK;
+    if (!lc_packed_gemm(LC_BACKEND_AUTO, w->type) || w->n_out % 8 != 0) return LLAMAC_OK;
     /* the loader checked n_out * row_bytes against the tensor's size */
     const size_t n = (size_t)w->n_out * w->row_bytes;
     w->packed = lc_malloc_aligned(&m->env, n, n >= HUGE_PAGE ? HUGE_PAGE : 64);
     if (!w->packed) return LLAMAC_ERR_NO_MEMORY;
     advise_huge(w->packed, n);
-    lc_q4_0_pack8(w->data, w->row_bytes, w->n_out, w->n_in, w->packed);
+    if (!lc_pack8(w->type, w->data, w->row_bytes, w->n_out, w->n_in, w->packed)) { /* a gemm without a packer */
+        lc_free_aligned(&m->env, w->packed);
+        w->packed = NULL;
+        return LLAMAC_OK;
+    }
     lc_gguf_release_pages(m->gguf, w->data, n);
     return LLAMAC_OK;
 }

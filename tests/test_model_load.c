@@ -274,7 +274,7 @@ static void read_and_mapped_loads_give_identical_logits(void **state) {
 }
 
 /* Logits of tokens 5, 9, 33 (the last token's row) for one load setting. */
-static void q4_0_logits(const char *path, bool use_mmap, bool repack, llamac_kernels kernels, float *row, int n,
+static void packable_logits(const char *path, bool use_mmap, bool repack, llamac_kernels kernels, float *row, int n,
                         bool *packed) {
     counting c = {0};
     llamac_allocator a = {count_malloc, count_realloc, count_free, &c};
@@ -302,27 +302,27 @@ static void q4_0_logits(const char *path, bool use_mmap, bool repack, llamac_ker
     assert_int_equal(c.live, 0); /* the packed copies went back to the caller's allocator */
 }
 
-/* Q4_0 matrices are packed at load when the CPU has the kernel for it; the
+/* Q4_0 and Q8_0 matrices are packed at load when the CPU has the kernel for it; the
  * packed gemm gives the unpacked one's bits, and a scalar context on a
  * packed model reads the original rows (released pages read back). */
-static void repacked_q4_0_gives_the_bits_of_the_original_rows(void **state) {
+static void repacked_q4_0_and_q8_0_give_the_bits_of_the_original_rows(void **state) {
     fixture *f = *state;
-    tm_spec s;
-    tm_spec_default(&s);
-    s.wtype = LLAMAC_TYPE_Q4_0;
-    s.n_ff = 64; /* rows of whole 32-element blocks */
-    write_spec(f, &s);
     enum { N = 64 };
     const bool avx2 = lc_backend_available(LC_BACKEND_AVX2);
     if (!avx2) fprintf(stderr, "SKIP (partly): no AVX2 here, so nothing is packed; checking the loads only\n");
     const llamac_kernels kinds[2] = {LLAMAC_KERNELS_AUTO, LLAMAC_KERNELS_SCALAR};
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 4; k++) {
+        tm_spec s;
+        tm_spec_default(&s);
+        s.wtype = k < 2 ? LLAMAC_TYPE_Q4_0 : LLAMAC_TYPE_Q8_0;
+        s.n_ff = 64; /* rows of whole 32-element blocks */
+        write_spec(f, &s);
         float ref[N], got[N];
         bool packed;
-        q4_0_logits(f->path, true, false, kinds[k], ref, N, &packed);
+        packable_logits(f->path, true, false, kinds[k % 2], ref, N, &packed);
         assert_false(packed);
         for (int use_mmap = 0; use_mmap < 2; use_mmap++) {
-            q4_0_logits(f->path, use_mmap, true, kinds[k], got, N, &packed);
+            packable_logits(f->path, use_mmap, true, kinds[k % 2], got, N, &packed);
             assert_true(packed == avx2);
             assert_memory_equal(ref, got, sizeof ref);
         }
@@ -357,7 +357,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(progress_runs_from_zero_to_one, setup, teardown),
         cmocka_unit_test_setup_teardown(cancelling_from_progress_frees_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(read_and_mapped_loads_give_identical_logits, setup, teardown),
-        cmocka_unit_test_setup_teardown(repacked_q4_0_gives_the_bits_of_the_original_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(repacked_q4_0_and_q8_0_give_the_bits_of_the_original_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(params_from_a_newer_header_are_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

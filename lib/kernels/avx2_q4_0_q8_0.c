@@ -271,6 +271,31 @@ AVX2_ALWAYS_INLINE void q8_0_rows(int64_t b0, int64_t b1, const uint8_t *const *
     }
 }
 
+/* Q8_0 over a packed group (LC_Q8_0X8_BYTES per block): the eight chunks
+ * load as they are. */
+AVX2_ALWAYS_INLINE void q8_0x8_rows(int64_t b0, int64_t b1, const uint8_t *xp, int T, const act_tile *a,
+                                    __m256 *acc, bool stream) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int64_t b = b0; b < b1; b++) {
+        const uint8_t *blk = xp + (size_t)b * LC_Q8_0X8_BYTES;
+        if (stream) /* as in q4_0x8_rows */
+            for (int o = 0; o < LC_Q8_0X8_BYTES; o += 64)
+                _mm_prefetch((const char *)((uintptr_t)blk + PF_BLOCKS / 2 * LC_Q8_0X8_BYTES + (uintptr_t)o), _MM_HINT_T0);
+        __m256i isum[T_MAX];
+        for (int t = 0; t < T; t++) isum[t] = _mm256_setzero_si256();
+        for (int i = 0; i < 8; i++) {
+            const __m256i w = avx2_loadu(blk + 16 + 32 * i);
+            const __m256i aw = _mm256_sign_epi8(w, w);
+            for (int t = 0; t < T; t++) {
+                const __m256i sy = _mm256_sign_epi8(_mm256_set1_epi32(a->q[b - b0][i][t]), w);
+                isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(_mm256_maddubs_epi16(aw, sy), ones));
+                AVX2_PIN(isum[t]);
+            }
+        }
+        add_terms(T, acc, isum, _mm256_cvtph_ps(avx2_loadu128(blk)), a->dy[b - b0]);
+    }
+}
+
 /* ---- Q4_0 for many tokens: 32 rows per pass, weights from L1 ----
  *
  * With the activations as maddubs' unsigned operand (quants + 128, 0..255)
@@ -529,39 +554,45 @@ void lc_gemm_q4_0_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void
  * (n_rows % 8 == 0), x_stride the unpacked row size, so rows r.. start at
  * x + r * x_stride as in the unpacked matrix. The loops are those above;
  * only the weight loads differ, so the bits are the same. */
-static void gemm_q4_0x8_tiles(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
-                              const void *y, size_t y_stride, float *out, size_t out_stride) {
-    const int64_t nb = n / LC_QK8_0;
-    act_tile tile;
-    for (int64_t k0 = 0; k0 < nb; k0 += K_BLOCKS) {
-        const int64_t k1 = LC_MIN(nb, k0 + K_BLOCKS);
-        for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {
-            const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);
-            const lc_block_q8_0 *yt[T_MAX];
-            for (int t = 0; t < T; t++)
-                yt[t] = (const lc_block_q8_0 *)((const uint8_t *)y + (size_t)(t0 + t) * y_stride) + k0;
-            prep_tile(yt, T, k1 - k0, true, &tile);
-            for (int64_t r0 = 0; r0 < n_rows; r0 += ROWS) {
-                const uint8_t *xp = (const uint8_t *)x + (size_t)r0 * x_stride;
-                __m256 acc[T_MAX];
-                for (int t = 0; t < T_MAX; t++)
-                    acc[t] = k0 == 0 || t >= T ? _mm256_setzero_ps()
-                                               : _mm256_loadu_ps(&out[(size_t)(t0 + t) * out_stride + (size_t)r0]);
-                switch (T) { /* constant T: the token loops unroll */
-                case 8: q4_0x8_rows(k0, k1, xp, 8, &tile, acc, false); break;
-                case 7: q4_0x8_rows(k0, k1, xp, 7, &tile, acc, false); break;
-                case 6: q4_0x8_rows(k0, k1, xp, 6, &tile, acc, false); break;
-                case 5: q4_0x8_rows(k0, k1, xp, 5, &tile, acc, false); break;
-                case 4: q4_0x8_rows(k0, k1, xp, 4, &tile, acc, false); break;
-                case 3: q4_0x8_rows(k0, k1, xp, 3, &tile, acc, false); break;
-                case 2: q4_0x8_rows(k0, k1, xp, 2, &tile, acc, false); break;
-                default: q4_0x8_rows(k0, k1, xp, 1, &tile, acc, true); break;
-                }
-                for (int t = 0; t < T; t++) _mm256_storeu_ps(&out[(size_t)(t0 + t) * out_stride + (size_t)r0], acc[t]);
-            }
-        }
+#define DEFINE_PACKED_TILES(LINKAGE, NAME, ROWS_FN, SUMS)                                                       \
+    LINKAGE void NAME(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y,   \
+                     size_t y_stride, float *out, size_t out_stride) {                                          \
+        const int64_t nb = n / LC_QK8_0;                                                                        \
+        act_tile tile;                                                                                          \
+        for (int64_t k0 = 0; k0 < nb; k0 += K_BLOCKS) {                                                         \
+            const int64_t k1 = LC_MIN(nb, k0 + K_BLOCKS);                                                       \
+            for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {                                                     \
+                const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);                                          \
+                const lc_block_q8_0 *yt[T_MAX];                                                                 \
+                for (int t = 0; t < T; t++)                                                                     \
+                    yt[t] = (const lc_block_q8_0 *)((const uint8_t *)y + (size_t)(t0 + t) * y_stride) + k0;     \
+                prep_tile(yt, T, k1 - k0, SUMS, &tile);                                                         \
+                for (int64_t r0 = 0; r0 < n_rows; r0 += ROWS) {                                                 \
+                    const uint8_t *xp = (const uint8_t *)x + (size_t)r0 * x_stride;                             \
+                    __m256 acc[T_MAX];                                                                          \
+                    for (int t = 0; t < T_MAX; t++)                                                             \
+                        acc[t] = k0 == 0 || t >= T                                                              \
+                                     ? _mm256_setzero_ps()                                                      \
+                                     : _mm256_loadu_ps(&out[(size_t)(t0 + t) * out_stride + (size_t)r0]);       \
+                    switch (T) { /* constant T: the token loops unroll */                                       \
+                    case 8: ROWS_FN(k0, k1, xp, 8, &tile, acc, false); break;                                   \
+                    case 7: ROWS_FN(k0, k1, xp, 7, &tile, acc, false); break;                                   \
+                    case 6: ROWS_FN(k0, k1, xp, 6, &tile, acc, false); break;                                   \
+                    case 5: ROWS_FN(k0, k1, xp, 5, &tile, acc, false); break;                                   \
+                    case 4: ROWS_FN(k0, k1, xp, 4, &tile, acc, false); break;                                   \
+                    case 3: ROWS_FN(k0, k1, xp, 3, &tile, acc, false); break;                                   \
+                    case 2: ROWS_FN(k0, k1, xp, 2, &tile, acc, false); break;                                   \
+                    default: ROWS_FN(k0, k1, xp, 1, &tile, acc, true); break;                                   \
+                    }                                                                                           \
+                    for (int t = 0; t < T; t++)                                                                 \
+                        _mm256_storeu_ps(&out[(size_t)(t0 + t) * out_stride + (size_t)r0], acc[t]);             \
+                }                                                                                               \
+            }                                                                                                   \
+        }                                                                                                       \
     }
-}
+
+DEFINE_PACKED_TILES(static, gemm_q4_0x8_tiles, q4_0x8_rows, true)
+DEFINE_PACKED_TILES(, lc_gemm_q8_0x8_q8_0_avx2, q8_0x8_rows, false)
 
 void lc_gemm_q4_0x8_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
                               const void *y, size_t y_stride, float *out, size_t out_stride) {

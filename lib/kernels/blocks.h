@@ -97,6 +97,11 @@ typedef struct lc_block_q8_0 {
 } lc_block_q8_0;
 _Static_assert(sizeof(lc_block_q8_0) == 34, "Q8_0 block is 34 bytes");
 
+/* Q8_0 packed eight rows at a time like Q4_0 (see above), 272 bytes per
+ * block index: the eight d, then eight chunks of 32 bytes, chunk i holding
+ * qs[4i..4i+3] of row j at 16 + 32i + 4j. */
+#define LC_Q8_0X8_BYTES 272
+
 /* Q8_1, 36 bytes (activations for Q4_1/Q5_1 only): x[i] = d * qs[i].
  *   0..1   d   fp16
  *   2..3   s   fp16: d * sum(qs), so the weight minimum m contributes m * s

@@ -248,9 +248,10 @@ lc_gemm_fn lc_gemm(lc_backend backend, llamac_type type);
  * row a multiple of 8. Bit-identical to lc_gemm(backend, type) on the
  * unpacked rows. NULL when the back end has none for `type`. */
 lc_gemm_fn lc_packed_gemm(lc_backend backend, llamac_type type);
-/* pack.c: rows 0..n_rows-1 (n_rows % 8 == 0) of n Q4_0 elements each,
- * row_bytes apart, into dst (n_rows * lc_row_size(Q4_0, n) bytes). */
-void lc_q4_0_pack8(const void *src, size_t row_bytes, int64_t n_rows, int64_t n, void *dst);
+/* pack.c: packs rows 0..n_rows-1 (n_rows % 8 == 0) of n elements each,
+ * row_bytes apart, into dst (n_rows * lc_row_size(type, n) bytes), for
+ * Q4_0 and Q8_0; false (nothing written) for other types. */
+bool lc_pack8(llamac_type type, const void *src, size_t row_bytes, int64_t n_rows, int64_t n, void *dst);
 
 /* The axpy of `type` (F32 and F16, the cache encodings) in the back end
  * `backend` resolves to, or NULL for other types. */

@@ -3,17 +3,30 @@
 
 #include "blocks.h"
 
-void lc_q4_0_pack8(const void *src, size_t row_bytes, int64_t n_rows, int64_t n, void *dst) {
-    const int64_t nb = n / LC_QK4_0;
-    uint8_t *out = dst;
+/* Blocks of an fp16 d followed by q_bytes of quants, eight rows at a time:
+ * per block index the eight d, then the quants in 4-byte chunks, chunk i
+ * of row j at 16 + 32 i + 4 j. */
+static void pack8(const uint8_t *src, size_t row_bytes, int64_t n_rows, int64_t nb, size_t block_bytes,
+                  size_t q_bytes, uint8_t *out) {
     for (int64_t g = 0; g < n_rows / 8; g++) {
-        for (int64_t b = 0; b < nb; b++, out += LC_Q4_0X8_BYTES) {
+        for (int64_t b = 0; b < nb; b++, out += 16 + 8 * q_bytes) {
             for (int j = 0; j < 8; j++) {
-                const lc_block_q4_0 *blk =
-                    (const lc_block_q4_0 *)((const uint8_t *)src + (size_t)(8 * g + j) * row_bytes) + b;
-                memcpy(out + 2 * j, &blk->d, 2);
-                for (int i = 0; i < 4; i++) memcpy(out + 16 + 32 * i + 4 * j, blk->qs + 4 * i, 4);
+                const uint8_t *blk = src + (size_t)(8 * g + j) * row_bytes + (size_t)b * block_bytes;
+                memcpy(out + 2 * j, blk, 2);
+                for (size_t i = 0; i < q_bytes / 4; i++) memcpy(out + 16 + 32 * i + 4 * (size_t)j, blk + 2 + 4 * i, 4);
             }
         }
+    }
+}
+
+bool lc_pack8(llamac_type type, const void *src, size_t row_bytes, int64_t n_rows, int64_t n, void *dst) {
+    switch (type) {
+    case LLAMAC_TYPE_Q4_0:
+        pack8(src, row_bytes, n_rows, n / LC_QK4_0, sizeof(lc_block_q4_0), LC_QK4_0 / 2, dst);
+        return true;
+    case LLAMAC_TYPE_Q8_0:
+        pack8(src, row_bytes, n_rows, n / LC_QK8_0, sizeof(lc_block_q8_0), LC_QK8_0, dst);
+        return true;
+    default: return false;
     }
 }
