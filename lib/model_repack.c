@@ -5,13 +5,17 @@
 
 #include <sys/mman.h>
 
-/* Transparent huge pages for the copy where the system allows them on
- * request: an eighth of the page faults at load, and generation, which
- * streams every byte once per token, walks 512x fewer TLB entries. */
+/* Transparent huge pages for the copy, where the system allows them on
+ * request: generation streams every byte once per token and walks 512x
+ * fewer TLB entries. Only where it measured faster, because fresh huge
+ * pages can be slow to fault in (on the test VM, whose host backs memory
+ * lazily, 1-3 s per GB against 0.5-1 s for small pages): Q4_0 generation
+ * +15 %, Q8_0 no change (tinyllama tg32, 2 threads, 6 interleaved A/B
+ * rounds each; docs/performance.md). */
 #define HUGE_PAGE ((size_t)2 << 20)
 static void advise_huge(void *p, size_t n) {
 #ifdef MADV_HUGEPAGE
-    if (n >= HUGE_PAGE) (void)madvise(p, n / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE); /* advice only */
+    (void)madvise(p, n / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE); /* advice only: may fail, changes nothing else */
 #else
     (void)p, (void)n;
 #endif
@@ -21,9 +25,10 @@ static llamac_status pack_weight(llamac_model *m, lc_weight *w) {
     if (!lc_packed_gemm(LC_BACKEND_AUTO, w->type) || w->n_out % 8 != 0) return LLAMAC_OK;
     /* the loader checked n_out * row_bytes against the tensor's size */
     const size_t n = (size_t)w->n_out * w->row_bytes;
-    w->packed = lc_malloc_aligned(&m->env, n, n >= HUGE_PAGE ? HUGE_PAGE : 64);
+    const bool huge = w->type == LLAMAC_TYPE_Q4_0 && n >= HUGE_PAGE;
+    w->packed = lc_malloc_aligned(&m->env, n, huge ? HUGE_PAGE : 64);
     if (!w->packed) return LLAMAC_ERR_NO_MEMORY;
-    advise_huge(w->packed, n);
+    if (huge) advise_huge(w->packed, n);
     if (!lc_pack8(w->type, w->data, w->row_bytes, w->n_out, w->n_in, w->packed)) { /* a gemm without a packer */
         lc_free_aligned(&m->env, w->packed);
         w->packed = NULL;
