@@ -107,7 +107,7 @@ static llamac_status alloc_arena(llamac_context *ctx) {
     const size_t n_embd = (size_t)hp->n_embd, n_q = (size_t)hp->n_head * (size_t)hp->head_dim,
                  n_kv = (size_t)hp->n_head_kv * (size_t)hp->head_dim, n_ff = (size_t)hp->n_ff;
     const llamac_type q_type = lc_scalar_traits(ctx->params.kv_type)->vec_dot_type;
-    const size_t q_conv = lc_row_size(q_type, hp->head_dim);
+    const size_t q_conv = (lc_row_size(q_type, hp->head_dim) + 63) & ~(size_t)63; /* per query head */
     /* matmul inputs are at most n_batch rows, so this bounds every product */
     size_t B_embd, B_q, B_kv, B_ff;
     if (lc_mul_overflow_size(B, n_embd, &B_embd) || lc_mul_overflow_size(B, n_q, &B_q) ||
@@ -121,8 +121,9 @@ static llamac_status alloc_arena(llamac_context *ctx) {
            o_hb = reserve(&a, B_ff, sizeof(float)), o_hb2 = reserve(&a, B_ff, sizeof(float)),
            o_rope = reserve(&a, B, (size_t)hp->n_rot * sizeof(float)), o_conv = reserve(&a, conv_bytes(ctx->model, B), 1),
            o_threads = reserve(&a, nt, sizeof(lc_thread_scratch)),
-           o_cells = reserve(&a, nt, n_ctx * sizeof(int32_t)), o_scores = reserve(&a, nt, n_ctx * sizeof(float)),
-           o_qconv = reserve(&a, nt, (q_conv + 63) & ~(size_t)63), o_row = reserve(&a, nt, n_kv * sizeof(float)),
+           o_cells = reserve(&a, nt, n_ctx * sizeof(int32_t)),
+           o_scores = reserve(&a, nt * LC_ATTN_HEADS, n_ctx * sizeof(float)),
+           o_qconv = reserve(&a, nt * LC_ATTN_HEADS, q_conv), o_row = reserve(&a, nt, n_kv * sizeof(float)),
            o_bcells = reserve(&a, B, sizeof(int32_t)), o_seqpos = reserve(&a, ctx->params.n_seq_max, sizeof(int32_t)),
            o_shift = reserve(&a, n_ctx, sizeof(int32_t)), o_logits = reserve(&a, B, (size_t)hp->n_vocab * sizeof(float)),
            o_outrow = reserve(&a, B, sizeof(int32_t));
@@ -148,8 +149,10 @@ static llamac_status alloc_arena(llamac_context *ctx) {
     for (size_t i = 0; i < nt; i++) {
         lc_thread_scratch *ts = &ctx->threads[i];
         ts->cells = (int32_t *)(base + o_cells) + i * n_ctx;
-        ts->attn.scores = (float *)(base + o_scores) + i * n_ctx;
-        ts->attn.q_conv = base + o_qconv + i * ((q_conv + 63) & ~(size_t)63);
+        ts->attn.scores = (float *)(base + o_scores) + i * LC_ATTN_HEADS * n_ctx;
+        ts->attn.score_stride = (int64_t)n_ctx;
+        ts->attn.q_conv = base + o_qconv + i * LC_ATTN_HEADS * q_conv;
+        ts->attn.q_conv_bytes = q_conv;
         ts->row = (float *)(base + o_row) + i * n_kv;
         ts->attn.v_row = ts->row;
     }

@@ -87,8 +87,10 @@ typedef struct attn_task {
     int32_t il;
 } attn_task;
 
-/* Work is split over (token, head) pairs; each pair's output is computed by
- * one thread alone, so the thread count cannot change it. */
+/* Work is split over (token, KV head, chunk of up to LC_ATTN_HEADS of its
+ * query heads) units; each unit's output is computed by one thread alone,
+ * and a head's result does not depend on the heads sharing its call, so
+ * the thread count cannot change it. */
 static void attention_task(void *arg, int ith, int nth) {
     const attn_task *at = arg;
     llamac_context *ctx = at->ctx;
@@ -101,23 +103,26 @@ static void attention_task(void *arg, int ith, int nth) {
     const lc_type_traits *tr = lc_traits(ctx->backend, kv->type);
     lc_kv_head view = {.stride = kv->row_bytes, .type = kv->type, .traits = tr,
                        .q_traits = lc_traits(ctx->backend, tr->vec_dot_type),
-                       .axpy = lc_axpy(ctx->backend, kv->type)};
+                       .axpy = lc_axpy(ctx->backend, kv->type), .gemm = lc_gemm(ctx->backend, kv->type)};
 
+    const int chunks = (group + LC_ATTN_HEADS - 1) / LC_ATTN_HEADS; /* per KV head */
+    const int64_t per_token = (int64_t)hp->n_head_kv * chunks;
     int64_t p0, p1, cur = -1, n_vis = 0;
-    lc_split_range((int64_t)at->batch->n_tokens * hp->n_head, ith, nth, &p0, &p1);
+    lc_split_range((int64_t)at->batch->n_tokens * per_token, ith, nth, &p0, &p1);
     for (int64_t p = p0; p < p1; p++) {
-        const int64_t t = p / hp->n_head;
-        const int h = (int)(p % hp->n_head);
+        const int64_t t = p / per_token;
+        const int kh = (int)(p % per_token / chunks), c = (int)(p % chunks);
         if (t != cur) {
             n_vis = visible_cells(kv, at->batch, t, ts->cells);
             cur = t;
         }
-        const size_t head_off = (size_t)(h / group) * head_bytes;
+        const int h0 = kh * group + c * LC_ATTN_HEADS, m = LC_MIN(LC_ATTN_HEADS, group - c * LC_ATTN_HEADS);
+        const size_t head_off = (size_t)kh * head_bytes;
         view.k = lc_kv_k(kv, at->il, 0) + head_off;
         view.v = lc_kv_v(kv, at->il, 0) + head_off;
-        const int64_t off = t * n_q + (int64_t)h * hp->head_dim;
-        lc_attend_head(ctx->act.att + off, ctx->act.q + off, hp->head_dim, ctx->kq_scale, &view, ts->cells, n_vis,
-                       &ts->attn);
+        const int64_t off = t * n_q + (int64_t)h0 * hp->head_dim;
+        lc_attend_heads(ctx->act.att + off, ctx->act.q + off, m, hp->head_dim, ctx->kq_scale, &view, ts->cells,
+                        n_vis, &ts->attn);
     }
 }
 

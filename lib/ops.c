@@ -69,40 +69,61 @@ void lc_rope_apply(float *x, int n_heads, int head_dim, int n_rot, const float *
     }
 }
 
-void lc_attend_head(float *out, const float *q, int head_dim, float scale, const lc_kv_head *kv,
-                    const int32_t *cells, int64_t n, lc_attn_scratch *scratch) {
-    /* Scores: q is converted once into the cache's vec_dot_type (fp16 for an
-     * F16 cache, as the reference's K*Q product does). */
-    const void *qd = q;
+void lc_attend_heads(float *out, const float *q, int m, int head_dim, float scale, const lc_kv_head *kv,
+                     const int32_t *cells, int64_t n, lc_attn_scratch *scratch) {
+    /* Scores: the queries are converted once into the cache's vec_dot_type
+     * (fp16 for an F16 cache, as the reference's K*Q product does). */
+    const uint8_t *qd = (const uint8_t *)q;
+    size_t q_bytes = (size_t)head_dim * sizeof(float);
     if (kv->traits->vec_dot_type != LLAMAC_TYPE_F32) {
-        kv->q_traits->from_float(q, scratch->q_conv, head_dim);
+        for (int h = 0; h < m; h++)
+            kv->q_traits->from_float(q + (size_t)h * (size_t)head_dim,
+                                     (uint8_t *)scratch->q_conv + (size_t)h * scratch->q_conv_bytes, head_dim);
         qd = scratch->q_conv;
+        q_bytes = scratch->q_conv_bytes;
     }
-    float *scores = scratch->scores;
-    for (int64_t j = 0; j < n; j++) {
-        float s;
-        kv->traits->vec_dot(head_dim, &s, kv->k + (size_t)cells[j] * kv->stride, qd);
-        scores[j] = s * scale;
-    }
-    lc_softmax(scores, n);
-
-    /* Values: the reference multiplies V by the probabilities converted to
-     * the cache type, so an F16 cache sees fp16-rounded probabilities. */
-    if (kv->type == LLAMAC_TYPE_F16) {
-        uint16_t half[64];
-        for (int64_t j = 0; j < n; j += 64) {
-            const int64_t m = LC_MIN((int64_t)64, n - j);
-            kv->traits->from_float(scores + j, half, m);
-            kv->traits->to_float(half, scores + j, m);
+    float *const scores = scratch->scores;
+    const int64_t ss = scratch->score_stride;
+    for (int64_t j0 = 0, j1; j0 < n; j0 = j1) {
+        /* a run of consecutive cells is a strided matrix of key rows */
+        for (j1 = j0 + 1; j1 < n && cells[j1] == cells[j1 - 1] + 1; j1++) continue;
+        const uint8_t *k0 = kv->k + (size_t)cells[j0] * kv->stride;
+        if (kv->gemm) {
+            kv->gemm(head_dim, j1 - j0, m, k0, kv->stride, qd, q_bytes, scores + j0, (size_t)ss);
+        } else {
+            for (int64_t j = j0; j < j1; j++)
+                for (int h = 0; h < m; h++)
+                    kv->traits->vec_dot(head_dim, &scores[h * ss + j], k0 + (size_t)(j - j0) * kv->stride,
+                                        qd + (size_t)h * q_bytes);
         }
     }
-    memset(out, 0, (size_t)head_dim * sizeof *out);
-    if (kv->axpy) {
-        for (int64_t j = 0; j < n; j++) kv->axpy(head_dim, scores[j], kv->v + (size_t)cells[j] * kv->stride, out);
-        return;
+    for (int h = 0; h < m; h++) {
+        float *sh = scores + h * ss;
+        for (int64_t j = 0; j < n; j++) sh[j] = sh[j] * scale;
+        lc_softmax(sh, n);
+        /* Values: the reference multiplies V by the probabilities converted
+         * to the cache type, so an F16 cache sees fp16-rounded ones. */
+        if (kv->type == LLAMAC_TYPE_F16) {
+            uint16_t half[64];
+            for (int64_t j = 0; j < n; j += 64) {
+                const int64_t c = LC_MIN((int64_t)64, n - j);
+                kv->traits->from_float(sh + j, half, c);
+                kv->traits->to_float(half, sh + j, c);
+            }
+        }
     }
+    memset(out, 0, (size_t)m * (size_t)head_dim * sizeof *out);
     for (int64_t j = 0; j < n; j++) {
-        kv->traits->to_float(kv->v + (size_t)cells[j] * kv->stride, scratch->v_row, head_dim);
-        for (int d = 0; d < head_dim; d++) out[d] = out[d] + scores[j] * scratch->v_row[d];
+        const uint8_t *v = kv->v + (size_t)cells[j] * kv->stride;
+        if (kv->axpy) {
+            for (int h = 0; h < m; h++) kv->axpy(head_dim, scores[h * ss + j], v, out + (size_t)h * (size_t)head_dim);
+            continue;
+        }
+        kv->traits->to_float(v, scratch->v_row, head_dim);
+        for (int h = 0; h < m; h++) {
+            float *oh = out + (size_t)h * (size_t)head_dim;
+            const float p = scores[h * ss + j];
+            for (int d = 0; d < head_dim; d++) oh[d] = oh[d] + p * scratch->v_row[d];
+        }
     }
 }

@@ -56,19 +56,29 @@ typedef struct lc_kv_head {
     const lc_type_traits *traits; /* of `type` */
     const lc_type_traits *q_traits; /* of traits->vec_dot_type (converts q) */
     lc_axpy_fn axpy;              /* of `type`, or NULL: to_float, then add */
+    lc_gemm_fn gemm;              /* of `type`, or NULL: vec_dot per score */
 } lc_kv_head;
 
-/* Per-thread scratch of lc_attend_head, sized for n_ctx cells. */
+/* Query heads one lc_attend_heads call takes: the width of the float gemm's
+ * token tile, so the scores of one key row against them are one tile. */
+#define LC_ATTN_HEADS 4
+
+/* Per-thread scratch of lc_attend_heads, sized for n_ctx cells. */
 typedef struct lc_attn_scratch {
-    float *scores;  /* n_ctx */
-    void *q_conv;   /* q in the cache's vec_dot_type: head_dim elements */
-    float *v_row;   /* head_dim */
+    float *scores;        /* LC_ATTN_HEADS rows of score_stride */
+    int64_t score_stride; /* n_ctx */
+    void *q_conv;         /* the queries in the cache's vec_dot_type, q_conv_bytes apart */
+    size_t q_conv_bytes;
+    float *v_row;         /* head_dim */
 } lc_attn_scratch;
 
-/* out[head_dim] = sum_j softmax_j(scale * k_j . q) * v_j over the n cells
- * listed (in that order; n >= 1). The sum order is the list order, so equal
- * lists give equal bits. */
-void lc_attend_head(float *out, const float *q, int head_dim, float scale, const lc_kv_head *kv,
-                    const int32_t *cells, int64_t n, lc_attn_scratch *scratch);
+/* For the m <= LC_ATTN_HEADS query heads at q (head_dim apart), which share
+ * one KV head: out[h * head_dim ..] = sum_j softmax_j(scale * k_j . q_h) v_j
+ * over the n cells listed (in that order; n >= 1). Each head's result is
+ * what it would be alone (the gemm gives vec_dot's bits, and every head
+ * adds its cells in list order), so equal lists give equal bits, whatever
+ * heads share a call. */
+void lc_attend_heads(float *out, const float *q, int m, int head_dim, float scale, const lc_kv_head *kv,
+                     const int32_t *cells, int64_t n, lc_attn_scratch *scratch);
 
 #endif
