@@ -126,6 +126,28 @@ static void attention_task(void *arg, int ith, int nth) {
     }
 }
 
+typedef struct swiglu_task {
+    lc_swiglu_fn fn;
+    float *gate;
+    const float *up;
+    int64_t n;
+} swiglu_task;
+
+/* Element ranges per thread: an element's result does not depend on which
+ * range it falls in (lc_swiglu_fn), so neither on the thread count. */
+static void swiglu_part(void *arg, int ith, int nth) {
+    const swiglu_task *st = arg;
+    int64_t i0, i1;
+    lc_split_range(st->n, ith, nth, &i0, &i1);
+    if (i1 > i0) st->fn(st->gate + i0, st->up + i0, i1 - i0);
+}
+
+static void swiglu(llamac_context *ctx, float *gate, const float *up, int64_t n) {
+    swiglu_task st = {lc_swiglu_kernel(ctx->backend), gate, up, n};
+    if (n < 8192) swiglu_part(&st, 0, 1); /* a token's worth is cheaper than a hand-off */
+    else lc_threadpool_run(ctx->pool, swiglu_part, &st);
+}
+
 static void attention(llamac_context *ctx, const llamac_batch *batch, int32_t il) {
     attn_task at = {ctx, batch, il};
     lc_threadpool_run(ctx->pool, attention_task, &at);
@@ -162,7 +184,7 @@ llamac_status lc_forward(llamac_context *ctx, const llamac_batch *batch) {
         rmsnorm_rows(a->xb, a->x, L->ffn_norm, n, n_embd, hp->rms_eps);
         const lc_matmul_job gate_up[] = {{&L->w_gate, a->hb}, {&L->w_up, a->hb2}};
         lc_matmul(ctx->pool, ctx->backend, gate_up, 2, a->xb, n, a->conv);
-        lc_swiglu(a->hb, a->hb2, n * n_ff);
+        swiglu(ctx, a->hb, a->hb2, n * n_ff);
         matmul1(ctx, a->hb, n, &L->w_down, a->xb);
         lc_add(a->x, a->xb, n * n_embd);
     }

@@ -19,8 +19,6 @@ void lc_rmsnorm(float *out, const float *x, const float *weight, int64_t n, floa
 /* y += x, n elements. */
 void lc_add(float *y, const float *x, int64_t n);
 
-/* gate = silu(gate) * up, n elements (the SwiGLU feed-forward gate). */
-void lc_swiglu(float *gate, const float *up, int64_t n);
 
 /* In-place softmax of n scores (n >= 1). */
 void lc_softmax(float *x, int64_t n);

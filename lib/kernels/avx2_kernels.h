@@ -38,6 +38,10 @@ void lc_axpy_f16_avx2(int64_t n, float a, const void *x, float *y);
 /* Its axpy of `type`, or NULL. */
 lc_axpy_fn lc_avx2_axpy(llamac_type type);
 
+/* avx2_exp.c: the activation function (see lc_swiglu_fn) and exp over a row */
+void lc_swiglu_avx2(float *gate, const float *up, int64_t n);
+void lc_exp_avx2(const float *x, float *y, int64_t n);
+
 /* avx2_quantize.c: activation encoders */
 void lc_q8_0_from_float_avx2(const float *src, void *dst, int64_t n);
 void lc_q8_1_from_float_avx2(const float *src, void *dst, int64_t n);

@@ -75,6 +75,15 @@ lc_gemm_fn lc_packed_gemm(lc_backend backend, llamac_type type) {
     return NULL;
 }
 
+lc_swiglu_fn lc_swiglu_kernel(lc_backend backend) {
+#if LC_BUILD_HAS_AVX2
+    if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) return lc_swiglu_avx2;
+#else
+    (void)backend;
+#endif
+    return lc_swiglu_ref;
+}
+
 lc_axpy_fn lc_axpy(lc_backend backend, llamac_type type) {
 #if LC_BUILD_HAS_AVX2
     if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) return lc_avx2_axpy(type);

@@ -31,6 +31,10 @@ typedef void (*lc_vec_dot_fn)(int64_t n, float *s, const void *x, const void *y)
  * value rows. Every back end gives the reference's bits. */
 typedef void (*lc_axpy_fn)(int64_t n, float a, const void *x, float *y);
 
+/* gate[i] = gate[i] / (1 + lc_expf(-gate[i])) * up[i]: SwiGLU. Every back
+ * end gives the reference's bits, whatever an element's index. */
+typedef void (*lc_swiglu_fn)(float *gate, const float *up, int64_t n);
+
 typedef struct lc_type_traits {
     llamac_type vec_dot_type;  /* encoding activations take for vec_dot */
     lc_to_float_fn to_float;   /* NULL if not decodable */
@@ -252,6 +256,18 @@ lc_gemm_fn lc_packed_gemm(lc_backend backend, llamac_type type);
  * row_bytes apart, into dst (n_rows * lc_row_size(type, n) bytes), for
  * Q4_0 and Q8_0; false (nothing written) for other types. */
 bool lc_pack8(llamac_type type, const void *src, size_t row_bytes, int64_t n_rows, int64_t n, void *dst);
+
+/* The SwiGLU of the back end `backend` resolves to. */
+lc_swiglu_fn lc_swiglu_kernel(lc_backend backend);
+void lc_swiglu_ref(float *gate, const float *up, int64_t n);
+/* exp in float with the same bits on every platform and back end
+ * (scalar_float.c says how; within a few ulp of expf). Inputs above
+ * LC_EXP_HI = 127 ln 2 give +inf (expf overflows a little later, at
+ * 88.72), inputs below LC_EXP_LO = -126 ln 2 are taken as LC_EXP_LO (2^-126,
+ * where expf goes subnormal), NaN stays NaN: k stays in -126..127. */
+#define LC_EXP_HI 88.0296919311f
+#define LC_EXP_LO (-87.3365447504f)
+float lc_expf(float x);
 
 /* The axpy of `type` (F32 and F16, the cache encodings) in the back end
  * `backend` resolves to, or NULL for other types. */
