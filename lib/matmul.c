@@ -24,7 +24,7 @@ typedef struct matmul_task {
     const act_rows *act[LC_MATMUL_MAX_JOBS]; /* per job */
     lc_vec_dot_fn dot[LC_MATMUL_MAX_JOBS];   /* per job */
     lc_gemm_fn gemm[LC_MATMUL_MAX_JOBS];     /* per job, NULL: loop over dot */
-    const uint8_t *wdata[LC_MATMUL_MAX_JOBS]; /* per job: w->data, or w->packed for a packed gemm */
+    const uint8_t *wdata[LC_MATMUL_MAX_JOBS]; /* per job: w->data or w->owned */
     int64_t n_tok;
     int64_t n_tiles;                       /* row tiles over all jobs */
     int64_t tile0[LC_MATMUL_MAX_JOBS + 1]; /* job j's tiles: [tile0[j], tile0[j + 1]) */
@@ -110,11 +110,12 @@ void lc_matmul(lc_threadpool *pool, lc_backend backend, const lc_matmul_job *job
         mt.n_tiles += (w->n_out + ROW_TILE - 1) / ROW_TILE;
         mt.dot[j] = lc_traits(backend, w->type)->vec_dot;
         mt.gemm[j] = lc_gemm(backend, w->type);
-        mt.wdata[j] = w->data;
-        /* a packed image needs its own gemm; row tiles start at multiples
-         * of ROW_TILE, a multiple of 8 as packed gemms require */
-        const lc_gemm_fn packed = w->packed ? lc_packed_gemm(backend, w->type) : NULL;
-        if (packed) mt.gemm[j] = packed, mt.wdata[j] = w->packed;
+        mt.wdata[j] = w->owned && !w->packed ? w->owned : w->data;
+        /* a packed image needs its own gemm (a back end without one reads
+         * the file's rows); row tiles start at multiples of ROW_TILE, a
+         * multiple of 8 as packed gemms require */
+        const lc_gemm_fn packed = w->owned && w->packed ? lc_packed_gemm(backend, w->type) : NULL;
+        if (packed) mt.gemm[j] = packed, mt.wdata[j] = w->owned;
         int k = 0;
         while (k < n_acts && acts[k].type != t) k++;
         if (k == n_acts) {

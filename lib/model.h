@@ -21,7 +21,8 @@ typedef struct lc_weight {
     int64_t n_out;
     size_t row_bytes;
     llamac_type vec_dot_type; /* what activations are converted to for it */
-    uint8_t *packed;          /* owned repacked image for lc_packed_gemm, or NULL */
+    uint8_t *owned;           /* the rows copied at load (model_repack.c), or NULL: read `data` */
+    bool packed;              /* `owned` is lc_pack8's layout, for lc_packed_gemm */
 } lc_weight;
 
 typedef struct lc_layer {
@@ -65,11 +66,13 @@ struct llamac_model {
     char *desc;
     uint64_t n_bytes;
     uint64_t n_params;
+    float *owned_vectors;      /* the norms and rope_freqs copied at load, or NULL */
 };
 
-/* model_repack.c: packs every matrix lc_packed_gemm has a kernel for on
- * this CPU (skipping token_embd, which is read by row), releasing the
- * mapped originals; and frees those copies. */
+/* model_repack.c: when lc_packed_gemm has a kernel on this CPU for some
+ * matrix, copies every matrix (packed where a packed kernel takes it) and
+ * the norms into owned memory and releases the mapped originals, so that
+ * inference touches no file page but token_embd's rows; and frees them. */
 llamac_status lc_model_repack(llamac_model *m);
 void lc_model_free_packed(llamac_model *m);
 

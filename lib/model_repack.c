@@ -21,20 +21,33 @@ static void advise_huge(void *p, size_t n) {
 #endif
 }
 
-static llamac_status pack_weight(llamac_model *m, lc_weight *w) {
-    if (!lc_packed_gemm(LC_BACKEND_AUTO, w->type) || w->n_out % 8 != 0) return LLAMAC_OK;
+/* Rows copied between releases: a multiple of 8 (packed groups). */
+#define SLICE_ROWS 256
+
+static bool packable(const lc_weight *w) { return lc_packed_gemm(LC_BACKEND_AUTO, w->type) && w->n_out % 8 == 0; }
+
+/* An owned copy of w's rows, packed where a packed gemm takes them, and
+ * the file's pages under them released. */
+static llamac_status own_weight(llamac_model *m, lc_weight *w) {
     /* the loader checked n_out * row_bytes against the tensor's size */
     const size_t n = (size_t)w->n_out * w->row_bytes;
-    const bool huge = w->type == LLAMAC_TYPE_Q4_0 && n >= HUGE_PAGE;
-    w->packed = lc_malloc_aligned(&m->env, n, huge ? HUGE_PAGE : 64);
-    if (!w->packed) return LLAMAC_ERR_NO_MEMORY;
-    if (huge) advise_huge(w->packed, n);
-    if (!lc_pack8(w->type, w->data, w->row_bytes, w->n_out, w->n_in, w->packed)) { /* a gemm without a packer */
-        lc_free_aligned(&m->env, w->packed);
-        w->packed = NULL;
-        return LLAMAC_OK;
+    w->packed = packable(w);
+    const bool huge = w->packed && w->type == LLAMAC_TYPE_Q4_0 && n >= HUGE_PAGE;
+    w->owned = lc_malloc_aligned(&m->env, n, huge ? HUGE_PAGE : 64);
+    if (!w->owned) return LLAMAC_ERR_NO_MEMORY;
+    if (huge) advise_huge(w->owned, n);
+    /* in slices of rows, each slice's file pages released as soon as it
+     * is copied, so the peak stays near the model's size (a packed image
+     * of rows r.. starts r rows in) */
+    for (int64_t r0 = 0; r0 < w->n_out; r0 += SLICE_ROWS) {
+        const int64_t rows = LC_MIN((int64_t)SLICE_ROWS, w->n_out - r0);
+        const size_t off = (size_t)r0 * w->row_bytes, len = (size_t)rows * w->row_bytes;
+        if (!w->packed || !lc_pack8(w->type, w->data + off, w->row_bytes, rows, w->n_in, w->owned + off)) {
+            w->packed = false;
+            memcpy(w->owned + off, w->data + off, len);
+        }
+        lc_gguf_release_pages(m->gguf, w->data + off, len);
     }
-    lc_gguf_release_pages(m->gguf, w->data, n);
     return LLAMAC_OK;
 }
 
@@ -43,12 +56,55 @@ static lc_weight *layer_weight(lc_layer *l, int i) {
     return i < (int)(sizeof all / sizeof all[0]) ? all[i] : NULL;
 }
 
+/* The norms (read every layer) and rope_freqs: copied too, first, as a
+ * fault on the pages they share with the matrices would map those back
+ * in (see below). */
+static llamac_status own_vectors(llamac_model *m) {
+    const size_t e = (size_t)m->hp.n_embd, n_layer = (size_t)m->hp.n_layer;
+    const size_t n_rope = m->rope_freqs ? (size_t)m->hp.n_rot / 2 : 0;
+    size_t total;
+    if (lc_mul_overflow_size(2 * e, n_layer, &total) || lc_add_overflow_size(total, e + n_rope, &total))
+        return lc_fail(LLAMAC_ERR_NO_MEMORY, "model: norm sizes overflow");
+    float *v = m->owned_vectors = lc_calloc(&m->env, total, sizeof *v);
+    if (!v) return LLAMAC_ERR_NO_MEMORY;
+    for (size_t il = 0; il < n_layer; il++) {
+        lc_layer *l = &m->layers[il];
+        memcpy(v, l->attn_norm, e * sizeof *v), l->attn_norm = v, v += e;
+        memcpy(v, l->ffn_norm, e * sizeof *v), l->ffn_norm = v, v += e;
+    }
+    memcpy(v, m->output_norm, e * sizeof *v), m->output_norm = v, v += e;
+    if (n_rope) memcpy(v, m->rope_freqs, n_rope * sizeof *v), m->rope_freqs = v;
+    return LLAMAC_OK;
+}
+
 llamac_status lc_model_repack(llamac_model *m) {
-    llamac_status st = LLAMAC_OK;
+    /* a model with nothing to pack stays a pure file mapping */
+    bool any = !m->tied_output && packable(&m->output);
+    for (int32_t il = 0; il < m->hp.n_layer && !any; il++)
+        for (int i = 0; layer_weight(&m->layers[il], i); i++) any = any || packable(layer_weight(&m->layers[il], i));
+    if (!any) return LLAMAC_OK;
+    llamac_status st = own_vectors(m);
+    const lc_weight *prev = NULL; /* released again after its successor, to keep the peak low */
+    for (int32_t il = 0; il < m->hp.n_layer && !st; il++)
+        for (int i = 0; !st && layer_weight(&m->layers[il], i); i++) {
+            lc_weight *w = layer_weight(&m->layers[il], i);
+            st = own_weight(m, w);
+            if (prev) lc_gguf_release_pages(m->gguf, prev->data, (size_t)prev->n_out * prev->row_bytes);
+            prev = w;
+        }
+    if (!st && !m->tied_output) st = own_weight(m, &m->output);
+    if (st) return st;
+    /* The page cache holds the file in folios of up to 2 MiB, and a fault
+     * maps a whole folio: reading one matrix mapped the tail of the one
+     * before it back in. Release every range once more now that all are
+     * read. */
     for (int32_t il = 0; il < m->hp.n_layer; il++)
-        for (int i = 0; layer_weight(&m->layers[il], i); i++)
-            if ((st = pack_weight(m, layer_weight(&m->layers[il], i)))) return st;
-    return m->tied_output ? LLAMAC_OK : pack_weight(m, &m->output);
+        for (int i = 0; layer_weight(&m->layers[il], i); i++) {
+            const lc_weight *w = layer_weight(&m->layers[il], i);
+            lc_gguf_release_pages(m->gguf, w->data, (size_t)w->n_out * w->row_bytes);
+        }
+    if (!m->tied_output) lc_gguf_release_pages(m->gguf, m->output.data, (size_t)m->output.n_out * m->output.row_bytes);
+    return LLAMAC_OK;
 }
 
 void lc_model_free_packed(llamac_model *m) {
@@ -56,9 +112,11 @@ void lc_model_free_packed(llamac_model *m) {
         for (int32_t il = 0; il < m->hp.n_layer; il++)
             for (int i = 0; layer_weight(&m->layers[il], i); i++) {
                 lc_weight *w = layer_weight(&m->layers[il], i);
-                lc_free_aligned(&m->env, w->packed);
-                w->packed = NULL;
+                lc_free_aligned(&m->env, w->owned);
+                w->owned = NULL;
             }
-    lc_free_aligned(&m->env, m->output.packed);
-    m->output.packed = NULL;
+    lc_free_aligned(&m->env, m->output.owned);
+    m->output.owned = NULL;
+    lc_free(&m->env, m->owned_vectors);
+    m->owned_vectors = NULL;
 }

@@ -69,27 +69,30 @@ static void check_gemm(llamac_type w, int64_t n, int64_t n_rows, int64_t n_tok, 
     check_gemm_of(w, false, n, n_rows, n_tok, seed);
 }
 
-/* Q4_0 and Q8_0 packed at load: groups of 8 rows, every token path (the
- * 8-token tiles with the one-token prefetch; Q4_0's 32-row passes from 9
- * tokens, with a short last pass), chunk edges (64 and 16 blocks). */
+/* Q4_0, Q8_0 and Q4_K packed at load: groups of 8 rows, every token path
+ * (the few-token tiles with the one-token prefetch; the 32-row passes from
+ * 9 (Q4_0) or 5 (Q4_K) tokens, with a short last pass), chunk edges (64
+ * and 16 blocks). */
 static void packed_gemms_are_bit_identical_to_vec_dot(void **state) {
     (void)state;
     if (!simd_have_avx2("packed gemm")) { skip(); return; }
-    const llamac_type types[] = {LLAMAC_TYPE_Q4_0, LLAMAC_TYPE_Q8_0};
-    const int64_t toks[] = {1, 2, 7, 8, 9, 31, 33, 70};
+    const llamac_type types[] = {LLAMAC_TYPE_Q4_0, LLAMAC_TYPE_Q8_0, LLAMAC_TYPE_Q4_K};
+    const int64_t toks[] = {1, 2, 3, 4, 5, 7, 8, 9, 31, 33, 70};
     const int64_t rows[] = {8, 24, 40, 128};
     uint64_t seed = 77;
-    for (size_t k = 0; k < 2; k++) {
+    for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
+        const int64_t bs = llamac_type_block_size(types[k]), step = bs == 32 ? 16 : 3, max_nb = bs == 32 ? 81 : 7;
         for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++)
             for (size_t t = 0; t < sizeof toks / sizeof toks[0]; t++)
-                for (int64_t nb = 1; nb <= 81; nb += 16) check_gemm_of(types[k], true, 32 * nb, rows[r], toks[t], seed++);
+                for (int64_t nb = 1; nb <= max_nb; nb += step)
+                    check_gemm_of(types[k], true, bs * nb, rows[r], toks[t], seed++);
         check_gemm_of(types[k], true, 5632, 16, 1, seed++);
         check_gemm_of(types[k], true, 5632, 48, 12, seed++);
     }
     /* no packed form for other types, nor in the scalar back end */
-    assert_null(lc_packed_gemm(LC_BACKEND_AVX2, LLAMAC_TYPE_Q4_K));
+    assert_null(lc_packed_gemm(LC_BACKEND_AVX2, LLAMAC_TYPE_Q6_K));
     assert_null(lc_packed_gemm(LC_BACKEND_SCALAR, LLAMAC_TYPE_Q4_0));
-    assert_false(lc_pack8(LLAMAC_TYPE_Q4_K, NULL, 0, 0, 0, NULL));
+    assert_false(lc_pack8(LLAMAC_TYPE_Q6_K, NULL, 0, 0, 0, NULL));
 }
 
 static void gemm_is_bit_identical_to_vec_dot_for_every_shape(void **state) {

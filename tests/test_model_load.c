@@ -285,7 +285,7 @@ static void packable_logits(const char *path, bool use_mmap, bool repack, llamac
     llamac_model *m;
     llamac_context *ctx;
     assert_int_equal(llamac_model_load(path, &p, &m), LLAMAC_OK);
-    *packed = m->layers[0].wq.packed && m->layers[1].w_down.packed && m->output.packed;
+    *packed = m->layers[0].wq.owned && m->layers[0].wq.packed && m->layers[1].w_down.packed && m->output.packed;
     llamac_context_params cp = llamac_context_default_params();
     cp.kernels = kernels;
     assert_int_equal(llamac_context_new(m, &cp, &ctx), LLAMAC_OK);

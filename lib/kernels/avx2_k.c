@@ -494,6 +494,97 @@ static inline void q4k_prep(const uint8_t *const *x, int64_t i, q4k_rows4 *w) {
     for (int g = 0; g < NG; g++) q4k_rows_prep(x + KROWS * g, i, &w->g[g]);
 }
 
+/* The 8 rows' scales and mins of a packed Q4_K group's super-block (row j's
+ * 12 bytes at LC_Q4_KX8_SCALES + 12 j): sc[j] pairs and mn pairs, lane
+ * pair (2r, 2r+1) = row r, as q4k_rows_prep lays them out. */
+static inline void q4kx8_scales(const uint8_t *blk, __m256i sc[8], __m256i mn[4]) {
+    __m128i r[8], c[8];
+    for (int j = 0; j < KROWS; j++) r[j] = k_scales_mins(blk + LC_Q4_KX8_SCALES + 12 * j);
+    transpose_words(r, c);
+    for (int k = 0; k < 4; k++) {
+        const __m256i sp = _mm256_cvtepu8_epi16(c[k]);
+        sc[2 * k] = dup_pair(sp, 0);
+        sc[2 * k + 1] = dup_pair(sp, 1);
+        mn[k] = _mm256_cvtepu8_epi16(c[4 + k]);
+    }
+}
+
+/* q4k_rows_prep from a packed group (LC_Q4_KX8_BYTES per super-block): the
+ * quant columns load as they are. */
+static inline void q4kx8_rows_prep(const uint8_t *group, int64_t i, q4k_rows *w) {
+    const uint8_t *blk = group + (size_t)i * LC_Q4_KX8_BYTES;
+    for (int c = 0; c < 4; c++)
+        for (int k = 0; k < 8; k++) {
+            const __m256i q = avx2_loadu(blk + LC_Q4_KX8_QS + 256 * c + 32 * k);
+            w->w[2 * c][k] = _mm256_and_si256(q, mask8(15));
+            w->w[2 * c + 1][k] = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask8(15));
+        }
+    q4kx8_scales(blk, w->sc, w->mn);
+    w->corr = _mm256_slli_epi32(code_sums(&w->w[0][0], 64, w->sc, 8), 7);
+    w->d = _mm256_cvtph_ps(avx2_loadu128(blk));
+    w->dmin = _mm256_cvtph_ps(avx2_loadu128(blk + 16));
+}
+
+/* x: NG group pointers, at x[KROWS * g] (DEFINE_ROWS_GEMM's packed row
+ * pointers). */
+static inline void q4kx8_prep(const uint8_t *const *x, int64_t i, q4k_rows4 *w) {
+    for (int g = 0; g < NG; g++) q4kx8_rows_prep(x[KROWS * g], i, &w->g[g]);
+}
+
+/* A packed group against T <= 4 tokens, codes as the unsigned maddubs
+ * operand and the tokens' quants broadcast (no +128: nothing to share a
+ * broadcast with): pair sums |q y + q' y'| <= 2 * 15 * 128, so a
+ * sub-block's 8 maddubs add in int16 before the madd with its scale.
+ * Same isum, imin and float steps as the tiles, lane = row. */
+AVX2_ALWAYS_INLINE void q4kx8_group(const uint8_t *group, int64_t nb, const uint8_t *y0, size_t ys, int T,
+                                    __m256 *acc, bool stream) {
+    const lc_block_q8_K *y[T_MAX];
+    for (int t = 0; t < T; t++) y[t] = (const lc_block_q8_K *)(y0 + (size_t)t * ys);
+    for (int64_t i = 0; i < nb; i++) {
+        const uint8_t *blk = group + (size_t)i * LC_Q4_KX8_BYTES;
+        if (stream) /* one token streams the matrix: a super-block ahead, across pages */
+            for (int o = 0; o < LC_Q4_KX8_BYTES; o += 64)
+                _mm_prefetch((const char *)((uintptr_t)blk + 2 * LC_Q4_KX8_BYTES + (uintptr_t)o), _MM_HINT_T0);
+        __m256i sc[8], mn[4], isum[T_MAX];
+        q4kx8_scales(blk, sc, mn);
+        for (int t = 0; t < T; t++) isum[t] = _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            __m256i pl[T_MAX], ph[T_MAX];
+            for (int t = 0; t < T; t++) pl[t] = ph[t] = _mm256_setzero_si256();
+            for (int k = 0; k < 8; k++) {
+                const __m256i q = avx2_loadu(blk + LC_Q4_KX8_QS + 256 * c + 32 * k);
+                const __m256i lo = _mm256_and_si256(q, mask8(15));
+                const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask8(15));
+                for (int t = 0; t < T; t++) {
+                    pl[t] = _mm256_add_epi16(pl[t], _mm256_maddubs_epi16(lo, bcast(y[t][i].qs + 64 * c + 4 * k)));
+                    ph[t] = _mm256_add_epi16(ph[t], _mm256_maddubs_epi16(hi, bcast(y[t][i].qs + 64 * c + 32 + 4 * k)));
+                    AVX2_PIN(pl[t]);
+                    AVX2_PIN(ph[t]);
+                }
+            }
+            for (int t = 0; t < T; t++)
+                isum[t] = _mm256_add_epi32(isum[t], _mm256_add_epi32(_mm256_madd_epi16(pl[t], sc[2 * c]),
+                                                                     _mm256_madd_epi16(ph[t], sc[2 * c + 1])));
+        }
+        const __m256 d = _mm256_cvtph_ps(avx2_loadu128(blk)), dmin = _mm256_cvtph_ps(avx2_loadu128(blk + 16));
+        for (int t = 0; t < T; t++) {
+            /* (P(2k), P(2k+1)) for k = 0..3, P(j) = bsums[2j] + bsums[2j+1]: after
+             * the in-lane pack, dwords 0, 1, 4, 5 */
+            const __m256i p32 = _mm256_madd_epi16(avx2_loadu(y[t][i].bsums), _mm256_set1_epi16(1));
+            const __m256i p16 = _mm256_packs_epi32(p32, p32);
+            __m256i m = _mm256_setzero_si256();
+            for (int k = 0; k < 4; k++) {
+                const __m256i bp = _mm256_permutevar8x32_epi32(p16, _mm256_set1_epi32(k < 2 ? k : k + 2));
+                m = _mm256_add_epi32(m, _mm256_madd_epi16(mn[k], bp));
+            }
+            const __m256 yd = _mm256_set1_ps(y[t][i].d);
+            __m256 term = _mm256_mul_ps(_mm256_mul_ps(d, yd), _mm256_cvtepi32_ps(isum[t]));
+            term = _mm256_sub_ps(term, _mm256_mul_ps(_mm256_mul_ps(dmin, yd), _mm256_cvtepi32_ps(m)));
+            acc[t] = _mm256_add_ps(acc[t], term);
+        }
+    }
+}
+
 /* Token t of the group against NG prepared row groups; out row at o.
  * Codes 0..15 against quants + 128: |pair sum| <= 2 * 15 * 255, so four
  * maddubs per madd. */
@@ -691,7 +782,10 @@ AVX2_ALWAYS_INLINE void q5k_token(const q5k_rows4 *w, const k_act *a, int t, flo
 /* Loops: super-blocks, groups of TG tokens, blocks of NG * 8 rows (a short
  * last block repeats its last row and keeps its sums in `part`), tokens. */
 #define RB (NG * KROWS)
-#define DEFINE_ROWS_GEMM(GEMM, FALLBACK, RT, PREP, TOKEN, MIN_TOK)                                        \
+#define DEFINE_ROWS_GEMM(GEMM, FALLBACK, RT, PREP, TOKEN, MIN_TOK) DEFINE_ROWS_GEMM_X(GEMM, FALLBACK, RT, PREP, TOKEN, MIN_TOK, false, )
+/* PACKED: x is a packed image; the row pointers of a group all point at
+ * the group (n_rows % 8 == 0). */
+#define DEFINE_ROWS_GEMM_X(GEMM, FALLBACK, RT, PREP, TOKEN, MIN_TOK, PACKED, LINKAGE)                     \
     static __attribute__((noinline)) void GEMM##_rows(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, \
                                                       size_t x_stride, const void *y, size_t y_stride,    \
                                                       float *out, size_t out_stride) {                    \
@@ -706,7 +800,9 @@ AVX2_ALWAYS_INLINE void q5k_token(const q5k_rows4 *w, const k_act *a, int t, flo
                 for (int64_t r0 = 0; r0 < n_rows; r0 += RB) {                                             \
                     const uint8_t *xr[RB];                                                                \
                     for (int j = 0; j < RB; j++)                                                          \
-                        xr[j] = (const uint8_t *)x + (size_t)LC_MIN(r0 + j, n_rows - 1) * x_stride;       \
+                        xr[j] = (const uint8_t *)x +                                                      \
+                                (size_t)(PACKED ? LC_MIN(r0 + j / KROWS * KROWS, n_rows - KROWS)          \
+                                                : LC_MIN(r0 + j, n_rows - 1)) * x_stride;                 \
                     const int nr = (int)LC_MIN((int64_t)RB, n_rows - r0);                                 \
                     float *o = out + (size_t)g0 * out_stride + (size_t)r0;                                \
                     size_t os = out_stride;                                                               \
@@ -727,7 +823,7 @@ AVX2_ALWAYS_INLINE void q5k_token(const q5k_rows4 *w, const k_act *a, int t, flo
         }                                                                                                 \
     }                                                                                                     \
     /* the rows' 35 KiB of buffers stay off the stack of decode calls */                                 \
-    void GEMM(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y,   \
+    LINKAGE void GEMM(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y, \
               size_t y_stride, float *out, size_t out_stride) {                                           \
         if (n_rows <= 0 || n_tok <= 0) return;                                                            \
         if (n_tok < MIN_TOK)                                                                              \
@@ -788,3 +884,28 @@ DEFINE_K_DOTS(lc_vec_dot_iq4_xs_q8_K_avx2, , lc_gemm_iq4_xs_q8_K_avx2, tile_iq4_
 DEFINE_ROWS_GEMM(lc_gemm_q4_K_q8_K_avx2, gemm_q4_K_tiles, q4k_rows4, q4k_prep, q4k_token, 5)
 DEFINE_ROWS_GEMM(lc_gemm_q5_K_q8_K_avx2, gemm_q5_K_tiles, q5k_rows4, q5k_prep, q5k_token, 5)
 DEFINE_ROWS_GEMM(lc_gemm_q6_K_q8_K_avx2, gemm_q6_K_tiles, q6k_rows4, q6k_prep, q6k_token, 6)
+
+/* Packed Q4_K (lc_pack8): groups of 8 rows, up to T_MAX tokens at a time,
+ * each group's running sums in registers across its super-blocks. */
+static void gemm_q4_Kx8_tiles(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                              const void *y, size_t y_stride, float *out, size_t out_stride) {
+    const int64_t nb = n / LC_QK_K;
+    for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {
+        const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);
+        const uint8_t *y0 = (const uint8_t *)y + (size_t)t0 * y_stride;
+        for (int64_t r0 = 0; r0 < n_rows; r0 += KROWS) {
+            const uint8_t *group = (const uint8_t *)x + (size_t)r0 * x_stride;
+            __m256 acc[T_MAX];
+            for (int t = 0; t < T_MAX; t++) acc[t] = _mm256_setzero_ps();
+            switch (T) { /* constant T: the token loops unroll */
+            case 4: q4kx8_group(group, nb, y0, y_stride, 4, acc, false); break;
+            case 3: q4kx8_group(group, nb, y0, y_stride, 3, acc, false); break;
+            case 2: q4kx8_group(group, nb, y0, y_stride, 2, acc, false); break;
+            default: q4kx8_group(group, nb, y0, y_stride, 1, acc, true); break;
+            }
+            for (int t = 0; t < T; t++) _mm256_storeu_ps(out + (size_t)(t0 + t) * out_stride + (size_t)r0, acc[t]);
+        }
+    }
+}
+
+DEFINE_ROWS_GEMM_X(lc_gemm_q4_Kx8_q8_K_avx2, gemm_q4_Kx8_tiles, q4k_rows4, q4kx8_prep, q4k_token, 5, true, )

@@ -185,6 +185,19 @@ typedef struct lc_block_q4_K {
 } lc_block_q4_K;
 _Static_assert(sizeof(lc_block_q4_K) == 144, "Q4_K block is 144 bytes");
 
+/* Q4_K packed eight rows at a time (lc_pack8), 1152 bytes per super-block
+ * index of a group of rows 8g..8g+7:
+ *   0..15      the eight d (row j at 2j)
+ *   16..31     the eight dmin
+ *   32..127    the eight 12-byte scale fields, row j at 32 + 12j
+ *   128..1151  the quants in 4-byte columns: 32 bytes per (chunk c, dword
+ *              k), at 128 + 256c + 32k, holding qs[32c + 4k ..+3] of row j
+ *              at + 4j
+ * Groups and super-blocks in order, as for Q4_0 below. */
+#define LC_Q4_KX8_BYTES 1152
+#define LC_Q4_KX8_SCALES 32
+#define LC_Q4_KX8_QS 128
+
 /* Q5_K, 176 bytes: like Q4_K with a fifth bit, q in 0..31.
  *   0..1    d       fp16
  *   2..3    dmin    fp16
