@@ -103,7 +103,8 @@ static void attention_task(void *arg, int ith, int nth) {
     const lc_type_traits *tr = lc_traits(ctx->backend, kv->type);
     lc_kv_head view = {.stride = kv->row_bytes, .type = kv->type, .traits = tr,
                        .q_traits = lc_traits(ctx->backend, tr->vec_dot_type),
-                       .axpy = lc_axpy(ctx->backend, kv->type), .gemm = lc_gemm(ctx->backend, kv->type)};
+                       .axpy = lc_axpy(ctx->backend, kv->type), .gemm = lc_gemm(ctx->backend, kv->type),
+                       .values = lc_attn_values(ctx->backend, kv->type)};
 
     const int chunks = (group + LC_ATTN_HEADS - 1) / LC_ATTN_HEADS; /* per KV head */
     const int64_t per_token = (int64_t)hp->n_head_kv * chunks;

@@ -105,6 +105,10 @@ void lc_attend_heads(float *out, const float *q, int m, int head_dim, float scal
             }
         }
     }
+    if (kv->values && head_dim % 8 == 0) {
+        kv->values(n, m, head_dim, scores, ss, kv->v, kv->stride, cells, out);
+        return;
+    }
     memset(out, 0, (size_t)m * (size_t)head_dim * sizeof *out);
     for (int64_t j = 0; j < n; j++) {
         const uint8_t *v = kv->v + (size_t)cells[j] * kv->stride;

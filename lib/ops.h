@@ -55,6 +55,7 @@ typedef struct lc_kv_head {
     const lc_type_traits *q_traits; /* of traits->vec_dot_type (converts q) */
     lc_axpy_fn axpy;              /* of `type`, or NULL: to_float, then add */
     lc_gemm_fn gemm;              /* of `type`, or NULL: vec_dot per score */
+    lc_attn_values_fn values;     /* of `type`, or NULL: axpy per head and cell */
 } lc_kv_head;
 
 /* Query heads one lc_attend_heads call takes: the width of the float gemm's

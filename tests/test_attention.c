@@ -1,4 +1,5 @@
-/* lc_attend_heads: heads computed together give each head's bits alone,
+/* lc_attend_heads: heads computed together (with the fused value sums
+ * where the back end has them) give each head's bits alone (axpy per cell),
  * over cell lists with gaps (runs of consecutive cells and single cells),
  * and the result is attention: checked against a double-precision
  * evaluation of softmax(scale * K q) V on the decoded cache. Both back
@@ -43,7 +44,7 @@ static lc_kv_head view_of(const cache *c, int kv_head, llamac_type type, lc_back
     const lc_type_traits *tr = lc_traits(be, type);
     return (lc_kv_head){.k = c->k + off, .v = c->v + off, .stride = c->stride, .type = type, .traits = tr,
                         .q_traits = lc_traits(be, tr->vec_dot_type), .axpy = lc_axpy(be, type),
-                        .gemm = lc_gemm(be, type)};
+                        .gemm = lc_gemm(be, type), .values = NULL};
 }
 
 typedef struct scratch_mem {
@@ -99,11 +100,13 @@ static void heads_together_give_each_heads_bits_alone(void **state) {
             }
             for (int kvh = 0; kvh < KV_HEADS; kvh++) {
                 const lc_kv_head view = view_of(&c, kvh, types[ti], backends[bi]);
+                lc_kv_head fused = view; /* value sums of all heads in one kernel, where there is one */
+                fused.values = lc_attn_values(backends[bi], types[ti]);
                 scratch_mem sm;
                 scratch_init(&sm);
                 for (int len = 1; len <= n; len += len < 5 ? 1 : 7) {
                     float together[MAX_M * HEAD_DIM], alone[HEAD_DIM];
-                    lc_attend_heads(together, q, MAX_M, HEAD_DIM, 0.125f, &view, cells, len, &sm.s);
+                    lc_attend_heads(together, q, MAX_M, HEAD_DIM, 0.125f, &fused, cells, len, &sm.s);
                     for (int h = 0; h < MAX_M; h++) {
                         lc_attend_heads(alone, q + h * HEAD_DIM, 1, HEAD_DIM, 0.125f, &view, cells, len, &sm.s);
                         assert_memory_equal(alone, together + h * HEAD_DIM, sizeof alone);

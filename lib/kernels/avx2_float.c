@@ -67,6 +67,40 @@ AVX2_ALWAYS_INLINE void axpy(int kind, int64_t n, float a, const void *x, float 
         y[i] = _mm_cvtss_f32(_mm_add_ss(_mm_set_ss(y[i]), _mm_mul_ss(_mm_set_ss(a), _mm_set_ss(load1(kind, x, i)))));
 }
 
+/* Eight dims of M heads' sums in registers while the cells stream past. */
+AVX2_ALWAYS_INLINE void values8(int kind, int M, int64_t n, const float *p, int64_t ps, const uint8_t *v,
+                                size_t v_stride, const int32_t *cells, int d0, int hd, float *out) {
+    __m256 acc[4];
+    for (int h = 0; h < M; h++) acc[h] = _mm256_setzero_ps();
+    for (int64_t j = 0; j < n; j++) {
+        const __m256 x = load8(kind, v + (size_t)cells[j] * v_stride, d0);
+        for (int h = 0; h < M; h++) acc[h] = _mm256_add_ps(acc[h], _mm256_mul_ps(_mm256_set1_ps(p[h * ps + j]), x));
+    }
+    for (int h = 0; h < M; h++) _mm256_storeu_ps(out + (size_t)h * (size_t)hd + d0, acc[h]);
+}
+
+AVX2_ALWAYS_INLINE void attn_values(int kind, int64_t n, int m, int hd, const float *p, int64_t ps, const uint8_t *v,
+                                    size_t v_stride, const int32_t *cells, float *out) {
+    for (int d0 = 0; d0 + 8 <= hd; d0 += 8) {
+        switch (m) { /* constant M: the head loops unroll */
+        case 4: values8(kind, 4, n, p, ps, v, v_stride, cells, d0, hd, out); break;
+        case 3: values8(kind, 3, n, p, ps, v, v_stride, cells, d0, hd, out); break;
+        case 2: values8(kind, 2, n, p, ps, v, v_stride, cells, d0, hd, out); break;
+        default: values8(kind, 1, n, p, ps, v, v_stride, cells, d0, hd, out); break;
+        }
+    }
+}
+
+void lc_attn_values_f16_avx2(int64_t n, int m, int hd, const float *p, int64_t ps, const uint8_t *v,
+                             size_t v_stride, const int32_t *cells, float *out) {
+    attn_values(KIND_F16, n, m, hd, p, ps, v, v_stride, cells, out);
+}
+
+void lc_attn_values_f32_avx2(int64_t n, int m, int hd, const float *p, int64_t ps, const uint8_t *v,
+                             size_t v_stride, const int32_t *cells, float *out) {
+    attn_values(KIND_F32, n, m, hd, p, ps, v, v_stride, cells, out);
+}
+
 void lc_axpy_f32_avx2(int64_t n, float a, const void *x, float *y) { axpy(KIND_F32, n, a, x, y); }
 
 void lc_axpy_f16_avx2(int64_t n, float a, const void *x, float *y) { axpy(KIND_F16, n, a, x, y); }

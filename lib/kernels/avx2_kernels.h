@@ -35,6 +35,10 @@ void lc_gemm_bf16_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, 
 
 void lc_axpy_f32_avx2(int64_t n, float a, const void *x, float *y);
 void lc_axpy_f16_avx2(int64_t n, float a, const void *x, float *y);
+void lc_attn_values_f16_avx2(int64_t n, int m, int hd, const float *p, int64_t ps, const uint8_t *v,
+                             size_t v_stride, const int32_t *cells, float *out);
+void lc_attn_values_f32_avx2(int64_t n, int m, int hd, const float *p, int64_t ps, const uint8_t *v,
+                             size_t v_stride, const int32_t *cells, float *out);
 /* Its axpy of `type`, or NULL. */
 lc_axpy_fn lc_avx2_axpy(llamac_type type);
 

@@ -85,6 +85,19 @@ lc_swiglu_fn lc_swiglu_kernel(lc_backend backend) {
     return lc_swiglu_ref;
 }
 
+lc_attn_values_fn lc_attn_values(lc_backend backend, llamac_type type) {
+#if LC_BUILD_HAS_AVX2
+    if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) {
+        if (type == LLAMAC_TYPE_F16) return lc_attn_values_f16_avx2;
+        if (type == LLAMAC_TYPE_F32) return lc_attn_values_f32_avx2;
+    }
+#else
+    (void)backend;
+    (void)type;
+#endif
+    return NULL;
+}
+
 lc_axpy_fn lc_axpy(lc_backend backend, llamac_type type) {
 #if LC_BUILD_HAS_AVX2
     if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) return lc_avx2_axpy(type);

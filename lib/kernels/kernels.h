@@ -35,6 +35,14 @@ typedef void (*lc_axpy_fn)(int64_t n, float a, const void *x, float *y);
  * end gives the reference's bits, whatever an element's index. */
 typedef void (*lc_swiglu_fn)(float *gate, const float *up, int64_t n);
 
+/* Attention's weighted value sums for m <= 4 heads at once: out[h * hd + d]
+ * = sum over j in 0..n-1, in order from 0, of p[h * ps + j] * v_j[d], where
+ * v_j is the row of the type at v + cells[j] * v_stride: each step a
+ * multiply and then an add, as lc_axpy_fn's, so the same bits as n axpy
+ * calls on a zeroed out. */
+typedef void (*lc_attn_values_fn)(int64_t n, int m, int hd, const float *p, int64_t ps, const uint8_t *v,
+                                  size_t v_stride, const int32_t *cells, float *out);
+
 typedef struct lc_type_traits {
     llamac_type vec_dot_type;  /* encoding activations take for vec_dot */
     lc_to_float_fn to_float;   /* NULL if not decodable */
@@ -268,6 +276,10 @@ void lc_swiglu_ref(float *gate, const float *up, int64_t n);
 #define LC_EXP_HI 88.0296919311f
 #define LC_EXP_LO (-87.3365447504f)
 float lc_expf(float x);
+
+/* The fused value sums of `type` (F16, F32) in the back end, or NULL (then
+ * call axpy per head and cell); AVX2 only, for head sizes divisible by 8. */
+lc_attn_values_fn lc_attn_values(lc_backend backend, llamac_type type);
 
 /* The axpy of `type` (F32 and F16, the cache encodings) in the back end
  * `backend` resolves to, or NULL for other types. */
