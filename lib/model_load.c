@@ -406,8 +406,9 @@ llamac_status llamac_model_load(const char *path, const llamac_model_params *par
             goto fail;
         }
     }
-    if (p.repack && (st = lc_model_repack(m))) goto fail;
     if ((st = load_vocab(m)) || (st = summarize(m))) goto fail;
+    /* last: it never fails the load (out of memory leaves matrices in the file) */
+    if (p.repack) (void)lc_model_repack(m);
     if (!report(&p, 1.0f)) {
         st = cancelled(1.0f);
         goto fail;

@@ -34,7 +34,10 @@ static llamac_status own_weight(llamac_model *m, lc_weight *w) {
     w->packed = packable(w);
     const bool huge = w->packed && w->type == LLAMAC_TYPE_Q4_0 && n >= HUGE_PAGE;
     w->owned = lc_malloc_aligned(&m->env, n, huge ? HUGE_PAGE : 64);
-    if (!w->owned) return LLAMAC_ERR_NO_MEMORY;
+    if (!w->owned) { /* the matrix stays in the file (the caller's allocator said no) */
+        w->packed = false;
+        return LLAMAC_ERR_NO_MEMORY;
+    }
     if (huge) advise_huge(w->owned, n);
     /* in slices of rows, each slice's file pages released as soon as it
      * is copied, so the peak stays near the model's size (a packed image
@@ -84,6 +87,7 @@ llamac_status lc_model_repack(llamac_model *m) {
         for (int i = 0; layer_weight(&m->layers[il], i); i++) any = any || packable(layer_weight(&m->layers[il], i));
     if (!any) return LLAMAC_OK;
     llamac_status st = own_vectors(m);
+    if (st) return LLAMAC_OK; /* out of memory: nothing copied, all read from the file */
     const lc_weight *prev = NULL; /* released again after its successor, to keep the peak low */
     for (int32_t il = 0; il < m->hp.n_layer && !st; il++)
         for (int i = 0; !st && layer_weight(&m->layers[il], i); i++) {
@@ -93,17 +97,21 @@ llamac_status lc_model_repack(llamac_model *m) {
             prev = w;
         }
     if (!st && !m->tied_output) st = own_weight(m, &m->output);
-    if (st) return st;
-    /* The page cache holds the file in folios of up to 2 MiB, and a fault
+    /* (Out of memory part way, st != OK: the matrices copied so far stay
+     * copied and the rest are read from the file, as correct, only slower.
+     * Repacking is an optimization, never a reason for a load to fail.)
+     *
+     * The page cache holds the file in folios of up to 2 MiB, and a fault
      * maps a whole folio: reading one matrix mapped the tail of the one
      * before it back in. Release every range once more now that all are
      * read. */
     for (int32_t il = 0; il < m->hp.n_layer; il++)
         for (int i = 0; layer_weight(&m->layers[il], i); i++) {
             const lc_weight *w = layer_weight(&m->layers[il], i);
-            lc_gguf_release_pages(m->gguf, w->data, (size_t)w->n_out * w->row_bytes);
+            if (w->owned) lc_gguf_release_pages(m->gguf, w->data, (size_t)w->n_out * w->row_bytes);
         }
-    if (!m->tied_output) lc_gguf_release_pages(m->gguf, m->output.data, (size_t)m->output.n_out * m->output.row_bytes);
+    if (!m->tied_output && m->output.owned)
+        lc_gguf_release_pages(m->gguf, m->output.data, (size_t)m->output.n_out * m->output.row_bytes);
     return LLAMAC_OK;
 }
 

@@ -329,6 +329,77 @@ static void repacked_q4_0_and_q8_0_give_the_bits_of_the_original_rows(void **sta
     }
 }
 
+/* An allocator that refuses every block from the n-th on. */
+typedef struct refusing {
+    long n, calls;
+} refusing;
+static void *refuse_malloc(void *u, size_t n) {
+    refusing *r = u;
+    return ++r->calls >= r->n ? NULL : malloc(n);
+}
+static void *refuse_realloc(void *u, void *p, size_t n) {
+    refusing *r = u;
+    return ++r->calls >= r->n ? NULL : realloc(p, n);
+}
+static void refuse_free(void *u, void *p) {
+    (void)u;
+    free(p);
+}
+
+/* Repacking is an optimization: when the allocator gives out part way
+ * through it, the load still succeeds, with the same logits. */
+static void running_out_of_memory_while_repacking_still_loads(void **state) {
+    fixture *f = *state;
+    tm_spec s;
+    tm_spec_default(&s);
+    s.wtype = LLAMAC_TYPE_Q4_0;
+    s.n_ff = 64;
+    write_spec(f, &s);
+    if (!lc_backend_available(LC_BACKEND_AVX2)) {
+        fprintf(stderr, "SKIP: no AVX2, nothing is repacked\n");
+        skip();
+        return;
+    }
+    /* count the allocations of a load without repacking, then of one with */
+    long plain = 0, packed = 0;
+    for (int repack = 0; repack < 2; repack++) {
+        refusing r = {1L << 30, 0};
+        llamac_allocator a = {refuse_malloc, refuse_realloc, refuse_free, &r};
+        llamac_model_params p = llamac_model_default_params();
+        p.repack = repack;
+        p.allocator = &a;
+        llamac_model *m;
+        assert_int_equal(llamac_model_load(f->path, &p, &m), LLAMAC_OK);
+        *(repack ? &packed : &plain) = r.calls;
+        llamac_model_free(m);
+    }
+    assert_true(packed > plain);
+    float want[64];
+    bool was_packed;
+    packable_logits(f->path, true, false, LLAMAC_KERNELS_AUTO, want, 64, &was_packed);
+    for (long k = plain + 1; k <= packed; k++) { /* refuse each repacking allocation in turn */
+        refusing r = {k, 0};
+        llamac_allocator a = {refuse_malloc, refuse_realloc, refuse_free, &r};
+        llamac_model_params p = llamac_model_default_params();
+        p.allocator = &a;
+        llamac_model *m;
+        assert_int_equal(llamac_model_load(f->path, &p, &m), LLAMAC_OK);
+        r.n = 1L << 30; /* the context may allocate again */
+        llamac_context *ctx;
+        assert_int_equal(llamac_context_new(m, NULL, &ctx), LLAMAC_OK);
+        llamac_token toks[3] = {5, 9, 33};
+        llamac_pos pos[3] = {0, 1, 2};
+        int32_t nseq[3] = {1, 1, 1};
+        llamac_seq_id s0 = 0, *ids[3] = {&s0, &s0, &s0};
+        int8_t wants[3] = {0, 0, 1};
+        llamac_batch b = {3, toks, pos, nseq, ids, wants, NULL};
+        assert_int_equal(llamac_decode(ctx, &b), LLAMAC_OK);
+        assert_memory_equal(want, llamac_get_logits(ctx, 0), sizeof want);
+        llamac_context_free(ctx);
+        llamac_model_free(m);
+    }
+}
+
 static void params_from_a_newer_header_are_refused(void **state) {
     fixture *f = *state;
     struct {
@@ -358,6 +429,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(cancelling_from_progress_frees_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(read_and_mapped_loads_give_identical_logits, setup, teardown),
         cmocka_unit_test_setup_teardown(repacked_q4_0_and_q8_0_give_the_bits_of_the_original_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(running_out_of_memory_while_repacking_still_loads, setup, teardown),
         cmocka_unit_test_setup_teardown(params_from_a_newer_header_are_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
