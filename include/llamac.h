@@ -649,7 +649,9 @@ typedef struct llamac_model_params {
      * copied as they are too, and the file's pages under all of them are
      * released, so memory stays about the size of the model and inference
      * reads nothing from the file but token_embd's rows. Costs load time
-     * (docs/performance.md has measurements; false loads in milliseconds).
+     * (docs/performance.md has measurements; false loads in milliseconds)
+     * and never fails a load: if the allocator refuses, the remaining
+     * matrices are read from the file.
      * With use_mmap false the file buffer stays as well and the matrices
      * take twice their size. Contexts forced to the scalar kernels read
      * the original rows of packed matrices. Logits are bit-identical
