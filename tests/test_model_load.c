@@ -273,6 +273,17 @@ static void read_and_mapped_loads_give_identical_logits(void **state) {
     assert_memory_equal(rows[0], rows[1], sizeof rows[0]);
 }
 
+/* Decodes tokens 5, 9, 33 of one sequence; the last token's logits are row 0. */
+static void decode_three(llamac_context *ctx) {
+    llamac_token toks[3] = {5, 9, 33};
+    llamac_pos pos[3] = {0, 1, 2};
+    int32_t nseq[3] = {1, 1, 1};
+    llamac_seq_id s0 = 0, *ids[3] = {&s0, &s0, &s0};
+    int8_t want[3] = {0, 0, 1};
+    llamac_batch b = {3, toks, pos, nseq, ids, want, NULL};
+    assert_int_equal(llamac_decode(ctx, &b), LLAMAC_OK);
+}
+
 /* Logits of tokens 5, 9, 33 (the last token's row) for one load setting. */
 static void packable_logits(const char *path, bool use_mmap, bool repack, llamac_kernels kernels, float *row, int n,
                         bool *packed) {
@@ -289,13 +300,7 @@ static void packable_logits(const char *path, bool use_mmap, bool repack, llamac
     llamac_context_params cp = llamac_context_default_params();
     cp.kernels = kernels;
     assert_int_equal(llamac_context_new(m, &cp, &ctx), LLAMAC_OK);
-    llamac_token toks[3] = {5, 9, 33};
-    llamac_pos pos[3] = {0, 1, 2};
-    int32_t nseq[3] = {1, 1, 1};
-    llamac_seq_id s0 = 0, *ids[3] = {&s0, &s0, &s0};
-    int8_t want[3] = {0, 0, 1};
-    llamac_batch b = {3, toks, pos, nseq, ids, want, NULL};
-    assert_int_equal(llamac_decode(ctx, &b), LLAMAC_OK);
+    decode_three(ctx);
     memcpy(row, llamac_get_logits(ctx, 0), (size_t)n * sizeof *row);
     llamac_context_free(ctx);
     llamac_model_free(m);
@@ -387,13 +392,7 @@ static void running_out_of_memory_while_repacking_still_loads(void **state) {
         r.n = 1L << 30; /* the context may allocate again */
         llamac_context *ctx;
         assert_int_equal(llamac_context_new(m, NULL, &ctx), LLAMAC_OK);
-        llamac_token toks[3] = {5, 9, 33};
-        llamac_pos pos[3] = {0, 1, 2};
-        int32_t nseq[3] = {1, 1, 1};
-        llamac_seq_id s0 = 0, *ids[3] = {&s0, &s0, &s0};
-        int8_t wants[3] = {0, 0, 1};
-        llamac_batch b = {3, toks, pos, nseq, ids, wants, NULL};
-        assert_int_equal(llamac_decode(ctx, &b), LLAMAC_OK);
+        decode_three(ctx);
         assert_memory_equal(want, llamac_get_logits(ctx, 0), sizeof want);
         llamac_context_free(ctx);
         llamac_model_free(m);
