@@ -661,12 +661,109 @@ static inline void q6k_rows_prep(const uint8_t *const *x, int64_t i, q6k_rows *w
     w->d = halves8(p, offsetof(lc_block_q6_K, d));
 }
 
+/* The 8 rows' scales of a packed Q6_K super-block: sp[k] holds (sc[2k],
+ * sc[2k+1]) of row r in int16 lanes 2r, 2r+1. */
+static inline void q6kx8_scale_pairs(const uint8_t *blk, __m256i sp[8]) {
+    __m128i r[8], c[8];
+    for (int j = 0; j < KROWS; j++) r[j] = avx2_loadu128(blk + LC_Q6_KX8_SCALES + 16 * j);
+    transpose_words(r, c);
+    for (int k = 0; k < 8; k++) sp[k] = _mm256_cvtepi8_epi16(c[k]);
+}
+
+/* The four code vectors (0..63) of columns k of half h: elements 128h +
+ * 32i + 4k..4k+3 of every row, i = 0..3 (tile_q6_K's unpacking, bytewise,
+ * on the packed columns). */
+static inline void q6kx8_codes(const uint8_t *blk, int h, int k, __m256i c[4]) {
+    const __m256i m4 = mask8(15), m2hi = mask8(0x30);
+    const __m256i l0 = avx2_loadu(blk + LC_Q6_KX8_QL + 32 * (16 * h + k));
+    const __m256i l1 = avx2_loadu(blk + LC_Q6_KX8_QL + 32 * (16 * h + 8 + k));
+    const __m256i qh = avx2_loadu(blk + LC_Q6_KX8_QH + 32 * (8 * h + k));
+    c[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m2hi));
+    c[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m2hi));
+    c[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, m2hi));
+    c[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                           _mm256_and_si256(_mm256_srli_epi16(qh, 2), m2hi));
+}
+
+/* q6k_rows_prep from a packed group. */
+static inline void q6kx8_rows_prep(const uint8_t *group, int64_t i, q6k_rows *w) {
+    const uint8_t *blk = group + (size_t)i * LC_Q6_KX8_BYTES;
+    for (int h = 0; h < 2; h++)
+        for (int k = 0; k < 8; k++) {
+            __m256i c[4];
+            q6kx8_codes(blk, h, k, c);
+            for (int q = 0; q < 4; q++) w->w[4 * h + q][k] = _mm256_sub_epi8(c[q], mask8(32));
+        }
+    __m256i sp[8];
+    q6kx8_scale_pairs(blk, sp);
+    for (int k = 0; k < 8; k++) {
+        w->sc[2 * k] = dup_pair(sp[k], 0);
+        w->sc[2 * k + 1] = dup_pair(sp[k], 1);
+    }
+    w->corr = _mm256_slli_epi32(code_sums(&w->w[0][0], 64, w->sc, 4), 7);
+    w->d = _mm256_cvtph_ps(avx2_loadu128(blk));
+}
+
 typedef struct q6k_rows4 {
     q6k_rows g[NG];
 } q6k_rows4;
 
 static inline void q6k_prep(const uint8_t *const *x, int64_t i, q6k_rows4 *w) {
     for (int g = 0; g < NG; g++) q6k_rows_prep(x + KROWS * g, i, &w->g[g]);
+}
+
+static inline void q6kx8_prep(const uint8_t *const *x, int64_t i, q6k_rows4 *w) {
+    for (int g = 0; g < NG; g++) q6kx8_rows_prep(x[KROWS * g], i, &w->g[g]);
+}
+
+/* A packed Q6_K group against T <= 4 tokens, codes 0..63 as the unsigned
+ * maddubs operand: |pair sum| <= 2 * 63 * 128, so two maddubs per int16
+ * sum, each pair of columns within one 16-element sub-block; then
+ * isum = sum sc q y - 32 sum sc bsum, exact, and tile_q6_K's float step. */
+AVX2_ALWAYS_INLINE void q6kx8_group(const uint8_t *group, int64_t nb, const uint8_t *y0, size_t ys, int T,
+                                    __m256 *acc, bool stream) {
+    const lc_block_q8_K *y[T_MAX];
+    for (int t = 0; t < T; t++) y[t] = (const lc_block_q8_K *)(y0 + (size_t)t * ys);
+    for (int64_t i = 0; i < nb; i++) {
+        const uint8_t *blk = group + (size_t)i * LC_Q6_KX8_BYTES;
+        if (stream) /* one token streams the matrix: a super-block ahead, across pages */
+            for (int o = 0; o < LC_Q6_KX8_BYTES; o += 64)
+                _mm_prefetch((const char *)((uintptr_t)blk + 2 * LC_Q6_KX8_BYTES + (uintptr_t)o), _MM_HINT_T0);
+        __m256i sp[8], isum[T_MAX];
+        q6kx8_scale_pairs(blk, sp);
+        for (int t = 0; t < T; t++) isum[t] = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            for (int k = 0; k < 8; k += 2) { /* columns k, k + 1: one sub-block per code vector */
+                __m256i c0[4], c1[4];
+                q6kx8_codes(blk, h, k, c0);
+                q6kx8_codes(blk, h, k + 1, c1);
+                for (int q = 0; q < 4; q++) {
+                    const int s = 8 * h + 2 * q + k / 4; /* the sub-block of elements 128h + 32q + 4k.. */
+                    const __m256i sc = dup_pair(sp[s / 2], s % 2);
+                    for (int t = 0; t < T; t++) {
+                        const int8_t *yq = y[t][i].qs + 128 * h + 32 * q + 4 * k;
+                        __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(c0[q], bcast(yq)),
+                                                     _mm256_maddubs_epi16(c1[q], bcast(yq + 4)));
+                        AVX2_PIN(p);
+                        isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(p, sc));
+                    }
+                }
+            }
+        }
+        const __m256 d = _mm256_cvtph_ps(avx2_loadu128(blk));
+        for (int t = 0; t < T; t++) {
+            /* sum_s sc[s] bsum[s]: (bsum[2k], bsum[2k+1]) against sp[k] */
+            const __m256i bs = avx2_loadu(y[t][i].bsums);
+            __m256i m = _mm256_setzero_si256();
+            for (int k = 0; k < 8; k++) {
+                const __m256i bp = _mm256_permutevar8x32_epi32(bs, _mm256_set1_epi32(k));
+                m = _mm256_add_epi32(m, _mm256_madd_epi16(sp[k], bp));
+            }
+            isum[t] = _mm256_sub_epi32(isum[t], _mm256_slli_epi32(m, 5));
+            const __m256 dd = _mm256_mul_ps(d, _mm256_set1_ps(y[t][i].d));
+            acc[t] = _mm256_add_ps(acc[t], _mm256_mul_ps(dd, _mm256_cvtepi32_ps(isum[t])));
+        }
+    }
 }
 
 /* isum += madd(maddubs(y0, q0) + maddubs(y1, q1), sc)
@@ -909,3 +1006,26 @@ static void gemm_q4_Kx8_tiles(int64_t n, int64_t n_rows, int64_t n_tok, const vo
 }
 
 DEFINE_ROWS_GEMM_X(lc_gemm_q4_Kx8_q8_K_avx2, gemm_q4_Kx8_tiles, q4k_rows4, q4kx8_prep, q4k_token, 5, true, )
+
+static void gemm_q6_Kx8_tiles(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                              const void *y, size_t y_stride, float *out, size_t out_stride) {
+    const int64_t nb = n / LC_QK_K;
+    for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {
+        const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);
+        const uint8_t *y0 = (const uint8_t *)y + (size_t)t0 * y_stride;
+        for (int64_t r0 = 0; r0 < n_rows; r0 += KROWS) {
+            const uint8_t *group = (const uint8_t *)x + (size_t)r0 * x_stride;
+            __m256 acc[T_MAX];
+            for (int t = 0; t < T_MAX; t++) acc[t] = _mm256_setzero_ps();
+            switch (T) { /* constant T: the token loops unroll */
+            case 4: q6kx8_group(group, nb, y0, y_stride, 4, acc, false); break;
+            case 3: q6kx8_group(group, nb, y0, y_stride, 3, acc, false); break;
+            case 2: q6kx8_group(group, nb, y0, y_stride, 2, acc, false); break;
+            default: q6kx8_group(group, nb, y0, y_stride, 1, acc, true); break;
+            }
+            for (int t = 0; t < T; t++) _mm256_storeu_ps(out + (size_t)(t0 + t) * out_stride + (size_t)r0, acc[t]);
+        }
+    }
+}
+
+DEFINE_ROWS_GEMM_X(lc_gemm_q6_Kx8_q8_K_avx2, gemm_q6_Kx8_tiles, q6k_rows4, q6kx8_prep, q6k_token, 6, true, )

@@ -232,6 +232,18 @@ typedef struct lc_block_q6_K {
 } lc_block_q6_K;
 _Static_assert(sizeof(lc_block_q6_K) == 210, "Q6_K block is 210 bytes");
 
+/* Q6_K packed eight rows at a time (lc_pack8), 1680 bytes per super-block
+ * index of a group of rows 8g..8g+7:
+ *   0..15      the eight d (row j at 2j)
+ *   16..143    the eight rows' 16 int8 scales, row j at 16 + 16j
+ *   144..1167  ql in 4-byte columns: column m (ql[4m..4m+3]) at 144 + 32m,
+ *              row j at + 4j
+ *   1168..1679 qh likewise: column m (qh[4m..4m+3]) at 1168 + 32m */
+#define LC_Q6_KX8_BYTES 1680
+#define LC_Q6_KX8_SCALES 16
+#define LC_Q6_KX8_QL 144
+#define LC_Q6_KX8_QH 1168
+
 /* Q8_K, 292 bytes (activations for the K-quants and IQ4_XS only; never in
  * files): x[i] = d * qs[i], with d a plain float32.
  *   0..3     d      float32

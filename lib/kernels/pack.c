@@ -36,6 +36,21 @@ static void pack8_q4_K(const uint8_t *src, size_t row_bytes, int64_t n_rows, int
     }
 }
 
+/* Q6_K: see blocks.h. */
+static void pack8_q6_K(const uint8_t *src, size_t row_bytes, int64_t n_rows, int64_t nb, uint8_t *out) {
+    for (int64_t g = 0; g < n_rows / 8; g++) {
+        for (int64_t b = 0; b < nb; b++, out += LC_Q6_KX8_BYTES) {
+            for (int j = 0; j < 8; j++) {
+                const lc_block_q6_K *blk = (const lc_block_q6_K *)(src + (size_t)(8 * g + j) * row_bytes) + b;
+                memcpy(out + 2 * j, &blk->d, 2);
+                memcpy(out + LC_Q6_KX8_SCALES + 16 * j, blk->scales, 16);
+                for (int m = 0; m < 32; m++) memcpy(out + LC_Q6_KX8_QL + 32 * m + 4 * j, blk->ql + 4 * m, 4);
+                for (int m = 0; m < 16; m++) memcpy(out + LC_Q6_KX8_QH + 32 * m + 4 * j, blk->qh + 4 * m, 4);
+            }
+        }
+    }
+}
+
 bool lc_pack8(llamac_type type, const void *src, size_t row_bytes, int64_t n_rows, int64_t n, void *dst) {
     switch (type) {
     case LLAMAC_TYPE_Q4_0:
@@ -46,6 +61,9 @@ bool lc_pack8(llamac_type type, const void *src, size_t row_bytes, int64_t n_row
         return true;
     case LLAMAC_TYPE_Q4_K:
         pack8_q4_K(src, row_bytes, n_rows, n / LC_QK_K, dst);
+        return true;
+    case LLAMAC_TYPE_Q6_K:
+        pack8_q6_K(src, row_bytes, n_rows, n / LC_QK_K, dst);
         return true;
     default: return false;
     }
