@@ -643,19 +643,18 @@ typedef struct llamac_model_params {
     llamac_log_fn log_fn;              /* NULL: silent */
     void *log_user;
     /* Repack the matrices whose kernels read a packed layout faster
-     * (today: Q4_0, Q8_0 and Q4_K on AVX2 CPUs) into memory allocated at
-     * load (for Q4_0 with transparent huge pages requested). Default true.
-     * When any matrix is packed, the others and the norm vectors are
-     * copied as they are too, and the file's pages under all of them are
-     * released, so memory stays about the size of the model and inference
-     * reads nothing from the file but token_embd's rows. Costs load time
-     * (docs/performance.md has measurements; false loads in milliseconds)
-     * and never fails a load: if the allocator refuses, the remaining
-     * matrices are read from the file.
-     * With use_mmap false the file buffer stays as well and the matrices
-     * take twice their size. Contexts forced to the scalar kernels read
-     * the original rows of packed matrices. Logits are bit-identical
-     * either way. */
+     * (today: Q4_0, Q8_0, Q4_K and Q6_K on AVX2 CPUs) into memory
+     * allocated at load (for Q4_0 with transparent huge pages requested).
+     * Default true. When any matrix is packed, the others and the norm
+     * vectors are copied as they are too, and the file's pages under all
+     * of them are released, so memory stays about the size of the model
+     * and inference reads nothing from the file but token_embd's rows.
+     * Costs load time (docs/performance.md has measurements; false loads
+     * in milliseconds) and never fails a load: if the allocator refuses,
+     * the remaining matrices are read from the file. With use_mmap false
+     * the file buffer stays as well and the matrices take twice their
+     * size. Contexts forced to the scalar kernels read the original rows
+     * of packed matrices. Logits are bit-identical either way. */
     bool repack;
 } llamac_model_params;
 
