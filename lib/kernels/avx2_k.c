@@ -982,50 +982,32 @@ DEFINE_ROWS_GEMM(lc_gemm_q4_K_q8_K_avx2, gemm_q4_K_tiles, q4k_rows4, q4k_prep, q
 DEFINE_ROWS_GEMM(lc_gemm_q5_K_q8_K_avx2, gemm_q5_K_tiles, q5k_rows4, q5k_prep, q5k_token, 5)
 DEFINE_ROWS_GEMM(lc_gemm_q6_K_q8_K_avx2, gemm_q6_K_tiles, q6k_rows4, q6k_prep, q6k_token, 6)
 
-/* Packed Q4_K (lc_pack8): groups of 8 rows, up to T_MAX tokens at a time,
- * each group's running sums in registers across its super-blocks. */
-static void gemm_q4_Kx8_tiles(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
-                              const void *y, size_t y_stride, float *out, size_t out_stride) {
-    const int64_t nb = n / LC_QK_K;
-    for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {
-        const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);
-        const uint8_t *y0 = (const uint8_t *)y + (size_t)t0 * y_stride;
-        for (int64_t r0 = 0; r0 < n_rows; r0 += KROWS) {
-            const uint8_t *group = (const uint8_t *)x + (size_t)r0 * x_stride;
-            __m256 acc[T_MAX];
-            for (int t = 0; t < T_MAX; t++) acc[t] = _mm256_setzero_ps();
-            switch (T) { /* constant T: the token loops unroll */
-            case 4: q4kx8_group(group, nb, y0, y_stride, 4, acc, false); break;
-            case 3: q4kx8_group(group, nb, y0, y_stride, 3, acc, false); break;
-            case 2: q4kx8_group(group, nb, y0, y_stride, 2, acc, false); break;
-            default: q4kx8_group(group, nb, y0, y_stride, 1, acc, true); break;
-            }
-            for (int t = 0; t < T; t++) _mm256_storeu_ps(out + (size_t)(t0 + t) * out_stride + (size_t)r0, acc[t]);
-        }
+/* Packed K-quants (lc_pack8): groups of 8 rows, up to T_MAX tokens at a
+ * time, each group's running sums in registers across its super-blocks. */
+#define DEFINE_KX8_TILES(NAME, GROUP_FN)                                                                \
+    static void NAME(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y, \
+                     size_t y_stride, float *out, size_t out_stride) {                                  \
+        const int64_t nb = n / LC_QK_K;                                                                 \
+        for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {                                                \
+            const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);                                     \
+            const uint8_t *y0 = (const uint8_t *)y + (size_t)t0 * y_stride;                            \
+            for (int64_t r0 = 0; r0 < n_rows; r0 += KROWS) {                                           \
+                const uint8_t *group = (const uint8_t *)x + (size_t)r0 * x_stride;                     \
+                __m256 acc[T_MAX];                                                                     \
+                for (int t = 0; t < T_MAX; t++) acc[t] = _mm256_setzero_ps();                          \
+                switch (T) { /* constant T: the token loops unroll */                                  \
+                case 4: GROUP_FN(group, nb, y0, y_stride, 4, acc, false); break;                       \
+                case 3: GROUP_FN(group, nb, y0, y_stride, 3, acc, false); break;                       \
+                case 2: GROUP_FN(group, nb, y0, y_stride, 2, acc, false); break;                       \
+                default: GROUP_FN(group, nb, y0, y_stride, 1, acc, true); break;                       \
+                }                                                                                      \
+                for (int t = 0; t < T; t++)                                                            \
+                    _mm256_storeu_ps(out + (size_t)(t0 + t) * out_stride + (size_t)r0, acc[t]);        \
+            }                                                                                          \
+        }                                                                                              \
     }
-}
 
+DEFINE_KX8_TILES(gemm_q4_Kx8_tiles, q4kx8_group)
+DEFINE_KX8_TILES(gemm_q6_Kx8_tiles, q6kx8_group)
 DEFINE_ROWS_GEMM_X(lc_gemm_q4_Kx8_q8_K_avx2, gemm_q4_Kx8_tiles, q4k_rows4, q4kx8_prep, q4k_token, 5, true, )
-
-static void gemm_q6_Kx8_tiles(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
-                              const void *y, size_t y_stride, float *out, size_t out_stride) {
-    const int64_t nb = n / LC_QK_K;
-    for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {
-        const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);
-        const uint8_t *y0 = (const uint8_t *)y + (size_t)t0 * y_stride;
-        for (int64_t r0 = 0; r0 < n_rows; r0 += KROWS) {
-            const uint8_t *group = (const uint8_t *)x + (size_t)r0 * x_stride;
-            __m256 acc[T_MAX];
-            for (int t = 0; t < T_MAX; t++) acc[t] = _mm256_setzero_ps();
-            switch (T) { /* constant T: the token loops unroll */
-            case 4: q6kx8_group(group, nb, y0, y_stride, 4, acc, false); break;
-            case 3: q6kx8_group(group, nb, y0, y_stride, 3, acc, false); break;
-            case 2: q6kx8_group(group, nb, y0, y_stride, 2, acc, false); break;
-            default: q6kx8_group(group, nb, y0, y_stride, 1, acc, true); break;
-            }
-            for (int t = 0; t < T; t++) _mm256_storeu_ps(out + (size_t)(t0 + t) * out_stride + (size_t)r0, acc[t]);
-        }
-    }
-}
-
 DEFINE_ROWS_GEMM_X(lc_gemm_q6_Kx8_q8_K_avx2, gemm_q6_Kx8_tiles, q6k_rows4, q6kx8_prep, q6k_token, 6, true, )
