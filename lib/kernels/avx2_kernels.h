@@ -67,7 +67,7 @@ void lc_gemm_q5_0_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void
                             const void *y, size_t y_stride, float *out, size_t out_stride);
 void lc_gemm_q5_1_q8_1_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
                             const void *y, size_t y_stride, float *out, size_t out_stride);
-/* The Q4_0 gemm on weights packed by lc_q4_0_pack8 (n_rows % 8 == 0),
+/* The Q4_0 gemm on weights packed by lc_pack8 (n_rows % 8 == 0),
  * bit-identical to lc_gemm_q4_0_q8_0_avx2 on the unpacked rows. */
 void lc_gemm_q4_0x8_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
                               const void *y, size_t y_stride, float *out, size_t out_stride);

@@ -203,7 +203,7 @@ AVX2_ALWAYS_INLINE void q4_0_rows(int64_t b0, int64_t b1, const uint8_t *const *
     }
 }
 
-/* The same over a packed group (see lc_q4_0_pack8): block b's eight scales
+/* The same over a packed group (see lc_pack8): block b's eight scales
  * and its four transposed chunks are 144 contiguous bytes, so the chunks
  * load as they are and the scales convert in one instruction. */
 /* Blocks ahead a one-token pass prefetches (16: 2.3 KiB). */
@@ -550,7 +550,7 @@ void lc_gemm_q4_0_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void
         gemm_q4_0_rows(n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride);
 }
 
-/* Packed Q4_0 (lc_q4_0_pack8): x is the packed image of n_rows rows
+/* Packed Q4_0 (lc_pack8): x is the packed image of n_rows rows
  * (n_rows % 8 == 0), x_stride the unpacked row size, so rows r.. start at
  * x + r * x_stride as in the unpacked matrix. The loops are those above;
  * only the weight loads differ, so the bits are the same. */

@@ -43,7 +43,7 @@ typedef struct lc_block_q4_0 {
 } lc_block_q4_0;
 _Static_assert(sizeof(lc_block_q4_0) == 18, "Q4_0 block is 18 bytes");
 
-/* Q4_0 packed eight rows at a time (lc_q4_0_pack8), 144 bytes per block
+/* Q4_0 packed eight rows at a time (lc_pack8), 144 bytes per block
  * index b of a group of rows 8g..8g+7:
  *   0..15     the eight rows' d, row j at 2j
  *   16..143   four chunks of 32 bytes; chunk i holds qs[4i..4i+3] of row j
@@ -193,7 +193,7 @@ _Static_assert(sizeof(lc_block_q4_K) == 144, "Q4_K block is 144 bytes");
  *   128..1151  the quants in 4-byte columns: 32 bytes per (chunk c, dword
  *              k), at 128 + 256c + 32k, holding qs[32c + 4k ..+3] of row j
  *              at + 4j
- * Groups and super-blocks in order, as for Q4_0 below. */
+ * Groups and super-blocks in order, as for Q4_0 above. */
 #define LC_Q4_KX8_BYTES 1152
 #define LC_Q4_KX8_SCALES 32
 #define LC_Q4_KX8_QS 128
