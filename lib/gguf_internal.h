@@ -138,5 +138,7 @@ llamac_status lc_gguf_parse(llamac_gguf *g);
  * process's memory (they read back from the file if touched again); a
  * no-op for a file read into memory. */
 void lc_gguf_release_pages(const llamac_gguf *g, const void *p, size_t n);
+/* Whether the file is mapped (else read into one buffer). */
+bool lc_gguf_is_mapped(const llamac_gguf *g);
 
 #endif

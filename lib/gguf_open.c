@@ -167,3 +167,5 @@ void lc_gguf_release_pages(const llamac_gguf *g, const void *p, size_t n) {
     (void)g, (void)p, (void)n;
 #endif
 }
+
+bool lc_gguf_is_mapped(const llamac_gguf *g) { return g->map != NULL; }

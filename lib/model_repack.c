@@ -86,17 +86,21 @@ llamac_status lc_model_repack(llamac_model *m) {
     for (int32_t il = 0; il < m->hp.n_layer && !any; il++)
         for (int i = 0; layer_weight(&m->layers[il], i); i++) any = any || packable(layer_weight(&m->layers[il], i));
     if (!any) return LLAMAC_OK;
-    llamac_status st = own_vectors(m);
+    /* A file read into memory stays whole: copying what is not packed
+     * would only double it. */
+    const bool mapped = lc_gguf_is_mapped(m->gguf);
+    llamac_status st = mapped ? own_vectors(m) : LLAMAC_OK;
     if (st) return LLAMAC_OK; /* out of memory: nothing copied, all read from the file */
     const lc_weight *prev = NULL; /* released again after its successor, to keep the peak low */
     for (int32_t il = 0; il < m->hp.n_layer && !st; il++)
         for (int i = 0; !st && layer_weight(&m->layers[il], i); i++) {
             lc_weight *w = layer_weight(&m->layers[il], i);
+            if (!mapped && !packable(w)) continue;
             st = own_weight(m, w);
             if (prev) lc_gguf_release_pages(m->gguf, prev->data, (size_t)prev->n_out * prev->row_bytes);
             prev = w;
         }
-    if (!st && !m->tied_output) st = own_weight(m, &m->output);
+    if (!st && !m->tied_output && (mapped || packable(&m->output))) st = own_weight(m, &m->output);
     /* (Out of memory part way, st != OK: the matrices copied so far stay
      * copied and the rest are read from the file, as correct, only slower.
      * Repacking is an optimization, never a reason for a load to fail.)
