@@ -653,8 +653,9 @@ typedef struct llamac_model_params {
      * in milliseconds) and never fails a load: if the allocator refuses,
      * the remaining matrices are read from the file. With use_mmap false
      * only the packed matrices are copied and the file buffer stays as
-     * well, so they take twice their size. Contexts forced to the scalar kernels read the original rows
-     * of packed matrices. Logits are bit-identical either way. */
+     * well, so they take twice their size. Contexts forced to the scalar
+     * kernels read the original rows of packed matrices. Logits are
+     * bit-identical either way. */
     bool repack;
 } llamac_model_params;
 
