@@ -643,7 +643,7 @@ typedef struct llamac_model_params {
     llamac_log_fn log_fn;              /* NULL: silent */
     void *log_user;
     /* Repack the matrices whose kernels read a packed layout faster
-     * (today: Q4_0, Q8_0, Q4_K and Q6_K on AVX2 CPUs) into memory
+     * (today: Q4_0, Q8_0, Q4_K, Q5_K and Q6_K on AVX2 CPUs) into memory
      * allocated at load (for Q4_0 with transparent huge pages requested).
      * Default true. When any matrix is packed, the others and the norm
      * vectors are copied as they are too, and the file's pages under all

@@ -536,35 +536,49 @@ static inline void q4kx8_prep(const uint8_t *const *x, int64_t i, q4k_rows4 *w) 
  * broadcast with): pair sums |q y + q' y'| <= 2 * 15 * 128, so a
  * sub-block's 8 maddubs add in int16 before the madd with its scale.
  * Same isum, imin and float steps as the tiles, lane = row. */
-AVX2_ALWAYS_INLINE void q4kx8_group(const uint8_t *group, int64_t nb, const uint8_t *y0, size_t ys, int T,
-                                    __m256 *acc, bool stream) {
+/* FIVE (Q5_K's packed layout, LC_Q5_KX8_*): the codes take their fifth
+ * bit from the qh columns (0..31, |pair| <= 2 * 31 * 128), so four
+ * maddubs per int16 sum instead of eight. */
+AVX2_ALWAYS_INLINE void kx8_minscale_group(bool FIVE, const uint8_t *group, int64_t nb, const uint8_t *y0, size_t ys,
+                                           int T, __m256 *acc, bool stream) {
+    const size_t bytes = FIVE ? LC_Q5_KX8_BYTES : LC_Q4_KX8_BYTES, qs = FIVE ? LC_Q5_KX8_QS : LC_Q4_KX8_QS;
+    const int per_madd = FIVE ? 4 : 8;
     const lc_block_q8_K *y[T_MAX];
     for (int t = 0; t < T; t++) y[t] = (const lc_block_q8_K *)(y0 + (size_t)t * ys);
     for (int64_t i = 0; i < nb; i++) {
-        const uint8_t *blk = group + (size_t)i * LC_Q4_KX8_BYTES;
+        const uint8_t *blk = group + (size_t)i * bytes;
         if (stream) /* one token streams the matrix: a super-block ahead, across pages */
-            for (int o = 0; o < LC_Q4_KX8_BYTES; o += 64)
-                _mm_prefetch((const char *)((uintptr_t)blk + 2 * LC_Q4_KX8_BYTES + (uintptr_t)o), _MM_HINT_T0);
+            for (size_t o = 0; o < bytes; o += 64)
+                _mm_prefetch((const char *)((uintptr_t)blk + 2 * bytes + o), _MM_HINT_T0);
         __m256i sc[8], mn[4], isum[T_MAX];
-        q4kx8_scales(blk, sc, mn);
+        q4kx8_scales(blk, sc, mn); /* the same fields at the same offsets in both layouts */
         for (int t = 0; t < T; t++) isum[t] = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++) {
             __m256i pl[T_MAX], ph[T_MAX];
             for (int t = 0; t < T; t++) pl[t] = ph[t] = _mm256_setzero_si256();
             for (int k = 0; k < 8; k++) {
-                const __m256i q = avx2_loadu(blk + LC_Q4_KX8_QS + 256 * c + 32 * k);
-                const __m256i lo = _mm256_and_si256(q, mask8(15));
-                const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask8(15));
+                const __m256i q = avx2_loadu(blk + qs + 256 * c + 32 * k);
+                __m256i lo = _mm256_and_si256(q, mask8(15));
+                __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask8(15));
+                if (FIVE) { /* element 64c + l: bit 2c of qh[l]; 64c + 32 + l: bit 2c + 1 */
+                    const __m256i h = avx2_loadu(blk + LC_Q5_KX8_QH + 32 * k);
+                    lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2 * c), mask8(1)), 4));
+                    hi = _mm256_or_si256(hi,
+                                         _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2 * c + 1), mask8(1)), 4));
+                }
                 for (int t = 0; t < T; t++) {
                     pl[t] = _mm256_add_epi16(pl[t], _mm256_maddubs_epi16(lo, bcast(y[t][i].qs + 64 * c + 4 * k)));
                     ph[t] = _mm256_add_epi16(ph[t], _mm256_maddubs_epi16(hi, bcast(y[t][i].qs + 64 * c + 32 + 4 * k)));
                     AVX2_PIN(pl[t]);
                     AVX2_PIN(ph[t]);
                 }
+                if (k % per_madd == per_madd - 1)
+                    for (int t = 0; t < T; t++) {
+                        isum[t] = _mm256_add_epi32(isum[t], _mm256_add_epi32(_mm256_madd_epi16(pl[t], sc[2 * c]),
+                                                                             _mm256_madd_epi16(ph[t], sc[2 * c + 1])));
+                        pl[t] = ph[t] = _mm256_setzero_si256();
+                    }
             }
-            for (int t = 0; t < T; t++)
-                isum[t] = _mm256_add_epi32(isum[t], _mm256_add_epi32(_mm256_madd_epi16(pl[t], sc[2 * c]),
-                                                                     _mm256_madd_epi16(ph[t], sc[2 * c + 1])));
         }
         const __m256 d = _mm256_cvtph_ps(avx2_loadu128(blk)), dmin = _mm256_cvtph_ps(avx2_loadu128(blk + 16));
         for (int t = 0; t < T; t++) {
@@ -583,6 +597,16 @@ AVX2_ALWAYS_INLINE void q4kx8_group(const uint8_t *group, int64_t nb, const uint
             acc[t] = _mm256_add_ps(acc[t], term);
         }
     }
+}
+
+AVX2_ALWAYS_INLINE void q4kx8_group(const uint8_t *group, int64_t nb, const uint8_t *y0, size_t ys, int T,
+                                    __m256 *acc, bool stream) {
+    kx8_minscale_group(false, group, nb, y0, ys, T, acc, stream);
+}
+
+AVX2_ALWAYS_INLINE void q5kx8_group(const uint8_t *group, int64_t nb, const uint8_t *y0, size_t ys, int T,
+                                    __m256 *acc, bool stream) {
+    kx8_minscale_group(true, group, nb, y0, ys, T, acc, stream);
 }
 
 /* Token t of the group against NG prepared row groups; out row at o.
@@ -850,6 +874,28 @@ static inline void q5k_prep(const uint8_t *const *x, int64_t i, q5k_rows4 *w) {
     for (int g = 0; g < NG; g++) q5k_rows_prep(x + KROWS * g, i, &w->g[g]);
 }
 
+/* q5k_rows_prep from a packed group (LC_Q5_KX8_BYTES per super-block). */
+static inline void q5kx8_rows_prep(const uint8_t *group, int64_t i, q5k_rows *w) {
+    const uint8_t *blk = group + (size_t)i * LC_Q5_KX8_BYTES;
+    for (int c = 0; c < 4; c++)
+        for (int k = 0; k < 8; k++) {
+            const __m256i q = avx2_loadu(blk + LC_Q5_KX8_QS + 256 * c + 32 * k);
+            const __m256i h = avx2_loadu(blk + LC_Q5_KX8_QH + 32 * k);
+            const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2 * c), mask8(1)), 4);
+            const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2 * c + 1), mask8(1)), 4);
+            w->w[2 * c][k] = _mm256_or_si256(_mm256_and_si256(q, mask8(15)), h0);
+            w->w[2 * c + 1][k] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), mask8(15)), h1);
+        }
+    q4kx8_scales(blk, w->sc, w->mn);
+    w->corr = _mm256_slli_epi32(code_sums(&w->w[0][0], 64, w->sc, 8), 7);
+    w->d = _mm256_cvtph_ps(avx2_loadu128(blk));
+    w->dmin = _mm256_cvtph_ps(avx2_loadu128(blk + 16));
+}
+
+static inline void q5kx8_prep(const uint8_t *const *x, int64_t i, q5k_rows4 *w) {
+    for (int g = 0; g < NG; g++) q5kx8_rows_prep(x[KROWS * g], i, &w->g[g]);
+}
+
 /* Codes 0..31 against quants + 128: |pair sum| <= 2 * 31 * 255 = 15810,
  * so only two maddubs fit an int16 lane (31620 <= 32767; three would not)
  * before each madd. */
@@ -1008,6 +1054,8 @@ DEFINE_ROWS_GEMM(lc_gemm_q6_K_q8_K_avx2, gemm_q6_K_tiles, q6k_rows4, q6k_prep, q
     }
 
 DEFINE_KX8_TILES(gemm_q4_Kx8_tiles, q4kx8_group)
+DEFINE_KX8_TILES(gemm_q5_Kx8_tiles, q5kx8_group)
 DEFINE_KX8_TILES(gemm_q6_Kx8_tiles, q6kx8_group)
 DEFINE_ROWS_GEMM_X(lc_gemm_q4_Kx8_q8_K_avx2, gemm_q4_Kx8_tiles, q4k_rows4, q4kx8_prep, q4k_token, 5, true, )
 DEFINE_ROWS_GEMM_X(lc_gemm_q6_Kx8_q8_K_avx2, gemm_q6_Kx8_tiles, q6k_rows4, q6kx8_prep, q6k_token, 6, true, )
+DEFINE_ROWS_GEMM_X(lc_gemm_q5_Kx8_q8_K_avx2, gemm_q5_Kx8_tiles, q5k_rows4, q5kx8_prep, q5k_token, 5, true, )

@@ -75,6 +75,8 @@ void lc_gemm_q8_0x8_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const vo
                               const void *y, size_t y_stride, float *out, size_t out_stride);
 void lc_gemm_q4_Kx8_q8_K_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
                               const void *y, size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_q5_Kx8_q8_K_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                              const void *y, size_t y_stride, float *out, size_t out_stride);
 void lc_gemm_q6_Kx8_q8_K_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
                               const void *y, size_t y_stride, float *out, size_t out_stride);
 void lc_gemm_q8_0_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,

@@ -213,6 +213,15 @@ typedef struct lc_block_q5_K {
 } lc_block_q5_K;
 _Static_assert(sizeof(lc_block_q5_K) == 176, "Q5_K block is 176 bytes");
 
+/* Q5_K packed eight rows at a time (lc_pack8), 1408 bytes per super-block
+ * index: d, dmin and the scale fields as in Q4_K's packed layout, then
+ *   128..383   qh in 4-byte columns: column k (qh[4k..4k+3]) at 128 + 32k,
+ *              row j at + 4j
+ *   384..1407  qs as Q4_K's packed quants */
+#define LC_Q5_KX8_BYTES 1408
+#define LC_Q5_KX8_QH 128
+#define LC_Q5_KX8_QS 384
+
 /* Q6_K, 210 bytes: 16 sub-blocks of 16 with int8 scales: x = d * sc[s] * (q - 32),
  * q in 0..63. Two halves h of 128 elements; inside half h, for l = 0..31:
  *   element 128h +  0 + l: low nibble  of ql[64h + l],      bits 0..1 of qh[32h + l]

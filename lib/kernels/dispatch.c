@@ -68,6 +68,7 @@ lc_gemm_fn lc_packed_gemm(lc_backend backend, llamac_type type) {
         if (type == LLAMAC_TYPE_Q4_0) return lc_gemm_q4_0x8_q8_0_avx2;
         if (type == LLAMAC_TYPE_Q8_0) return lc_gemm_q8_0x8_q8_0_avx2;
         if (type == LLAMAC_TYPE_Q4_K) return lc_gemm_q4_Kx8_q8_K_avx2;
+        if (type == LLAMAC_TYPE_Q5_K) return lc_gemm_q5_Kx8_q8_K_avx2;
         if (type == LLAMAC_TYPE_Q6_K) return lc_gemm_q6_Kx8_q8_K_avx2;
     }
 #else

@@ -36,6 +36,24 @@ static void pack8_q4_K(const uint8_t *src, size_t row_bytes, int64_t n_rows, int
     }
 }
 
+/* Q5_K: see blocks.h. */
+static void pack8_q5_K(const uint8_t *src, size_t row_bytes, int64_t n_rows, int64_t nb, uint8_t *out) {
+    for (int64_t g = 0; g < n_rows / 8; g++) {
+        for (int64_t b = 0; b < nb; b++, out += LC_Q5_KX8_BYTES) {
+            for (int j = 0; j < 8; j++) {
+                const lc_block_q5_K *blk = (const lc_block_q5_K *)(src + (size_t)(8 * g + j) * row_bytes) + b;
+                memcpy(out + 2 * j, &blk->d, 2);
+                memcpy(out + 16 + 2 * j, &blk->dmin, 2);
+                memcpy(out + LC_Q4_KX8_SCALES + 12 * j, blk->scales, 12);
+                for (int k = 0; k < 8; k++) memcpy(out + LC_Q5_KX8_QH + 32 * k + 4 * j, blk->qh + 4 * k, 4);
+                for (int c = 0; c < 4; c++)
+                    for (int k = 0; k < 8; k++)
+                        memcpy(out + LC_Q5_KX8_QS + 256 * c + 32 * k + 4 * j, blk->qs + 32 * c + 4 * k, 4);
+            }
+        }
+    }
+}
+
 /* Q6_K: see blocks.h. */
 static void pack8_q6_K(const uint8_t *src, size_t row_bytes, int64_t n_rows, int64_t nb, uint8_t *out) {
     for (int64_t g = 0; g < n_rows / 8; g++) {
@@ -61,6 +79,9 @@ bool lc_pack8(llamac_type type, const void *src, size_t row_bytes, int64_t n_row
         return true;
     case LLAMAC_TYPE_Q4_K:
         pack8_q4_K(src, row_bytes, n_rows, n / LC_QK_K, dst);
+        return true;
+    case LLAMAC_TYPE_Q5_K:
+        pack8_q5_K(src, row_bytes, n_rows, n / LC_QK_K, dst);
         return true;
     case LLAMAC_TYPE_Q6_K:
         pack8_q6_K(src, row_bytes, n_rows, n / LC_QK_K, dst);
