@@ -104,7 +104,7 @@ static void attention_task(void *arg, int ith, int nth) {
     lc_kv_head view = {.stride = kv->row_bytes, .type = kv->type, .traits = tr,
                        .q_traits = lc_traits(ctx->backend, tr->vec_dot_type),
                        .axpy = lc_axpy(ctx->backend, kv->type), .gemm = lc_gemm(ctx->backend, kv->type),
-                       .values = lc_attn_values(ctx->backend, kv->type)};
+                       .values = lc_attn_values(ctx->backend, kv->type), .exp = lc_exp_kernel(ctx->backend)};
 
     const int chunks = (group + LC_ATTN_HEADS - 1) / LC_ATTN_HEADS; /* per KV head */
     const int64_t per_token = (int64_t)hp->n_head_kv * chunks;

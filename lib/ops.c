@@ -17,14 +17,13 @@ void lc_add(float *y, const float *x, int64_t n) {
     for (int64_t i = 0; i < n; i++) y[i] += x[i];
 }
 
-void lc_softmax(float *x, int64_t n) {
+void lc_softmax(float *x, int64_t n, lc_exp_fn exp_row) {
     float max = -INFINITY;
     for (int64_t i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
+    for (int64_t i = 0; i < n; i++) x[i] = x[i] - max;
+    exp_row(x, x, n);
     double sum = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        x[i] = expf(x[i] - max);
-        sum += (double)x[i];
-    }
+    for (int64_t i = 0; i < n; i++) sum += (double)x[i];
     const float inv = (float)(1.0 / sum);
     for (int64_t i = 0; i < n; i++) x[i] *= inv;
 }
@@ -93,7 +92,7 @@ void lc_attend_heads(float *out, const float *q, int m, int head_dim, float scal
     for (int h = 0; h < m; h++) {
         float *sh = scores + h * ss;
         for (int64_t j = 0; j < n; j++) sh[j] = sh[j] * scale;
-        lc_softmax(sh, n);
+        lc_softmax(sh, n, kv->exp);
         /* Values: the reference multiplies V by the probabilities converted
          * to the cache type, so an F16 cache sees fp16-rounded ones. */
         if (kv->type == LLAMAC_TYPE_F16) {

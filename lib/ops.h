@@ -19,9 +19,10 @@ void lc_rmsnorm(float *out, const float *x, const float *weight, int64_t n, floa
 /* y += x, n elements. */
 void lc_add(float *y, const float *x, int64_t n);
 
-
-/* In-place softmax of n scores (n >= 1). */
-void lc_softmax(float *x, int64_t n);
+/* In-place softmax of n scores (n >= 1), exp by exp_row (lc_expf's bits
+ * in every back end, so the same on every platform), summed in double in
+ * order. */
+void lc_softmax(float *x, int64_t n, lc_exp_fn exp_row);
 
 /* "Normal" rotary embedding as the llama architecture in GGUF uses it: the
  * pair (x[2i], x[2i+1]) of each head is rotated by the angle
@@ -56,6 +57,7 @@ typedef struct lc_kv_head {
     lc_axpy_fn axpy;              /* of `type`, or NULL: to_float, then add */
     lc_gemm_fn gemm;              /* of `type`, or NULL: vec_dot per score */
     lc_attn_values_fn values;     /* of `type`, or NULL: axpy per head and cell */
+    lc_exp_fn exp;                /* the back end's exp (softmax) */
 } lc_kv_head;
 
 /* Query heads one lc_attend_heads call takes: the width of the float gemm's

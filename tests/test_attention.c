@@ -44,7 +44,7 @@ static lc_kv_head view_of(const cache *c, int kv_head, llamac_type type, lc_back
     const lc_type_traits *tr = lc_traits(be, type);
     return (lc_kv_head){.k = c->k + off, .v = c->v + off, .stride = c->stride, .type = type, .traits = tr,
                         .q_traits = lc_traits(be, tr->vec_dot_type), .axpy = lc_axpy(be, type),
-                        .gemm = lc_gemm(be, type), .values = NULL};
+                        .gemm = lc_gemm(be, type), .values = NULL, .exp = lc_exp_kernel(be)};
 }
 
 typedef struct scratch_mem {

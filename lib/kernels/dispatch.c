@@ -78,6 +78,15 @@ lc_gemm_fn lc_packed_gemm(lc_backend backend, llamac_type type) {
     return NULL;
 }
 
+lc_exp_fn lc_exp_kernel(lc_backend backend) {
+#if LC_BUILD_HAS_AVX2
+    if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) return lc_exp_avx2;
+#else
+    (void)backend;
+#endif
+    return lc_exp_ref;
+}
+
 lc_swiglu_fn lc_swiglu_kernel(lc_backend backend) {
 #if LC_BUILD_HAS_AVX2
     if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) return lc_swiglu_avx2;

@@ -265,6 +265,12 @@ lc_gemm_fn lc_packed_gemm(lc_backend backend, llamac_type type);
  * Q4_0 and Q8_0; false (nothing written) for other types. */
 bool lc_pack8(llamac_type type, const void *src, size_t row_bytes, int64_t n_rows, int64_t n, void *dst);
 
+/* y[i] = lc_expf(x[i]) for a row (x == y allowed); every back end gives
+ * lc_expf's bits. */
+typedef void (*lc_exp_fn)(const float *x, float *y, int64_t n);
+lc_exp_fn lc_exp_kernel(lc_backend backend);
+void lc_exp_ref(const float *x, float *y, int64_t n);
+
 /* The SwiGLU of the back end `backend` resolves to. */
 lc_swiglu_fn lc_swiglu_kernel(lc_backend backend);
 void lc_swiglu_ref(float *gate, const float *up, int64_t n);

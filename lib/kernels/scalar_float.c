@@ -50,6 +50,10 @@ float lc_expf(float x) {
     return p * scale;
 }
 
+void lc_exp_ref(const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = lc_expf(x[i]);
+}
+
 void lc_swiglu_ref(float *gate, const float *up, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
         const float g = gate[i];
