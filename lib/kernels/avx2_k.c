@@ -436,6 +436,19 @@ AVX2_ALWAYS_INLINE __m256i code_sums(const __m256i *w, int n, const __m256i *sc,
     return acc;
 }
 
+/* From 8 rows' k_scales_mins (r[j] = row j): sc[j] of row r in both int16
+ * lanes 2r, 2r+1, and (mn[2k], mn[2k+1]) of row r in lanes 2r, 2r+1. */
+static inline void k_scale_vectors(const __m128i r[8], __m256i sc[8], __m256i mn[4]) {
+    __m128i c[8];
+    transpose_words(r, c);
+    for (int k = 0; k < 4; k++) {
+        const __m256i sp = _mm256_cvtepu8_epi16(c[k]);
+        sc[2 * k] = dup_pair(sp, 0);
+        sc[2 * k + 1] = dup_pair(sp, 1);
+        mn[k] = _mm256_cvtepu8_epi16(c[4 + k]);
+    }
+}
+
 typedef struct q4k_rows {
     __m256i w[8][8]; /* sub-block j, dword k of its 32 codes (Q8_K dword 8j + k); lane = row */
     __m256i sc[8];   /* sc[j] of row r in int16 lanes 2r, 2r+1 */
@@ -455,15 +468,9 @@ static inline void q4k_rows_prep(const uint8_t *const *x, int64_t i, q4k_rows *w
             w->w[2 * c + 1][k] = _mm256_and_si256(_mm256_srli_epi16(q[k], 4), mask8(15));
         }
     }
-    __m128i r[8], c[8];
+    __m128i r[8];
     for (int j = 0; j < KROWS; j++) r[j] = k_scales_mins(p[j] + offsetof(lc_block_q4_K, scales));
-    transpose_words(r, c);
-    for (int k = 0; k < 4; k++) {
-        const __m256i sp = _mm256_cvtepu8_epi16(c[k]);
-        w->sc[2 * k] = dup_pair(sp, 0);
-        w->sc[2 * k + 1] = dup_pair(sp, 1);
-        w->mn[k] = _mm256_cvtepu8_epi16(c[4 + k]);
-    }
+    k_scale_vectors(r, w->sc, w->mn);
     w->corr = _mm256_slli_epi32(code_sums(&w->w[0][0], 64, w->sc, 8), 7);
     w->d = halves8(p, offsetof(lc_block_q4_K, d));
     w->dmin = halves8(p, offsetof(lc_block_q4_K, dmin));
@@ -494,19 +501,12 @@ static inline void q4k_prep(const uint8_t *const *x, int64_t i, q4k_rows4 *w) {
     for (int g = 0; g < NG; g++) q4k_rows_prep(x + KROWS * g, i, &w->g[g]);
 }
 
-/* The 8 rows' scales and mins of a packed Q4_K group's super-block (row j's
- * 12 bytes at LC_Q4_KX8_SCALES + 12 j): sc[j] pairs and mn pairs, lane
- * pair (2r, 2r+1) = row r, as q4k_rows_prep lays them out. */
+/* The 8 rows' scales and mins of a packed Q4_K/Q5_K group's super-block
+ * (row j's 12 bytes at LC_Q4_KX8_SCALES + 12 j). */
 static inline void q4kx8_scales(const uint8_t *blk, __m256i sc[8], __m256i mn[4]) {
-    __m128i r[8], c[8];
+    __m128i r[8];
     for (int j = 0; j < KROWS; j++) r[j] = k_scales_mins(blk + LC_Q4_KX8_SCALES + 12 * j);
-    transpose_words(r, c);
-    for (int k = 0; k < 4; k++) {
-        const __m256i sp = _mm256_cvtepu8_epi16(c[k]);
-        sc[2 * k] = dup_pair(sp, 0);
-        sc[2 * k + 1] = dup_pair(sp, 1);
-        mn[k] = _mm256_cvtepu8_epi16(c[4 + k]);
-    }
+    k_scale_vectors(r, sc, mn);
 }
 
 /* q4k_rows_prep from a packed group (LC_Q4_KX8_BYTES per super-block): the
@@ -851,15 +851,9 @@ static inline void q5k_rows_prep(const uint8_t *const *x, int64_t i, q5k_rows *w
             w->w[2 * c + 1][k] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q[k], 4), mask8(15)), h1);
         }
     }
-    __m128i r[8], c[8];
+    __m128i r[8];
     for (int j = 0; j < KROWS; j++) r[j] = k_scales_mins(p[j] + offsetof(lc_block_q5_K, scales));
-    transpose_words(r, c);
-    for (int k = 0; k < 4; k++) {
-        const __m256i sp = _mm256_cvtepu8_epi16(c[k]);
-        w->sc[2 * k] = dup_pair(sp, 0);
-        w->sc[2 * k + 1] = dup_pair(sp, 1);
-        w->mn[k] = _mm256_cvtepu8_epi16(c[4 + k]);
-    }
+    k_scale_vectors(r, w->sc, w->mn);
     /* code pair sums <= 62, eight of them per int16 lane: no overflow */
     w->corr = _mm256_slli_epi32(code_sums(&w->w[0][0], 64, w->sc, 8), 7);
     w->d = halves8(p, offsetof(lc_block_q5_K, d));
