@@ -509,20 +509,36 @@ static inline void q4kx8_scales(const uint8_t *blk, __m256i sc[8], __m256i mn[4]
     k_scale_vectors(r, sc, mn);
 }
 
-/* q4k_rows_prep from a packed group (LC_Q4_KX8_BYTES per super-block): the
- * quant columns load as they are. */
-static inline void q4kx8_rows_prep(const uint8_t *group, int64_t i, q4k_rows *w) {
-    const uint8_t *blk = group + (size_t)i * LC_Q4_KX8_BYTES;
+/* The codes (lane = row) of column k of chunk c of a packed Q4_K (FIVE:
+ * Q5_K) super-block: sub-block 2c in lo, 2c + 1 in hi; Q5_K ors in the
+ * fifth bit, bit 2c (lo) or 2c + 1 (hi) of the qh column. */
+AVX2_ALWAYS_INLINE void kx8_codes(bool FIVE, const uint8_t *blk, int c, int k, __m256i *lo, __m256i *hi) {
+    const __m256i q = avx2_loadu(blk + (FIVE ? LC_Q5_KX8_QS : LC_Q4_KX8_QS) + 256 * c + 32 * k);
+    *lo = _mm256_and_si256(q, mask8(15));
+    *hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask8(15));
+    if (FIVE) {
+        const __m256i h = avx2_loadu(blk + LC_Q5_KX8_QH + 32 * k);
+        *lo = _mm256_or_si256(*lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2 * c), mask8(1)), 4));
+        *hi = _mm256_or_si256(*hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2 * c + 1), mask8(1)), 4));
+    }
+}
+
+/* q4k_rows_prep / q5k_rows_prep from a packed group: the quant columns
+ * load as they are. (The two row structs have the same fields.) Code
+ * pair sums are at most 62, eight per int16 lane in code_sums. */
+AVX2_ALWAYS_INLINE void kx8_rows_prep(bool FIVE, const uint8_t *group, int64_t i, __m256i w[8][8], __m256i sc[8],
+                                      __m256i mn[4], __m256i *corr, __m256 *d, __m256 *dmin) {
+    const uint8_t *blk = group + (size_t)i * (FIVE ? LC_Q5_KX8_BYTES : LC_Q4_KX8_BYTES);
     for (int c = 0; c < 4; c++)
-        for (int k = 0; k < 8; k++) {
-            const __m256i q = avx2_loadu(blk + LC_Q4_KX8_QS + 256 * c + 32 * k);
-            w->w[2 * c][k] = _mm256_and_si256(q, mask8(15));
-            w->w[2 * c + 1][k] = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask8(15));
-        }
-    q4kx8_scales(blk, w->sc, w->mn);
-    w->corr = _mm256_slli_epi32(code_sums(&w->w[0][0], 64, w->sc, 8), 7);
-    w->d = _mm256_cvtph_ps(avx2_loadu128(blk));
-    w->dmin = _mm256_cvtph_ps(avx2_loadu128(blk + 16));
+        for (int k = 0; k < 8; k++) kx8_codes(FIVE, blk, c, k, &w[2 * c][k], &w[2 * c + 1][k]);
+    q4kx8_scales(blk, sc, mn);
+    *corr = _mm256_slli_epi32(code_sums(&w[0][0], 64, sc, 8), 7);
+    *d = _mm256_cvtph_ps(avx2_loadu128(blk));
+    *dmin = _mm256_cvtph_ps(avx2_loadu128(blk + 16));
+}
+
+static inline void q4kx8_rows_prep(const uint8_t *group, int64_t i, q4k_rows *w) {
+    kx8_rows_prep(false, group, i, w->w, w->sc, w->mn, &w->corr, &w->d, &w->dmin);
 }
 
 /* x: NG group pointers, at x[KROWS * g] (DEFINE_ROWS_GEMM's packed row
@@ -541,7 +557,7 @@ static inline void q4kx8_prep(const uint8_t *const *x, int64_t i, q4k_rows4 *w) 
  * maddubs per int16 sum instead of eight. */
 AVX2_ALWAYS_INLINE void kx8_minscale_group(bool FIVE, const uint8_t *group, int64_t nb, const uint8_t *y0, size_t ys,
                                            int T, __m256 *acc, bool stream) {
-    const size_t bytes = FIVE ? LC_Q5_KX8_BYTES : LC_Q4_KX8_BYTES, qs = FIVE ? LC_Q5_KX8_QS : LC_Q4_KX8_QS;
+    const size_t bytes = FIVE ? LC_Q5_KX8_BYTES : LC_Q4_KX8_BYTES;
     const int per_madd = FIVE ? 4 : 8;
     const lc_block_q8_K *y[T_MAX];
     for (int t = 0; t < T; t++) y[t] = (const lc_block_q8_K *)(y0 + (size_t)t * ys);
@@ -557,15 +573,8 @@ AVX2_ALWAYS_INLINE void kx8_minscale_group(bool FIVE, const uint8_t *group, int6
             __m256i pl[T_MAX], ph[T_MAX];
             for (int t = 0; t < T; t++) pl[t] = ph[t] = _mm256_setzero_si256();
             for (int k = 0; k < 8; k++) {
-                const __m256i q = avx2_loadu(blk + qs + 256 * c + 32 * k);
-                __m256i lo = _mm256_and_si256(q, mask8(15));
-                __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask8(15));
-                if (FIVE) { /* element 64c + l: bit 2c of qh[l]; 64c + 32 + l: bit 2c + 1 */
-                    const __m256i h = avx2_loadu(blk + LC_Q5_KX8_QH + 32 * k);
-                    lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2 * c), mask8(1)), 4));
-                    hi = _mm256_or_si256(hi,
-                                         _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2 * c + 1), mask8(1)), 4));
-                }
+                __m256i lo, hi;
+                kx8_codes(FIVE, blk, c, k, &lo, &hi);
                 for (int t = 0; t < T; t++) {
                     pl[t] = _mm256_add_epi16(pl[t], _mm256_maddubs_epi16(lo, bcast(y[t][i].qs + 64 * c + 4 * k)));
                     ph[t] = _mm256_add_epi16(ph[t], _mm256_maddubs_epi16(hi, bcast(y[t][i].qs + 64 * c + 32 + 4 * k)));
@@ -868,22 +877,8 @@ static inline void q5k_prep(const uint8_t *const *x, int64_t i, q5k_rows4 *w) {
     for (int g = 0; g < NG; g++) q5k_rows_prep(x + KROWS * g, i, &w->g[g]);
 }
 
-/* q5k_rows_prep from a packed group (LC_Q5_KX8_BYTES per super-block). */
 static inline void q5kx8_rows_prep(const uint8_t *group, int64_t i, q5k_rows *w) {
-    const uint8_t *blk = group + (size_t)i * LC_Q5_KX8_BYTES;
-    for (int c = 0; c < 4; c++)
-        for (int k = 0; k < 8; k++) {
-            const __m256i q = avx2_loadu(blk + LC_Q5_KX8_QS + 256 * c + 32 * k);
-            const __m256i h = avx2_loadu(blk + LC_Q5_KX8_QH + 32 * k);
-            const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2 * c), mask8(1)), 4);
-            const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2 * c + 1), mask8(1)), 4);
-            w->w[2 * c][k] = _mm256_or_si256(_mm256_and_si256(q, mask8(15)), h0);
-            w->w[2 * c + 1][k] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), mask8(15)), h1);
-        }
-    q4kx8_scales(blk, w->sc, w->mn);
-    w->corr = _mm256_slli_epi32(code_sums(&w->w[0][0], 64, w->sc, 8), 7);
-    w->d = _mm256_cvtph_ps(avx2_loadu128(blk));
-    w->dmin = _mm256_cvtph_ps(avx2_loadu128(blk + 16));
+    kx8_rows_prep(true, group, i, w->w, w->sc, w->mn, &w->corr, &w->d, &w->dmin);
 }
 
 static inline void q5kx8_prep(const uint8_t *const *x, int64_t i, q5k_rows4 *w) {
