@@ -101,66 +101,147 @@ static size_t conv_bytes(const llamac_model *m, size_t n_tok) {
     return LC_MAX(best, lc_matmul_scratch_bytes(out, 1, (int64_t)n_tok));
 }
 
-static llamac_status alloc_arena(llamac_context *ctx) {
-    const lc_hparams *hp = &ctx->model->hp;
-    const size_t B = ctx->params.n_batch, n_ctx = ctx->params.n_ctx, nt = (size_t)ctx->params.n_threads;
+/* Where each buffer lives in the arena: byte offsets from its base. */
+typedef struct arena_layout {
+    size_t total;
+    size_t x, xb, q, k, v, att, hb, hb2, rope, conv;
+    size_t threads, cells, scores, qconv, row;
+    size_t bcells, seqpos, shift, logits, outrow;
+    size_t q_conv_bytes; /* one query head converted for the attention dot */
+} arena_layout;
+
+/* Sizes every scratch buffer for the resolved params; nothing is allocated. */
+static llamac_status plan_arena(const llamac_model *model, const llamac_context_params *p, arena_layout *l) {
+    const lc_hparams *hp = &model->hp;
+    const size_t B = p->n_batch, n_ctx = p->n_ctx, nt = (size_t)p->n_threads;
     const size_t n_embd = (size_t)hp->n_embd, n_q = (size_t)hp->n_head * (size_t)hp->head_dim,
                  n_kv = (size_t)hp->n_head_kv * (size_t)hp->head_dim, n_ff = (size_t)hp->n_ff;
-    const llamac_type q_type = lc_scalar_traits(ctx->params.kv_type)->vec_dot_type;
-    const size_t q_conv = (lc_row_size(q_type, hp->head_dim) + 63) & ~(size_t)63; /* per query head */
+    const llamac_type q_type = lc_scalar_traits(p->kv_type)->vec_dot_type;
+    l->q_conv_bytes = (lc_row_size(q_type, hp->head_dim) + 63) & ~(size_t)63;
     /* matmul inputs are at most n_batch rows, so this bounds every product */
-    size_t B_embd, B_q, B_kv, B_ff;
-    if (lc_mul_overflow_size(B, n_embd, &B_embd) || lc_mul_overflow_size(B, n_q, &B_q) ||
-        lc_mul_overflow_size(B, n_kv, &B_kv) || lc_mul_overflow_size(B, n_ff, &B_ff))
-        return lc_fail(LLAMAC_ERR_NO_MEMORY, "llamac_context_new: n_batch %zu makes the scratch size overflow", B);
-
+    size_t B_embd = 0, B_q = 0, B_kv = 0, B_ff = 0, n_ctx_bytes = 0;
     arena_plan a = {0, false};
-    size_t o_x = reserve(&a, B_embd, sizeof(float)), o_xb = reserve(&a, B_embd, sizeof(float)),
-           o_q = reserve(&a, B_q, sizeof(float)), o_k = reserve(&a, B_kv, sizeof(float)),
-           o_v = reserve(&a, B_kv, sizeof(float)), o_att = reserve(&a, B_q, sizeof(float)),
-           o_hb = reserve(&a, B_ff, sizeof(float)), o_hb2 = reserve(&a, B_ff, sizeof(float)),
-           o_rope = reserve(&a, B, (size_t)hp->n_rot * sizeof(float)), o_conv = reserve(&a, conv_bytes(ctx->model, B), 1),
-           o_threads = reserve(&a, nt, sizeof(lc_thread_scratch)),
-           o_cells = reserve(&a, nt, n_ctx * sizeof(int32_t)),
-           o_scores = reserve(&a, nt * LC_ATTN_HEADS, n_ctx * sizeof(float)),
-           o_qconv = reserve(&a, nt * LC_ATTN_HEADS, q_conv), o_row = reserve(&a, nt, n_kv * sizeof(float)),
-           o_bcells = reserve(&a, B, sizeof(int32_t)), o_seqpos = reserve(&a, ctx->params.n_seq_max, sizeof(int32_t)),
-           o_shift = reserve(&a, n_ctx, sizeof(int32_t)), o_logits = reserve(&a, B, (size_t)hp->n_vocab * sizeof(float)),
-           o_outrow = reserve(&a, B, sizeof(int32_t));
+    a.overflow = lc_mul_overflow_size(B, n_embd, &B_embd) || lc_mul_overflow_size(B, n_q, &B_q) ||
+                 lc_mul_overflow_size(B, n_kv, &B_kv) || lc_mul_overflow_size(B, n_ff, &B_ff) ||
+                 lc_mul_overflow_size(n_ctx, sizeof(float), &n_ctx_bytes);
+    l->x = reserve(&a, B_embd, sizeof(float));
+    l->xb = reserve(&a, B_embd, sizeof(float));
+    l->q = reserve(&a, B_q, sizeof(float));
+    l->k = reserve(&a, B_kv, sizeof(float));
+    l->v = reserve(&a, B_kv, sizeof(float));
+    l->att = reserve(&a, B_q, sizeof(float));
+    l->hb = reserve(&a, B_ff, sizeof(float));
+    l->hb2 = reserve(&a, B_ff, sizeof(float));
+    l->rope = reserve(&a, B, (size_t)hp->n_rot * sizeof(float));
+    l->conv = reserve(&a, conv_bytes(model, B), 1);
+    l->threads = reserve(&a, nt, sizeof(lc_thread_scratch));
+    l->cells = reserve(&a, nt, n_ctx_bytes); /* int32 per cell */
+    l->scores = reserve(&a, nt * LC_ATTN_HEADS, n_ctx_bytes);
+    l->qconv = reserve(&a, nt * LC_ATTN_HEADS, l->q_conv_bytes);
+    l->row = reserve(&a, nt, n_kv * sizeof(float));
+    l->bcells = reserve(&a, B, sizeof(int32_t));
+    l->seqpos = reserve(&a, p->n_seq_max, sizeof(int32_t));
+    l->shift = reserve(&a, n_ctx, sizeof(int32_t));
+    l->logits = reserve(&a, B, (size_t)hp->n_vocab * sizeof(float));
+    l->outrow = reserve(&a, B, sizeof(int32_t));
+    l->total = a.total;
     if (a.overflow)
-        return lc_fail(LLAMAC_ERR_NO_MEMORY, "llamac_context_new: scratch for n_batch %zu, n_ctx %zu overflows size_t",
-                       B, n_ctx);
-    uint8_t *base = lc_malloc_aligned(ctx->env, a.total, 64);
-    if (!base) return lc_fail(LLAMAC_ERR_NO_MEMORY, "llamac_context_new: out of memory for %zu bytes of scratch", a.total);
-    memset(base, 0, a.total);
+        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                       "llamac_context_new: the scratch for n_batch %zu, n_ctx %zu and %zu threads needs more bytes "
+                       "than size_t holds",
+                       B, n_ctx, nt);
+    return LLAMAC_OK;
+}
+
+/* Points the context's buffers into the arena at `base` and zeroes it. */
+static void bind_arena(llamac_context *ctx, uint8_t *base, const arena_layout *l) {
+    const size_t n_ctx = ctx->params.n_ctx, nt = (size_t)ctx->params.n_threads;
+    const lc_hparams *hp = &ctx->model->hp;
+    const size_t n_kv = (size_t)hp->n_head_kv * (size_t)hp->head_dim;
+    memset(base, 0, l->total);
     ctx->arena = base;
     lc_activations *act = &ctx->act;
-    act->x = (float *)(base + o_x);
-    act->xb = (float *)(base + o_xb);
-    act->q = (float *)(base + o_q);
-    act->k = (float *)(base + o_k);
-    act->v = (float *)(base + o_v);
-    act->att = (float *)(base + o_att);
-    act->hb = (float *)(base + o_hb);
-    act->hb2 = (float *)(base + o_hb2);
-    act->rope = (float *)(base + o_rope);
-    act->conv = base + o_conv;
-    ctx->threads = (lc_thread_scratch *)(base + o_threads);
+    act->x = (float *)(base + l->x);
+    act->xb = (float *)(base + l->xb);
+    act->q = (float *)(base + l->q);
+    act->k = (float *)(base + l->k);
+    act->v = (float *)(base + l->v);
+    act->att = (float *)(base + l->att);
+    act->hb = (float *)(base + l->hb);
+    act->hb2 = (float *)(base + l->hb2);
+    act->rope = (float *)(base + l->rope);
+    act->conv = base + l->conv;
+    ctx->threads = (lc_thread_scratch *)(base + l->threads);
     for (size_t i = 0; i < nt; i++) {
         lc_thread_scratch *ts = &ctx->threads[i];
-        ts->cells = (int32_t *)(base + o_cells) + i * n_ctx;
-        ts->attn.scores = (float *)(base + o_scores) + i * LC_ATTN_HEADS * n_ctx;
+        ts->cells = (int32_t *)(base + l->cells) + i * n_ctx;
+        ts->attn.scores = (float *)(base + l->scores) + i * LC_ATTN_HEADS * n_ctx;
         ts->attn.score_stride = (int64_t)n_ctx;
-        ts->attn.q_conv = base + o_qconv + i * LC_ATTN_HEADS * q_conv;
-        ts->attn.q_conv_bytes = q_conv;
-        ts->row = (float *)(base + o_row) + i * n_kv;
+        ts->attn.q_conv = base + l->qconv + i * LC_ATTN_HEADS * l->q_conv_bytes;
+        ts->attn.q_conv_bytes = l->q_conv_bytes;
+        ts->row = (float *)(base + l->row) + i * n_kv;
         ts->attn.v_row = ts->row;
     }
-    ctx->batch_cells = (int32_t *)(base + o_bcells);
-    ctx->seq_pos = (int32_t *)(base + o_seqpos);
-    ctx->shifted = (int32_t *)(base + o_shift);
-    ctx->logits = (float *)(base + o_logits);
-    ctx->out_row = (int32_t *)(base + o_outrow);
+    ctx->batch_cells = (int32_t *)(base + l->bcells);
+    ctx->seq_pos = (int32_t *)(base + l->seqpos);
+    ctx->shifted = (int32_t *)(base + l->shift);
+    ctx->logits = (float *)(base + l->logits);
+    ctx->out_row = (int32_t *)(base + l->outrow);
+    for (uint32_t i = 0; i < ctx->params.n_batch; i++) ctx->out_row[i] = -1;
+}
+
+/* Every block a context owns, taken before any of them is written: an
+ * impossible size is refused by the allocator with no memory touched. */
+typedef struct context_blocks {
+    lc_kv_blocks kv;
+    uint8_t *arena;
+    llamac_context *ctx;
+} context_blocks;
+
+static void free_blocks(context_blocks *b, const lc_env *env) {
+    lc_kv_blocks_free(&b->kv, env);
+    lc_free_aligned(env, b->arena);
+    lc_free(env, b->ctx);
+    memset(b, 0, sizeof *b);
+}
+
+static llamac_status alloc_blocks(context_blocks *b, const lc_env *env, const lc_kv_shape *kv,
+                                  const arena_layout *arena, const llamac_context_params *p) {
+    memset(b, 0, sizeof *b);
+    llamac_status st = lc_kv_blocks_alloc(&b->kv, env, kv);
+    if (st != LLAMAC_OK) return st;
+    b->arena = lc_malloc_aligned(env, arena->total, 64);
+    if (!b->arena) {
+        free_blocks(b, env);
+        return lc_fail(LLAMAC_ERR_NO_MEMORY,
+                       "out of memory for the scratch and logits: %zu bytes (n_batch %u, n_ctx %u, %d threads)",
+                       arena->total, p->n_batch, p->n_ctx, p->n_threads);
+    }
+    b->ctx = lc_malloc(env, sizeof *b->ctx);
+    if (!b->ctx) {
+        free_blocks(b, env);
+        return lc_fail(LLAMAC_ERR_NO_MEMORY, "out of memory for the context: %zu bytes", sizeof *b->ctx);
+    }
+    return LLAMAC_OK;
+}
+
+/* Sizes everything first: the sum must fit size_t before anything is asked for. */
+static llamac_status plan_context(const llamac_model *model, const llamac_context_params *p, lc_kv_shape *kv,
+                                  arena_layout *arena, size_t *total) {
+    const lc_hparams *hp = &model->hp;
+    llamac_status st = lc_kv_shape_init(kv, (int32_t)p->n_ctx, (int32_t)p->n_seq_max, hp->n_layer,
+                                        (int64_t)hp->n_head_kv * hp->head_dim, p->kv_type);
+    if (st != LLAMAC_OK) {
+        lc_error_prefix("llamac_context_new: n_ctx %u", p->n_ctx);
+        return st;
+    }
+    if ((st = plan_arena(model, p, arena))) return st;
+    if (lc_kv_shape_total(kv, total) || lc_add_overflow_size(*total, arena->total, total) ||
+        lc_add_overflow_size(*total, sizeof(llamac_context), total))
+        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                       "llamac_context_new: n_ctx %u, n_batch %u: the KV cache (%zu bytes) and the scratch "
+                       "(%zu bytes) together need more bytes than size_t holds",
+                       p->n_ctx, p->n_batch, kv->pos_bytes + kv->seqs_bytes + 2 * kv->kv_bytes, arena->total);
     return LLAMAC_OK;
 }
 
@@ -174,29 +255,41 @@ llamac_status llamac_context_new(const llamac_model *model, const llamac_context
     if (st != LLAMAC_OK) return st;
 
     const lc_env *env = &model->env;
-    if (p.n_ctx > (uint32_t)model->hp.n_ctx_train)
+    const lc_hparams *hp = &model->hp;
+    if (p.n_ctx > (uint32_t)hp->n_ctx_train)
         lc_log(env, LLAMAC_LOG_WARN, "n_ctx %u exceeds the %d positions the model was trained on", p.n_ctx,
-               model->hp.n_ctx_train);
-    llamac_context *ctx = lc_calloc(env, 1, sizeof *ctx);
-    if (!ctx) return LLAMAC_ERR_NO_MEMORY;
+               hp->n_ctx_train);
+    lc_kv_shape kv_shape;
+    arena_layout arena;
+    size_t total;
+    if ((st = plan_context(model, &p, &kv_shape, &arena, &total))) return st;
+    context_blocks b;
+    if ((st = alloc_blocks(&b, env, &kv_shape, &arena, &p))) {
+        lc_error_prefix("llamac_context_new: n_ctx %u needs %zu bytes in all", p.n_ctx, total);
+        return st;
+    }
+    lc_threadpool *pool;
+    if ((st = lc_threadpool_new(env, p.n_threads, &pool))) {
+        free_blocks(&b, env);
+        lc_error_prefix("llamac_context_new");
+        return st;
+    }
+
+    /* Everything is allocated: only now is memory written. */
+    llamac_context *ctx = b.ctx;
+    memset(ctx, 0, sizeof *ctx);
     ctx->model = model;
     ctx->env = env;
     ctx->params = p;
-    const lc_hparams *hp = &model->hp;
+    ctx->pool = pool;
     lc_rope_init(&ctx->rope, hp->n_rot, hp->rope_base, hp->rope_freq_scale, model->rope_freqs);
     ctx->kq_scale = 1.0f / sqrtf((float)hp->head_dim);
     /* llamac_kernels and lc_backend share their numbering. */
     _Static_assert((int)LLAMAC_KERNELS_SCALAR == (int)LC_BACKEND_SCALAR &&
                        (int)LLAMAC_KERNELS_AVX2 == (int)LC_BACKEND_AVX2, "kernel enums diverged");
     ctx->backend = lc_backend_resolve((lc_backend)p.kernels);
-
-    if ((st = lc_kv_init(&ctx->kv, env, (int32_t)p.n_ctx, (int32_t)p.n_seq_max, hp->n_layer,
-                         (int64_t)hp->n_head_kv * hp->head_dim, p.kv_type)) ||
-        (st = alloc_arena(ctx)) || (st = lc_threadpool_new(env, p.n_threads, &ctx->pool))) {
-        llamac_context_free(ctx);
-        return st;
-    }
-    for (uint32_t i = 0; i < p.n_batch; i++) ctx->out_row[i] = -1;
+    lc_kv_init(&ctx->kv, env, &kv_shape, &b.kv);
+    bind_arena(ctx, b.arena, &arena);
     *out = ctx;
     return LLAMAC_OK;
 }

@@ -53,39 +53,87 @@ static void recompute_hi(lc_kv_cache *kv) {
 
 static bool in_range(int32_t pos, int64_t p0, int64_t p1) { return pos >= p0 && pos < p1; }
 
-llamac_status lc_kv_init(lc_kv_cache *kv, const lc_env *env, int32_t n_cells, int32_t n_seq_max,
-                         int32_t n_layer, int64_t n_embd_kv, llamac_type type) {
-    memset(kv, 0, sizeof *kv);
-    kv->env = env;
+llamac_status lc_kv_shape_init(lc_kv_shape *shape, int32_t n_cells, int32_t n_seq_max, int32_t n_layer,
+                               int64_t n_embd_kv, llamac_type type) {
+    memset(shape, 0, sizeof *shape);
     if (type != LLAMAC_TYPE_F16 && type != LLAMAC_TYPE_F32)
         return lc_fail(LLAMAC_ERR_UNSUPPORTED, "KV cache type %s is not supported (F16 or F32)",
                        llamac_type_name(type) ? llamac_type_name(type) : "(invalid)");
-    size_t elem = llamac_type_block_bytes(type);
-    size_t row, per_layer, total;
-    if (lc_mul_overflow_size((size_t)n_embd_kv, elem, &row) ||
-        lc_mul_overflow_size(row, (size_t)n_cells, &per_layer) ||
-        lc_mul_overflow_size(per_layer, (size_t)n_layer, &total))
-        return lc_fail(LLAMAC_ERR_NO_MEMORY, "KV cache of %d cells x %d layers x %lld elements overflows size_t",
-                       n_cells, n_layer, (long long)n_embd_kv);
-    kv->n_cells = n_cells;
-    kv->n_seq_max = n_seq_max;
-    kv->seq_words = (n_seq_max + 63) / 64;
-    kv->n_layer = n_layer;
-    kv->type = type;
-    kv->row_bytes = row;
-    kv->pos = lc_malloc(env, (size_t)n_cells * sizeof *kv->pos);
-    kv->seqs = lc_calloc(env, (size_t)n_cells * (size_t)kv->seq_words, sizeof *kv->seqs);
-    kv->k = lc_malloc_aligned(env, total, 64);
-    kv->v = lc_malloc_aligned(env, total, 64);
-    if (!kv->pos || !kv->seqs || !kv->k || !kv->v) {
-        lc_kv_destroy(kv);
-        return lc_fail(LLAMAC_ERR_NO_MEMORY, "out of memory allocating a KV cache of 2 x %zu bytes", total);
-    }
-    /* Zeroed so that never-written cells hold finite values. */
-    memset(kv->k, 0, total);
-    memset(kv->v, 0, total);
-    for (int32_t i = 0; i < n_cells; i++) kv->pos[i] = -1;
+    shape->n_cells = n_cells;
+    shape->n_seq_max = n_seq_max;
+    shape->n_layer = n_layer;
+    shape->seq_words = (n_seq_max + 63) / 64;
+    shape->type = type;
+    const size_t elem = llamac_type_block_bytes(type), cells = (size_t)n_cells;
+    size_t per_layer, words;
+    if (lc_mul_overflow_size((size_t)n_embd_kv, elem, &shape->row_bytes) ||
+        lc_mul_overflow_size(shape->row_bytes, cells, &per_layer) ||
+        lc_mul_overflow_size(per_layer, (size_t)n_layer, &shape->kv_bytes) ||
+        lc_mul_overflow_size(cells, sizeof(int32_t), &shape->pos_bytes) ||
+        lc_mul_overflow_size(cells, (size_t)shape->seq_words, &words) ||
+        lc_mul_overflow_size(words, sizeof(uint64_t), &shape->seqs_bytes))
+        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                       "a KV cache of %d cells x %d layers x %lld elements of %zu bytes needs about %.3g bytes, "
+                       "more than size_t holds",
+                       n_cells, n_layer, (long long)n_embd_kv, elem,
+                       (double)n_cells * (double)n_layer * (double)n_embd_kv * (double)elem);
     return LLAMAC_OK;
+}
+
+bool lc_kv_shape_total(const lc_kv_shape *shape, size_t *total) {
+    return lc_add_overflow_size(shape->pos_bytes, shape->seqs_bytes, total) ||
+           lc_add_overflow_size(*total, shape->kv_bytes, total) || lc_add_overflow_size(*total, shape->kv_bytes, total);
+}
+
+void lc_kv_blocks_free(lc_kv_blocks *blocks, const lc_env *env) {
+    lc_free(env, blocks->pos);
+    lc_free(env, blocks->seqs);
+    lc_free_aligned(env, blocks->k);
+    lc_free_aligned(env, blocks->v);
+    memset(blocks, 0, sizeof *blocks);
+}
+
+/* The K/V blocks first: when a request is impossible they are the ones
+ * refused, before the smaller blocks are taken. */
+llamac_status lc_kv_blocks_alloc(lc_kv_blocks *blocks, const lc_env *env, const lc_kv_shape *shape) {
+    memset(blocks, 0, sizeof *blocks);
+    const char *what = "keys";
+    size_t bytes = shape->kv_bytes;
+    if ((blocks->k = lc_malloc_aligned(env, bytes, 64))) {
+        what = "values";
+        if ((blocks->v = lc_malloc_aligned(env, bytes, 64))) {
+            what = "cell positions";
+            bytes = shape->pos_bytes;
+            if ((blocks->pos = lc_malloc(env, bytes))) {
+                what = "cell sequence sets";
+                bytes = shape->seqs_bytes;
+                if ((blocks->seqs = lc_malloc(env, bytes))) return LLAMAC_OK;
+            }
+        }
+    }
+    lc_kv_blocks_free(blocks, env);
+    return lc_fail(LLAMAC_ERR_NO_MEMORY, "out of memory for the KV cache %s: %zu bytes (%d cells)", what, bytes,
+                   shape->n_cells);
+}
+
+void lc_kv_init(lc_kv_cache *kv, const lc_env *env, const lc_kv_shape *shape, const lc_kv_blocks *blocks) {
+    memset(kv, 0, sizeof *kv);
+    kv->env = env;
+    kv->n_cells = shape->n_cells;
+    kv->n_seq_max = shape->n_seq_max;
+    kv->seq_words = shape->seq_words;
+    kv->n_layer = shape->n_layer;
+    kv->type = shape->type;
+    kv->row_bytes = shape->row_bytes;
+    kv->pos = blocks->pos;
+    kv->seqs = blocks->seqs;
+    kv->k = blocks->k;
+    kv->v = blocks->v;
+    /* Zeroed so that never-written cells hold finite values. */
+    memset(kv->k, 0, shape->kv_bytes);
+    memset(kv->v, 0, shape->kv_bytes);
+    memset(kv->seqs, 0, shape->seqs_bytes);
+    for (int32_t i = 0; i < kv->n_cells; i++) kv->pos[i] = -1;
 }
 
 void lc_kv_destroy(lc_kv_cache *kv) {

@@ -34,10 +34,40 @@ typedef struct lc_kv_cache {
     uint8_t *v;         /* same layout */
 } lc_kv_cache;
 
-/* Allocates the cells and the K/V storage (zeroed). n_embd_kv is the number
- * of key (= value) elements per token per layer. */
-llamac_status lc_kv_init(lc_kv_cache *kv, const lc_env *env, int32_t n_cells, int32_t n_seq_max,
-                         int32_t n_layer, int64_t n_embd_kv, llamac_type type);
+/* A cache's dimensions and the size of each of its blocks, computed before
+ * anything is allocated so that an impossible request is refused without
+ * touching memory. */
+typedef struct lc_kv_shape {
+    int32_t n_cells, n_seq_max, n_layer, seq_words;
+    llamac_type type;
+    size_t row_bytes;  /* one cell's keys (or values) in one layer */
+    size_t pos_bytes;  /* [n_cells] positions */
+    size_t seqs_bytes; /* [n_cells][seq_words] sequence bitsets */
+    size_t kv_bytes;   /* the keys, and as many for the values */
+} lc_kv_shape;
+
+/* The blocks of a cache, allocated but not yet initialized. */
+typedef struct lc_kv_blocks {
+    int32_t *pos;
+    uint64_t *seqs;
+    uint8_t *k, *v;
+} lc_kv_blocks;
+
+/* Fills *shape for n_cells cells of n_layer layers of n_embd_kv key (=
+ * value) elements. LLAMAC_ERR_UNSUPPORTED for a type other than F16/F32,
+ * LLAMAC_ERR_INVALID_ARG if a block's size overflows size_t. */
+llamac_status lc_kv_shape_init(lc_kv_shape *shape, int32_t n_cells, int32_t n_seq_max, int32_t n_layer,
+                               int64_t n_embd_kv, llamac_type type);
+/* Bytes of all four blocks together into *total; true if the sum
+ * overflows size_t. */
+bool lc_kv_shape_total(const lc_kv_shape *shape, size_t *total);
+/* Allocates the blocks without writing to them. On failure nothing is kept
+ * and the message names the block and its size in bytes. */
+llamac_status lc_kv_blocks_alloc(lc_kv_blocks *blocks, const lc_env *env, const lc_kv_shape *shape);
+void lc_kv_blocks_free(lc_kv_blocks *blocks, const lc_env *env);
+/* Makes a cache of the blocks (which it then owns and frees in
+ * lc_kv_destroy): every cell free, K/V storage zeroed. */
+void lc_kv_init(lc_kv_cache *kv, const lc_env *env, const lc_kv_shape *shape, const lc_kv_blocks *blocks);
 void lc_kv_destroy(lc_kv_cache *kv);
 
 static inline uint8_t *lc_kv_k(const lc_kv_cache *kv, int32_t layer, int32_t cell) {

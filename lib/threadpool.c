@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <time.h>
 
 /* Wall time a waiting thread polls with `pause` alone, then with
@@ -154,20 +155,26 @@ llamac_status lc_threadpool_new(const lc_env *env, int n_threads, lc_threadpool 
     *out = NULL;
     if (n_threads < 1)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "thread pool: n_threads is %d, expected at least 1", n_threads);
-    lc_threadpool *pool = lc_calloc(env, 1, sizeof *pool);
-    if (!pool) return LLAMAC_ERR_NO_MEMORY;
+    /* Both blocks before either is written (a context allocates everything
+     * before it initializes anything). */
+    size_t workers_bytes;
+    if (lc_mul_overflow_size((size_t)n_threads - 1, sizeof(worker), &workers_bytes))
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "thread pool: %d threads overflow size_t", n_threads);
+    lc_threadpool *pool = lc_malloc(env, sizeof *pool);
+    worker *workers = NULL;
+    if (pool && workers_bytes) workers = lc_malloc(env, workers_bytes);
+    if (!pool || (workers_bytes && !workers)) {
+        lc_free(env, pool);
+        return lc_fail(LLAMAC_ERR_NO_MEMORY, "thread pool: out of memory for %d threads", n_threads);
+    }
+    memset(pool, 0, sizeof *pool);
+    if (workers) memset(workers, 0, workers_bytes);
+    pool->workers = workers;
     pool->env = env;
     pool->n_threads = n_threads;
     atomic_init(&pool->generation, 0);
     atomic_init(&pool->pending, 0);
     atomic_init(&pool->quit, false);
-    if (n_threads > 1) {
-        pool->workers = lc_calloc(env, (size_t)n_threads - 1, sizeof *pool->workers);
-        if (!pool->workers) {
-            lc_free(env, pool);
-            return LLAMAC_ERR_NO_MEMORY;
-        }
-    }
     if (pthread_mutex_init(&pool->mutex, NULL) != 0) goto fail_mutex;
     if (pthread_cond_init(&pool->start, NULL) != 0) goto fail_start;
     if (pthread_cond_init(&pool->done, NULL) != 0) goto fail_done;
