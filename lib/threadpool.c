@@ -164,8 +164,10 @@ llamac_status lc_threadpool_new(const lc_env *env, int n_threads, lc_threadpool 
     worker *workers = NULL;
     if (pool && workers_bytes) workers = lc_malloc(env, workers_bytes);
     if (!pool || (workers_bytes && !workers)) {
+        const size_t refused = pool ? workers_bytes : sizeof *pool;
         lc_free(env, pool);
-        return lc_fail(LLAMAC_ERR_NO_MEMORY, "thread pool: out of memory for %d threads", n_threads);
+        return lc_fail(LLAMAC_ERR_NO_MEMORY, "thread pool: out of memory for %zu bytes (%d threads)", refused,
+                       n_threads);
     }
     memset(pool, 0, sizeof *pool);
     if (workers) memset(workers, 0, workers_bytes);
