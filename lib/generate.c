@@ -3,6 +3,7 @@
 #include "context.h"
 #include "internal.h"
 
+#include <math.h>
 #include <string.h>
 
 typedef struct byte_buf {
@@ -198,12 +199,43 @@ static llamac_status decode_batch(llamac_generator *gen, int32_t n) {
     return LLAMAC_OK;
 }
 
+/* What can be known before decoding is checked before decoding: a prompt
+ * that cannot fit (or names a token the model lacks) is refused at once
+ * instead of after every batch before the failing one ran. */
+static llamac_status check_prompt_fits(const llamac_generator *gen, const llamac_token *tokens, int32_t n_tokens) {
+    for (int32_t i = 0; i < n_tokens; i++)
+        if (tokens[i] < 0 || tokens[i] >= gen->n_vocab)
+            return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                           "llamac_generator_prompt: token %d at index %d is outside the vocabulary (0..%d); "
+                           "nothing was decoded",
+                           (int)tokens[i], (int)i, (int)gen->n_vocab - 1);
+    const bool pending = gen->pending != LLAMAC_TOKEN_NULL;
+    const int64_t n_needed = (int64_t)n_tokens + pending;
+    const int32_t n_ctx = (int32_t)llamac_context_n_ctx(gen->ctx);
+    const int32_t n_free = n_ctx - llamac_kv_n_used(gen->ctx);
+    if (n_needed > n_free)
+        return lc_fail(LLAMAC_ERR_CONTEXT_FULL,
+                       "llamac_generator_prompt: the prompt has %d tokens%s but only %d of the context's %d cells "
+                       "are free; nothing was decoded (use a larger n_ctx or a shorter prompt)",
+                       (int)n_tokens, pending ? " (and 1 sampled token to decode first)" : "", (int)n_free,
+                       (int)n_ctx);
+    /* Positions are int32: the sequence cannot pass INT32_MAX. */
+    if (gen->pos_next + n_needed - 1 > INT32_MAX)
+        return lc_fail(LLAMAC_ERR_CONTEXT_FULL,
+                       "llamac_generator_prompt: %lld tokens from position %lld would pass the last position %d; "
+                       "nothing was decoded",
+                       (long long)n_needed, (long long)gen->pos_next, INT32_MAX);
+    return LLAMAC_OK;
+}
+
 llamac_status llamac_generator_prompt(llamac_generator *gen, const llamac_token *tokens,
                                       int32_t n_tokens) {
     if (!gen || !tokens || n_tokens < 1)
         return lc_fail(LLAMAC_ERR_INVALID_ARG,
                        "llamac_generator_prompt: need a generator and n_tokens >= 1 tokens "
                        "(got %d)", (int)n_tokens);
+    llamac_status st = check_prompt_fits(gen, tokens, n_tokens);
+    if (st != LLAMAC_OK) return st;
     const int32_t n_batch = (int32_t)llamac_context_n_batch(gen->ctx);
     const int64_t pos0 = gen->pos_next;
     /* The pending token (sampled, never decoded) goes first. */
@@ -213,7 +245,7 @@ llamac_status llamac_generator_prompt(llamac_generator *gen, const llamac_token 
         const int32_t take = LC_MIN(n_batch - used, n_tokens - i);
         memcpy(gen->batch.token + used, tokens + i, (size_t)take * sizeof *tokens);
         i += take;
-        llamac_status st = decode_batch(gen, used + take);
+        st = decode_batch(gen, used + take);
         if (st != LLAMAC_OK) {
             /* All or nothing: drop the batches this call already decoded. */
             if (gen->pos_next > pos0) {
@@ -314,6 +346,22 @@ static llamac_status check_length(llamac_generator *gen) {
     return LLAMAC_OK;
 }
 
+/* The sampler refuses NaN and +inf logits as a caller's mistake; here the
+ * caller is the generator and the logits are the model's, so a refusal for
+ * that reason is reported as what it is: the model computed them. Checked
+ * only after a refusal, so a normal step scans nothing twice. */
+static llamac_status blame_model_for_bad_logits(const llamac_generator *gen, const float *logits,
+                                                llamac_status st) {
+    for (int32_t i = 0; i < gen->n_vocab; i++)
+        if (isnan(logits[i]) || (isinf(logits[i]) && logits[i] > 0))
+            return lc_fail(LLAMAC_ERR_FORMAT,
+                           "llamac_generator_next: the model produced a non-finite logit (%s for token %d) at "
+                           "position %lld; its weights are likely bad (NaN or inf in the file, or values large "
+                           "enough to overflow)",
+                           isnan(logits[i]) ? "NaN" : "+inf", (int)i, (long long)gen->pos_next - 1);
+    return st;
+}
+
 /* One step without filling the result: sets *tok to the sampled token or
  * leaves it LLAMAC_TOKEN_NULL when the response stops first. */
 static llamac_status step(llamac_generator *gen, llamac_token *tok) {
@@ -333,6 +381,7 @@ static llamac_status step(llamac_generator *gen, llamac_token *tok) {
     const float *logits = llamac_get_logits(gen->ctx, -1);
     if (!logits) return LLAMAC_ERR_INTERNAL;
     st = llamac_sampler_sample(gen->smpl, logits, gen->n_vocab, tok);
+    if (st == LLAMAC_ERR_INVALID_ARG) st = blame_model_for_bad_logits(gen, logits, st);
     if (st != LLAMAC_OK) return st;
     gen->pending = *tok;
     gen->n_generated++;
