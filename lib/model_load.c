@@ -88,6 +88,78 @@ static llamac_status read_rope_scaling(const llamac_gguf *g, lc_hparams *hp) {
     return LLAMAC_OK;
 }
 
+/* The head size. As in the reference, key_length and value_length each
+ * default to embedding_length / head_count; llamac needs them equal. Each
+ * check names the keys that disagree, in the order a reader would look:
+ * how heads group, whether the size is defined, whether keys and values
+ * agree, whether a head is usable. `basis` receives how the head size was
+ * found, for later messages. key_len and val_len are 0 when absent. */
+static llamac_status size_heads(lc_hparams *hp, int32_t key_len, int32_t val_len, char *basis, size_t basis_size) {
+    if (hp->n_head % hp->n_head_kv != 0)
+        return lc_fail(LLAMAC_ERR_FORMAT,
+                       "model: llama.attention.head_count (%d) is not a multiple of llama.attention.head_count_kv "
+                       "(%d): each KV head serves a whole group of query heads",
+                       hp->n_head, hp->n_head_kv);
+    char split_basis[96];
+    snprintf(split_basis, sizeof split_basis, "llama.embedding_length %d / llama.attention.head_count %d",
+             hp->n_embd, hp->n_head);
+    int32_t split = 0;
+    if (!key_len || !val_len) {
+        if (hp->n_embd % hp->n_head != 0)
+            return lc_fail(LLAMAC_ERR_FORMAT,
+                           "model: llama.attention.head_count %d does not divide llama.embedding_length %d into "
+                           "heads of equal size (and the file does not give llama.attention.%s)",
+                           hp->n_head, hp->n_embd, key_len ? "value_length" : "key_length");
+        split = hp->n_embd / hp->n_head;
+    }
+    char key_basis[96], val_basis[96];
+    snprintf(key_basis, sizeof key_basis, "llama.attention.key_length %d", key_len);
+    snprintf(val_basis, sizeof val_basis, "llama.attention.value_length %d", val_len);
+    const int32_t k = key_len ? key_len : split, v = val_len ? val_len : split;
+    snprintf(basis, basis_size, "%s", key_len ? key_basis : split_basis);
+    if ((int64_t)k * hp->n_head > INT32_MAX)
+        return lc_fail(LLAMAC_ERR_FORMAT, "model: llama.attention.head_count %d x head size %d (%s) overflows",
+                       hp->n_head, k, basis);
+    if (k != v)
+        return lc_fail(LLAMAC_ERR_UNSUPPORTED,
+                       "model: the key head size %d (%s) differs from the value head size %d (%s); llamac needs "
+                       "one head size for both",
+                       k, basis, v, val_len ? val_basis : split_basis);
+    hp->head_dim = k;
+    /* Rotary embedding turns pairs of dimensions: a head needs one pair. */
+    if (k < 2)
+        return lc_fail(LLAMAC_ERR_FORMAT,
+                       "model: a head size of %d (%s) is too small: rotary position embedding needs at least 2 "
+                       "dimensions per head",
+                       k, basis);
+    return LLAMAC_OK;
+}
+
+/* llama.rope.dimension_count: how many of a head's dimensions rotate, an
+ * even number from 2 to the head size; absent, the whole head. */
+static llamac_status read_rope_dims(const llamac_gguf *g, lc_hparams *hp, const char *head_basis) {
+    const char *key = "llama.rope.dimension_count";
+    uint32_t n_rot;
+    bool absent;
+    llamac_status st = key_status(llamac_gguf_get_u32(g, key, &n_rot), key, false, &absent);
+    if (st != LLAMAC_OK) return st;
+    if (absent) {
+        if (hp->head_dim % 2 != 0)
+            return lc_fail(LLAMAC_ERR_FORMAT,
+                           "model: %s is absent, so all %d dimensions of a head (%s) would rotate, but rotary "
+                           "position embedding turns pairs: the file must give an even %s",
+                           key, hp->head_dim, head_basis, key);
+        hp->n_rot = hp->head_dim;
+        return LLAMAC_OK;
+    }
+    if (n_rot < 2 || n_rot % 2 != 0 || n_rot > (uint32_t)hp->head_dim)
+        return lc_fail(LLAMAC_ERR_FORMAT,
+                       "model: %s is %u; expected an even number from 2 to the head size %d (%s)", key, n_rot,
+                       hp->head_dim, head_basis);
+    hp->n_rot = (int32_t)n_rot;
+    return LLAMAC_OK;
+}
+
 static llamac_status read_hparams(const llamac_gguf *g, lc_hparams *hp) {
     const char *arch = NULL;
     bool absent;
@@ -107,7 +179,7 @@ static llamac_status read_hparams(const llamac_gguf *g, lc_hparams *hp) {
         (st = key_i32(g, "llama.attention.head_count_kv", false, hp->n_head, 1, &hp->n_head_kv)) ||
         (st = key_i32(g, "llama.expert_count", false, 0, 0, &n_expert)) ||
         (st = key_i32(g, "llama.attention.key_length", false, 0, 1, &key_len)) ||
-        (st = key_i32(g, "llama.attention.value_length", false, key_len, 1, &val_len)) ||
+        (st = key_i32(g, "llama.attention.value_length", false, 0, 1, &val_len)) ||
         (st = key_f32(g, "llama.attention.layer_norm_rms_epsilon", true, 0.0f, &hp->rms_eps)) ||
         (st = key_f32(g, "llama.rope.freq_base", false, 10000.0f, &hp->rope_base)) ||
         (st = read_rope_scaling(g, hp)))
@@ -116,27 +188,10 @@ static llamac_status read_hparams(const llamac_gguf *g, lc_hparams *hp) {
     if (n_expert > 0)
         return lc_fail(LLAMAC_ERR_UNSUPPORTED, "model: llama.expert_count is %d; mixture-of-experts models are not supported",
                        n_expert);
-    if (hp->n_head % hp->n_head_kv != 0)
-        return lc_fail(LLAMAC_ERR_FORMAT,
-                       "model: llama.attention.head_count (%d) is not a multiple of head_count_kv (%d)",
-                       hp->n_head, hp->n_head_kv);
-    if (key_len != val_len)
-        return lc_fail(LLAMAC_ERR_UNSUPPORTED, "model: key_length %d differs from value_length %d", key_len, val_len);
-    if (key_len > 0) {
-        hp->head_dim = key_len;
-    } else {
-        if (hp->n_embd % hp->n_head != 0)
-            return lc_fail(LLAMAC_ERR_FORMAT,
-                           "model: llama.embedding_length (%d) is not a multiple of attention.head_count (%d)",
-                           hp->n_embd, hp->n_head);
-        hp->head_dim = hp->n_embd / hp->n_head;
-    }
-    if ((int64_t)hp->head_dim * hp->n_head > INT32_MAX)
-        return lc_fail(LLAMAC_ERR_FORMAT, "model: head_count %d x head size %d overflows", hp->n_head, hp->head_dim);
-    if ((st = key_i32(g, "llama.rope.dimension_count", false, hp->head_dim, 2, &hp->n_rot))) return st;
-    if (hp->n_rot > hp->head_dim || hp->n_rot % 2 != 0)
-        return lc_fail(LLAMAC_ERR_FORMAT, "model: llama.rope.dimension_count is %d, expected an even number <= %d",
-                       hp->n_rot, hp->head_dim);
+    char head_basis[160];
+    if ((st = size_heads(hp, key_len, val_len, head_basis, sizeof head_basis)) ||
+        (st = read_rope_dims(g, hp, head_basis)))
+        return st;
     if (hp->rms_eps < 0.0f)
         return lc_fail(LLAMAC_ERR_FORMAT, "model: llama.attention.layer_norm_rms_epsilon is %g, expected >= 0",
                        hp->rms_eps);
@@ -179,25 +234,37 @@ static llamac_status find_tensor(const llamac_gguf *g, const char *name, bool re
     return LLAMAC_OK;
 }
 
-/* Shape must be exactly [ne0] (ne1 == 0) or [ne0, ne1]. */
-static llamac_status check_shape(const llamac_tensor_info *ti, int64_t ne0, int64_t ne1) {
+/* The keys each tensor's dimensions follow from (head size: see size_heads). */
+#define BASIS_EMBD "[llama.embedding_length]"
+#define BASIS_Q "[llama.embedding_length, llama.attention.head_count x head size]"
+#define BASIS_KV "[llama.embedding_length, llama.attention.head_count_kv x head size]"
+#define BASIS_O "[llama.attention.head_count x head size, llama.embedding_length]"
+#define BASIS_FF "[llama.embedding_length, llama.feed_forward_length]"
+#define BASIS_DOWN "[llama.feed_forward_length, llama.embedding_length]"
+#define BASIS_VOCAB "[llama.embedding_length, token_embd.weight's row count]"
+
+/* Shape must be exactly [ne0] (ne1 == 0) or [ne0, ne1]. `basis` names the
+ * keys the expected dimensions come from: a wrong key shows up as a
+ * mis-shaped tensor, and the message must point at both. */
+static llamac_status check_shape(const llamac_tensor_info *ti, int64_t ne0, int64_t ne1, const char *basis) {
     bool ok = ti->ne[0] == ne0 && ti->ne[1] == (ne1 ? ne1 : 1) && ti->ne[2] == 1 && ti->ne[3] == 1;
     if (ok) return LLAMAC_OK;
     char want[64];
     if (ne1) snprintf(want, sizeof want, "[%lld, %lld]", (long long)ne0, (long long)ne1);
     else snprintf(want, sizeof want, "[%lld]", (long long)ne0);
-    return lc_fail(LLAMAC_ERR_FORMAT, "model: tensor %s has shape [%lld, %lld, %lld, %lld], expected %s", ti->name,
-                   (long long)ti->ne[0], (long long)ti->ne[1], (long long)ti->ne[2], (long long)ti->ne[3], want);
+    return lc_fail(LLAMAC_ERR_FORMAT, "model: tensor %s has shape [%lld, %lld, %lld, %lld], expected %s = %s", ti->name,
+                   (long long)ti->ne[0], (long long)ti->ne[1], (long long)ti->ne[2], (long long)ti->ne[3], want,
+                   basis);
 }
 
-static llamac_status norm_vector(const llamac_gguf *g, const char *name, int64_t n, bool required,
-                                 const float **out) {
+static llamac_status norm_vector(const llamac_gguf *g, const char *name, int64_t n, const char *basis,
+                                 bool required, const float **out) {
     llamac_tensor_info ti;
     bool found;
     *out = NULL;
     llamac_status st = find_tensor(g, name, required, &ti, &found);
     if (st != LLAMAC_OK || !found) return st;
-    if ((st = check_shape(&ti, n, 0))) return st;
+    if ((st = check_shape(&ti, n, 0, basis))) return st;
     if (ti.type != LLAMAC_TYPE_F32)
         return lc_fail(LLAMAC_ERR_UNSUPPORTED, "model: tensor %s has type %s, expected F32", name, type_name(ti.type));
     *out = ti.data;
@@ -206,9 +273,9 @@ static llamac_status norm_vector(const llamac_gguf *g, const char *name, int64_t
 
 /* A matrix of n_out rows by n_in. `for_matmul`: it multiplies activations
  * (needs vec_dot); otherwise rows are only decoded (token embeddings). */
-static llamac_status weight_view(const llamac_tensor_info *ti, int64_t n_in, int64_t n_out, bool for_matmul,
-                                 lc_weight *w) {
-    llamac_status st = check_shape(ti, n_in, n_out);
+static llamac_status weight_view(const llamac_tensor_info *ti, int64_t n_in, int64_t n_out, const char *basis,
+                                 bool for_matmul, lc_weight *w) {
+    llamac_status st = check_shape(ti, n_in, n_out, basis);
     if (st != LLAMAC_OK) return st;
     const lc_type_traits *tr = lc_scalar_traits(ti->type);
     if (!tr || !tr->to_float || (for_matmul && !tr->vec_dot))
@@ -232,11 +299,12 @@ static llamac_status weight_view(const llamac_tensor_info *ti, int64_t n_in, int
     return LLAMAC_OK;
 }
 
-static llamac_status matrix(const llamac_gguf *g, const char *name, int64_t n_in, int64_t n_out, lc_weight *w) {
+static llamac_status matrix(const llamac_gguf *g, const char *name, int64_t n_in, int64_t n_out, const char *basis,
+                            lc_weight *w) {
     llamac_tensor_info ti;
     bool found;
     llamac_status st = find_tensor(g, name, true, &ti, &found);
-    return st != LLAMAC_OK ? st : weight_view(&ti, n_in, n_out, true, w);
+    return st != LLAMAC_OK ? st : weight_view(&ti, n_in, n_out, basis, true, w);
 }
 
 static llamac_status load_layer(llamac_model *m, int32_t il) {
@@ -254,15 +322,15 @@ static llamac_status load_layer(llamac_model *m, int32_t il) {
         if (llamac_gguf_find_tensor(g, name) >= 0)
             return lc_fail(LLAMAC_ERR_UNSUPPORTED, "model: tensor %s: linear-layer biases are not supported", name);
     }
-    if ((st = norm_vector(g, NAME("attn_norm.weight"), hp->n_embd, true, &L->attn_norm)) ||
-        (st = matrix(g, NAME("attn_q.weight"), hp->n_embd, n_q, &L->wq)) ||
-        (st = matrix(g, NAME("attn_k.weight"), hp->n_embd, n_kv, &L->wk)) ||
-        (st = matrix(g, NAME("attn_v.weight"), hp->n_embd, n_kv, &L->wv)) ||
-        (st = matrix(g, NAME("attn_output.weight"), n_q, hp->n_embd, &L->wo)) ||
-        (st = norm_vector(g, NAME("ffn_norm.weight"), hp->n_embd, true, &L->ffn_norm)) ||
-        (st = matrix(g, NAME("ffn_gate.weight"), hp->n_embd, hp->n_ff, &L->w_gate)) ||
-        (st = matrix(g, NAME("ffn_up.weight"), hp->n_embd, hp->n_ff, &L->w_up)) ||
-        (st = matrix(g, NAME("ffn_down.weight"), hp->n_ff, hp->n_embd, &L->w_down)))
+    if ((st = norm_vector(g, NAME("attn_norm.weight"), hp->n_embd, BASIS_EMBD, true, &L->attn_norm)) ||
+        (st = matrix(g, NAME("attn_q.weight"), hp->n_embd, n_q, BASIS_Q, &L->wq)) ||
+        (st = matrix(g, NAME("attn_k.weight"), hp->n_embd, n_kv, BASIS_KV, &L->wk)) ||
+        (st = matrix(g, NAME("attn_v.weight"), hp->n_embd, n_kv, BASIS_KV, &L->wv)) ||
+        (st = matrix(g, NAME("attn_output.weight"), n_q, hp->n_embd, BASIS_O, &L->wo)) ||
+        (st = norm_vector(g, NAME("ffn_norm.weight"), hp->n_embd, BASIS_EMBD, true, &L->ffn_norm)) ||
+        (st = matrix(g, NAME("ffn_gate.weight"), hp->n_embd, hp->n_ff, BASIS_FF, &L->w_gate)) ||
+        (st = matrix(g, NAME("ffn_up.weight"), hp->n_embd, hp->n_ff, BASIS_FF, &L->w_up)) ||
+        (st = matrix(g, NAME("ffn_down.weight"), hp->n_ff, hp->n_embd, BASIS_DOWN, &L->w_down)))
         return st;
 #undef NAME
     return LLAMAC_OK;
@@ -290,12 +358,13 @@ static llamac_status load_globals(llamac_model *m) {
     m->tied_output = !found;
     /* Tied (Llama 3.2 style): the embedding matrix is also the output
      * projection, so it must support vec_dot as well. */
-    if ((st = weight_view(&ti, hp->n_embd, hp->n_vocab, m->tied_output, &m->tok_embd))) return st;
+    if ((st = weight_view(&ti, hp->n_embd, hp->n_vocab, BASIS_VOCAB, m->tied_output, &m->tok_embd))) return st;
     if (m->tied_output) m->output = m->tok_embd;
-    else if ((st = weight_view(&out, hp->n_embd, hp->n_vocab, true, &m->output))) return st;
+    else if ((st = weight_view(&out, hp->n_embd, hp->n_vocab, BASIS_VOCAB, true, &m->output))) return st;
 
-    if ((st = norm_vector(g, "output_norm.weight", hp->n_embd, true, &m->output_norm)) ||
-        (st = norm_vector(g, "rope_freqs.weight", hp->n_rot / 2, false, &m->rope_freqs)))
+    if ((st = norm_vector(g, "output_norm.weight", hp->n_embd, BASIS_EMBD, true, &m->output_norm)) ||
+        (st = norm_vector(g, "rope_freqs.weight", hp->n_rot / 2, "[llama.rope.dimension_count / 2]", false,
+                          &m->rope_freqs)))
         return st;
     /* Each pair's angle is divided by its factor: zero, negative or
      * non-finite factors give infinite or NaN angles. */

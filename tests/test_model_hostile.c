@@ -40,6 +40,7 @@ typedef struct edit {
     float f32;
     const char *tensor;
     const void *tensor_data;
+    const char *drop; /* a key left out of the copy, or NULL */
 } edit;
 
 static void write_base(const fixture *f, bool rope_freqs) {
@@ -49,13 +50,42 @@ static void write_base(const fixture *f, bool rope_freqs) {
     if (tm_write(&s, f->base) != LLAMAC_OK) fail_msg("writing the base model: %s", llamac_last_error());
 }
 
+/* Copies every key but `drop` (the builder writes strings, UINT32 and
+ * FLOAT32 scalars only). */
+static void copy_kv_without(llamac_gguf_writer *w, const llamac_gguf *g, const char *drop) {
+    for (int64_t i = 0; i < llamac_gguf_n_kv(g); i++) {
+        const char *key = llamac_gguf_key(g, i);
+        if (strcmp(key, drop) == 0) continue;
+        const char *str;
+        uint32_t u;
+        float x;
+        switch (llamac_gguf_kv_type(g, i)) {
+        case LLAMAC_GGUF_STRING:
+            assert_int_equal(llamac_gguf_get_string(g, key, &str, NULL), LLAMAC_OK);
+            assert_int_equal(llamac_gguf_writer_set_string(w, key, str), LLAMAC_OK);
+            break;
+        case LLAMAC_GGUF_UINT32:
+            assert_int_equal(llamac_gguf_get_u32(g, key, &u), LLAMAC_OK);
+            assert_int_equal(llamac_gguf_writer_set_u32(w, key, u), LLAMAC_OK);
+            break;
+        case LLAMAC_GGUF_FLOAT32:
+            assert_int_equal(llamac_gguf_get_f32(g, key, &x), LLAMAC_OK);
+            assert_int_equal(llamac_gguf_writer_set_f32(w, key, x), LLAMAC_OK);
+            break;
+        default:
+            fail_msg("key %s: a type this copy does not handle", key);
+        }
+    }
+}
+
 /* Copies base to path with the edit applied. */
 static void write_crafted(const fixture *f, const edit *e) {
     llamac_gguf *g;
     assert_int_equal(llamac_gguf_open(f->base, NULL, &g), LLAMAC_OK);
     llamac_gguf_writer *w;
     assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
-    assert_int_equal(llamac_gguf_writer_copy_kv(w, g), LLAMAC_OK);
+    if (e->drop) copy_kv_without(w, g, e->drop);
+    else assert_int_equal(llamac_gguf_writer_copy_kv(w, g), LLAMAC_OK);
     if (e->key && e->type == LLAMAC_GGUF_UINT32)
         assert_int_equal(llamac_gguf_writer_set_u32(w, e->key, e->u32), LLAMAC_OK);
     else if (e->key)
@@ -219,6 +249,63 @@ static void odd_head_size_decodes_with_both_cache_types(void **state) {
     llamac_model_free(m);
 }
 
+static void expect_message_without(const char *unwanted) {
+    if (strstr(llamac_last_error(), unwanted))
+        fail_msg("error message \"%s\" blames %s", llamac_last_error(), unwanted);
+}
+
+/* Issue 12, fault 9: head_count = embedding_length (the shipped model with
+ * head_count 256) was reported as "rope.dimension_count is 32, expected an
+ * even number <= 1". Each inconsistency is named by the keys it comes from,
+ * in the order they depend on each other. Base: n_embd 32, 4 heads (2 KV)
+ * of 8, rope.dimension_count 8. */
+static void messages_name_the_keys_that_disagree(void **state) {
+    fixture *f = *state;
+    write_base(f, false);
+    /* heads of 1 dimension: the head count is at fault, not the rope */
+    expect_refused(f, U32("llama.attention.head_count", 32), LLAMAC_ERR_FORMAT,
+                   "a head size of 1 (llama.embedding_length 32 / llama.attention.head_count 32) is too small");
+    expect_message_without("rope.dimension_count");
+    expect_refused(f, U32("llama.attention.key_length", 1), LLAMAC_ERR_UNSUPPORTED,
+                   "the key head size 1 (llama.attention.key_length 1) differs from the value head size 8 "
+                   "(llama.embedding_length 32 / llama.attention.head_count 4)");
+    /* heads of 2: the rope count no longer fits, and the message says why */
+    expect_refused(f, U32("llama.attention.head_count", 16), LLAMAC_ERR_FORMAT,
+                   "llama.rope.dimension_count is 8; expected an even number from 2 to the head size 2 "
+                   "(llama.embedding_length 32 / llama.attention.head_count 16)");
+    /* value_length alone: keys keep the default split (as in the reference) */
+    expect_refused(f, U32("llama.attention.value_length", 16), LLAMAC_ERR_UNSUPPORTED,
+                   "the key head size 8 (llama.embedding_length 32 / llama.attention.head_count 4) differs from "
+                   "the value head size 16 (llama.attention.value_length 16)");
+    /* a key that sizes tensors: the mis-shaped tensor names it */
+    expect_refused(f, U32("llama.attention.head_count_kv", 1), LLAMAC_ERR_FORMAT,
+                   "blk.0.attn_k.weight has shape [32, 16, 1, 1], expected [32, 8] = [llama.embedding_length, "
+                   "llama.attention.head_count_kv x head size]");
+    expect_refused(f, U32("llama.feed_forward_length", 40), LLAMAC_ERR_FORMAT,
+                   "expected [32, 40] = [llama.embedding_length, llama.feed_forward_length]");
+}
+
+/* An absent rope.dimension_count means the whole head; an odd head then
+ * cannot rotate, and the message says the key is missing rather than
+ * quoting a value the file does not have. */
+static void an_absent_rope_count_on_an_odd_head_asks_for_the_key(void **state) {
+    fixture *f = *state;
+    tm_spec s;
+    tm_spec_default(&s);
+    s.n_embd = 28; /* 4 heads of 7 */
+    if (tm_write(&s, f->base) != LLAMAC_OK) fail_msg("writing the base model: %s", llamac_last_error());
+    expect_refused(f, &(edit){.drop = "llama.rope.dimension_count"}, LLAMAC_ERR_FORMAT,
+                   "llama.rope.dimension_count is absent, so all 7 dimensions of a head (llama.embedding_length 28 "
+                   "/ llama.attention.head_count 4) would rotate");
+    /* even heads default to rotating all of them */
+    tm_spec_default(&s);
+    if (tm_write(&s, f->base) != LLAMAC_OK) fail_msg("writing the base model: %s", llamac_last_error());
+    write_crafted(f, &(edit){.drop = "llama.rope.dimension_count"});
+    llamac_model *m;
+    if (llamac_model_load(f->path, NULL, &m) != LLAMAC_OK) fail_msg("%s", llamac_last_error());
+    llamac_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(the_base_model_loads, setup, teardown),
@@ -230,6 +317,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(rope_parameters_with_infinite_angles_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(rope_frequency_factors_must_be_finite_and_positive, setup, teardown),
         cmocka_unit_test_setup_teardown(odd_head_size_decodes_with_both_cache_types, setup, teardown),
+        cmocka_unit_test_setup_teardown(messages_name_the_keys_that_disagree, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_absent_rope_count_on_an_odd_head_asks_for_the_key, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
