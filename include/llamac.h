@@ -786,10 +786,13 @@ static inline llamac_context_params llamac_context_default_params(void) {
 /* Creates a context for `model` (which must outlive it), with memory from
  * the model's allocator. `params` may be NULL for defaults. Sizes: the KV
  * cache takes 2 * n_layer * n_ctx * n_head_kv * head_dim * (2 or 4) bytes,
- * the logits buffer n_batch * n_vocab floats. Fails with
- * LLAMAC_ERR_INVALID_ARG (a zero or absurd size, an unknown kv_type),
- * LLAMAC_ERR_UNSUPPORTED (kv_type other than F16/F32) or
- * LLAMAC_ERR_NO_MEMORY; *out is then NULL. */
+ * the logits buffer n_batch * n_vocab floats. Every buffer is sized first
+ * and all are allocated before any is written, so a request too large for
+ * memory fails at the allocator without touching memory. Fails with
+ * LLAMAC_ERR_INVALID_ARG (a zero or absurd size, a size that overflows
+ * size_t, an unknown kv_type), LLAMAC_ERR_UNSUPPORTED (kv_type other than
+ * F16/F32) or LLAMAC_ERR_NO_MEMORY (the message names the refused buffer's
+ * bytes and the context's total); *out is then NULL. */
 LLAMAC_API llamac_status llamac_context_new(const llamac_model *model, const llamac_context_params *params,
                                             llamac_context **out);
 /* Stops the worker threads and frees everything. NULL is a no-op. */
@@ -1188,9 +1191,11 @@ LLAMAC_API void llamac_generator_free(llamac_generator *gen);
  * chat can alternate prompts and responses). Starts a new response: the
  * stop state and the n_predict count reset. The tokens are not given to
  * the sampler's history. All or nothing: on failure the cache is as
- * before the call. Errors: LLAMAC_ERR_INVALID_ARG (NULL tokens,
- * n_tokens < 1, an id outside the vocabulary), LLAMAC_ERR_CONTEXT_FULL (no
- * free cells, or positions would pass INT32_MAX), LLAMAC_ERR_CANCELLED (abort_fn returned true between batches, or the
+ * before the call. A prompt that cannot fit is refused before anything is
+ * decoded. Errors: LLAMAC_ERR_INVALID_ARG (NULL tokens, n_tokens < 1, an
+ * id outside the vocabulary: checked before decoding), LLAMAC_ERR_CONTEXT_FULL
+ * (more tokens than free cells, the message naming both counts; or
+ * positions would pass INT32_MAX: both checked before decoding), LLAMAC_ERR_CANCELLED (abort_fn returned true between batches, or the
  * context's own abort callback fired), LLAMAC_ERR_NO_MEMORY. */
 LLAMAC_API llamac_status llamac_generator_prompt(llamac_generator *gen, const llamac_token *tokens,
                                                  int32_t n_tokens);
@@ -1205,7 +1210,9 @@ LLAMAC_API llamac_status llamac_generator_prompt(llamac_generator *gen, const ll
  * context is a stop (LLAMAC_STOP_CONTEXT_FULL), not an error. Errors:
  * LLAMAC_ERR_INVALID_ARG (no prompt was given yet, NULL step),
  * LLAMAC_ERR_CANCELLED (abort_fn fired before the decode; calling again
- * retries it), errors of the sampler, LLAMAC_ERR_NO_MEMORY; the generator
+ * retries it), LLAMAC_ERR_FORMAT (the model computed a NaN or +inf logit:
+ * its weights are likely bad; the message names the position), other
+ * errors of the sampler, LLAMAC_ERR_NO_MEMORY; the generator
  * then stays usable and *step is untouched. */
 LLAMAC_API llamac_status llamac_generator_next(llamac_generator *gen, llamac_generation_step *step);
 
