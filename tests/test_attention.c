@@ -128,5 +128,5 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(heads_together_give_each_heads_bits_alone),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -222,15 +222,18 @@ static void remove_then_shift_closes_the_gap(void **state) {
     du_model_close(&m);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(copied_sequence_continues_like_the_original),
         cmocka_unit_test(removed_positions_decode_again_as_if_new),
         cmocka_unit_test(keep_drops_every_other_sequence),
         cmocka_unit_test(shifted_cache_matches_recomputed),
-        cmocka_unit_test(shifted_tiny_cache_matches_recomputed),
         cmocka_unit_test(stale_key_angles_would_be_detected),
         cmocka_unit_test(remove_then_shift_closes_the_gap),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest needs_shared[] = {
+        cmocka_unit_test(shifted_tiny_cache_matches_recomputed),
+    };
+    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

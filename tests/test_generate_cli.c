@@ -110,16 +110,19 @@ static void bad_arguments_print_usage_and_exit_2(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
+    if (argc < 2) {
         fprintf(stderr, "usage: %s PATH/TO/llamac\n", argv[0]);
         return 2;
     }
     llamac_bin = argv[1];
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(bad_arguments_print_usage_and_exit_2),
+    };
+    const struct CMUnitTest needs_shared[] = {
         cmocka_unit_test(greedy_run_prints_the_golden_token_ids),
         cmocka_unit_test(seed_fixes_the_text_across_thread_counts),
         cmocka_unit_test(stop_string_is_not_printed),
-        cmocka_unit_test(bad_arguments_print_usage_and_exit_2),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -231,5 +231,5 @@ int main(void) {
         cmocka_unit_test_setup_teardown(rope_frequency_factors_must_be_finite_and_positive, setup, teardown),
         cmocka_unit_test_setup_teardown(odd_head_size_decodes_with_both_cache_types, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -207,9 +207,11 @@ static void progress_callback_can_cancel(void **state) {
     assert_int_equal(r.n_scored, 3);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(token_nll_matches_hand_computed_log_softmax),
+    };
+    const struct CMUnitTest needs_shared[] = {
         cmocka_unit_test(one_window_score_equals_llama_cpp_logits),
         cmocka_unit_test(windows_are_scored_independently_after_bos),
         cmocka_unit_test(first_token_of_a_window_is_predicted_from_bos),
@@ -217,5 +219,6 @@ int main(void) {
         cmocka_unit_test(window_larger_than_context_is_rejected),
         cmocka_unit_test(progress_callback_can_cancel),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, setup, teardown);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -390,15 +390,18 @@ static void caller_allocator_sees_every_allocation(void **state) {
     unlink(out);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(non_finite_weight_is_refused_and_nothing_is_left),
+    };
+    const struct CMUnitTest needs_shared[] = {
         cmocka_unit_test(quantized_tiny_matches_the_reference_blocks),
         cmocka_unit_test(metadata_is_carried_over),
         cmocka_unit_test(output_does_not_depend_on_thread_count),
         cmocka_unit_test(quantized_tiny_is_faithful_to_f32),
-        cmocka_unit_test(non_finite_weight_is_refused_and_nothing_is_left),
         cmocka_unit_test(failures_are_reported_and_leave_nothing),
         cmocka_unit_test(caller_allocator_sees_every_allocation),
     };
-    return cmocka_run_group_tests(tests, make_tmp_dir, remove_tmp_dir);
+    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, make_tmp_dir, remove_tmp_dir);
+    return run_test_group(tests, make_tmp_dir, remove_tmp_dir);
 }
