@@ -1,7 +1,7 @@
 /* `llamac logits` as a user runs it: judging a golden file (exit 0 when the
  * README's criteria hold, 1 when one fails), writing golden-format output
  * that reads back with the tokens it was given, and exit 2 on bad usage.
- * Usage: test_decode_logits_cli PATH/TO/llamac */
+ * Usage: test_decode_logits_cli PATH/TO/llamac [--shared] */
 #include "test_util.h"
 
 #include "../tools/golden.h"
@@ -140,7 +140,7 @@ static void bad_usage_exits_2(void **state) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac\n", argv[0]);
+        fprintf(stderr, "usage: %s PATH/TO/llamac [--shared]\n", argv[0]);
         return 2;
     }
     llamac_bin = argv[1];

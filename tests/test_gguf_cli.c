@@ -1,7 +1,7 @@
 /* `llamac info` as a user meets it: each malformed file of
  * test_gguf_cases.c gives exit status 1 and exactly one line on stderr
  * (never a signal), a valid file exit 0, bad usage exit 2.
- * Usage: test_gguf_cli PATH/TO/llamac */
+ * Usage: test_gguf_cli PATH/TO/llamac [--shared] */
 #include "test_util.h"
 
 #include "test_gguf_cases.h"
@@ -151,7 +151,7 @@ static void missing_file_exits_1(void **state) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac\n", argv[0]);
+        fprintf(stderr, "usage: %s PATH/TO/llamac [--shared]\n", argv[0]);
         return 2;
     }
     llamac_bin = argv[1];

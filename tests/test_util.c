@@ -46,6 +46,12 @@ const char *shared_path(char *buf, size_t size, const char *relative) {
     return buf;
 }
 
+const char *shipped_model_path(void) {
+    const char *path = getenv("LLAMAC_SHIPPED_MODEL");
+    if (!path || !*path) fail_msg("LLAMAC_SHIPPED_MODEL is not set (meson sets it to models/*.gguf)");
+    return path;
+}
+
 /* Reads fd to its end, keeping the first cap - 1 bytes. */
 static void drain(int fd, char *buf, size_t cap) {
     size_t n = 0;

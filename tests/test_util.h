@@ -53,6 +53,11 @@ bool test_part(int argc, char **argv, const char *flag);
  * CI must run every case. */
 const char *shared_path(char *buf, size_t size, const char *relative);
 
+/* The model that ships in models/ (env LLAMAC_SHIPPED_MODEL, set by meson):
+ * for cases that need *a* real model but not a particular one, so that they
+ * never skip. Fails the running case when the variable is unset. */
+const char *shipped_model_path(void);
+
 /* What one run of a command-line program left behind. */
 typedef struct cli_result {
     int exit_code; /* -1 if killed by a signal */

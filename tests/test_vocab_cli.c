@@ -1,5 +1,5 @@
 /* `llamac tokenize` as a user runs it.
- * Usage: test_vocab_cli PATH/TO/llamac */
+ * Usage: test_vocab_cli PATH/TO/llamac [--shared] */
 #include "test_util.h"
 
 #include <string.h>
@@ -126,7 +126,7 @@ static void usage_errors_exit_2_and_bad_files_exit_1(void **state) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac\n", argv[0]);
+        fprintf(stderr, "usage: %s PATH/TO/llamac [--shared]\n", argv[0]);
         return 2;
     }
     llamac_bin = argv[1];
