@@ -1,25 +1,30 @@
 /* Test helpers: cmocka include order, visible skips, locating ../shared.
  *
- * EVERY TEST PROGRAM ENDS ITS main WITH run_test_group, not cmocka_run_group_tests:
+ * EVERY TEST PROGRAM ENDS ITS main WITH run_test_group, never with
+ * cmocka_run_group_tests (same arguments; cmocka's own deprecated run_tests
+ * macro took the shorter name):
  *
- *     return run_test_group(tests, setup, teardown);    // same arguments
+ *     return run_test_group(tests, setup, teardown);
  *
  * cmocka's runner returns only the number of failed cases, so a program whose
- * cases all skipped would exit 0 and meson would print it as OK. run_test_group
- * exits 1 if any case failed, else 77 (meson's SKIP, for the default exitcode
- * protocol) if any case skipped, else 0. Skips are counted by skip(), which
- * this header redefines; call it (never cmocka's _skip) on every skip path.
+ * cases skipped would exit 0 and meson would print it as OK. run_test_group
+ * returns 1 if any case failed, else 77 (meson's SKIP under its default
+ * exitcode protocol) if any case skipped, else 0. Skips are counted by
+ * skip(), which this header redefines: skip through it (or
+ * SKIP_WITHOUT_SHARED), never through cmocka's _skip.
  *
- * A program must not mix cases that always run with cases that may skip (they
- * need ../shared, or a CPU feature): the skip would turn the whole program's
- * result into SKIP and hide the cases that did run. Such a program keeps the
- * skippable cases in a second group, selected by a command-line flag:
+ * A program must not mix cases that always run with cases that may skip
+ * (they need ../shared, or a CPU feature such as AVX2): one skip makes the
+ * whole program SKIP and would hide the cases that did run. Such a program
+ * keeps the skippable cases in a group of their own, chosen by a flag:
  *
  *     if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
- *     return run_test_group(always, NULL, NULL);
+ *     return run_test_group(tests, NULL, NULL);
  *
- * and tests/meson.build registers the flag's group as its own test
- * (NAME_shared, NAME_avx2; see test_parts there). */
+ * and tests/meson.build registers the group as a test of its own (NAME_shared,
+ * NAME_avx2: see test_parts there). A case that needs some real model, but no
+ * particular one, uses shipped_model_path() (or tests/model_builder.h) and
+ * never skips. */
 #ifndef LLAMAC_TEST_UTIL_H
 #define LLAMAC_TEST_UTIL_H
 
