@@ -10,6 +10,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 
+# CI runs every test: without the reference data the tests that need it would
+# only SKIP, so under CI=true a missing ../shared stops the run here (and the
+# test programs themselves fail on a missing file, tests/test_util.c).
+if [ "${CI:-}" = true ]; then
+  for d in models golden vocab; do
+    if [ ! -d "../shared/$d" ]; then
+      echo "error: CI=true, but the reference data ../shared/$d is missing" \
+        "(expected beside the source tree, at $(cd .. && pwd)/shared)" >&2
+      exit 1
+    fi
+  done
+fi
+
 run_suite() {  # dir, then meson setup args
   local dir=$1; shift
   if [ -d "$dir" ]; then meson setup --reconfigure "$dir" "$@" >/dev/null

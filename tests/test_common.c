@@ -72,5 +72,5 @@ int main(void) {
         cmocka_unit_test(failure_message_is_thread_local_and_prefixable),
         cmocka_unit_test(caller_allocator_sees_every_allocation),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -261,5 +261,5 @@ int main(void) {
         cmocka_unit_test(an_impossible_n_ctx_fails_at_allocation_naming_its_bytes),
         cmocka_unit_test(a_kv_size_past_size_t_is_an_invalid_argument),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return run_test_group(tests, setup, teardown);
 }

@@ -74,5 +74,5 @@ int main(void) {
         cmocka_unit_test(unknown_kernels_value_is_refused),
         cmocka_unit_test(scalar_kernels_are_selectable_and_agree),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -274,5 +274,5 @@ int main(void) {
         T(bad_context_params_are_refused),
     };
 #undef T
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

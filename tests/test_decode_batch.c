@@ -251,5 +251,5 @@ int main(void) {
         cmocka_unit_test(batch_helpers_track_capacity),
         cmocka_unit_test(decode_and_kv_operations_allocate_nothing),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -78,5 +78,5 @@ int main(void) {
         cmocka_unit_test(zero_threads_are_refused),
         cmocka_unit_test(split_covers_each_item_once_in_order),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

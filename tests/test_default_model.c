@@ -156,7 +156,7 @@ int main(void) {
         cmocka_unit_test_setup(running_binary_directory_wins_over_everything, clean),
         cmocka_unit_test_setup(output_buffer_too_small_fails_with_terminated_message, clean),
     };
-    const int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    const int rc = run_test_group(tests, NULL, NULL);
     clean(NULL);
     char p[PATH_MAX];
     path_join(p, sizeof p, tmp, "share/llamac");

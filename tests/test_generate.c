@@ -445,5 +445,5 @@ int main(void) {
         cmocka_unit_test(prompt_after_a_response_continues_the_sequence),
         cmocka_unit_test(bad_arguments_are_refused_with_reasons),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return run_test_group(tests, setup, teardown);
 }

@@ -1,7 +1,7 @@
 /* `llamac run` as a user meets it: greedy output reproduces the golden
  * tokens, a seed fixes the output across thread counts, a stop string is
  * not printed, bad arguments give the usage and exit status 2.
- * Usage: test_generate_cli PATH/TO/llamac */
+ * Usage: test_generate_cli PATH/TO/llamac [--shared] */
 #include "test_util.h"
 
 #include "../tools/golden.h"
@@ -16,10 +16,6 @@ static const char golden_text[] =
 
 /* Runs `llamac run ARGS...` (NULL-terminated). */
 static void run(cli_result *r, const char *const *args) { cli_run_command(r, llamac_bin, "run", args); }
-
-static const char *model_path(char *buf, size_t size) {
-    return shared_path(buf, size, "models/tiny-F32.gguf");
-}
 
 static void greedy_run_prints_the_golden_token_ids(void **state) {
     (void)state;
@@ -48,8 +44,7 @@ static void greedy_run_prints_the_golden_token_ids(void **state) {
 
 static void seed_fixes_the_text_across_thread_counts(void **state) {
     (void)state;
-    char mbuf[512];
-    SKIP_WITHOUT_SHARED(model, mbuf, "models/tiny-F32.gguf");
+    const char *model = shipped_model_path(); /* any model will do */
     cli_result a, b, c;
     run(&a, (const char *[]){"-m", model, "-p", golden_text, "-n", "24", "--seed", "9", "-t", "1", NULL});
     run(&b, (const char *[]){"-m", model, "-p", golden_text, "-n", "24", "--seed", "9", "-t", "2", NULL});
@@ -64,8 +59,7 @@ static void seed_fixes_the_text_across_thread_counts(void **state) {
 
 static void stop_string_is_not_printed(void **state) {
     (void)state;
-    char mbuf[512];
-    SKIP_WITHOUT_SHARED(model, mbuf, "models/tiny-F32.gguf");
+    const char *model = shipped_model_path(); /* any model will do */
     cli_result full, cut;
     run(&full, (const char *[]){"-m", model, "-p", golden_text, "--temp", "0", "-n", "32", NULL});
     assert_int_equal(full.exit_code, 0);
@@ -82,9 +76,8 @@ static void stop_string_is_not_printed(void **state) {
 
 static void bad_arguments_print_usage_and_exit_2(void **state) {
     (void)state;
-    char mbuf[512];
-    const char *model = model_path(mbuf, sizeof mbuf);
-    if (!model) model = "missing.gguf";
+    /* A real model, so that exit 2 can only come from the arguments. */
+    const char *model = shipped_model_path();
     const char *const cases[][8] = {
         {NULL},                                   /* no model, no prompt */
         {"-m", model, NULL},                      /* no prompt */
@@ -110,16 +103,19 @@ static void bad_arguments_print_usage_and_exit_2(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac\n", argv[0]);
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s PATH/TO/llamac [--shared]\n", argv[0]);
         return 2;
     }
     llamac_bin = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(greedy_run_prints_the_golden_token_ids),
-        cmocka_unit_test(seed_fixes_the_text_across_thread_counts),
-        cmocka_unit_test(stop_string_is_not_printed),
         cmocka_unit_test(bad_arguments_print_usage_and_exit_2),
+        cmocka_unit_test(stop_string_is_not_printed),
+        cmocka_unit_test(seed_fixes_the_text_across_thread_counts),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest needs_shared[] = {
+        cmocka_unit_test(greedy_run_prints_the_golden_token_ids),
+    };
+    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -311,5 +311,5 @@ int main(int argc, char **argv) {
         cmocka_unit_test(nan_logits_from_the_model_are_blamed_on_the_model),
         cmocka_unit_test(run_refuses_a_prompt_longer_than_its_context),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return run_test_group(tests, setup, teardown);
 }

@@ -1,7 +1,7 @@
 /* `llamac info` as a user meets it: each malformed file of
  * test_gguf_cases.c gives exit status 1 and exactly one line on stderr
  * (never a signal), a valid file exit 0, bad usage exit 2.
- * Usage: test_gguf_cli PATH/TO/llamac */
+ * Usage: test_gguf_cli PATH/TO/llamac [--shared] */
 #include "test_util.h"
 
 #include "test_gguf_cases.h"
@@ -151,7 +151,7 @@ static void missing_file_exits_1(void **state) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac\n", argv[0]);
+        fprintf(stderr, "usage: %s PATH/TO/llamac [--shared]\n", argv[0]);
         return 2;
     }
     llamac_bin = argv[1];
@@ -161,11 +161,13 @@ int main(int argc, char **argv) {
         cmocka_unit_test(malformed_files_exit_1_with_one_line),
         cmocka_unit_test(valid_file_is_described),
         cmocka_unit_test(control_bytes_in_names_are_escaped),
-        cmocka_unit_test(shared_model_shows_tensors_and_tokenizer),
         cmocka_unit_test(usage_errors_exit_2),
         cmocka_unit_test(missing_file_exits_1),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest needs_shared[] = {
+        cmocka_unit_test(shared_model_shows_tensors_and_tokenizer),
+    };
+    int rc = test_part(argc, argv, "--shared") ? run_test_group(needs_shared, NULL, NULL) : run_test_group(tests, NULL, NULL);
     rmdir(dir);
     return rc;
 }

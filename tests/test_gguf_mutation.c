@@ -184,11 +184,14 @@ static void real_model_mutations_never_crash_or_leak(void **state) {
 }
 
 int main(int argc, char **argv) {
-    long_run = argc > 1 && !strcmp(argv[1], "--long");
+    long_run = test_part(argc, argv, "--long");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_truncation_fails_cleanly),
         cmocka_unit_test(random_byte_changes_never_crash_or_leak),
+    };
+    const struct CMUnitTest needs_shared[] = {
         cmocka_unit_test(real_model_mutations_never_crash_or_leak),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -435,7 +435,7 @@ int main(void) {
         tests[n_fixed + i].test_func = run_bad_case;
         tests[n_fixed + i].initial_state = (void *)&gguf_bad_cases[i];
     }
-    int rc = _cmocka_run_group_tests("gguf_read", tests, n, NULL, NULL);
+    int rc = test_exit_status(_cmocka_run_group_tests("gguf_read", tests, n, NULL, NULL));
     free(tests);
     return rc;
 }

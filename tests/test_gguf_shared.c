@@ -195,5 +195,5 @@ int main(void) {
         cmocka_unit_test(tiny_q4_k_m_has_the_expected_table),
         cmocka_unit_test(llama3_vocabulary_strings_are_indexed),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

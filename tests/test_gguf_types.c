@@ -90,5 +90,5 @@ int main(void) {
         cmocka_unit_test(retired_and_unknown_ids_have_no_size),
         cmocka_unit_test(value_type_names_follow_the_spec),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

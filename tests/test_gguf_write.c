@@ -418,5 +418,5 @@ int main(void) {
         cmocka_unit_test_setup_teardown(failed_write_leaves_nothing_behind, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(writer_memory_goes_through_the_allocator, make_dir, remove_dir),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -177,8 +177,8 @@ static void golden_header_larger_than_the_file_is_refused(void **state) {
     assert_null(g.logits);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
+int main(int argc, char **argv) {
+    const struct CMUnitTest needs_shared[] = {
         cmocka_unit_test(golden_F32_matches_peer),    cmocka_unit_test(golden_F16_matches_peer),
         cmocka_unit_test(golden_BF16_matches_peer),   cmocka_unit_test(golden_Q8_0_matches_peer),
         cmocka_unit_test(golden_Q4_0_matches_peer),   cmocka_unit_test(golden_Q4_1_matches_peer),
@@ -188,7 +188,10 @@ int main(void) {
         cmocka_unit_test(golden_Q6_K_matches_peer),   cmocka_unit_test(golden_IQ4_NL_matches_peer),
         cmocka_unit_test(golden_IQ4_XS_matches_peer), cmocka_unit_test(golden_F32_greedy_reproduces_gen),
         cmocka_unit_test(golden_F16_greedy_reproduces_gen),
+    };
+    const struct CMUnitTest tests[] = {
         cmocka_unit_test(golden_header_larger_than_the_file_is_refused),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -393,5 +393,5 @@ int main(void) {
         cmocka_unit_test(q8_K_block_decodes_by_hand),
         cmocka_unit_test(block_structs_match_the_gguf_type_table),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -543,5 +543,5 @@ int main(void) {
         cmocka_unit_test(weight_encoders_round_trip_within_their_step),
         cmocka_unit_test(iq4_nl_encoder_reproduces_values_on_its_grid),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

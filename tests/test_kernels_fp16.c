@@ -174,5 +174,5 @@ int main(void) {
         cmocka_unit_test(bf16_known_patterns_and_ties),
         cmocka_unit_test(row_conversions_match_scalar_ones),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -179,5 +179,5 @@ int main(void) {
         cmocka_unit_test(tiny_IQ4_NL_decodes_close_to_f32_weights),
         cmocka_unit_test(tiny_IQ4_XS_decodes_close_to_f32_weights),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -65,5 +65,5 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(k_quant_and_q8_0_models_give_the_reference_logits),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -212,5 +212,5 @@ int main(void) {
         cmocka_unit_test(half_decoders_match_scalar_on_every_code),
         cmocka_unit_test(nan_input_stays_in_bounds_and_f16_keeps_the_payload),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

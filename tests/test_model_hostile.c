@@ -320,5 +320,5 @@ int main(void) {
         cmocka_unit_test_setup_teardown(messages_name_the_keys_that_disagree, setup, teardown),
         cmocka_unit_test_setup_teardown(an_absent_rope_count_on_an_odd_head_asks_for_the_key, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -412,9 +412,8 @@ static void params_from_a_newer_header_are_refused(void **state) {
     assert_non_null(strstr(llamac_last_error(), "struct_size"));
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(tiny_model_reports_its_hyperparameters),
         cmocka_unit_test_setup_teardown(model_without_tokenizer_has_no_vocab, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_file_is_an_io_error, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_tensor_is_rejected_by_name, setup, teardown),
@@ -427,9 +426,16 @@ int main(void) {
         cmocka_unit_test_setup_teardown(progress_runs_from_zero_to_one, setup, teardown),
         cmocka_unit_test_setup_teardown(cancelling_from_progress_frees_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(read_and_mapped_loads_give_identical_logits, setup, teardown),
-        cmocka_unit_test_setup_teardown(repacked_q4_0_and_q8_0_give_the_bits_of_the_original_rows, setup, teardown),
-        cmocka_unit_test_setup_teardown(running_out_of_memory_while_repacking_still_loads, setup, teardown),
         cmocka_unit_test_setup_teardown(params_from_a_newer_header_are_refused, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest needs_shared[] = {
+        cmocka_unit_test(tiny_model_reports_its_hyperparameters),
+    };
+    const struct CMUnitTest needs_avx2[] = {
+        cmocka_unit_test_setup_teardown(repacked_q4_0_and_q8_0_give_the_bits_of_the_original_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(running_out_of_memory_while_repacking_still_loads, setup, teardown),
+    };
+    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
+    if (test_part(argc, argv, "--avx2")) return run_test_group(needs_avx2, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -1,7 +1,9 @@
 /* The perplexity protocol of tools/perplexity.h (the trainer's definition):
  * the per-token NLL against hand-computed values, the whole score against
  * llama.cpp's own logits (../shared/golden), and the windowing rules
- * (each window alone after BOS, every token scored, a short last window). */
+ * (each window alone after BOS, every token scored, a short last window).
+ * The argument and callback checks run on the model in models/; with
+ * --shared, the cases that compare with llama.cpp (../shared). */
 #include "test_util.h"
 
 #include "../tools/golden.h"
@@ -38,6 +40,18 @@ typedef struct fixture {
     llamac_context *ctx;
 } fixture;
 
+/* The model and a 64-cell context on it. */
+static int open_model(fixture *f, const char *path) {
+    if (llamac_model_load(path, NULL, &f->model) != LLAMAC_OK) return -1;
+    llamac_context_params cp = llamac_context_default_params();
+    cp.n_ctx = 64;
+    cp.n_batch = 64;
+    cp.n_threads = 2;
+    return llamac_context_new(f->model, &cp, &f->ctx) == LLAMAC_OK ? 0 : -1;
+}
+
+/* tiny-F32 and its golden file (../shared), for the cases that compare with
+ * llama.cpp. */
 static int setup(void **state) {
     static fixture f;
     memset(&f, 0, sizeof f);
@@ -50,12 +64,21 @@ static int setup(void **state) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
-    if (llamac_model_load(mpath, NULL, &f.model) != LLAMAC_OK) return -1;
-    llamac_context_params cp = llamac_context_default_params();
-    cp.n_ctx = 64;
-    cp.n_batch = 64;
-    cp.n_threads = 2;
-    return llamac_context_new(f.model, &cp, &f.ctx) == LLAMAC_OK ? 0 : -1;
+    return open_model(&f, mpath);
+}
+
+/* The model in models/, for the cases that need any model (its vocabulary
+ * has 2048 tokens, like tiny's); no golden file. */
+static int setup_shipped(void **state) {
+    static fixture f;
+    memset(&f, 0, sizeof f);
+    *state = &f;
+    const char *path = getenv("LLAMAC_SHIPPED_MODEL");
+    if (!path) {
+        fprintf(stderr, "LLAMAC_SHIPPED_MODEL is not set (meson sets it)\n");
+        return -1;
+    }
+    return open_model(&f, path);
 }
 
 static int teardown(void **state) {
@@ -158,8 +181,9 @@ static void first_token_of_a_window_is_predicted_from_bos(void **state) {
 }
 
 static void token_outside_vocabulary_is_rejected_with_its_index(void **state) {
-    NEED_FIXTURE(f);
-    llamac_token t[8] = {5, 6, 7, 8, 9, (llamac_token)f->ref.n_vocab, 10, 11};
+    fixture *f = *state;
+    assert_int_equal(llamac_model_n_vocab(f->model), 2048);
+    llamac_token t[8] = {5, 6, 7, 8, 9, 2048, 10, 11};
     ppl_result r;
     char err[512];
     assert_int_equal(ppl_score(f->ctx, 1, t, 8, 4, NULL, NULL, &r, err, sizeof err),
@@ -175,7 +199,7 @@ static void token_outside_vocabulary_is_rejected_with_its_index(void **state) {
 }
 
 static void window_larger_than_context_is_rejected(void **state) {
-    NEED_FIXTURE(f);
+    fixture *f = *state;
     llamac_token t[4] = {5, 6, 7, 8};
     ppl_result r;
     char err[512];
@@ -197,7 +221,7 @@ static bool stop_after_first(const ppl_result *r, int64_t total, void *user) {
 }
 
 static void progress_callback_can_cancel(void **state) {
-    NEED_FIXTURE(f);
+    fixture *f = *state;
     llamac_token t[6] = {5, 6, 7, 8, 9, 10};
     ppl_result r;
     char err[512];
@@ -207,15 +231,18 @@ static void progress_callback_can_cancel(void **state) {
     assert_int_equal(r.n_scored, 3);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(token_nll_matches_hand_computed_log_softmax),
+        cmocka_unit_test_setup_teardown(token_outside_vocabulary_is_rejected_with_its_index, setup_shipped, teardown),
+        cmocka_unit_test_setup_teardown(window_larger_than_context_is_rejected, setup_shipped, teardown),
+        cmocka_unit_test_setup_teardown(progress_callback_can_cancel, setup_shipped, teardown),
+    };
+    const struct CMUnitTest needs_shared[] = {
         cmocka_unit_test(one_window_score_equals_llama_cpp_logits),
         cmocka_unit_test(windows_are_scored_independently_after_bos),
         cmocka_unit_test(first_token_of_a_window_is_predicted_from_bos),
-        cmocka_unit_test(token_outside_vocabulary_is_rejected_with_its_index),
-        cmocka_unit_test(window_larger_than_context_is_rejected),
-        cmocka_unit_test(progress_callback_can_cancel),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, setup, teardown);
+    return run_test_group(tests, NULL, NULL);
 }

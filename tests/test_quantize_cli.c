@@ -183,5 +183,5 @@ int main(int argc, char **argv) {
         cmocka_unit_test(synth_then_quantize_then_bench),
         cmocka_unit_test(bad_usage_exits_2_and_failures_exit_1),
     };
-    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+    return run_test_group(tests, make_dir, remove_dir);
 }

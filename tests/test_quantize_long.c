@@ -102,7 +102,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(seven_b_synthesis_and_quantization),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = run_test_group(tests, NULL, NULL);
     unlink(path("7b-f16.gguf"));
     unlink(path("7b-q4km.gguf"));
     rmdir(dir);

@@ -1,7 +1,10 @@
 /* llamac_model_quantize on the shared tiny model: the same blocks as the
  * peer's quantizer (../shared/models/tiny-TYPE.gguf, made by llama.cpp's),
- * metadata carried over, faithfulness to the F32 model (criterion 2 of
- * ../shared/golden/README.md), and failures that leave nothing behind. */
+ * faithfulness to the F32 model (criterion 2 of ../shared/golden/README.md),
+ * requantizing; and on the model in models/ (any model will do, so these
+ * never skip): metadata carried over, thread-count independence, the
+ * caller's allocator, and failures that leave nothing behind.
+ * With --shared, only the cases that need ../shared. */
 #include "test_util.h"
 
 #include "../tools/golden.h"
@@ -122,10 +125,10 @@ static void quantized_tiny_matches_the_reference_blocks(void **state) {
 /* Metadata is copied; file type and quantization version are set. */
 static void metadata_is_carried_over(void **state) {
     (void)state;
-    char buf[512], out[512];
-    SKIP_WITHOUT_SHARED(f32, buf, "models/tiny-F32.gguf");
-    quantize_or_fail(f32, tmp_path(out, sizeof out, "meta.gguf"), LLAMAC_FTYPE_MOSTLY_Q4_K_M, 1);
-    llamac_gguf *in = open_gguf(f32), *q = open_gguf(out);
+    char out[512];
+    const char *model = shipped_model_path();
+    quantize_or_fail(model, tmp_path(out, sizeof out, "meta.gguf"), LLAMAC_FTYPE_MOSTLY_Q4_K_M, 1);
+    llamac_gguf *in = open_gguf(model), *q = open_gguf(out);
     for (int64_t i = 0; i < llamac_gguf_n_kv(in); i++) {
         const char *key = llamac_gguf_key(in, i);
         const int64_t k = llamac_gguf_find_key(q, key);
@@ -173,10 +176,10 @@ static bool file_equal(const char *a, const char *b) {
 
 static void output_does_not_depend_on_thread_count(void **state) {
     (void)state;
-    char buf[512], o1[512], o3[512];
-    SKIP_WITHOUT_SHARED(f32, buf, "models/tiny-F32.gguf");
-    quantize_or_fail(f32, tmp_path(o1, sizeof o1, "t1.gguf"), LLAMAC_FTYPE_MOSTLY_Q5_K_M, 1);
-    quantize_or_fail(f32, tmp_path(o3, sizeof o3, "t3.gguf"), LLAMAC_FTYPE_MOSTLY_Q5_K_M, 3);
+    char o1[512], o3[512];
+    const char *model = shipped_model_path();
+    quantize_or_fail(model, tmp_path(o1, sizeof o1, "t1.gguf"), LLAMAC_FTYPE_MOSTLY_Q5_K_M, 1);
+    quantize_or_fail(model, tmp_path(o3, sizeof o3, "t3.gguf"), LLAMAC_FTYPE_MOSTLY_Q5_K_M, 3);
     assert_true(file_equal(o1, o3));
     unlink(o1);
     unlink(o3);
@@ -304,8 +307,8 @@ static bool cancel_at_once(float fraction, void *user) {
 
 static void failures_are_reported_and_leave_nothing(void **state) {
     (void)state;
-    char buf[512], qbuf[512], out[512], missing[512];
-    SKIP_WITHOUT_SHARED(f32, buf, "models/tiny-F32.gguf");
+    char out[512], missing[512];
+    const char *model = shipped_model_path();
     tmp_path(out, sizeof out, "never.gguf");
     const int before = count_dir_entries();
     llamac_quantize_params p = llamac_quantize_default_params();
@@ -314,41 +317,46 @@ static void failures_are_reported_and_leave_nothing(void **state) {
     assert_non_null(strstr(llamac_last_error(), "nope.gguf"));
     /* not a file type llamac writes */
     p.ftype = (llamac_ftype)4;
-    assert_int_equal(llamac_model_quantize(f32, out, &p), LLAMAC_ERR_INVALID_ARG);
+    assert_int_equal(llamac_model_quantize(model, out, &p), LLAMAC_ERR_INVALID_ARG);
     p = llamac_quantize_default_params();
     p.n_threads = -1;
-    assert_int_equal(llamac_model_quantize(f32, out, &p), LLAMAC_ERR_INVALID_ARG);
+    assert_int_equal(llamac_model_quantize(model, out, &p), LLAMAC_ERR_INVALID_ARG);
     /* a params struct from a newer header */
     p = llamac_quantize_default_params();
     p.struct_size = sizeof p + 8;
-    assert_int_equal(llamac_model_quantize(f32, out, &p), LLAMAC_ERR_INVALID_ARG);
+    assert_int_equal(llamac_model_quantize(model, out, &p), LLAMAC_ERR_INVALID_ARG);
     /* cancelled by the progress callback */
     int calls = 0;
     p = llamac_quantize_default_params();
     p.progress = cancel_at_once;
     p.progress_user = &calls;
-    assert_int_equal(llamac_model_quantize(f32, out, &p), LLAMAC_ERR_CANCELLED);
+    assert_int_equal(llamac_model_quantize(model, out, &p), LLAMAC_ERR_CANCELLED);
     assert_int_equal(calls, 1);
     assert_int_equal(count_dir_entries(), before);
-    /* an already quantized input needs allow_requantize */
-    const char *q40 = shared_path(qbuf, sizeof qbuf, "models/tiny-Q4_0.gguf");
-    if (q40) {
-        p = llamac_quantize_default_params();
-        assert_int_equal(llamac_model_quantize(q40, out, &p), LLAMAC_ERR_UNSUPPORTED);
-        assert_non_null(strstr(llamac_last_error(), "allow_requantize"));
-        assert_int_equal(count_dir_entries(), before);
-        p.allow_requantize = true;
-        assert_int_equal(llamac_model_quantize(q40, out, &p), LLAMAC_OK);
-        llamac_gguf *g = open_gguf(out);
-        llamac_tensor_info t;
-        assert_int_equal(llamac_gguf_tensor(g, llamac_gguf_find_tensor(g, "blk.0.attn_q.weight"), &t), LLAMAC_OK);
-        assert_int_equal(t.type, LLAMAC_TYPE_Q4_K);
-        /* Q6_K output of the Q4_0 file is kept as it is */
-        assert_int_equal(llamac_gguf_tensor(g, llamac_gguf_find_tensor(g, "output.weight"), &t), LLAMAC_OK);
-        assert_int_equal(t.type, LLAMAC_TYPE_Q6_K);
-        llamac_gguf_free(g);
-        unlink(out);
-    }
+}
+
+/* An already quantized input needs allow_requantize. */
+static void requantizing_needs_allow_requantize(void **state) {
+    (void)state;
+    char qbuf[512], out[512];
+    SKIP_WITHOUT_SHARED(q40, qbuf, "models/tiny-Q4_0.gguf");
+    tmp_path(out, sizeof out, "requantized.gguf");
+    const int before = count_dir_entries();
+    llamac_quantize_params p = llamac_quantize_default_params();
+    assert_int_equal(llamac_model_quantize(q40, out, &p), LLAMAC_ERR_UNSUPPORTED);
+    assert_non_null(strstr(llamac_last_error(), "allow_requantize"));
+    assert_int_equal(count_dir_entries(), before);
+    p.allow_requantize = true;
+    assert_int_equal(llamac_model_quantize(q40, out, &p), LLAMAC_OK);
+    llamac_gguf *g = open_gguf(out);
+    llamac_tensor_info t;
+    assert_int_equal(llamac_gguf_tensor(g, llamac_gguf_find_tensor(g, "blk.0.attn_q.weight"), &t), LLAMAC_OK);
+    assert_int_equal(t.type, LLAMAC_TYPE_Q4_K);
+    /* Q6_K output of the Q4_0 file is kept as it is */
+    assert_int_equal(llamac_gguf_tensor(g, llamac_gguf_find_tensor(g, "output.weight"), &t), LLAMAC_OK);
+    assert_int_equal(t.type, LLAMAC_TYPE_Q6_K);
+    llamac_gguf_free(g);
+    unlink(out);
 }
 
 typedef struct counting {
@@ -376,29 +384,33 @@ static void count_free(void *u, void *p) {
 
 static void caller_allocator_sees_every_allocation(void **state) {
     (void)state;
-    char buf[512], out[512];
-    SKIP_WITHOUT_SHARED(f32, buf, "models/tiny-F32.gguf");
+    char out[512];
+    const char *model = shipped_model_path();
     counting c = {0, 0};
     llamac_allocator a = {count_malloc, count_realloc, count_free, &c};
     llamac_quantize_params p = llamac_quantize_default_params();
     p.ftype = LLAMAC_FTYPE_MOSTLY_Q6_K;
     p.n_threads = 2;
     p.allocator = &a;
-    assert_int_equal(llamac_model_quantize(f32, tmp_path(out, sizeof out, "alloc.gguf"), &p), LLAMAC_OK);
+    assert_int_equal(llamac_model_quantize(model, tmp_path(out, sizeof out, "alloc.gguf"), &p), LLAMAC_OK);
     assert_true(c.total > 10);
     assert_int_equal(c.live, 0);
     unlink(out);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(quantized_tiny_matches_the_reference_blocks),
+        cmocka_unit_test(non_finite_weight_is_refused_and_nothing_is_left),
         cmocka_unit_test(metadata_is_carried_over),
         cmocka_unit_test(output_does_not_depend_on_thread_count),
-        cmocka_unit_test(quantized_tiny_is_faithful_to_f32),
-        cmocka_unit_test(non_finite_weight_is_refused_and_nothing_is_left),
         cmocka_unit_test(failures_are_reported_and_leave_nothing),
         cmocka_unit_test(caller_allocator_sees_every_allocation),
     };
-    return cmocka_run_group_tests(tests, make_tmp_dir, remove_tmp_dir);
+    const struct CMUnitTest needs_shared[] = {
+        cmocka_unit_test(quantized_tiny_matches_the_reference_blocks),
+        cmocka_unit_test(quantized_tiny_is_faithful_to_f32),
+        cmocka_unit_test(requantizing_needs_allow_requantize),
+    };
+    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, make_tmp_dir, remove_tmp_dir);
+    return run_test_group(tests, make_tmp_dir, remove_tmp_dir);
 }

@@ -200,5 +200,5 @@ int main(void) {
         cmocka_unit_test(which_tensors_are_quantized),
         cmocka_unit_test(ftype_names_round_trip),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

@@ -153,5 +153,5 @@ int main(void) {
         cmocka_unit_test(produced_tensors_write_the_same_bytes),
         cmocka_unit_test(failing_producer_leaves_nothing),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

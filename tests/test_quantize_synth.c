@@ -284,5 +284,5 @@ int main(void) {
         cmocka_unit_test(synthesized_model_quantizes_and_runs),
         cmocka_unit_test(bad_requests_are_refused),
     };
-    return cmocka_run_group_tests(tests, make_tmp_dir, remove_tmp_dir);
+    return run_test_group(tests, make_tmp_dir, remove_tmp_dir);
 }

@@ -470,5 +470,5 @@ int main(void) {
         cmocka_unit_test(allocation_failures_are_reported_without_leaks),
         cmocka_unit_test(large_vocab_top_k_is_fast),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

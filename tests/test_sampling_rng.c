@@ -57,5 +57,5 @@ int main(void) {
         cmocka_unit_test(uniform_stays_in_unit_interval_with_mean_one_half),
         cmocka_unit_test(uniform_uses_the_top_53_bits),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

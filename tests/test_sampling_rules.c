@@ -426,5 +426,5 @@ int main(void) {
         cmocka_unit_test(mirostat_mu_moves_by_eta_times_the_surprise_error),
         cmocka_unit_test(mirostat_observed_surprise_tracks_tau),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

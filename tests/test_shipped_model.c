@@ -47,7 +47,6 @@ static const int64_t prefix_tokens = 2084;
 static const double prefix_ppl = 23.641778;
 
 static const char *llamac_bin;
-static bool long_run;
 
 typedef struct shipped {
     llamac_model *model;
@@ -304,10 +303,6 @@ static void llamac_perplexity_cli_prints_the_reference_figure(void **state) {
 
 static void perplexity_of_validation_split_matches_card_within_1_percent(void **state) {
     shipped *s = *state;
-    if (!long_run) {
-        fprintf(stderr, "SKIP: whole validation split only with --long (-Dlong_tests=true)\n");
-        skip();
-    }
     size_t len;
     char *text = valid_prefix(s->valid_path, -1, &len);
     int64_t n;
@@ -326,14 +321,17 @@ int main(int argc, char **argv) {
         return 2;
     }
     llamac_bin = argv[1];
-    long_run = argc > 2 && !strcmp(argv[2], "--long");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(prompt_tokenizes_to_the_trainers_ids),
         cmocka_unit_test(greedy_continuation_is_the_trainers_at_any_thread_count),
         cmocka_unit_test(llamac_run_without_model_prints_the_trainers_greedy_ids),
         cmocka_unit_test(perplexity_of_first_verses_matches_torch_reference),
         cmocka_unit_test(llamac_perplexity_cli_prints_the_reference_figure),
+    };
+    /* Run alone with --long (-Dlong_tests=true), never skipped in the others. */
+    const struct CMUnitTest long_only[] = {
         cmocka_unit_test(perplexity_of_validation_split_matches_card_within_1_percent),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    if (test_part(argc, argv, "--long")) return run_test_group(long_only, setup, teardown);
+    return run_test_group(tests, setup, teardown);
 }

@@ -1,19 +1,67 @@
-/* Test helpers: cmocka include order, and locating ../shared. */
+/* Test helpers: cmocka include order, visible skips, locating ../shared.
+ *
+ * EVERY TEST PROGRAM ENDS ITS main WITH run_test_group, never with
+ * cmocka_run_group_tests (same arguments; cmocka's own deprecated run_tests
+ * macro took the shorter name):
+ *
+ *     return run_test_group(tests, setup, teardown);
+ *
+ * cmocka's runner returns only the number of failed cases, so a program whose
+ * cases skipped would exit 0 and meson would print it as OK. run_test_group
+ * returns 1 if any case failed, else 77 (meson's SKIP under its default
+ * exitcode protocol) if any case skipped, else 0. Skips are counted by
+ * skip(), which this header redefines: skip through it (or
+ * SKIP_WITHOUT_SHARED), never through cmocka's _skip.
+ *
+ * A program must not mix cases that always run with cases that may skip
+ * (they need ../shared, or a CPU feature such as AVX2): one skip makes the
+ * whole program SKIP and would hide the cases that did run. Such a program
+ * keeps the skippable cases in a group of their own, chosen by a flag:
+ *
+ *     if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
+ *     return run_test_group(tests, NULL, NULL);
+ *
+ * and tests/meson.build registers the group as a test of its own (NAME_shared,
+ * NAME_avx2: see test_parts there). A case that needs some real model, but no
+ * particular one, uses shipped_model_path() (or tests/model_builder.h) and
+ * never skips. */
 #ifndef LLAMAC_TEST_UTIL_H
 #define LLAMAC_TEST_UTIL_H
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <cmocka.h>
 
+/* cmocka's skip(), counted. Ends the running case like cmocka's. */
+void test_skip(const char *file, int line);
+#undef skip
+#define skip() test_skip(__FILE__, __LINE__)
+
+/* The exit status for a group run that had `failures` failed cases (see the
+ * top of this file). */
+int test_exit_status(int failures);
+#define run_test_group(group_tests, group_setup, group_teardown) \
+    test_exit_status(cmocka_run_group_tests(group_tests, group_setup, group_teardown))
+
+/* Whether `flag` is one of the program's arguments (after argv[0]). */
+bool test_part(int argc, char **argv, const char *flag);
+
 /* Path of a file under the reference data folder (env LLAMAC_SHARED, set by
  * meson to ../shared), written into buf. Returns NULL (and prints a loud
- * SKIP line) when the folder or file is absent: callers then skip(). */
+ * SKIP line) when the folder or file is absent: callers then skip(). With
+ * CI=true in the environment an absent file fails the running case instead:
+ * CI must run every case. */
 const char *shared_path(char *buf, size_t size, const char *relative);
+
+/* The model that ships in models/ (env LLAMAC_SHIPPED_MODEL, set by meson):
+ * for cases that need *a* real model but not a particular one, so that they
+ * never skip. Fails the running case when the variable is unset. */
+const char *shipped_model_path(void);
 
 /* What one run of a command-line program left behind. */
 typedef struct cli_result {

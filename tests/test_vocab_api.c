@@ -465,5 +465,5 @@ int main(void) {
         cmocka_unit_test(ten_megabyte_single_word_tokenizes_and_round_trips),
         cmocka_unit_test(concurrent_tokenize_on_one_vocab_agrees),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return run_test_group(tests, setup, teardown);
 }

@@ -1,5 +1,5 @@
 /* `llamac tokenize` as a user runs it.
- * Usage: test_vocab_cli PATH/TO/llamac */
+ * Usage: test_vocab_cli PATH/TO/llamac [--shared] */
 #include "test_util.h"
 
 #include <string.h>
@@ -126,16 +126,19 @@ static void usage_errors_exit_2_and_bad_files_exit_1(void **state) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac\n", argv[0]);
+        fprintf(stderr, "usage: %s PATH/TO/llamac [--shared]\n", argv[0]);
         return 2;
     }
     llamac_bin = argv[1];
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(usage_errors_exit_2_and_bad_files_exit_1),
+    };
+    const struct CMUnitTest needs_shared[] = {
         cmocka_unit_test(ids_of_hello_world_with_bos),
         cmocka_unit_test(special_text_is_plain_unless_asked),
         cmocka_unit_test(pieces_are_listed_one_per_line),
         cmocka_unit_test(file_input_reads_raw_bytes),
-        cmocka_unit_test(usage_errors_exit_2_and_bad_files_exit_1),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

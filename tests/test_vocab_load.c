@@ -529,5 +529,5 @@ int main(void) {
         cmocka_unit_test(every_allocation_failure_is_reported_without_leaks),
         cmocka_unit_test(mutated_vocab_files_load_or_fail_cleanly),
     };
-    return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+    return run_test_group(tests, make_tmpdir, remove_tmpdir);
 }

@@ -175,5 +175,5 @@ int main(int argc, char **argv) {
         cmocka_unit_test(bpe_streaming_detok_never_splits_a_character),
         cmocka_unit_test(spm_word_by_word_merging_equals_whole_text_merging),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return run_test_group(tests, setup, teardown);
 }

@@ -156,5 +156,5 @@ int main(void) {
         cmocka_unit_test(spm_matches_independent_tokenizer_on_random_text),
         cmocka_unit_test(bpe_matches_independent_tokenizer_on_random_text),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return run_test_group(tests, setup, teardown);
 }
