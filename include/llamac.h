@@ -10,6 +10,21 @@
  * Conventions that hold for every function unless its comment says otherwise:
  *   - Fallible calls return llamac_status (LLAMAC_OK == 0) or NULL; the reason
  *     is then available from llamac_last_error() on the same thread.
+ *   - Error model (docs/api.md, "Error model"):
+ *     * A NULL handle or NULL required pointer makes a status-returning call
+ *       return LLAMAC_ERR_INVALID_ARG with a message naming the function and
+ *       the argument ("llamac_kv_seq_rm: ctx is NULL"). Getters (calls that
+ *       return a value, not a status) return a neutral value instead: 0,
+ *       0.0f, false, NULL, -1 for indices and positions, LLAMAC_TOKEN_NULL
+ *       for tokens, as each comment says, and leave the message alone.
+ *       Functions returning void do nothing.
+ *     * An output buffer that is too small is LLAMAC_ERR_BUFFER_TOO_SMALL,
+ *       with the size needed written; LLAMAC_ERR_INVALID_ARG always means a
+ *       broken precondition.
+ *     * A metadata key holding the wrong type is LLAMAC_ERR_TYPE.
+ *     * A successful call never changes llamac_last_error().
+ *   - Every llamac_X_params_init(params, size) does nothing when params is
+ *     NULL or size < sizeof(size_t) (too small to hold struct_size).
  *   - Handles are opaque; each `_new`/`_open`/`_load` has one `_free`.
  *     `_free(NULL)` is a no-op.
  *   - Strings handed out by the library are owned by the handle they came
@@ -45,11 +60,11 @@ extern "C" {
 /* ======================================================================== */
 
 #define LLAMAC_VERSION_MAJOR 0
-#define LLAMAC_VERSION_MINOR 1
+#define LLAMAC_VERSION_MINOR 2
 #define LLAMAC_VERSION_PATCH 0
 #define LLAMAC_VERSION_NUMBER \
     (LLAMAC_VERSION_MAJOR * 10000 + LLAMAC_VERSION_MINOR * 100 + LLAMAC_VERSION_PATCH)
-#define LLAMAC_VERSION_STRING "0.1.0"
+#define LLAMAC_VERSION_STRING "0.2.0"
 
 /* Version of the library actually linked, as "MAJOR.MINOR.PATCH". Static
  * string; thread-safe. Compare with LLAMAC_VERSION_STRING to detect a header
@@ -69,7 +84,9 @@ typedef enum llamac_status {
     LLAMAC_ERR_NO_MEMORY = 7,    /* an allocation failed */
     LLAMAC_ERR_CANCELLED = 8,    /* a caller callback asked to stop */
     LLAMAC_ERR_CONTEXT_FULL = 9, /* no room left in the context (KV cache) */
-    LLAMAC_ERR_INTERNAL = 10     /* a bug in llamac; please report it */
+    LLAMAC_ERR_INTERNAL = 10,    /* a bug in llamac; please report it */
+    LLAMAC_ERR_BUFFER_TOO_SMALL = 11 /* a caller's output buffer is too small; the
+                                        size needed was written (since 0.2.0) */
 } llamac_status;
 
 /* Short constant name of a status ("LLAMAC_ERR_FORMAT"); never NULL. */
@@ -78,8 +95,11 @@ LLAMAC_API const char *llamac_status_name(llamac_status status);
 /* Message describing the most recent failure of a llamac call on the calling
  * thread (the message is thread-local, so threads do not see each other's
  * errors). It names the problem precisely: key, tensor, byte offset,
- * expected vs found. Successful calls do not clear it. Valid until the next
- * failing call on this thread; never NULL ("" if nothing failed yet). */
+ * expected vs found. Successful calls neither clear nor change it (also not
+ * calls that tolerate a failure inside, such as a load whose optional keys
+ * are absent), and getters given NULL do not touch it, so it always belongs
+ * to the last call that reported a failure. Valid until the next failing
+ * call on this thread; never NULL ("" if nothing failed yet). */
 LLAMAC_API const char *llamac_last_error(void);
 
 /* ======================================================================== */
@@ -466,8 +486,11 @@ static inline llamac_vocab_params llamac_vocab_default_params(void) {
  * index and values): LLAMAC_ERR_IO/FORMAT/UNSUPPORTED from opening the
  * file; LLAMAC_ERR_NOT_FOUND if the file has no tokenizer.ggml.model;
  * LLAMAC_ERR_UNSUPPORTED for any other tokenizer.ggml.model/pre;
- * LLAMAC_ERR_FORMAT when a needed key is missing (tokens; merges for BPE),
- * of the wrong type, or inconsistent (array lengths differ, a NaN score, a
+ * LLAMAC_ERR_TYPE when a tokenizer key holds the wrong type (a string
+ * where an array is expected, an array of the wrong element type, a
+ * non-integer special id, a non-bool flag; LLAMAC_ERR_FORMAT before 0.2.0);
+ * LLAMAC_ERR_FORMAT when a needed key is missing (tokens; merges for BPE)
+ * or inconsistent (array lengths differ, a NaN score, a
  * token type outside 0..6, a BYTE token not spelled <0xNN>, a merge that is
  * not two byte-level parts); LLAMAC_ERR_INVALID_ARG for NULL path/out or a
  * params struct from a newer header; LLAMAC_ERR_NO_MEMORY. Thread-safe. */
@@ -528,11 +551,13 @@ LLAMAC_API llamac_token llamac_vocab_find(const llamac_vocab *vocab, const char 
  * SPM adds one leading space (▁) before the text and after every special
  * token when add_space_prefix is set, as the Llama tokenizer does.
  * Returns LLAMAC_OK with *n_out = tokens written. If the array is too small,
- * returns LLAMAC_ERR_INVALID_ARG with *n_out = the number needed (larger
- * than n_tokens_max), having written the first n_tokens_max; call again
- * with a larger array (tokens may be NULL when n_tokens_max is 0). Any other
- * failure sets *n_out to 0 (LLAMAC_ERR_NO_MEMORY, LLAMAC_ERR_INVALID_ARG for
- * NULL vocab/text or text_len over the limit). Ill-formed UTF-8 is
+ * returns LLAMAC_ERR_BUFFER_TOO_SMALL (LLAMAC_ERR_INVALID_ARG before 0.2.0)
+ * with *n_out = the number needed (larger than n_tokens_max), having written
+ * the first n_tokens_max; call again with a larger array (tokens may be NULL
+ * when n_tokens_max is 0). Any other failure sets *n_out to 0 (when n_out is
+ * not NULL): LLAMAC_ERR_NO_MEMORY, LLAMAC_ERR_INVALID_ARG for a NULL vocab
+ * or n_out, NULL text with text_len > 0, NULL tokens with n_tokens_max > 0,
+ * a negative n_tokens_max or text_len over the limit. Ill-formed UTF-8 is
  * tokenized byte-exactly (SPM byte fallback, byte-level BPE) and round-trips.
  * Thread-safe on a shared vocab. Time linear in text_len (times log). */
 LLAMAC_API llamac_status llamac_tokenize(const llamac_vocab *vocab, const char *text,
@@ -548,9 +573,11 @@ LLAMAC_API llamac_status llamac_tokenize(const llamac_vocab *vocab, const char *
  * bytes. CONTROL and UNKNOWN tokens yield their text only if `special`,
  * otherwise nothing; USER_DEFINED yield their text; UNUSED/UNDEFINED
  * nothing. Up to `lstrip` leading spaces are dropped. *n_out gets the length.
- * LLAMAC_ERR_NOT_FOUND if the id is out of range; LLAMAC_ERR_INVALID_ARG
- * with *n_out = the length needed if buf_size is too small (buf may be NULL
- * when buf_size is 0). A single piece may be split UTF-8: see llamac_detok
+ * LLAMAC_ERR_NOT_FOUND if the id is out of range; LLAMAC_ERR_BUFFER_TOO_SMALL
+ * (LLAMAC_ERR_INVALID_ARG before 0.2.0) with *n_out = the length needed if
+ * buf_size is too small, nothing written (buf may be NULL when buf_size is
+ * 0); LLAMAC_ERR_INVALID_ARG for a NULL vocab or n_out, or NULL buf with
+ * buf_size > 0. A single piece may be split UTF-8: see llamac_detok
  * for printing streams. Thread-safe. */
 LLAMAC_API llamac_status llamac_token_to_piece(const llamac_vocab *vocab, llamac_token token,
                                                char *buf, size_t buf_size, int32_t lstrip,
@@ -563,9 +590,11 @@ LLAMAC_API llamac_status llamac_token_to_piece(const llamac_vocab *vocab, llamac
  * adds them. unparse_special: render CONTROL/UNKNOWN tokens as their text
  * (else they print as nothing). *n_out = bytes written. Errors:
  * LLAMAC_ERR_NOT_FOUND naming the first out-of-range id and its index (*n_out
- * 0); LLAMAC_ERR_INVALID_ARG with *n_out = the length needed if buf_size is
- * too small, having written the first buf_size bytes (buf may be NULL when
- * buf_size is 0). Thread-safe. */
+ * 0); LLAMAC_ERR_BUFFER_TOO_SMALL (LLAMAC_ERR_INVALID_ARG before 0.2.0) with
+ * *n_out = the length needed if buf_size is too small, having written the
+ * first buf_size bytes (buf may be NULL when buf_size is 0);
+ * LLAMAC_ERR_INVALID_ARG for a NULL vocab or n_out, a negative n_tokens, or a
+ * NULL tokens/buf with a non-zero count. Thread-safe. */
 LLAMAC_API llamac_status llamac_detokenize(const llamac_vocab *vocab, const llamac_token *tokens,
                                            int32_t n_tokens, char *buf, size_t buf_size,
                                            bool remove_special, bool unparse_special,
@@ -693,7 +722,8 @@ LLAMAC_API llamac_status llamac_model_load(const char *path, const llamac_model_
  * be alive. NULL is a no-op. */
 LLAMAC_API void llamac_model_free(llamac_model *model);
 
-/* Hyperparameters (never fail for a loaded model). */
+/* Hyperparameters (never fail for a loaded model; a NULL model gives 0, and
+ * the pointer getters below give NULL). */
 LLAMAC_API int32_t llamac_model_n_vocab(const llamac_model *model);     /* rows of token_embd */
 LLAMAC_API int32_t llamac_model_n_ctx_train(const llamac_model *model); /* llama.context_length */
 LLAMAC_API int32_t llamac_model_n_embd(const llamac_model *model);
@@ -1326,8 +1356,10 @@ LLAMAC_API llamac_status llamac_model_quantize(const char *in_path, const char *
  * block size.
  * Returns LLAMAC_OK and *written (may be NULL) = bytes written;
  * LLAMAC_ERR_UNSUPPORTED for another type; LLAMAC_ERR_INVALID_ARG for NULL
- * pointers, negative counts, a row length the block size does not divide,
- * or dst_size below what the rows need (message gives both). Values are
+ * src/dst (with rows to encode), negative counts or a row length the block
+ * size does not divide; LLAMAC_ERR_BUFFER_TOO_SMALL (LLAMAC_ERR_INVALID_ARG
+ * before 0.2.0) if dst_size is below what the rows need: nothing is
+ * encoded, *written gets the bytes needed and the message gives both. Values are
  * not checked: NaN in gives unspecified blocks out. Thread-safe. */
 LLAMAC_API llamac_status llamac_quantize_rows(llamac_type type, const float *src, int64_t n_rows,
                                               int64_t n_per_row, void *dst, size_t dst_size,

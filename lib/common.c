@@ -21,6 +21,7 @@ const char *llamac_status_name(llamac_status status) {
     case LLAMAC_ERR_CANCELLED: return "LLAMAC_ERR_CANCELLED";
     case LLAMAC_ERR_CONTEXT_FULL: return "LLAMAC_ERR_CONTEXT_FULL";
     case LLAMAC_ERR_INTERNAL: return "LLAMAC_ERR_INTERNAL";
+    case LLAMAC_ERR_BUFFER_TOO_SMALL: return "LLAMAC_ERR_BUFFER_TOO_SMALL";
     }
     return "LLAMAC_ERR_UNKNOWN";
 }
@@ -56,6 +57,16 @@ void lc_error_prefix(const char *fmt, ...) {
     memcpy(lc_error_buf + pos, old, take);
     lc_error_buf[pos + take] = '\0';
 }
+
+llamac_status lc_null_arg(const char *function, const char *argument) {
+    return lc_fail(LLAMAC_ERR_INVALID_ARG, "%s: %s is NULL", function, argument);
+}
+
+_Static_assert(sizeof(lc_error_saved) == sizeof lc_error_buf, "lc_error_saved holds the whole message");
+
+void lc_error_save(lc_error_saved *saved) { memcpy(saved->text, lc_error_buf, sizeof saved->text); }
+
+void lc_error_restore(const lc_error_saved *saved) { memcpy(lc_error_buf, saved->text, sizeof lc_error_buf); }
 
 static void *libc_malloc(void *user, size_t n) { (void)user; return malloc(n); }
 static void *libc_realloc(void *user, void *p, size_t n) { (void)user; return realloc(p, n); }

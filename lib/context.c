@@ -17,6 +17,7 @@
 #define MAX_SEQ 1024u
 
 void llamac_context_params_init(llamac_context_params *params, size_t size) {
+    LC_PARAMS_INIT_GUARD(params, size);
     llamac_context_params d;
     memset(&d, 0, sizeof d);
     d.struct_size = size;

@@ -60,7 +60,7 @@ static void buf_consume(byte_buf *b, size_t n) {
 /* ---- creation ---- */
 
 void llamac_generator_params_init(llamac_generator_params *params, size_t size) {
-    if (!params || size < sizeof(size_t)) return;
+    LC_PARAMS_INIT_GUARD(params, size);
     llamac_generator_params d;
     memset(&d, 0, sizeof d);
     d.struct_size = size;

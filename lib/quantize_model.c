@@ -14,7 +14,7 @@
 #include <string.h>
 
 void llamac_quantize_params_init(llamac_quantize_params *params, size_t size) {
-    if (!params || size < sizeof(size_t)) return;
+    LC_PARAMS_INIT_GUARD(params, size);
     llamac_quantize_params d;
     memset(&d, 0, sizeof d);
     d.struct_size = size;

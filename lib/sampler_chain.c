@@ -212,7 +212,7 @@ static const lc_sampler_vtable chain_vt = {
 };
 
 void llamac_sampler_chain_params_init(llamac_sampler_chain_params *params, size_t size) {
-    if (!params || size < sizeof(size_t)) return;
+    LC_PARAMS_INIT_GUARD(params, size);
     llamac_sampler_chain_params d;
     memset(&d, 0, sizeof d);
     d.struct_size = size;
