@@ -967,7 +967,7 @@ LLAMAC_API int32_t llamac_kv_n_used(const llamac_context *ctx);
  *     llamac_sampler_free(chain);
  *
  * (checking each status; a failed constructor's NULL makes chain_add fail
- * with the constructor's message.)
+ * with the constructor's status and message.)
  *
  * Errors: constructors return NULL and set llamac_last_error(); every other
  * fallible call returns a status. Allocation: every constructor takes an
@@ -1023,8 +1023,9 @@ LLAMAC_API llamac_status llamac_sampler_accept(llamac_sampler *smpl, llamac_toke
 LLAMAC_API void llamac_sampler_reset(llamac_sampler *smpl);
 /* An independent copy with the same parameters and state (history, random
  * generator position, mu), using the same allocator: it continues exactly
- * as the original would. The caller owns it (llamac_sampler_free). NULL on
- * allocation failure. */
+ * as the original would. The caller owns it (llamac_sampler_free). NULL
+ * (a constructor's failure, with the message set) on allocation failure or
+ * for a NULL smpl (LLAMAC_ERR_INVALID_ARG). */
 LLAMAC_API llamac_sampler *llamac_sampler_clone(const llamac_sampler *smpl);
 /* Frees the sampler; a chain frees its members. NULL is a no-op. */
 LLAMAC_API void llamac_sampler_free(llamac_sampler *smpl);
@@ -1063,14 +1064,19 @@ static inline llamac_sampler_chain_params llamac_sampler_chain_default_params(vo
  * (LLAMAC_ERR_INVALID_ARG for a bad struct_size, LLAMAC_ERR_NO_MEMORY). */
 LLAMAC_API llamac_sampler *llamac_sampler_chain_new(const llamac_sampler_chain_params *params);
 /* Appends `smpl` to `chain`, which takes ownership. Written for
- * `llamac_sampler_chain_add(chain, llamac_sampler_init_x(...))`: a NULL
- * smpl returns LLAMAC_ERR_INVALID_ARG with the constructor's message kept.
- * If `chain` is not a chain, or growing it fails, smpl is freed and the
- * status returned. If smpl is already inside this chain (or contains it),
+ * `llamac_sampler_chain_add(chain, llamac_sampler_init_x(...))`: when smpl
+ * is NULL because a sampler constructor (llamac_sampler_init_*,
+ * llamac_sampler_chain_new, llamac_sampler_clone) failed, and that failure
+ * is still the latest on this thread, chain_add returns the constructor's
+ * status (LLAMAC_ERR_NO_MEMORY if it ran out of memory,
+ * LLAMAC_ERR_INVALID_ARG for a bad argument) with its message kept after
+ * chain_add's; any other NULL smpl is LLAMAC_ERR_INVALID_ARG ("smpl is
+ * NULL"). If `chain` is NULL or not a chain, or growing it fails, smpl is
+ * freed and the status returned. If smpl is already inside this chain (or contains it),
  * nothing changes and LLAMAC_ERR_INVALID_ARG is returned. A sampler must be
  * in at most one chain. */
 LLAMAC_API llamac_status llamac_sampler_chain_add(llamac_sampler *chain, llamac_sampler *smpl);
-/* Number of members, or -1 if `chain` is not a chain. */
+/* Number of members, or -1 if `chain` is NULL or not a chain. */
 LLAMAC_API int32_t llamac_sampler_chain_n(const llamac_sampler *chain);
 /* Member i (still owned by the chain), or NULL if out of range or not a chain. */
 LLAMAC_API llamac_sampler *llamac_sampler_chain_get(const llamac_sampler *chain, int32_t i);

@@ -29,6 +29,11 @@ const char *llamac_status_name(llamac_status status) {
 /* The one piece of per-thread state: the last error message (documented in
  * llamac.h). 512 bytes holds any message we format; longer ones truncate. */
 static _Thread_local char lc_error_buf[512];
+static _Thread_local llamac_status lc_error_last;
+static _Thread_local uint64_t lc_error_count;
+
+uint64_t lc_error_serial(void) { return lc_error_count; }
+llamac_status lc_error_status(void) { return lc_error_last; }
 
 const char *llamac_last_error(void) { return lc_error_buf; }
 
@@ -37,6 +42,8 @@ llamac_status lc_fail(llamac_status status, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(lc_error_buf, sizeof lc_error_buf, fmt, ap);
     va_end(ap);
+    lc_error_last = status;
+    lc_error_count++;
     return status;
 }
 

@@ -44,6 +44,12 @@ char *lc_strdup(const lc_env *env, const char *s);
 llamac_status lc_fail(llamac_status status, const char *fmt, ...) LC_PRINTF(2, 3);
 /* Prefixes the current thread error message with context ("loading x: ..."). */
 void lc_error_prefix(const char *fmt, ...) LC_PRINTF(1, 2);
+/* Every lc_fail on a thread counts one failure and records its status, so a
+ * call handed the result of an earlier failed call (chain_add given a NULL
+ * sampler) can tell whether that failure is still the latest one and report
+ * its status. */
+uint64_t lc_error_serial(void);
+llamac_status lc_error_status(void);
 /* The error model's NULL-argument failure (docs/api.md, "Error model"):
  * LLAMAC_ERR_INVALID_ARG with "FUNCTION: ARGUMENT is NULL". */
 llamac_status lc_null_arg(const char *function, const char *argument);
