@@ -219,8 +219,8 @@ llamac_status llamac_model_quantize(const char *in_path, const char *out_path,
                        "llamac_quantize_params.struct_size is %zu but this library accepts %zu..%zu; "
                        "initialize params with llamac_quantize_default_params()",
                        params->struct_size, sizeof(size_t), sizeof p);
-    if (!in_path || !out_path)
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_model_quantize: NULL path");
+    LC_REQUIRE(in_path);
+    LC_REQUIRE(out_path);
     if (lc_ftype_base_type(p.ftype) == LLAMAC_TYPE_COUNT)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_model_quantize: file type %d is not one llamac writes",
                        (int)p.ftype);

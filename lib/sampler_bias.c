@@ -90,9 +90,12 @@ llamac_sampler *llamac_sampler_init_logit_bias(int32_t n_vocab, int32_t n,
                                                const llamac_logit_bias *biases,
                                                const llamac_allocator *allocator) {
     static const char fn[] = "llamac_sampler_init_logit_bias";
-    if (n_vocab <= 0 || n < 0 || (n > 0 && !biases)) {
-        lc_fail(LLAMAC_ERR_INVALID_ARG, "%s: need n_vocab > 0 (got %d), n >= 0 (got %d) and "
-                "a bias array when n > 0", fn, (int)n_vocab, (int)n);
+    if (n > 0 && !biases) {
+        lc_null_arg(fn, "biases");
+        return lc_sampler_ctor_failed();
+    }
+    if (n_vocab <= 0 || n < 0) {
+        lc_fail(LLAMAC_ERR_INVALID_ARG, "%s: need n_vocab > 0 (got %d) and n >= 0 (got %d)", fn, (int)n_vocab, (int)n);
         return lc_sampler_ctor_failed();
     }
     for (int32_t i = 0; i < n; i++) {

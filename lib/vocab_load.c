@@ -602,6 +602,8 @@ llamac_status llamac_vocab_from_gguf(const llamac_gguf *gguf, const llamac_vocab
     llamac_vocab_params p;
     lc_env env;
     if (out) *out = NULL;
+    LC_REQUIRE(gguf);
+    LC_REQUIRE(out);
     llamac_status st = read_params(params, &p);
     if (st) return st;
     lc_env_init(&env, p.allocator, p.log_fn, p.log_user);
@@ -612,7 +614,8 @@ llamac_status llamac_vocab_load(const char *path, const llamac_vocab_params *par
     llamac_vocab_params p;
     lc_env env;
     if (out) *out = NULL;
-    if (!path || !out) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_vocab_load: path or out is NULL");
+    LC_REQUIRE(path);
+    LC_REQUIRE(out);
     llamac_status st = read_params(params, &p);
     if (st) return st;
     lc_env_init(&env, p.allocator, p.log_fn, p.log_user);
