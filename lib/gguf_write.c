@@ -192,9 +192,7 @@ llamac_status llamac_gguf_writer_set_value(llamac_gguf_writer *w, const char *ke
     if (!is_array && n != 1)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "GGUF writer: key '%.200s': a scalar needs n == 1",
                        key ? key : "(null)");
-    if (!data && n)
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "GGUF writer: key '%.200s': data is NULL",
-                       key ? key : "(null)");
+    if (!data && n) return lc_null_arg(__func__, "data");
     if (n > SIZE_MAX / 8)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "GGUF writer: key '%.200s': %" PRIu64
                        " elements is too many", key ? key : "(null)", n);
@@ -240,9 +238,7 @@ llamac_status llamac_gguf_writer_set_string(llamac_gguf_writer *w, const char *k
                                             const char *str) {
     LC_REQUIRE(w);
     LC_REQUIRE(key);
-    if (!str)
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "GGUF writer: key '%.200s': string is NULL",
-                       key ? key : "(null)");
+    LC_REQUIRE(str);
     bytes b = new_bytes(w);
     put_le(&b, LLAMAC_GGUF_STRING, 4);
     put_str(&b, str, strlen(str));
@@ -343,6 +339,7 @@ llamac_status llamac_gguf_writer_add_tensor(llamac_gguf_writer *w, const char *n
     LC_REQUIRE(w);
     LC_REQUIRE(name);
     LC_REQUIRE(ne);
+    LC_REQUIRE(data);
     return add_tensor(w, name, type, n_dims, ne, data, n_bytes, NULL, NULL);
 }
 
@@ -353,9 +350,7 @@ llamac_status llamac_gguf_writer_add_tensor_fn(llamac_gguf_writer *w, const char
     LC_REQUIRE(w);
     LC_REQUIRE(name);
     LC_REQUIRE(ne);
-    if (!fill)
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "GGUF writer: tensor '%s': fill is NULL",
-                       name ? name : "(null)");
+    LC_REQUIRE(fill);
     return add_tensor(w, name, type, n_dims, ne, NULL, n_bytes, fill, user);
 }
 
