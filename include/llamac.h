@@ -505,7 +505,8 @@ LLAMAC_API llamac_status llamac_vocab_from_gguf(const llamac_gguf *gguf,
  * model's vocab: the model frees it. */
 LLAMAC_API void llamac_vocab_free(llamac_vocab *vocab);
 
-/* ---- queries (all O(1), thread-safe, never fail) ---- */
+/* ---- queries (all O(1), thread-safe, never fail; a NULL vocab gives 0,
+ * false, NULL or LLAMAC_TOKEN_NULL, as for an id out of range) ---- */
 LLAMAC_API llamac_vocab_type llamac_vocab_get_type(const llamac_vocab *vocab);
 LLAMAC_API int32_t llamac_vocab_n_tokens(const llamac_vocab *vocab);
 /* Special ids, LLAMAC_TOKEN_NULL when the vocabulary has none. eot is
@@ -827,7 +828,7 @@ LLAMAC_API void llamac_context_free(llamac_context *ctx);
 
 /* The context's model and its resolved parameters (defaults applied,
  * n_batch reduced to n_ctx if larger, n_threads 0 replaced by the CPU
- * count). Never fail for a live context. */
+ * count). Never fail for a live context; NULL gives NULL or 0. */
 LLAMAC_API const llamac_model *llamac_context_model(const llamac_context *ctx);
 LLAMAC_API uint32_t llamac_context_n_ctx(const llamac_context *ctx);
 LLAMAC_API uint32_t llamac_context_n_batch(const llamac_context *ctx);
@@ -894,7 +895,7 @@ LLAMAC_API llamac_status llamac_batch_add(llamac_batch *batch, llamac_token toke
  * docs/threading.md. */
 LLAMAC_API llamac_status llamac_decode(llamac_context *ctx, const llamac_batch *batch);
 
-/* Number of logits rows the last successful decode produced. */
+/* Number of logits rows the last successful decode produced (0 for NULL). */
 LLAMAC_API int32_t llamac_n_outputs(const llamac_context *ctx);
 /* The n_vocab logits of the i-th token (in batch order) of the last
  * successful decode that asked for logits; i < 0 counts from the end (-1 is
@@ -904,7 +905,11 @@ LLAMAC_API int32_t llamac_n_outputs(const llamac_context *ctx);
 LLAMAC_API const float *llamac_get_logits(const llamac_context *ctx, int32_t i);
 /* The same row addressed by the token's index in the batch; NULL (with a
  * message) if that token did not ask for logits or the index is out of
- * range. */
+ * range. As in llama.cpp's function of the same name, a negative index
+ * counts output rows from the end: -1 is the last row produced (the last
+ * token's when it asked for logits), -n_outputs the first; below that,
+ * NULL with a message. A NULL ctx gives NULL for both calls, without a
+ * message. */
 LLAMAC_API const float *llamac_get_logits_ith(const llamac_context *ctx, int32_t batch_index);
 
 /* ---- KV cache ----
@@ -913,7 +918,8 @@ LLAMAC_API const float *llamac_get_logits_ith(const llamac_context *ctx, int32_t
  * outside [0, n_seq_max) fails with LLAMAC_ERR_INVALID_ARG and changes
  * nothing. These calls do not touch the logits of the last decode. */
 
-/* Empties the cache: every sequence starts over. */
+/* Empties the cache: every sequence starts over. NULL is a no-op. The
+ * status calls below return LLAMAC_ERR_INVALID_ARG for a NULL ctx. */
 LLAMAC_API void llamac_kv_clear(llamac_context *ctx);
 /* Removes the positions [p0, p1) of sequence seq (cells shared with other
  * sequences stay for them). */
@@ -937,12 +943,12 @@ LLAMAC_API llamac_status llamac_kv_seq_keep(llamac_context *ctx, llamac_seq_id s
  * seq_add(s, keep + n, -1, -n). */
 LLAMAC_API llamac_status llamac_kv_seq_add(llamac_context *ctx, llamac_seq_id seq, llamac_pos p0,
                                            llamac_pos p1, llamac_pos delta);
-/* Lowest / highest position of sequence seq in the cache; -1 if it is empty
- * or seq is not a valid id. The next token of seq must have a position
+/* Lowest / highest position of sequence seq in the cache; -1 if it is empty,
+ * seq is not a valid id or ctx is NULL. The next token of seq must have a position
  * greater than pos_max. */
 LLAMAC_API llamac_pos llamac_kv_seq_pos_min(const llamac_context *ctx, llamac_seq_id seq);
 LLAMAC_API llamac_pos llamac_kv_seq_pos_max(const llamac_context *ctx, llamac_seq_id seq);
-/* Cells in use (<= n_ctx). */
+/* Cells in use (<= n_ctx); 0 for NULL. */
 LLAMAC_API int32_t llamac_kv_n_used(const llamac_context *ctx);
 
 /* ==== end of section 6 ==== */
@@ -1078,7 +1084,8 @@ LLAMAC_API llamac_sampler *llamac_sampler_chain_new(const llamac_sampler_chain_p
 LLAMAC_API llamac_status llamac_sampler_chain_add(llamac_sampler *chain, llamac_sampler *smpl);
 /* Number of members, or -1 if `chain` is NULL or not a chain. */
 LLAMAC_API int32_t llamac_sampler_chain_n(const llamac_sampler *chain);
-/* Member i (still owned by the chain), or NULL if out of range or not a chain. */
+/* Member i (still owned by the chain), or NULL if out of range, or chain is
+ * NULL or not a chain. */
 LLAMAC_API llamac_sampler *llamac_sampler_chain_get(const llamac_sampler *chain, int32_t i);
 
 /* ---- samplers ----
@@ -1245,7 +1252,7 @@ LLAMAC_API llamac_status llamac_generator_prompt(llamac_generator *gen, const ll
  * then stays usable and *step is untouched. */
 LLAMAC_API llamac_status llamac_generator_next(llamac_generator *gen, llamac_generation_step *step);
 
-/* Tokens sampled since the last prompt. */
+/* Tokens sampled since the last prompt; 0 for NULL. */
 LLAMAC_API int32_t llamac_generator_n_generated(const llamac_generator *gen);
 
 /* ==== end of section 7 ==== */
