@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *model_path;
 
@@ -52,6 +53,22 @@ static void vocab_load_leaves_the_message(void **state) {
     assert_int_equal(llamac_vocab_load(model_path, NULL, &v), LLAMAC_OK);
     expect_message(want, "a successful llamac_vocab_load");
     llamac_vocab_free(v);
+}
+
+static void quantize_leaves_the_message(void **state) {
+    (void)state;
+    char want[512], out[] = "/tmp/llamac-error-model-XXXXXX";
+    int fd = mkstemp(out);
+    assert_true(fd >= 0);
+    close(fd);
+    known_message(want, sizeof want);
+    llamac_quantize_params qp = llamac_quantize_default_params();
+    qp.ftype = LLAMAC_FTYPE_MOSTLY_Q8_0;
+    qp.n_threads = 1;
+    llamac_status st = llamac_model_quantize(model_path, out, &qp);
+    unlink(out);
+    assert_int_equal(st, LLAMAC_OK);
+    expect_message(want, "a successful llamac_model_quantize");
 }
 
 /* On a new thread the message starts empty and stays empty through a
@@ -224,6 +241,7 @@ int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(model_load_leaves_the_message),
         cmocka_unit_test(vocab_load_leaves_the_message),
+        cmocka_unit_test(quantize_leaves_the_message),
         cmocka_unit_test(a_successful_session_leaves_the_message_empty),
         cmocka_unit_test(chain_add_reports_a_constructors_out_of_memory),
         cmocka_unit_test(chain_add_does_not_blame_an_older_constructor_failure),
