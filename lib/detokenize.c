@@ -47,7 +47,8 @@ llamac_status llamac_token_to_piece(const llamac_vocab *v, llamac_token token, c
     const char *p = lstrip_spaces(piece_of(v, token, special, &len), &len, lstrip);
     *n_out = len;
     if (len > buf_size)
-        return lc_fail(LLAMAC_ERR_BUFFER_TOO_SMALL, "llamac_token_to_piece: the piece of token %d is %zu bytes, the buffer holds %zu", token, len,
+        return lc_fail(LLAMAC_ERR_BUFFER_TOO_SMALL,
+                       "llamac_token_to_piece: the piece of token %d is %zu bytes, the buffer holds %zu", token, len,
                        buf_size);
     if (len) memcpy(buf, p, len);
     return LLAMAC_OK;
@@ -97,7 +98,8 @@ llamac_status llamac_detokenize(const llamac_vocab *v, const llamac_token *token
     }
     *n_out = total;
     if (total > buf_size)
-        return lc_fail(LLAMAC_ERR_BUFFER_TOO_SMALL, "llamac_detokenize: the text is %zu bytes, the buffer holds %zu", total,
+        return lc_fail(LLAMAC_ERR_BUFFER_TOO_SMALL,
+                       "llamac_detokenize: the text is %zu bytes, the buffer holds %zu", total,
                        buf_size);
     return LLAMAC_OK;
 }

@@ -233,7 +233,8 @@ static void p_gguf_key(void) {
             llamac_gguf_key(F.gguf, llamac_gguf_n_kv(F.gguf)) == NULL);
 }
 static void p_gguf_kv_type(void) {
-    NEUTRAL(llamac_gguf_kv_type(NULL, 0) == (llamac_gguf_type)-1 && llamac_gguf_kv_type(F.gguf, -1) == (llamac_gguf_type)-1);
+    NEUTRAL(llamac_gguf_kv_type(NULL, 0) == (llamac_gguf_type)-1 &&
+            llamac_gguf_kv_type(F.gguf, -1) == (llamac_gguf_type)-1);
 }
 #define GETTER_PROBE(suffix, ctype, key)                                      \
     static void p_gguf_get_##suffix(void) {                                   \
