@@ -10,6 +10,21 @@
  * Conventions that hold for every function unless its comment says otherwise:
  *   - Fallible calls return llamac_status (LLAMAC_OK == 0) or NULL; the reason
  *     is then available from llamac_last_error() on the same thread.
+ *   - Error model (docs/api.md, "Error model"):
+ *     * A NULL handle or NULL required pointer makes a status-returning call
+ *       return LLAMAC_ERR_INVALID_ARG with a message naming the function and
+ *       the argument ("llamac_kv_seq_rm: ctx is NULL"). Getters (calls that
+ *       return a value, not a status) return a neutral value instead: 0,
+ *       0.0f, false, NULL, -1 for indices and positions, LLAMAC_TOKEN_NULL
+ *       for tokens, as each comment says, and leave the message alone.
+ *       Functions returning void do nothing.
+ *     * An output buffer that is too small is LLAMAC_ERR_BUFFER_TOO_SMALL,
+ *       with the size needed written; LLAMAC_ERR_INVALID_ARG always means a
+ *       broken precondition.
+ *     * A metadata key holding the wrong type is LLAMAC_ERR_TYPE.
+ *     * A successful call never changes llamac_last_error().
+ *   - Every llamac_X_params_init(params, size) does nothing when params is
+ *     NULL or size < sizeof(size_t) (too small to hold struct_size).
  *   - Handles are opaque; each `_new`/`_open`/`_load` has one `_free`.
  *     `_free(NULL)` is a no-op.
  *   - Strings handed out by the library are owned by the handle they came
@@ -45,11 +60,11 @@ extern "C" {
 /* ======================================================================== */
 
 #define LLAMAC_VERSION_MAJOR 0
-#define LLAMAC_VERSION_MINOR 1
+#define LLAMAC_VERSION_MINOR 2
 #define LLAMAC_VERSION_PATCH 0
 #define LLAMAC_VERSION_NUMBER \
     (LLAMAC_VERSION_MAJOR * 10000 + LLAMAC_VERSION_MINOR * 100 + LLAMAC_VERSION_PATCH)
-#define LLAMAC_VERSION_STRING "0.1.0"
+#define LLAMAC_VERSION_STRING "0.2.0"
 
 /* Version of the library actually linked, as "MAJOR.MINOR.PATCH". Static
  * string; thread-safe. Compare with LLAMAC_VERSION_STRING to detect a header
@@ -69,7 +84,9 @@ typedef enum llamac_status {
     LLAMAC_ERR_NO_MEMORY = 7,    /* an allocation failed */
     LLAMAC_ERR_CANCELLED = 8,    /* a caller callback asked to stop */
     LLAMAC_ERR_CONTEXT_FULL = 9, /* no room left in the context (KV cache) */
-    LLAMAC_ERR_INTERNAL = 10     /* a bug in llamac; please report it */
+    LLAMAC_ERR_INTERNAL = 10,    /* a bug in llamac; please report it */
+    LLAMAC_ERR_BUFFER_TOO_SMALL = 11 /* a caller's output buffer is too small; the
+                                        size needed was written (since 0.2.0) */
 } llamac_status;
 
 /* Short constant name of a status ("LLAMAC_ERR_FORMAT"); never NULL. */
@@ -78,8 +95,11 @@ LLAMAC_API const char *llamac_status_name(llamac_status status);
 /* Message describing the most recent failure of a llamac call on the calling
  * thread (the message is thread-local, so threads do not see each other's
  * errors). It names the problem precisely: key, tensor, byte offset,
- * expected vs found. Successful calls do not clear it. Valid until the next
- * failing call on this thread; never NULL ("" if nothing failed yet). */
+ * expected vs found. Successful calls neither clear nor change it (also not
+ * calls that tolerate a failure inside, such as a load whose optional keys
+ * are absent), and getters given NULL do not touch it, so it always belongs
+ * to the last call that reported a failure. Valid until the next failing
+ * call on this thread; never NULL ("" if nothing failed yet). */
 LLAMAC_API const char *llamac_last_error(void);
 
 /* ======================================================================== */
@@ -466,8 +486,11 @@ static inline llamac_vocab_params llamac_vocab_default_params(void) {
  * index and values): LLAMAC_ERR_IO/FORMAT/UNSUPPORTED from opening the
  * file; LLAMAC_ERR_NOT_FOUND if the file has no tokenizer.ggml.model;
  * LLAMAC_ERR_UNSUPPORTED for any other tokenizer.ggml.model/pre;
- * LLAMAC_ERR_FORMAT when a needed key is missing (tokens; merges for BPE),
- * of the wrong type, or inconsistent (array lengths differ, a NaN score, a
+ * LLAMAC_ERR_TYPE when a tokenizer key holds the wrong type (a string
+ * where an array is expected, an array of the wrong element type, a
+ * non-integer special id, a non-bool flag; LLAMAC_ERR_FORMAT before 0.2.0);
+ * LLAMAC_ERR_FORMAT when a needed key is missing (tokens; merges for BPE)
+ * or inconsistent (array lengths differ, a NaN score, a
  * token type outside 0..6, a BYTE token not spelled <0xNN>, a merge that is
  * not two byte-level parts); LLAMAC_ERR_INVALID_ARG for NULL path/out or a
  * params struct from a newer header; LLAMAC_ERR_NO_MEMORY. Thread-safe. */
@@ -482,7 +505,8 @@ LLAMAC_API llamac_status llamac_vocab_from_gguf(const llamac_gguf *gguf,
  * model's vocab: the model frees it. */
 LLAMAC_API void llamac_vocab_free(llamac_vocab *vocab);
 
-/* ---- queries (all O(1), thread-safe, never fail) ---- */
+/* ---- queries (all O(1), thread-safe, never fail; a NULL vocab gives 0,
+ * false, NULL or LLAMAC_TOKEN_NULL, as for an id out of range) ---- */
 LLAMAC_API llamac_vocab_type llamac_vocab_get_type(const llamac_vocab *vocab);
 LLAMAC_API int32_t llamac_vocab_n_tokens(const llamac_vocab *vocab);
 /* Special ids, LLAMAC_TOKEN_NULL when the vocabulary has none. eot is
@@ -528,11 +552,13 @@ LLAMAC_API llamac_token llamac_vocab_find(const llamac_vocab *vocab, const char 
  * SPM adds one leading space (▁) before the text and after every special
  * token when add_space_prefix is set, as the Llama tokenizer does.
  * Returns LLAMAC_OK with *n_out = tokens written. If the array is too small,
- * returns LLAMAC_ERR_INVALID_ARG with *n_out = the number needed (larger
- * than n_tokens_max), having written the first n_tokens_max; call again
- * with a larger array (tokens may be NULL when n_tokens_max is 0). Any other
- * failure sets *n_out to 0 (LLAMAC_ERR_NO_MEMORY, LLAMAC_ERR_INVALID_ARG for
- * NULL vocab/text or text_len over the limit). Ill-formed UTF-8 is
+ * returns LLAMAC_ERR_BUFFER_TOO_SMALL (LLAMAC_ERR_INVALID_ARG before 0.2.0)
+ * with *n_out = the number needed (larger than n_tokens_max), having written
+ * the first n_tokens_max; call again with a larger array (tokens may be NULL
+ * when n_tokens_max is 0). Any other failure sets *n_out to 0 (when n_out is
+ * not NULL): LLAMAC_ERR_NO_MEMORY, LLAMAC_ERR_INVALID_ARG for a NULL vocab
+ * or n_out, NULL text with text_len > 0, NULL tokens with n_tokens_max > 0,
+ * a negative n_tokens_max or text_len over the limit. Ill-formed UTF-8 is
  * tokenized byte-exactly (SPM byte fallback, byte-level BPE) and round-trips.
  * Thread-safe on a shared vocab. Time linear in text_len (times log). */
 LLAMAC_API llamac_status llamac_tokenize(const llamac_vocab *vocab, const char *text,
@@ -548,9 +574,11 @@ LLAMAC_API llamac_status llamac_tokenize(const llamac_vocab *vocab, const char *
  * bytes. CONTROL and UNKNOWN tokens yield their text only if `special`,
  * otherwise nothing; USER_DEFINED yield their text; UNUSED/UNDEFINED
  * nothing. Up to `lstrip` leading spaces are dropped. *n_out gets the length.
- * LLAMAC_ERR_NOT_FOUND if the id is out of range; LLAMAC_ERR_INVALID_ARG
- * with *n_out = the length needed if buf_size is too small (buf may be NULL
- * when buf_size is 0). A single piece may be split UTF-8: see llamac_detok
+ * LLAMAC_ERR_NOT_FOUND if the id is out of range; LLAMAC_ERR_BUFFER_TOO_SMALL
+ * (LLAMAC_ERR_INVALID_ARG before 0.2.0) with *n_out = the length needed if
+ * buf_size is too small, nothing written (buf may be NULL when buf_size is
+ * 0); LLAMAC_ERR_INVALID_ARG for a NULL vocab or n_out, or NULL buf with
+ * buf_size > 0. A single piece may be split UTF-8: see llamac_detok
  * for printing streams. Thread-safe. */
 LLAMAC_API llamac_status llamac_token_to_piece(const llamac_vocab *vocab, llamac_token token,
                                                char *buf, size_t buf_size, int32_t lstrip,
@@ -563,9 +591,11 @@ LLAMAC_API llamac_status llamac_token_to_piece(const llamac_vocab *vocab, llamac
  * adds them. unparse_special: render CONTROL/UNKNOWN tokens as their text
  * (else they print as nothing). *n_out = bytes written. Errors:
  * LLAMAC_ERR_NOT_FOUND naming the first out-of-range id and its index (*n_out
- * 0); LLAMAC_ERR_INVALID_ARG with *n_out = the length needed if buf_size is
- * too small, having written the first buf_size bytes (buf may be NULL when
- * buf_size is 0). Thread-safe. */
+ * 0); LLAMAC_ERR_BUFFER_TOO_SMALL (LLAMAC_ERR_INVALID_ARG before 0.2.0) with
+ * *n_out = the length needed if buf_size is too small, having written the
+ * first buf_size bytes (buf may be NULL when buf_size is 0);
+ * LLAMAC_ERR_INVALID_ARG for a NULL vocab or n_out, a negative n_tokens, or a
+ * NULL tokens/buf with a non-zero count. Thread-safe. */
 LLAMAC_API llamac_status llamac_detokenize(const llamac_vocab *vocab, const llamac_token *tokens,
                                            int32_t n_tokens, char *buf, size_t buf_size,
                                            bool remove_special, bool unparse_special,
@@ -693,7 +723,8 @@ LLAMAC_API llamac_status llamac_model_load(const char *path, const llamac_model_
  * be alive. NULL is a no-op. */
 LLAMAC_API void llamac_model_free(llamac_model *model);
 
-/* Hyperparameters (never fail for a loaded model). */
+/* Hyperparameters (never fail for a loaded model; a NULL model gives 0, and
+ * the pointer getters below give NULL). */
 LLAMAC_API int32_t llamac_model_n_vocab(const llamac_model *model);     /* rows of token_embd */
 LLAMAC_API int32_t llamac_model_n_ctx_train(const llamac_model *model); /* llama.context_length */
 LLAMAC_API int32_t llamac_model_n_embd(const llamac_model *model);
@@ -800,7 +831,7 @@ LLAMAC_API void llamac_context_free(llamac_context *ctx);
 
 /* The context's model and its resolved parameters (defaults applied,
  * n_batch reduced to n_ctx if larger, n_threads 0 replaced by the CPU
- * count). Never fail for a live context. */
+ * count). Never fail for a live context; NULL gives NULL or 0. */
 LLAMAC_API const llamac_model *llamac_context_model(const llamac_context *ctx);
 LLAMAC_API uint32_t llamac_context_n_ctx(const llamac_context *ctx);
 LLAMAC_API uint32_t llamac_context_n_batch(const llamac_context *ctx);
@@ -867,7 +898,7 @@ LLAMAC_API llamac_status llamac_batch_add(llamac_batch *batch, llamac_token toke
  * docs/threading.md. */
 LLAMAC_API llamac_status llamac_decode(llamac_context *ctx, const llamac_batch *batch);
 
-/* Number of logits rows the last successful decode produced. */
+/* Number of logits rows the last successful decode produced (0 for NULL). */
 LLAMAC_API int32_t llamac_n_outputs(const llamac_context *ctx);
 /* The n_vocab logits of the i-th token (in batch order) of the last
  * successful decode that asked for logits; i < 0 counts from the end (-1 is
@@ -877,7 +908,11 @@ LLAMAC_API int32_t llamac_n_outputs(const llamac_context *ctx);
 LLAMAC_API const float *llamac_get_logits(const llamac_context *ctx, int32_t i);
 /* The same row addressed by the token's index in the batch; NULL (with a
  * message) if that token did not ask for logits or the index is out of
- * range. */
+ * range. As in llama.cpp's function of the same name, a negative index
+ * counts output rows from the end: -1 is the last row produced (the last
+ * token's when it asked for logits), -n_outputs the first; below that,
+ * NULL with a message. A NULL ctx gives NULL for both calls, without a
+ * message. */
 LLAMAC_API const float *llamac_get_logits_ith(const llamac_context *ctx, int32_t batch_index);
 
 /* ---- KV cache ----
@@ -886,7 +921,8 @@ LLAMAC_API const float *llamac_get_logits_ith(const llamac_context *ctx, int32_t
  * outside [0, n_seq_max) fails with LLAMAC_ERR_INVALID_ARG and changes
  * nothing. These calls do not touch the logits of the last decode. */
 
-/* Empties the cache: every sequence starts over. */
+/* Empties the cache: every sequence starts over. NULL is a no-op. The
+ * status calls below return LLAMAC_ERR_INVALID_ARG for a NULL ctx. */
 LLAMAC_API void llamac_kv_clear(llamac_context *ctx);
 /* Removes the positions [p0, p1) of sequence seq (cells shared with other
  * sequences stay for them). */
@@ -910,12 +946,12 @@ LLAMAC_API llamac_status llamac_kv_seq_keep(llamac_context *ctx, llamac_seq_id s
  * seq_add(s, keep + n, -1, -n). */
 LLAMAC_API llamac_status llamac_kv_seq_add(llamac_context *ctx, llamac_seq_id seq, llamac_pos p0,
                                            llamac_pos p1, llamac_pos delta);
-/* Lowest / highest position of sequence seq in the cache; -1 if it is empty
- * or seq is not a valid id. The next token of seq must have a position
+/* Lowest / highest position of sequence seq in the cache; -1 if it is empty,
+ * seq is not a valid id or ctx is NULL. The next token of seq must have a position
  * greater than pos_max. */
 LLAMAC_API llamac_pos llamac_kv_seq_pos_min(const llamac_context *ctx, llamac_seq_id seq);
 LLAMAC_API llamac_pos llamac_kv_seq_pos_max(const llamac_context *ctx, llamac_seq_id seq);
-/* Cells in use (<= n_ctx). */
+/* Cells in use (<= n_ctx); 0 for NULL. */
 LLAMAC_API int32_t llamac_kv_n_used(const llamac_context *ctx);
 
 /* ==== end of section 6 ==== */
@@ -940,7 +976,7 @@ LLAMAC_API int32_t llamac_kv_n_used(const llamac_context *ctx);
  *     llamac_sampler_free(chain);
  *
  * (checking each status; a failed constructor's NULL makes chain_add fail
- * with the constructor's message.)
+ * with the constructor's status and message.)
  *
  * Errors: constructors return NULL and set llamac_last_error(); every other
  * fallible call returns a status. Allocation: every constructor takes an
@@ -996,8 +1032,9 @@ LLAMAC_API llamac_status llamac_sampler_accept(llamac_sampler *smpl, llamac_toke
 LLAMAC_API void llamac_sampler_reset(llamac_sampler *smpl);
 /* An independent copy with the same parameters and state (history, random
  * generator position, mu), using the same allocator: it continues exactly
- * as the original would. The caller owns it (llamac_sampler_free). NULL on
- * allocation failure. */
+ * as the original would. The caller owns it (llamac_sampler_free). NULL
+ * (a constructor's failure, with the message set) on allocation failure or
+ * for a NULL smpl (LLAMAC_ERR_INVALID_ARG). */
 LLAMAC_API llamac_sampler *llamac_sampler_clone(const llamac_sampler *smpl);
 /* Frees the sampler; a chain frees its members. NULL is a no-op. */
 LLAMAC_API void llamac_sampler_free(llamac_sampler *smpl);
@@ -1036,16 +1073,22 @@ static inline llamac_sampler_chain_params llamac_sampler_chain_default_params(vo
  * (LLAMAC_ERR_INVALID_ARG for a bad struct_size, LLAMAC_ERR_NO_MEMORY). */
 LLAMAC_API llamac_sampler *llamac_sampler_chain_new(const llamac_sampler_chain_params *params);
 /* Appends `smpl` to `chain`, which takes ownership. Written for
- * `llamac_sampler_chain_add(chain, llamac_sampler_init_x(...))`: a NULL
- * smpl returns LLAMAC_ERR_INVALID_ARG with the constructor's message kept.
- * If `chain` is not a chain, or growing it fails, smpl is freed and the
- * status returned. If smpl is already inside this chain (or contains it),
+ * `llamac_sampler_chain_add(chain, llamac_sampler_init_x(...))`: when smpl
+ * is NULL because a sampler constructor (llamac_sampler_init_*,
+ * llamac_sampler_chain_new, llamac_sampler_clone) failed, and that failure
+ * is still the latest on this thread, chain_add returns the constructor's
+ * status (LLAMAC_ERR_NO_MEMORY if it ran out of memory,
+ * LLAMAC_ERR_INVALID_ARG for a bad argument) with its message kept after
+ * chain_add's; any other NULL smpl is LLAMAC_ERR_INVALID_ARG ("smpl is
+ * NULL"). If `chain` is NULL or not a chain, or growing it fails, smpl is
+ * freed and the status returned. If smpl is already inside this chain (or contains it),
  * nothing changes and LLAMAC_ERR_INVALID_ARG is returned. A sampler must be
  * in at most one chain. */
 LLAMAC_API llamac_status llamac_sampler_chain_add(llamac_sampler *chain, llamac_sampler *smpl);
-/* Number of members, or -1 if `chain` is not a chain. */
+/* Number of members, or -1 if `chain` is NULL or not a chain. */
 LLAMAC_API int32_t llamac_sampler_chain_n(const llamac_sampler *chain);
-/* Member i (still owned by the chain), or NULL if out of range or not a chain. */
+/* Member i (still owned by the chain), or NULL if out of range, or chain is
+ * NULL or not a chain. */
 LLAMAC_API llamac_sampler *llamac_sampler_chain_get(const llamac_sampler *chain, int32_t i);
 
 /* ---- samplers ----
@@ -1216,7 +1259,7 @@ LLAMAC_API llamac_status llamac_generator_prompt(llamac_generator *gen, const ll
  * then stays usable and *step is untouched. */
 LLAMAC_API llamac_status llamac_generator_next(llamac_generator *gen, llamac_generation_step *step);
 
-/* Tokens sampled since the last prompt. */
+/* Tokens sampled since the last prompt; 0 for NULL. */
 LLAMAC_API int32_t llamac_generator_n_generated(const llamac_generator *gen);
 
 /* ==== end of section 7 ==== */
@@ -1333,8 +1376,10 @@ LLAMAC_API llamac_status llamac_model_quantize(const char *in_path, const char *
  * block size.
  * Returns LLAMAC_OK and *written (may be NULL) = bytes written;
  * LLAMAC_ERR_UNSUPPORTED for another type; LLAMAC_ERR_INVALID_ARG for NULL
- * pointers, negative counts, a row length the block size does not divide,
- * or dst_size below what the rows need (message gives both). Values are
+ * src/dst (with rows to encode), negative counts or a row length the block
+ * size does not divide; LLAMAC_ERR_BUFFER_TOO_SMALL (LLAMAC_ERR_INVALID_ARG
+ * before 0.2.0) if dst_size is below what the rows need: nothing is
+ * encoded, *written gets the bytes needed and the message gives both. Values are
  * not checked: NaN in gives unspecified blocks out. Thread-safe. */
 LLAMAC_API llamac_status llamac_quantize_rows(llamac_type type, const float *src, int64_t n_rows,
                                               int64_t n_per_row, void *dst, size_t dst_size,

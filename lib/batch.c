@@ -74,7 +74,9 @@ void llamac_batch_free(llamac_batch *batch) {
 
 llamac_status llamac_batch_add(llamac_batch *batch, llamac_token token, llamac_pos pos,
                                const llamac_seq_id *seq_ids, int32_t n_seq_ids, bool logits) {
-    if (!batch || !batch->owned)
+    LC_REQUIRE(batch);
+    LC_REQUIRE(seq_ids);
+    if (!batch->owned)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_batch_add: the batch was not made by llamac_batch_init");
     const batch_block *blk = batch->owned;
     if (batch->n_tokens < 0 || batch->n_tokens >= blk->n_tokens_max)

@@ -21,6 +21,7 @@ const char *llamac_status_name(llamac_status status) {
     case LLAMAC_ERR_CANCELLED: return "LLAMAC_ERR_CANCELLED";
     case LLAMAC_ERR_CONTEXT_FULL: return "LLAMAC_ERR_CONTEXT_FULL";
     case LLAMAC_ERR_INTERNAL: return "LLAMAC_ERR_INTERNAL";
+    case LLAMAC_ERR_BUFFER_TOO_SMALL: return "LLAMAC_ERR_BUFFER_TOO_SMALL";
     }
     return "LLAMAC_ERR_UNKNOWN";
 }
@@ -28,6 +29,11 @@ const char *llamac_status_name(llamac_status status) {
 /* The one piece of per-thread state: the last error message (documented in
  * llamac.h). 512 bytes holds any message we format; longer ones truncate. */
 static _Thread_local char lc_error_buf[512];
+static _Thread_local llamac_status lc_error_last;
+static _Thread_local uint64_t lc_error_count;
+
+uint64_t lc_error_serial(void) { return lc_error_count; }
+llamac_status lc_error_status(void) { return lc_error_last; }
 
 const char *llamac_last_error(void) { return lc_error_buf; }
 
@@ -36,6 +42,8 @@ llamac_status lc_fail(llamac_status status, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(lc_error_buf, sizeof lc_error_buf, fmt, ap);
     va_end(ap);
+    lc_error_last = status;
+    lc_error_count++;
     return status;
 }
 
@@ -56,6 +64,16 @@ void lc_error_prefix(const char *fmt, ...) {
     memcpy(lc_error_buf + pos, old, take);
     lc_error_buf[pos + take] = '\0';
 }
+
+llamac_status lc_null_arg(const char *function, const char *argument) {
+    return lc_fail(LLAMAC_ERR_INVALID_ARG, "%s: %s is NULL", function, argument);
+}
+
+_Static_assert(sizeof(lc_error_saved) == sizeof lc_error_buf, "lc_error_saved holds the whole message");
+
+void lc_error_save(lc_error_saved *saved) { memcpy(saved->text, lc_error_buf, sizeof saved->text); }
+
+void lc_error_restore(const lc_error_saved *saved) { memcpy(lc_error_buf, saved->text, sizeof lc_error_buf); }
 
 static void *libc_malloc(void *user, size_t n) { (void)user; return malloc(n); }
 static void *libc_realloc(void *user, void *p, size_t n) { (void)user; return realloc(p, n); }

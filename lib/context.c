@@ -17,6 +17,7 @@
 #define MAX_SEQ 1024u
 
 void llamac_context_params_init(llamac_context_params *params, size_t size) {
+    LC_PARAMS_INIT_GUARD(params, size);
     llamac_context_params d;
     memset(&d, 0, sizeof d);
     d.struct_size = size;
@@ -306,16 +307,18 @@ void lc_context_set_backend(llamac_context *ctx, lc_backend backend) {
     ctx->backend = lc_backend_resolve(backend);
 }
 
-const llamac_model *llamac_context_model(const llamac_context *ctx) { return ctx->model; }
-uint32_t llamac_context_n_ctx(const llamac_context *ctx) { return ctx->params.n_ctx; }
-uint32_t llamac_context_n_batch(const llamac_context *ctx) { return ctx->params.n_batch; }
-uint32_t llamac_context_n_seq_max(const llamac_context *ctx) { return ctx->params.n_seq_max; }
-int32_t llamac_context_n_threads(const llamac_context *ctx) { return ctx->params.n_threads; }
+/* Getters: a NULL ctx gives the neutral value (NULL, 0, -1), no message. */
+const llamac_model *llamac_context_model(const llamac_context *ctx) { return ctx ? ctx->model : NULL; }
+uint32_t llamac_context_n_ctx(const llamac_context *ctx) { return ctx ? ctx->params.n_ctx : 0; }
+uint32_t llamac_context_n_batch(const llamac_context *ctx) { return ctx ? ctx->params.n_batch : 0; }
+uint32_t llamac_context_n_seq_max(const llamac_context *ctx) { return ctx ? ctx->params.n_seq_max : 0; }
+int32_t llamac_context_n_threads(const llamac_context *ctx) { return ctx ? ctx->params.n_threads : 0; }
 
 /* ---- decode ---- */
 
 llamac_status llamac_decode(llamac_context *ctx, const llamac_batch *batch) {
-    if (!ctx) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_decode: ctx is NULL");
+    LC_REQUIRE(ctx);
+    LC_REQUIRE(batch);
     lc_kv_cache *kv = &ctx->kv;
     const lc_batch_limits lim = {(int32_t)ctx->params.n_batch, ctx->model->hp.n_vocab, kv->n_seq_max};
     int32_t n_out;
@@ -343,9 +346,10 @@ llamac_status llamac_decode(llamac_context *ctx, const llamac_batch *batch) {
     return LLAMAC_OK;
 }
 
-int32_t llamac_n_outputs(const llamac_context *ctx) { return ctx->n_outputs; }
+int32_t llamac_n_outputs(const llamac_context *ctx) { return ctx ? ctx->n_outputs : 0; }
 
 const float *llamac_get_logits(const llamac_context *ctx, int32_t i) {
+    if (!ctx) return NULL;
     const int32_t j = i < 0 ? ctx->n_outputs + i : i;
     if (j < 0 || j >= ctx->n_outputs) {
         lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_get_logits: row %d requested, the last decode produced %d rows", i,
@@ -356,7 +360,18 @@ const float *llamac_get_logits(const llamac_context *ctx, int32_t i) {
 }
 
 const float *llamac_get_logits_ith(const llamac_context *ctx, int32_t batch_index) {
-    if (batch_index < 0 || batch_index >= ctx->n_batch_last) {
+    if (!ctx) return NULL;
+    /* As llama.cpp's function of the same name: a negative index counts
+     * output rows from the end (-1 is the last row), not batch tokens. */
+    if (batch_index < 0) {
+        if (batch_index < -ctx->n_outputs) {
+            lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_get_logits_ith: index %d is before the first of the %d rows",
+                    batch_index, ctx->n_outputs);
+            return NULL;
+        }
+        return llamac_get_logits(ctx, batch_index);
+    }
+    if (batch_index >= ctx->n_batch_last) {
         lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_get_logits_ith: batch index %d is outside the last batch (%d tokens)",
                 batch_index, ctx->n_batch_last);
         return NULL;
@@ -371,21 +386,29 @@ const float *llamac_get_logits_ith(const llamac_context *ctx, int32_t batch_inde
 
 /* ---- KV cache operations ---- */
 
-void llamac_kv_clear(llamac_context *ctx) { lc_kv_clear(&ctx->kv); }
+void llamac_kv_clear(llamac_context *ctx) {
+    if (ctx) lc_kv_clear(&ctx->kv);
+}
 
 llamac_status llamac_kv_seq_rm(llamac_context *ctx, llamac_seq_id seq, llamac_pos p0, llamac_pos p1) {
+    LC_REQUIRE(ctx);
     return lc_kv_seq_rm(&ctx->kv, seq, p0, p1);
 }
 
 llamac_status llamac_kv_seq_cp(llamac_context *ctx, llamac_seq_id src, llamac_seq_id dst, llamac_pos p0,
                                llamac_pos p1) {
+    LC_REQUIRE(ctx);
     return lc_kv_seq_cp(&ctx->kv, src, dst, p0, p1);
 }
 
-llamac_status llamac_kv_seq_keep(llamac_context *ctx, llamac_seq_id seq) { return lc_kv_seq_keep(&ctx->kv, seq); }
+llamac_status llamac_kv_seq_keep(llamac_context *ctx, llamac_seq_id seq) {
+    LC_REQUIRE(ctx);
+    return lc_kv_seq_keep(&ctx->kv, seq);
+}
 
 llamac_status llamac_kv_seq_add(llamac_context *ctx, llamac_seq_id seq, llamac_pos p0, llamac_pos p1,
                                 llamac_pos delta) {
+    LC_REQUIRE(ctx);
     int32_t n_shifted;
     llamac_status st = lc_kv_seq_add(&ctx->kv, seq, p0, p1, delta, ctx->shifted, &n_shifted);
     if (st == LLAMAC_OK) lc_kv_rerotate(ctx, ctx->shifted, n_shifted, delta);
@@ -393,13 +416,13 @@ llamac_status llamac_kv_seq_add(llamac_context *ctx, llamac_seq_id seq, llamac_p
 }
 
 llamac_pos llamac_kv_seq_pos_min(const llamac_context *ctx, llamac_seq_id seq) {
-    if (seq < 0 || seq >= ctx->kv.n_seq_max) return -1;
+    if (!ctx || seq < 0 || seq >= ctx->kv.n_seq_max) return -1;
     return lc_kv_seq_pos_min(&ctx->kv, seq);
 }
 
 llamac_pos llamac_kv_seq_pos_max(const llamac_context *ctx, llamac_seq_id seq) {
-    if (seq < 0 || seq >= ctx->kv.n_seq_max) return -1;
+    if (!ctx || seq < 0 || seq >= ctx->kv.n_seq_max) return -1;
     return lc_kv_seq_pos_max(&ctx->kv, seq);
 }
 
-int32_t llamac_kv_n_used(const llamac_context *ctx) { return ctx->kv.n_used; }
+int32_t llamac_kv_n_used(const llamac_context *ctx) { return ctx ? ctx->kv.n_used : 0; }

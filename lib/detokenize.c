@@ -37,8 +37,9 @@ static const char *lstrip_spaces(const char *s, size_t *len, int32_t lstrip) {
 llamac_status llamac_token_to_piece(const llamac_vocab *v, llamac_token token, char *buf, size_t buf_size,
                                     int32_t lstrip, bool special, size_t *n_out) {
     if (n_out) *n_out = 0;
-    if (!v || !n_out || (!buf && buf_size))
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_token_to_piece: NULL vocab, buf or n_out");
+    if (!v) return lc_null_arg(__func__, "vocab");
+    LC_REQUIRE(n_out);
+    if (!buf && buf_size) return lc_null_arg(__func__, "buf");
     if (token < 0 || token >= v->n_tokens)
         return lc_fail(LLAMAC_ERR_NOT_FOUND, "token id %d is outside the vocabulary (0..%d)", token,
                        v->n_tokens - 1);
@@ -46,7 +47,8 @@ llamac_status llamac_token_to_piece(const llamac_vocab *v, llamac_token token, c
     const char *p = lstrip_spaces(piece_of(v, token, special, &len), &len, lstrip);
     *n_out = len;
     if (len > buf_size)
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "piece of token %d is %zu bytes, buffer holds %zu", token, len,
+        return lc_fail(LLAMAC_ERR_BUFFER_TOO_SMALL,
+                       "llamac_token_to_piece: the piece of token %d is %zu bytes, the buffer holds %zu", token, len,
                        buf_size);
     if (len) memcpy(buf, p, len);
     return LLAMAC_OK;
@@ -70,9 +72,12 @@ static const char *next_piece(const llamac_vocab *v, llamac_token t, bool specia
 llamac_status llamac_detokenize(const llamac_vocab *v, const llamac_token *tokens, int32_t n_tokens, char *buf,
                                 size_t buf_size, bool remove_special, bool unparse_special, size_t *n_out) {
     if (n_out) *n_out = 0;
-    if (!v || !n_out || (!tokens && n_tokens) || n_tokens < 0 || (!buf && buf_size))
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_detokenize: NULL vocab, tokens, buf or n_out, or "
-                                               "negative n_tokens");
+    if (!v) return lc_null_arg(__func__, "vocab");
+    LC_REQUIRE(n_out);
+    if (n_tokens < 0)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_detokenize: n_tokens is %d, expected >= 0", n_tokens);
+    if (!tokens && n_tokens) return lc_null_arg(__func__, "tokens");
+    if (!buf && buf_size) return lc_null_arg(__func__, "buf");
     for (int32_t i = 0; i < n_tokens; i++)
         if (tokens[i] < 0 || tokens[i] >= v->n_tokens)
             return lc_fail(LLAMAC_ERR_NOT_FOUND, "tokens[%d] = %d is outside the vocabulary (0..%d)", i,
@@ -93,7 +98,8 @@ llamac_status llamac_detokenize(const llamac_vocab *v, const llamac_token *token
     }
     *n_out = total;
     if (total > buf_size)
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "detokenized text is %zu bytes, buffer holds %zu", total,
+        return lc_fail(LLAMAC_ERR_BUFFER_TOO_SMALL,
+                       "llamac_detokenize: the text is %zu bytes, the buffer holds %zu", total,
                        buf_size);
     return LLAMAC_OK;
 }
@@ -133,7 +139,7 @@ static size_t incomplete_tail(const unsigned char *s, size_t n) {
 }
 
 void llamac_detok_params_init(llamac_detok_params *params, size_t size) {
-    if (!params || size < sizeof(size_t)) return;
+    LC_PARAMS_INIT_GUARD(params, size);
     llamac_detok_params d;
     memset(&d, 0, sizeof d);
     d.struct_size = size;
@@ -144,7 +150,8 @@ void llamac_detok_params_init(llamac_detok_params *params, size_t size) {
 
 llamac_status llamac_detok_new(const llamac_vocab *v, const llamac_detok_params *params, llamac_detok **out) {
     if (out) *out = NULL;
-    if (!v || !out) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_detok_new: NULL vocab or out");
+    if (!v) return lc_null_arg(__func__, "vocab");
+    LC_REQUIRE(out);
     llamac_detok_params p;
     llamac_detok_params_init(&p, sizeof p);
     if (params && !lc_copy_params(&p, sizeof p, params))
@@ -175,7 +182,9 @@ static llamac_status reserve(llamac_detok *d, size_t n) {
 llamac_status llamac_detok_push(llamac_detok *d, llamac_token token, const char **text, size_t *len) {
     if (text) *text = "";
     if (len) *len = 0;
-    if (!d || !text || !len) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_detok_push: NULL detok, text or len");
+    if (!d) return lc_null_arg(__func__, "detok");
+    LC_REQUIRE(text);
+    LC_REQUIRE(len);
     const llamac_vocab *v = d->v;
     if (token < 0 || token >= v->n_tokens)
         return lc_fail(LLAMAC_ERR_NOT_FOUND, "token id %d is outside the vocabulary (0..%d)", token,
@@ -200,7 +209,9 @@ llamac_status llamac_detok_push(llamac_detok *d, llamac_token token, const char 
 llamac_status llamac_detok_flush(llamac_detok *d, const char **text, size_t *len) {
     if (text) *text = "";
     if (len) *len = 0;
-    if (!d || !text || !len) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_detok_flush: NULL detok, text or len");
+    if (!d) return lc_null_arg(__func__, "detok");
+    LC_REQUIRE(text);
+    LC_REQUIRE(len);
     llamac_status st = reserve(d, 4);
     if (st) return st;
     memcpy(d->out, d->held, d->n_held);

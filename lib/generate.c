@@ -61,7 +61,7 @@ static void buf_consume(byte_buf *b, size_t n) {
 /* ---- creation ---- */
 
 void llamac_generator_params_init(llamac_generator_params *params, size_t size) {
-    if (!params || size < sizeof(size_t)) return;
+    LC_PARAMS_INIT_GUARD(params, size);
     llamac_generator_params d;
     memset(&d, 0, sizeof d);
     d.struct_size = size;
@@ -230,7 +230,9 @@ static llamac_status check_prompt_fits(const llamac_generator *gen, const llamac
 
 llamac_status llamac_generator_prompt(llamac_generator *gen, const llamac_token *tokens,
                                       int32_t n_tokens) {
-    if (!gen || !tokens || n_tokens < 1)
+    LC_REQUIRE(gen);
+    LC_REQUIRE(tokens);
+    if (n_tokens < 1)
         return lc_fail(LLAMAC_ERR_INVALID_ARG,
                        "llamac_generator_prompt: need a generator and n_tokens >= 1 tokens "
                        "(got %d)", (int)n_tokens);
@@ -394,7 +396,8 @@ static llamac_status step(llamac_generator *gen, llamac_token *tok) {
 }
 
 llamac_status llamac_generator_next(llamac_generator *gen, llamac_generation_step *out) {
-    if (!gen || !out) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_generator_next: NULL argument");
+    LC_REQUIRE(gen);
+    if (!out) return lc_null_arg(__func__, "step");
     gen->out.len = 0;
     gen->out.data[0] = '\0';
     llamac_token tok = LLAMAC_TOKEN_NULL;

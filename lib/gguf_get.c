@@ -34,8 +34,10 @@ llamac_gguf_type llamac_gguf_kv_type(const llamac_gguf *g, int64_t i) {
 }
 
 /* The entry for `key`, or NOT_FOUND. */
-static llamac_status find(const llamac_gguf *g, const char *key, const lc_gguf_kv **kv) {
-    if (!g || !key) return lc_fail(LLAMAC_ERR_INVALID_ARG, "gguf getter: gguf or key is NULL");
+static llamac_status find(const char *function, const llamac_gguf *g, const char *key,
+                          const lc_gguf_kv **kv) {
+    if (!g) return lc_null_arg(function, "gguf");
+    if (!key) return lc_null_arg(function, "key");
     int64_t i = lc_gguf_lookup(g, false, key, strlen(key));
     if (i < 0) return lc_fail(LLAMAC_ERR_NOT_FOUND, "key '%.200s' not found", key);
     *kv = &g->kv[i];
@@ -81,10 +83,10 @@ static bool read_int(const lc_gguf_kv *kv, int_val *v) {
 }
 
 /* Finds an integer key whose value lies in [min, max]. */
-static llamac_status get_int(const llamac_gguf *g, const char *key, int64_t min, uint64_t max,
-                             const char *target, int_val *v) {
+static llamac_status get_int(const char *function, const llamac_gguf *g, const char *key, int64_t min,
+                             uint64_t max, const char *target, int_val *v) {
     const lc_gguf_kv *kv = NULL;
-    llamac_status st = find(g, key, &kv);
+    llamac_status st = find(function, g, key, &kv);
     if (st) return st;
     if (!read_int(kv, v)) return wrong_type(key, kv, "an integer");
     bool fits = v->is_signed ? v->s >= min && (v->s < 0 || (uint64_t)v->s <= max) : v->u <= max;
@@ -98,35 +100,35 @@ static llamac_status get_int(const llamac_gguf *g, const char *key, int64_t min,
 
 llamac_status llamac_gguf_get_u32(const llamac_gguf *g, const char *key, uint32_t *out) {
     int_val v = {false, 0, 0};
-    llamac_status st = get_int(g, key, 0, UINT32_MAX, "UINT32", &v);
+    llamac_status st = get_int(__func__, g, key, 0, UINT32_MAX, "UINT32", &v);
     if (!st && out) *out = (uint32_t)(v.is_signed ? (uint64_t)v.s : v.u);
     return st;
 }
 
 llamac_status llamac_gguf_get_i32(const llamac_gguf *g, const char *key, int32_t *out) {
     int_val v = {false, 0, 0};
-    llamac_status st = get_int(g, key, INT32_MIN, INT32_MAX, "INT32", &v);
+    llamac_status st = get_int(__func__, g, key, INT32_MIN, INT32_MAX, "INT32", &v);
     if (!st && out) *out = (int32_t)(v.is_signed ? v.s : (int64_t)v.u);
     return st;
 }
 
 llamac_status llamac_gguf_get_u64(const llamac_gguf *g, const char *key, uint64_t *out) {
     int_val v = {false, 0, 0};
-    llamac_status st = get_int(g, key, 0, UINT64_MAX, "UINT64", &v);
+    llamac_status st = get_int(__func__, g, key, 0, UINT64_MAX, "UINT64", &v);
     if (!st && out) *out = v.is_signed ? (uint64_t)v.s : v.u;
     return st;
 }
 
 llamac_status llamac_gguf_get_i64(const llamac_gguf *g, const char *key, int64_t *out) {
     int_val v = {false, 0, 0};
-    llamac_status st = get_int(g, key, INT64_MIN, INT64_MAX, "INT64", &v);
+    llamac_status st = get_int(__func__, g, key, INT64_MIN, INT64_MAX, "INT64", &v);
     if (!st && out) *out = v.is_signed ? v.s : (int64_t)v.u;
     return st;
 }
 
-static llamac_status get_float(const llamac_gguf *g, const char *key, double *out) {
+static llamac_status get_float(const char *function, const llamac_gguf *g, const char *key, double *out) {
     const lc_gguf_kv *kv = NULL;
-    llamac_status st = find(g, key, &kv);
+    llamac_status st = find(function, g, key, &kv);
     if (st) return st;
     if (kv->type == LLAMAC_GGUF_FLOAT32) {
         uint32_t bits = lc_le32(kv->data);
@@ -144,7 +146,7 @@ static llamac_status get_float(const llamac_gguf *g, const char *key, double *ou
 
 llamac_status llamac_gguf_get_f32(const llamac_gguf *g, const char *key, float *out) {
     double d;
-    llamac_status st = get_float(g, key, &d);
+    llamac_status st = get_float(__func__, g, key, &d);
     if (st) return st;
     /* Converting a finite double beyond FLT_MAX to float is undefined. */
     if (isfinite(d) && fabs(d) > FLT_MAX)
@@ -155,14 +157,14 @@ llamac_status llamac_gguf_get_f32(const llamac_gguf *g, const char *key, float *
 
 llamac_status llamac_gguf_get_f64(const llamac_gguf *g, const char *key, double *out) {
     double d;
-    llamac_status st = get_float(g, key, &d);
+    llamac_status st = get_float(__func__, g, key, &d);
     if (!st && out) *out = d;
     return st;
 }
 
 llamac_status llamac_gguf_get_bool(const llamac_gguf *g, const char *key, bool *out) {
     const lc_gguf_kv *kv = NULL;
-    llamac_status st = find(g, key, &kv);
+    llamac_status st = find(__func__, g, key, &kv);
     if (st) return st;
     if (kv->type != LLAMAC_GGUF_BOOL) return wrong_type(key, kv, "BOOL");
     if (out) *out = kv->data[0] != 0;
@@ -172,7 +174,7 @@ llamac_status llamac_gguf_get_bool(const llamac_gguf *g, const char *key, bool *
 llamac_status llamac_gguf_get_string(const llamac_gguf *g, const char *key, const char **str,
                                      uint64_t *len) {
     const lc_gguf_kv *kv = NULL;
-    llamac_status st = find(g, key, &kv);
+    llamac_status st = find(__func__, g, key, &kv);
     if (st) return st;
     if (kv->type != LLAMAC_GGUF_STRING) return wrong_type(key, kv, "STRING");
     if (str) *str = lc_gguf_cstr(g, kv->str);
@@ -183,7 +185,7 @@ llamac_status llamac_gguf_get_string(const llamac_gguf *g, const char *key, cons
 llamac_status llamac_gguf_get_array(const llamac_gguf *g, const char *key,
                                     llamac_gguf_type *elem_type, uint64_t *n, const void **data) {
     const lc_gguf_kv *kv = NULL;
-    llamac_status st = find(g, key, &kv);
+    llamac_status st = find(__func__, g, key, &kv);
     if (st) return st;
     if (kv->type != LLAMAC_GGUF_ARRAY) return wrong_type(key, kv, "ARRAY");
     if (elem_type) *elem_type = kv->elem_type;
@@ -195,7 +197,7 @@ llamac_status llamac_gguf_get_array(const llamac_gguf *g, const char *key,
 llamac_status llamac_gguf_get_array_string(const llamac_gguf *g, const char *key, uint64_t idx,
                                            const char **str, uint64_t *len) {
     const lc_gguf_kv *kv = NULL;
-    llamac_status st = find(g, key, &kv);
+    llamac_status st = find(__func__, g, key, &kv);
     if (st) return st;
     if (kv->type != LLAMAC_GGUF_ARRAY || kv->elem_type != LLAMAC_GGUF_STRING)
         return lc_fail(LLAMAC_ERR_TYPE, "key '%.200s' is not an array of strings", key);
@@ -213,7 +215,8 @@ int64_t llamac_gguf_find_tensor(const llamac_gguf *g, const char *name) {
 }
 
 llamac_status llamac_gguf_tensor(const llamac_gguf *g, int64_t i, llamac_tensor_info *out) {
-    if (!g || !out) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_gguf_tensor: gguf or out is NULL");
+    if (!g) return lc_null_arg(__func__, "gguf");
+    LC_REQUIRE(out);
     if (i < 0 || i >= g->n_tensors)
         return lc_fail(LLAMAC_ERR_INVALID_ARG,
                        "tensor index %" PRId64 " is out of range (file has %" PRId64 " tensors)", i,

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 void llamac_gguf_params_init(llamac_gguf_params *params, size_t size) {
-    if (!params || size < sizeof(size_t)) return;
+    LC_PARAMS_INIT_GUARD(params, size);
     llamac_gguf_params d;
     memset(&d, 0, sizeof d);
     d.struct_size = size;

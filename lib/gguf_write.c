@@ -182,6 +182,8 @@ static void put_elems(bytes *b, llamac_gguf_type type, const void *data, uint64_
 llamac_status llamac_gguf_writer_set_value(llamac_gguf_writer *w, const char *key,
                                            llamac_gguf_type type, bool is_array, const void *data,
                                            uint64_t n) {
+    LC_REQUIRE(w);
+    LC_REQUIRE(key);
     size_t size = lc_gguf_scalar_size(type);
     if (!size)
         return lc_fail(LLAMAC_ERR_INVALID_ARG,
@@ -190,9 +192,7 @@ llamac_status llamac_gguf_writer_set_value(llamac_gguf_writer *w, const char *ke
     if (!is_array && n != 1)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "GGUF writer: key '%.200s': a scalar needs n == 1",
                        key ? key : "(null)");
-    if (!data && n)
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "GGUF writer: key '%.200s': data is NULL",
-                       key ? key : "(null)");
+    if (!data && n) return lc_null_arg(__func__, "data");
     if (n > SIZE_MAX / 8)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "GGUF writer: key '%.200s': %" PRIu64
                        " elements is too many", key ? key : "(null)", n);
@@ -209,26 +209,36 @@ llamac_status llamac_gguf_writer_set_value(llamac_gguf_writer *w, const char *ke
 }
 
 llamac_status llamac_gguf_writer_set_u32(llamac_gguf_writer *w, const char *key, uint32_t v) {
+    LC_REQUIRE(w);
+    LC_REQUIRE(key);
     return llamac_gguf_writer_set_value(w, key, LLAMAC_GGUF_UINT32, false, &v, 1);
 }
 llamac_status llamac_gguf_writer_set_i32(llamac_gguf_writer *w, const char *key, int32_t v) {
+    LC_REQUIRE(w);
+    LC_REQUIRE(key);
     return llamac_gguf_writer_set_value(w, key, LLAMAC_GGUF_INT32, false, &v, 1);
 }
 llamac_status llamac_gguf_writer_set_u64(llamac_gguf_writer *w, const char *key, uint64_t v) {
+    LC_REQUIRE(w);
+    LC_REQUIRE(key);
     return llamac_gguf_writer_set_value(w, key, LLAMAC_GGUF_UINT64, false, &v, 1);
 }
 llamac_status llamac_gguf_writer_set_f32(llamac_gguf_writer *w, const char *key, float v) {
+    LC_REQUIRE(w);
+    LC_REQUIRE(key);
     return llamac_gguf_writer_set_value(w, key, LLAMAC_GGUF_FLOAT32, false, &v, 1);
 }
 llamac_status llamac_gguf_writer_set_bool(llamac_gguf_writer *w, const char *key, bool v) {
+    LC_REQUIRE(w);
+    LC_REQUIRE(key);
     return llamac_gguf_writer_set_value(w, key, LLAMAC_GGUF_BOOL, false, &v, 1);
 }
 
 llamac_status llamac_gguf_writer_set_string(llamac_gguf_writer *w, const char *key,
                                             const char *str) {
-    if (!str)
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "GGUF writer: key '%.200s': string is NULL",
-                       key ? key : "(null)");
+    LC_REQUIRE(w);
+    LC_REQUIRE(key);
+    LC_REQUIRE(str);
     bytes b = new_bytes(w);
     put_le(&b, LLAMAC_GGUF_STRING, 4);
     put_str(&b, str, strlen(str));
@@ -237,6 +247,9 @@ llamac_status llamac_gguf_writer_set_string(llamac_gguf_writer *w, const char *k
 
 llamac_status llamac_gguf_writer_set_string_array(llamac_gguf_writer *w, const char *key,
                                                   const char *const *strs, uint64_t n) {
+    LC_REQUIRE(w);
+    LC_REQUIRE(key);
+    if (!strs && n) return lc_null_arg(__func__, "strs");
     for (uint64_t i = 0; i < n; i++)
         if (!strs || !strs[i])
             return lc_fail(LLAMAC_ERR_INVALID_ARG,
@@ -251,7 +264,8 @@ llamac_status llamac_gguf_writer_set_string_array(llamac_gguf_writer *w, const c
 }
 
 llamac_status llamac_gguf_writer_copy_kv(llamac_gguf_writer *w, const llamac_gguf *src) {
-    if (!src) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_gguf_writer_copy_kv: src is NULL");
+    LC_REQUIRE(w);
+    LC_REQUIRE(src);
     for (int64_t i = 0; i < src->n_kv; i++) {
         /* The source was validated at open: its raw value bytes are a
          * well-formed GGUF value and can be copied as they are. */
@@ -265,6 +279,7 @@ llamac_status llamac_gguf_writer_copy_kv(llamac_gguf_writer *w, const llamac_ggu
 }
 
 llamac_status llamac_gguf_writer_set_alignment(llamac_gguf_writer *w, uint32_t alignment) {
+    LC_REQUIRE(w);
     if (!alignment || (alignment & (alignment - 1)))
         return lc_fail(LLAMAC_ERR_INVALID_ARG,
                        "GGUF writer: alignment %" PRIu32 " is not a power of two", alignment);
@@ -321,6 +336,10 @@ static llamac_status add_tensor(llamac_gguf_writer *w, const char *name, llamac_
 llamac_status llamac_gguf_writer_add_tensor(llamac_gguf_writer *w, const char *name,
                                             llamac_type type, uint32_t n_dims, const int64_t *ne,
                                             const void *data, uint64_t n_bytes) {
+    LC_REQUIRE(w);
+    LC_REQUIRE(name);
+    LC_REQUIRE(ne);
+    LC_REQUIRE(data);
     return add_tensor(w, name, type, n_dims, ne, data, n_bytes, NULL, NULL);
 }
 
@@ -328,9 +347,10 @@ llamac_status llamac_gguf_writer_add_tensor_fn(llamac_gguf_writer *w, const char
                                                llamac_type type, uint32_t n_dims,
                                                const int64_t *ne, uint64_t n_bytes,
                                                llamac_gguf_tensor_fill_fn fill, void *user) {
-    if (!fill)
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "GGUF writer: tensor '%s': fill is NULL",
-                       name ? name : "(null)");
+    LC_REQUIRE(w);
+    LC_REQUIRE(name);
+    LC_REQUIRE(ne);
+    LC_REQUIRE(fill);
     return add_tensor(w, name, type, n_dims, ne, NULL, n_bytes, fill, user);
 }
 
@@ -437,7 +457,8 @@ static llamac_status write_body(const llamac_gguf_writer *w, int fd, const bytes
 }
 
 llamac_status llamac_gguf_writer_write(llamac_gguf_writer *w, const char *path) {
-    if (!w || !path) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_gguf_writer_write: NULL argument");
+    LC_REQUIRE(w);
+    LC_REQUIRE(path);
     uint32_t align;
     llamac_status st = file_alignment(w, &align);
     if (st) return st;

@@ -44,6 +44,36 @@ char *lc_strdup(const lc_env *env, const char *s);
 llamac_status lc_fail(llamac_status status, const char *fmt, ...) LC_PRINTF(2, 3);
 /* Prefixes the current thread error message with context ("loading x: ..."). */
 void lc_error_prefix(const char *fmt, ...) LC_PRINTF(1, 2);
+/* Every lc_fail on a thread counts one failure and records its status, so a
+ * call handed the result of an earlier failed call (chain_add given a NULL
+ * sampler) can tell whether that failure is still the latest one and report
+ * its status. */
+uint64_t lc_error_serial(void);
+llamac_status lc_error_status(void);
+/* The error model's NULL-argument failure (docs/api.md, "Error model"):
+ * LLAMAC_ERR_INVALID_ARG with "FUNCTION: ARGUMENT is NULL". */
+llamac_status lc_null_arg(const char *function, const char *argument);
+/* Guard for the first lines of an exported status-returning function whose
+ * parameter is named as in llamac.h. */
+#define LC_REQUIRE(arg) \
+    do { \
+        if (!(arg)) return lc_null_arg(__func__, #arg); \
+    } while (0)
+/* Guard of every exported *_params_init: a NULL params or a size that cannot
+ * even hold struct_size writes nothing (documented once in llamac.h). */
+#define LC_PARAMS_INIT_GUARD(params, size) \
+    do { \
+        if (!(params) || (size) < sizeof(size_t)) return; \
+    } while (0)
+
+/* A step whose failure is tolerated (an optional key, a best-effort repack)
+ * must not leave its message behind: a successful call never changes
+ * llamac_last_error(). Save before such a step, restore after it. */
+typedef struct lc_error_saved {
+    char text[512];
+} lc_error_saved;
+void lc_error_save(lc_error_saved *saved);
+void lc_error_restore(const lc_error_saved *saved);
 
 void lc_log(const lc_env *env, llamac_log_level level, const char *fmt, ...) LC_PRINTF(3, 4);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 void llamac_model_params_init(llamac_model_params *params, size_t size) {
+    LC_PARAMS_INIT_GUARD(params, size);
     llamac_model_params d;
     memset(&d, 0, sizeof d);
     d.struct_size = size;
@@ -36,6 +37,10 @@ static llamac_status key_i32(const llamac_gguf *g, const char *key, bool require
                              int32_t *out) {
     uint32_t v;
     bool absent;
+    if (!required && llamac_gguf_find_key(g, key) < 0) { /* absent: tolerated, no message left behind */
+        *out = def;
+        return LLAMAC_OK;
+    }
     llamac_status st = key_status(llamac_gguf_get_u32(g, key, &v), key, required, &absent);
     if (st != LLAMAC_OK) return st;
     if (absent) {
@@ -52,6 +57,10 @@ static llamac_status key_i32(const llamac_gguf *g, const char *key, bool require
 static llamac_status key_f32(const llamac_gguf *g, const char *key, bool required, float def, float *out) {
     float v;
     bool absent;
+    if (!required && llamac_gguf_find_key(g, key) < 0) { /* absent: tolerated, no message left behind */
+        *out = def;
+        return LLAMAC_OK;
+    }
     llamac_status st = key_status(llamac_gguf_get_f32(g, key, &v), key, required, &absent);
     if (st != LLAMAC_OK) return st;
     if (absent) {
@@ -65,9 +74,10 @@ static llamac_status key_f32(const llamac_gguf *g, const char *key, bool require
 
 static llamac_status read_rope_scaling(const llamac_gguf *g, lc_hparams *hp) {
     const char *type = NULL;
-    bool absent;
-    llamac_status st = key_status(llamac_gguf_get_string(g, "llama.rope.scaling.type", &type, NULL),
-                                  "llama.rope.scaling.type", false, &absent);
+    bool absent = llamac_gguf_find_key(g, "llama.rope.scaling.type") < 0; /* no message left */
+    llamac_status st = absent ? LLAMAC_OK
+                              : key_status(llamac_gguf_get_string(g, "llama.rope.scaling.type", &type, NULL),
+                                           "llama.rope.scaling.type", false, &absent);
     if (st != LLAMAC_OK) return st;
     if (!absent && strcmp(type, "none") != 0 && strcmp(type, "linear") != 0)
         return lc_fail(LLAMAC_ERR_UNSUPPORTED,
@@ -477,7 +487,12 @@ llamac_status llamac_model_load(const char *path, const llamac_model_params *par
     }
     if ((st = load_vocab(m)) || (st = summarize(m))) goto fail;
     /* last: it never fails the load (out of memory leaves matrices in the file) */
-    if (p.repack) (void)lc_model_repack(m);
+    if (p.repack) {
+        lc_error_saved saved; /* a refused repack is tolerated: the load succeeds without its message */
+        lc_error_save(&saved);
+        (void)lc_model_repack(m);
+        lc_error_restore(&saved);
+    }
     if (!report(&p, 1.0f)) {
         st = cancelled(1.0f);
         goto fail;
@@ -503,16 +518,17 @@ void llamac_model_free(llamac_model *model) {
     lc_free(&env, model);
 }
 
-int32_t llamac_model_n_vocab(const llamac_model *model) { return model->hp.n_vocab; }
-int32_t llamac_model_n_ctx_train(const llamac_model *model) { return model->hp.n_ctx_train; }
-int32_t llamac_model_n_embd(const llamac_model *model) { return model->hp.n_embd; }
-int32_t llamac_model_n_layer(const llamac_model *model) { return model->hp.n_layer; }
-int32_t llamac_model_n_head(const llamac_model *model) { return model->hp.n_head; }
-int32_t llamac_model_n_head_kv(const llamac_model *model) { return model->hp.n_head_kv; }
-int32_t llamac_model_n_ff(const llamac_model *model) { return model->hp.n_ff; }
-float llamac_model_rope_freq_base(const llamac_model *model) { return model->hp.rope_base; }
-const char *llamac_model_desc(const llamac_model *model) { return model->desc; }
-uint64_t llamac_model_size(const llamac_model *model) { return model->n_bytes; }
-uint64_t llamac_model_n_params(const llamac_model *model) { return model->n_params; }
-const llamac_gguf *llamac_model_gguf(const llamac_model *model) { return model->gguf; }
-const llamac_vocab *llamac_model_vocab(const llamac_model *model) { return model->vocab; }
+/* Getters: a NULL model gives the neutral value (0, 0.0f, NULL), no message. */
+int32_t llamac_model_n_vocab(const llamac_model *model) { return model ? model->hp.n_vocab : 0; }
+int32_t llamac_model_n_ctx_train(const llamac_model *model) { return model ? model->hp.n_ctx_train : 0; }
+int32_t llamac_model_n_embd(const llamac_model *model) { return model ? model->hp.n_embd : 0; }
+int32_t llamac_model_n_layer(const llamac_model *model) { return model ? model->hp.n_layer : 0; }
+int32_t llamac_model_n_head(const llamac_model *model) { return model ? model->hp.n_head : 0; }
+int32_t llamac_model_n_head_kv(const llamac_model *model) { return model ? model->hp.n_head_kv : 0; }
+int32_t llamac_model_n_ff(const llamac_model *model) { return model ? model->hp.n_ff : 0; }
+float llamac_model_rope_freq_base(const llamac_model *model) { return model ? model->hp.rope_base : 0.0f; }
+const char *llamac_model_desc(const llamac_model *model) { return model ? model->desc : NULL; }
+uint64_t llamac_model_size(const llamac_model *model) { return model ? model->n_bytes : 0; }
+uint64_t llamac_model_n_params(const llamac_model *model) { return model ? model->n_params : 0; }
+const llamac_gguf *llamac_model_gguf(const llamac_model *model) { return model ? model->gguf : NULL; }
+const llamac_vocab *llamac_model_vocab(const llamac_model *model) { return model ? model->vocab : NULL; }

@@ -14,7 +14,7 @@
 #include <string.h>
 
 void llamac_quantize_params_init(llamac_quantize_params *params, size_t size) {
-    if (!params || size < sizeof(size_t)) return;
+    LC_PARAMS_INIT_GUARD(params, size);
     llamac_quantize_params d;
     memset(&d, 0, sizeof d);
     d.struct_size = size;
@@ -112,23 +112,34 @@ static llamac_status fill_tensor(void *user, int64_t i, void *dst, uint64_t n_by
     return LLAMAC_OK;
 }
 
+/* An integer key whose absence or other type is tolerated: false then, and
+ * the thread's message is left as it was (the quantization may succeed). */
+static bool optional_int(const llamac_gguf *g, const char *key, int64_t *v) {
+    if (llamac_gguf_find_key(g, key) < 0) return false;
+    lc_error_saved saved;
+    lc_error_save(&saved);
+    if (llamac_gguf_get_i64(g, key, v) == LLAMAC_OK) return true;
+    lc_error_restore(&saved);
+    return false;
+}
+
 /* An integer hyperparameter "<arch>.<suffix>", or `def` when absent or not
- * a plain integer (some architectures store per-layer arrays). */
+ * a plain int32 (some architectures store per-layer arrays). */
 static int32_t arch_int(const llamac_gguf *g, const char *arch, const char *suffix, int32_t def) {
     char key[160];
     snprintf(key, sizeof key, "%s.%s", arch, suffix);
-    int32_t v;
-    return llamac_gguf_get_i32(g, key, &v) == LLAMAC_OK ? v : def;
+    int64_t v;
+    return optional_int(g, key, &v) && v >= INT32_MIN && v <= INT32_MAX ? (int32_t)v : def;
 }
 
 static llamac_status describe_model(const llamac_gguf *g, lc_quant_model *m) {
     const char *arch = NULL;
     if (llamac_gguf_get_string(g, "general.architecture", &arch, NULL))
         return lc_fail(LLAMAC_ERR_FORMAT, "general.architecture is missing or not a string");
-    uint32_t n_split = 1;
-    if (llamac_gguf_get_u32(g, "split.count", &n_split) == LLAMAC_OK && n_split > 1)
+    int64_t n_split = 1;
+    if (optional_int(g, "split.count", &n_split) && n_split > 1)
         return lc_fail(LLAMAC_ERR_UNSUPPORTED,
-                       "split.count is %" PRIu32 ": split GGUF files are not supported; merge them first",
+                       "split.count is %" PRId64 ": split GGUF files are not supported; merge them first",
                        n_split);
     memset(m, 0, sizeof *m);
     for (int64_t i = 0; i < llamac_gguf_n_tensors(g); i++) {
@@ -219,8 +230,8 @@ llamac_status llamac_model_quantize(const char *in_path, const char *out_path,
                        "llamac_quantize_params.struct_size is %zu but this library accepts %zu..%zu; "
                        "initialize params with llamac_quantize_default_params()",
                        params->struct_size, sizeof(size_t), sizeof p);
-    if (!in_path || !out_path)
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_model_quantize: NULL path");
+    LC_REQUIRE(in_path);
+    LC_REQUIRE(out_path);
     if (lc_ftype_base_type(p.ftype) == LLAMAC_TYPE_COUNT)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_model_quantize: file type %d is not one llamac writes",
                        (int)p.ftype);

@@ -69,7 +69,8 @@ static bool same_name(const char *a, const char *b) {
 }
 
 llamac_status llamac_ftype_from_name(const char *name, llamac_ftype *out) {
-    if (!name || !out) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_ftype_from_name: NULL argument");
+    LC_REQUIRE(name);
+    LC_REQUIRE(out);
     for (size_t i = 0; i < N_FTYPES; i++) {
         if (same_name(name, ftypes[i].name)) {
             *out = ftypes[i].ftype;

@@ -62,8 +62,8 @@ llamac_status llamac_quantize_rows(llamac_type type, const float *src, int64_t n
         return lc_fail(LLAMAC_ERR_INVALID_ARG,
                        "llamac_quantize_rows: negative count (%" PRId64 " rows of %" PRId64 ")",
                        n_rows, n_per_row);
-    if ((n_rows && n_per_row) && (!src || !dst))
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_quantize_rows: src or dst is NULL");
+    if ((n_rows && n_per_row) && !src) return lc_null_arg(__func__, "src");
+    if ((n_rows && n_per_row) && !dst) return lc_null_arg(__func__, "dst");
     const size_t row = lc_quant_row_bytes(type, n_per_row);
     if (!row && n_per_row)
         return lc_fail(LLAMAC_ERR_INVALID_ARG,
@@ -73,10 +73,12 @@ llamac_status llamac_quantize_rows(llamac_type type, const float *src, int64_t n
     size_t need;
     if (lc_mul_overflow_size(row, (size_t)n_rows, &need))
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_quantize_rows: output size overflows");
-    if (dst_size < need)
-        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+    if (dst_size < need) {
+        if (written) *written = need;
+        return lc_fail(LLAMAC_ERR_BUFFER_TOO_SMALL,
                        "llamac_quantize_rows: dst holds %zu bytes, %" PRId64 " rows of %s need %zu",
                        dst_size, n_rows, llamac_type_name(type), need);
+    }
     for (int64_t r = 0; r < n_rows && row; r++)
         enc(src + r * n_per_row, (uint8_t *)dst + (size_t)r * row, n_per_row);
     if (written) *written = need;

@@ -18,7 +18,7 @@
 #include <string.h>
 
 void llamac_synth_params_init(llamac_synth_params *params, size_t size) {
-    if (!params || size < sizeof(size_t)) return;
+    LC_PARAMS_INIT_GUARD(params, size);
     llamac_synth_params d;
     memset(&d, 0, sizeof d);
     d.struct_size = size;

@@ -35,8 +35,14 @@ struct llamac_sampler {
     size_t cand_cap;
 };
 
+/* Records that a sampler constructor (llamac_sampler_init_*, chain_new,
+ * clone) is returning NULL because of the failure just reported, so that
+ * llamac_sampler_chain_add(chain, NULL) can forward its status. Returns NULL. */
+llamac_sampler *lc_sampler_ctor_failed(void);
+
 /* Allocates a sampler with a zeroed state of state_size bytes using
- * `allocator` (NULL: libc). NULL with the error set on failure. */
+ * `allocator` (NULL: libc). NULL with the error set (and recorded as a
+ * constructor's failure) on failure. */
 llamac_sampler *lc_sampler_new(const llamac_allocator *allocator, const lc_sampler_vtable *vt,
                                size_t state_size);
 

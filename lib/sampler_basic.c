@@ -41,7 +41,7 @@ static const lc_sampler_vtable dist_vt = {.name = "dist", .apply = dist_apply, .
 
 llamac_sampler *llamac_sampler_init_dist(uint64_t seed, const llamac_allocator *allocator) {
     llamac_sampler *smpl = lc_sampler_new(allocator, &dist_vt, sizeof(dist_state));
-    if (!smpl) return NULL;
+    if (!smpl) return lc_sampler_ctor_failed();
     ((dist_state *)smpl->state)->seed = seed;
     dist_reset(smpl);
     return smpl;
@@ -76,7 +76,7 @@ llamac_sampler *llamac_sampler_init_temp(float t, const llamac_allocator *alloca
         lc_fail(LLAMAC_ERR_INVALID_ARG,
                 "llamac_sampler_init_temp: temperature %g must be finite and >= 0 (0 = greedy)",
                 (double)t);
-        return NULL;
+        return lc_sampler_ctor_failed();
     }
     llamac_sampler *smpl = lc_sampler_new(allocator, &temp_vt, sizeof(temp_state));
     if (smpl) ((temp_state *)smpl->state)->t = t;

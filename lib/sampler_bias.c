@@ -90,34 +90,37 @@ llamac_sampler *llamac_sampler_init_logit_bias(int32_t n_vocab, int32_t n,
                                                const llamac_logit_bias *biases,
                                                const llamac_allocator *allocator) {
     static const char fn[] = "llamac_sampler_init_logit_bias";
-    if (n_vocab <= 0 || n < 0 || (n > 0 && !biases)) {
-        lc_fail(LLAMAC_ERR_INVALID_ARG, "%s: need n_vocab > 0 (got %d), n >= 0 (got %d) and "
-                "a bias array when n > 0", fn, (int)n_vocab, (int)n);
-        return NULL;
+    if (n > 0 && !biases) {
+        lc_null_arg(fn, "biases");
+        return lc_sampler_ctor_failed();
+    }
+    if (n_vocab <= 0 || n < 0) {
+        lc_fail(LLAMAC_ERR_INVALID_ARG, "%s: need n_vocab > 0 (got %d) and n >= 0 (got %d)", fn, (int)n_vocab, (int)n);
+        return lc_sampler_ctor_failed();
     }
     for (int32_t i = 0; i < n; i++) {
         const llamac_logit_bias b = biases[i];
         if (b.token < 0 || b.token >= n_vocab) {
             lc_fail(LLAMAC_ERR_INVALID_ARG, "%s: entry %d: token %d is outside the vocabulary [0, %d)",
                     fn, (int)i, (int)b.token, (int)n_vocab);
-            return NULL;
+            return lc_sampler_ctor_failed();
         }
         if (isnan(b.bias) || (isinf(b.bias) && b.bias > 0)) {
             lc_fail(LLAMAC_ERR_INVALID_ARG,
                     "%s: entry %d (token %d): bias %g must be finite or -inf (to ban the token)",
                     fn, (int)i, (int)b.token, (double)b.bias);
-            return NULL;
+            return lc_sampler_ctor_failed();
         }
     }
     llamac_sampler *smpl = lc_sampler_new(allocator, &bias_vt, sizeof(bias_state));
-    if (!smpl) return NULL;
+    if (!smpl) return lc_sampler_ctor_failed();
     bias_state *s = smpl->state;
     s->n_vocab = n_vocab;
     if (n == 0) return smpl;
     s->items = lc_calloc(&smpl->env, (size_t)n, sizeof *s->items);
     if (!s->items) {
         llamac_sampler_free(smpl);
-        return NULL;
+        return lc_sampler_ctor_failed();
     }
     memcpy(s->items, biases, (size_t)n * sizeof *biases);
     sort_by_token(s->items, (size_t)n);
@@ -129,7 +132,7 @@ llamac_sampler *llamac_sampler_init_logit_bias(int32_t n_vocab, int32_t n,
                 lc_fail(LLAMAC_ERR_INVALID_ARG, "%s: the biases given for token %d sum to +inf",
                         fn, (int)s->items[i].token);
                 llamac_sampler_free(smpl);
-                return NULL;
+                return lc_sampler_ctor_failed();
             }
             s->items[w - 1].bias = sum;
         } else {

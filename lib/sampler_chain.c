@@ -11,6 +11,15 @@ static size_t state_offset(void) {
     return (sizeof(llamac_sampler) + LC_STATE_ALIGN - 1) / LC_STATE_ALIGN * LC_STATE_ALIGN;
 }
 
+/* The lc_error_serial() of the last failure a sampler constructor returned
+ * NULL for on this thread (0: none). */
+static _Thread_local uint64_t ctor_failure_serial;
+
+llamac_sampler *lc_sampler_ctor_failed(void) {
+    ctor_failure_serial = lc_error_serial();
+    return NULL;
+}
+
 llamac_sampler *lc_sampler_new(const llamac_allocator *allocator, const lc_sampler_vtable *vt,
                                size_t state_size) {
     lc_env env;
@@ -19,12 +28,12 @@ llamac_sampler *lc_sampler_new(const llamac_allocator *allocator, const lc_sampl
     if (lc_add_overflow_size(state_offset(), state_size, &total)) {
         lc_fail(LLAMAC_ERR_NO_MEMORY, "sampler '%s': state of %zu bytes overflows", vt->name,
                 state_size);
-        return NULL;
+        return lc_sampler_ctor_failed();
     }
     unsigned char *block = lc_calloc(&env, 1, total);
     if (!block) {
         lc_error_prefix("creating sampler '%s'", vt->name);
-        return NULL;
+        return lc_sampler_ctor_failed();
     }
     llamac_sampler *s = (llamac_sampler *)block;
     s->vt = vt;
@@ -58,8 +67,9 @@ const char *llamac_sampler_name(const llamac_sampler *smpl) {
 }
 
 llamac_status llamac_sampler_apply(llamac_sampler *smpl, llamac_token_data_array *cur) {
-    if (!smpl) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_apply: sampler is NULL");
-    if (!cur || !cur->data || cur->size == 0)
+    LC_REQUIRE(smpl);
+    LC_REQUIRE(cur);
+    if (!cur->data || cur->size == 0)
         return lc_fail(LLAMAC_ERR_INVALID_ARG,
                        "llamac_sampler_apply('%s'): candidate array is NULL or empty",
                        smpl->vt->name);
@@ -73,7 +83,7 @@ llamac_status llamac_sampler_apply(llamac_sampler *smpl, llamac_token_data_array
 }
 
 llamac_status llamac_sampler_accept(llamac_sampler *smpl, llamac_token token) {
-    if (!smpl) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_accept: sampler is NULL");
+    LC_REQUIRE(smpl);
     if (token < 0)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_accept('%s'): token %d is negative",
                        smpl->vt->name, (int)token);
@@ -94,8 +104,8 @@ void llamac_sampler_free(llamac_sampler *smpl) {
 
 llamac_sampler *llamac_sampler_clone(const llamac_sampler *smpl) {
     if (!smpl) {
-        lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_clone: sampler is NULL");
-        return NULL;
+        lc_null_arg(__func__, "smpl");
+        return lc_sampler_ctor_failed();
     }
     llamac_sampler *c = lc_sampler_new(&smpl->env.alloc, smpl->vt, smpl->state_size);
     if (!c) return NULL;
@@ -105,7 +115,7 @@ llamac_sampler *llamac_sampler_clone(const llamac_sampler *smpl) {
         if (st != LLAMAC_OK) {
             lc_error_prefix("cloning sampler '%s'", smpl->vt->name);
             llamac_sampler_free(c);
-            return NULL;
+            return lc_sampler_ctor_failed();
         }
     }
     return c;
@@ -113,9 +123,9 @@ llamac_sampler *llamac_sampler_clone(const llamac_sampler *smpl) {
 
 llamac_status llamac_sampler_sample(llamac_sampler *smpl, const float *logits, int32_t n_vocab,
                                     llamac_token *out) {
-    if (!smpl || !logits || !out)
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_sample: NULL %s",
-                       !smpl ? "sampler" : !logits ? "logits" : "out");
+    LC_REQUIRE(smpl);
+    LC_REQUIRE(logits);
+    LC_REQUIRE(out);
     if (n_vocab <= 0)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_sample: n_vocab %d must be > 0",
                        (int)n_vocab);
@@ -212,7 +222,7 @@ static const lc_sampler_vtable chain_vt = {
 };
 
 void llamac_sampler_chain_params_init(llamac_sampler_chain_params *params, size_t size) {
-    if (!params || size < sizeof(size_t)) return;
+    LC_PARAMS_INIT_GUARD(params, size);
     llamac_sampler_chain_params d;
     memset(&d, 0, sizeof d);
     d.struct_size = size;
@@ -227,7 +237,7 @@ llamac_sampler *llamac_sampler_chain_new(const llamac_sampler_chain_params *para
                 "llamac_sampler_chain_new: params.struct_size %zu is not between %zu and %zu "
                 "(initialize params with llamac_sampler_chain_default_params)",
                 params->struct_size, sizeof(size_t), sizeof p);
-        return NULL;
+        return lc_sampler_ctor_failed();
     }
     return lc_sampler_new(p.allocator, &chain_vt, sizeof(chain_state));
 }
@@ -247,9 +257,17 @@ static bool contains(const llamac_sampler *hay, const llamac_sampler *needle) {
 llamac_status llamac_sampler_chain_add(llamac_sampler *chain, llamac_sampler *smpl) {
     if (!smpl) {
         /* Usually chain_add(chain, llamac_sampler_init_x(...)) with a failed
-         * constructor: keep its message after ours. */
-        lc_error_prefix("llamac_sampler_chain_add: sampler is NULL (its constructor failed?)");
-        return LLAMAC_ERR_INVALID_ARG;
+         * constructor. If that failure is still the thread's latest, report
+         * its status (NO_MEMORY stays NO_MEMORY) and keep its message after
+         * ours; otherwise a NULL smpl is the caller's own mistake. */
+        const uint64_t serial = lc_error_serial();
+        if (serial == 0 || serial != ctor_failure_serial) return lc_null_arg(__func__, "smpl");
+        lc_error_prefix("llamac_sampler_chain_add: smpl is NULL because its constructor failed");
+        return lc_error_status();
+    }
+    if (!chain) {
+        llamac_sampler_free(smpl); /* owned from here on, as for any failure */
+        return lc_null_arg(__func__, "chain");
     }
     if (!is_chain(chain)) {
         llamac_sampler_free(smpl);

@@ -54,10 +54,10 @@ llamac_sampler *llamac_sampler_init_mirostat_v2(uint64_t seed, float tau, float 
         lc_fail(LLAMAC_ERR_INVALID_ARG,
                 "llamac_sampler_init_mirostat_v2: tau %g and eta %g must be finite and >= 0",
                 (double)tau, (double)eta);
-        return NULL;
+        return lc_sampler_ctor_failed();
     }
     llamac_sampler *smpl = lc_sampler_new(allocator, &mirostat_vt, sizeof(mirostat_state));
-    if (!smpl) return NULL;
+    if (!smpl) return lc_sampler_ctor_failed();
     mirostat_state *s = smpl->state;
     s->seed = seed;
     s->tau = tau;

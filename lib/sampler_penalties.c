@@ -149,10 +149,10 @@ llamac_sampler *llamac_sampler_init_penalties(int32_t last_n, float repeat, floa
         lc_fail(LLAMAC_ERR_INVALID_ARG,
                 "llamac_sampler_init_penalties(last_n %d, repeat %g, freq %g, present %g): %s",
                 (int)last_n, (double)repeat, (double)freq, (double)present, bad);
-        return NULL;
+        return lc_sampler_ctor_failed();
     }
     llamac_sampler *smpl = lc_sampler_new(allocator, &penalties_vt, sizeof(penalties_state));
-    if (!smpl) return NULL;
+    if (!smpl) return lc_sampler_ctor_failed();
     penalties_state *s = smpl->state;
     s->last_n = last_n;
     s->repeat = repeat;

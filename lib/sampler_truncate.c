@@ -30,7 +30,7 @@ llamac_sampler *llamac_sampler_init_top_k(int32_t k, const llamac_allocator *all
     if (k < 0) {
         lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_init_top_k: k %d must be >= 0 (0 = off)",
                 (int)k);
-        return NULL;
+        return lc_sampler_ctor_failed();
     }
     llamac_sampler *smpl = lc_sampler_new(allocator, &top_k_vt, sizeof(top_k_state));
     if (smpl) ((top_k_state *)smpl->state)->k = k;
@@ -61,7 +61,7 @@ static llamac_sampler *new_mass_sampler(const char *fn, const lc_sampler_vtable 
                                         size_t min_keep, const llamac_allocator *allocator) {
     if (bad_probability(p)) {
         lc_fail(LLAMAC_ERR_INVALID_ARG, "%s: p %g must be in [0, 1]", fn, (double)p);
-        return NULL;
+        return lc_sampler_ctor_failed();
     }
     llamac_sampler *smpl = lc_sampler_new(allocator, vt, sizeof(mass_state));
     if (smpl) *(mass_state *)smpl->state = (mass_state){p, min_keep};
@@ -182,7 +182,7 @@ llamac_sampler *llamac_sampler_init_typical(float p, size_t min_keep,
     if (bad_probability(p)) {
         lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_init_typical: p %g must be in [0, 1]",
                 (double)p);
-        return NULL;
+        return lc_sampler_ctor_failed();
     }
     llamac_sampler *smpl = lc_sampler_new(allocator, &typical_vt, sizeof(typical_state));
     if (smpl) ((typical_state *)smpl->state)->m = (mass_state){p, min_keep};

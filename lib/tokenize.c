@@ -48,9 +48,13 @@ llamac_status llamac_tokenize(const llamac_vocab *v, const char *text, size_t te
                               llamac_token *tokens, int32_t n_tokens_max, bool add_special,
                               bool parse_special, int32_t *n_out) {
     if (n_out) *n_out = 0;
-    if (!v || !n_out || (!text && text_len) || n_tokens_max < 0 || (!tokens && n_tokens_max > 0))
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_tokenize: NULL vocab, text, tokens or n_out, "
-                                               "or negative n_tokens_max");
+    if (!v) return lc_null_arg(__func__, "vocab");
+    LC_REQUIRE(n_out);
+    if (!text && text_len) return lc_null_arg(__func__, "text");
+    if (n_tokens_max < 0)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_tokenize: n_tokens_max is %d, expected >= 0",
+                       n_tokens_max);
+    if (!tokens && n_tokens_max > 0) return lc_null_arg(__func__, "tokens");
     if (text_len > LC_MAX_TEXT)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_tokenize: text of %zu bytes exceeds the %zu byte limit",
                        text_len, LC_MAX_TEXT);
@@ -82,7 +86,7 @@ llamac_status llamac_tokenize(const llamac_vocab *v, const char *text, size_t te
     if (out.n > INT32_MAX) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_tokenize: more than INT32_MAX tokens");
     *n_out = (int32_t)out.n;
     if (out.n > out.cap)
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_tokenize: %" PRId64 " tokens do not fit the %d given",
+        return lc_fail(LLAMAC_ERR_BUFFER_TOO_SMALL, "llamac_tokenize: %" PRId64 " tokens do not fit the %d given",
                        out.n, n_tokens_max);
     return LLAMAC_OK;
 }

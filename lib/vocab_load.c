@@ -57,19 +57,29 @@ static const char *preview(const char *s, size_t n, char buf[64]) {
     return buf;
 }
 
+/* An optional key is looked up here first: an absent one is not a failure,
+ * so it must not leave a "not found" message behind (a successful load
+ * never changes llamac_last_error()). */
+static bool has_key(const llamac_gguf *g, const char *key) { return llamac_gguf_find_key(g, key) >= 0; }
+
+/* A key of the wrong type is LLAMAC_ERR_TYPE, as for every getter. */
+static llamac_status wrong_type(const char *key, const char *expected) {
+    return lc_fail(LLAMAC_ERR_TYPE, "%s is not %s", key, expected);
+}
+
 /* ---- reading typed arrays ---- */
 
 static llamac_status get_array(const llamac_gguf *g, const char *key, bool required,
                                llamac_gguf_type want, uint64_t n_want, uint64_t *n,
                                const void **data, bool *present) {
     llamac_gguf_type et;
+    *present = false;
+    if (!has_key(g, key)) return required ? lc_fail(LLAMAC_ERR_FORMAT, "%s is missing", key) : LLAMAC_OK;
     llamac_status st = llamac_gguf_get_array(g, key, &et, n, data);
     *present = st == LLAMAC_OK;
-    if (st == LLAMAC_ERR_NOT_FOUND && !required) return LLAMAC_OK;
-    if (st == LLAMAC_ERR_NOT_FOUND) return lc_fail(LLAMAC_ERR_FORMAT, "%s is missing", key);
-    if (st != LLAMAC_OK) return lc_fail(LLAMAC_ERR_FORMAT, "%s is not an array", key);
+    if (st != LLAMAC_OK) return wrong_type(key, "an array");
     if (et != want)
-        return lc_fail(LLAMAC_ERR_FORMAT, "%s holds %s elements, expected %s", key,
+        return lc_fail(LLAMAC_ERR_TYPE, "%s holds %s elements, expected %s", key,
                        llamac_gguf_type_name(et) ? llamac_gguf_type_name(et) : "invalid",
                        llamac_gguf_type_name(want));
     if (n_want && *n != n_want)
@@ -119,11 +129,11 @@ static llamac_status read_scores_and_types(llamac_vocab *v, const llamac_gguf *g
         v->tokens[i].score = f;
     }
     llamac_gguf_type et;
+    if (!has_key(g, KEY_TYPES)) return LLAMAC_OK; /* every token NORMAL */
     st = llamac_gguf_get_array(g, KEY_TYPES, &et, &n, &data);
-    if (st == LLAMAC_ERR_NOT_FOUND) return LLAMAC_OK; /* every token NORMAL */
-    if (st) return lc_fail(LLAMAC_ERR_FORMAT, "%s is not an array", KEY_TYPES);
+    if (st) return wrong_type(KEY_TYPES, "an array");
     if (et != LLAMAC_GGUF_INT32 && et != LLAMAC_GGUF_UINT32)
-        return lc_fail(LLAMAC_ERR_FORMAT, "%s holds %s elements, expected INT32", KEY_TYPES,
+        return lc_fail(LLAMAC_ERR_TYPE, "%s holds %s elements, expected INT32", KEY_TYPES,
                        llamac_gguf_type_name(et) ? llamac_gguf_type_name(et) : "invalid");
     if (n != (uint64_t)v->n_tokens)
         return lc_fail(LLAMAC_ERR_FORMAT, "%s has %" PRIu64 " entries but " KEY_TOKENS " has %d",
@@ -142,12 +152,15 @@ static llamac_status read_scores_and_types(llamac_vocab *v, const llamac_gguf *g
 
 static llamac_status read_id(llamac_vocab *v, const llamac_gguf *g, const char *key, llamac_token *id) {
     int64_t x;
+    if (!has_key(g, key)) return LLAMAC_OK;
+    lc_error_saved saved;
+    lc_error_save(&saved);
     llamac_status st = llamac_gguf_get_i64(g, key, &x);
-    if (st == LLAMAC_ERR_NOT_FOUND) return LLAMAC_OK;
     if (st != LLAMAC_OK) {
         uint64_t u;
-        if (llamac_gguf_get_u64(g, key, &u) == LLAMAC_OK) x = INT64_MAX; /* huge: out of range below */
-        else return lc_fail(LLAMAC_ERR_FORMAT, "%s is not an integer", key);
+        if (llamac_gguf_get_u64(g, key, &u) != LLAMAC_OK) return wrong_type(key, "an integer");
+        x = INT64_MAX; /* huge: out of range below */
+        lc_error_restore(&saved); /* tolerated: the INT64 miss is not this load's error */
     }
     if (x < 0) {
         *id = LLAMAC_TOKEN_NULL; /* some converters write -1 for "none" */
@@ -161,9 +174,9 @@ static llamac_status read_id(llamac_vocab *v, const llamac_gguf *g, const char *
 }
 
 static llamac_status read_flag(const llamac_gguf *g, const char *key, bool *flag) {
-    llamac_status st = llamac_gguf_get_bool(g, key, flag);
-    if (st == LLAMAC_OK || st == LLAMAC_ERR_NOT_FOUND) return LLAMAC_OK;
-    return lc_fail(LLAMAC_ERR_FORMAT, "%s is not a bool", key);
+    if (!has_key(g, key)) return LLAMAC_OK;
+    if (llamac_gguf_get_bool(g, key, flag) != LLAMAC_OK) return wrong_type(key, "a bool");
+    return LLAMAC_OK;
 }
 
 static llamac_token find_text(const llamac_vocab *v, const char *s) {
@@ -481,12 +494,11 @@ static llamac_status read_kind(llamac_vocab *v, const llamac_gguf *g) {
     const char *model, *pre = NULL;
     uint64_t model_len, pre_len = 0;
     char buf[64], buf2[64];
-    llamac_status st = llamac_gguf_get_string(g, KEY_MODEL, &model, &model_len);
-    if (st == LLAMAC_ERR_NOT_FOUND) return lc_fail(LLAMAC_ERR_NOT_FOUND, "the file has no tokenizer (" KEY_MODEL " is absent)");
-    if (st) return lc_fail(LLAMAC_ERR_FORMAT, KEY_MODEL " is not a string");
-    st = llamac_gguf_get_string(g, KEY_PRE, &pre, &pre_len);
-    if (st != LLAMAC_OK && st != LLAMAC_ERR_NOT_FOUND) return lc_fail(LLAMAC_ERR_FORMAT, KEY_PRE " is not a string");
-    if (st == LLAMAC_ERR_NOT_FOUND) pre = NULL;
+    if (!has_key(g, KEY_MODEL))
+        return lc_fail(LLAMAC_ERR_NOT_FOUND, "the file has no tokenizer (" KEY_MODEL " is absent)");
+    if (llamac_gguf_get_string(g, KEY_MODEL, &model, &model_len)) return wrong_type(KEY_MODEL, "a string");
+    if (has_key(g, KEY_PRE) && llamac_gguf_get_string(g, KEY_PRE, &pre, &pre_len))
+        return wrong_type(KEY_PRE, "a string");
     if (model_len == 5 && memcmp(model, "llama", 5) == 0) {
         v->kind = LLAMAC_VOCAB_SPM;
         return LLAMAC_OK;
@@ -568,7 +580,7 @@ llamac_status lc_vocab_from_gguf(const llamac_gguf *gguf, const lc_env *env, lla
 }
 
 void llamac_vocab_params_init(llamac_vocab_params *params, size_t size) {
-    if (!params || size < sizeof(size_t)) return;
+    LC_PARAMS_INIT_GUARD(params, size);
     llamac_vocab_params d;
     memset(&d, 0, sizeof d);
     d.struct_size = size;
@@ -590,6 +602,8 @@ llamac_status llamac_vocab_from_gguf(const llamac_gguf *gguf, const llamac_vocab
     llamac_vocab_params p;
     lc_env env;
     if (out) *out = NULL;
+    LC_REQUIRE(gguf);
+    LC_REQUIRE(out);
     llamac_status st = read_params(params, &p);
     if (st) return st;
     lc_env_init(&env, p.allocator, p.log_fn, p.log_user);
@@ -600,7 +614,8 @@ llamac_status llamac_vocab_load(const char *path, const llamac_vocab_params *par
     llamac_vocab_params p;
     lc_env env;
     if (out) *out = NULL;
-    if (!path || !out) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_vocab_load: path or out is NULL");
+    LC_REQUIRE(path);
+    LC_REQUIRE(out);
     llamac_status st = read_params(params, &p);
     if (st) return st;
     lc_env_init(&env, p.allocator, p.log_fn, p.log_user);

@@ -293,7 +293,7 @@ static void chain_add_keeps_constructor_error_and_refuses_cycles(void **state) {
     llamac_sampler *c = llamac_sampler_chain_new(NULL);
     assert_int_equal(llamac_sampler_chain_add(c, llamac_sampler_init_top_k(-5, NULL)),
                      LLAMAC_ERR_INVALID_ARG);
-    assert_non_null(strstr(llamac_last_error(), "sampler is NULL"));
+    assert_non_null(strstr(llamac_last_error(), "smpl is NULL"));
     assert_non_null(strstr(llamac_last_error(), "k -5"));
 
     llamac_sampler *g = llamac_sampler_init_greedy(NULL);

@@ -187,9 +187,9 @@ static void piece_buffer_too_small_reports_size_needed(void **state) {
     NEED(bpe);
     char buf[4];
     size_t n = 0;
-    assert_int_equal(llamac_token_to_piece(bpe, 9906, buf, sizeof buf, 0, false, &n), LLAMAC_ERR_INVALID_ARG);
+    assert_int_equal(llamac_token_to_piece(bpe, 9906, buf, sizeof buf, 0, false, &n), LLAMAC_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(n, 5);
-    assert_int_equal(llamac_token_to_piece(bpe, 9906, NULL, 0, 0, false, &n), LLAMAC_ERR_INVALID_ARG);
+    assert_int_equal(llamac_token_to_piece(bpe, 9906, NULL, 0, 0, false, &n), LLAMAC_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(n, 5);
 }
 
@@ -236,7 +236,7 @@ static void detokenize_buffer_too_small_reports_size_needed(void **state) {
     llamac_token b[] = {9906, 1917};
     char buf[8];
     size_t n;
-    assert_int_equal(llamac_detokenize(bpe, b, 2, buf, sizeof buf, false, false, &n), LLAMAC_ERR_INVALID_ARG);
+    assert_int_equal(llamac_detokenize(bpe, b, 2, buf, sizeof buf, false, false, &n), LLAMAC_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(n, 11);
     assert_memory_equal(buf, "Hello wo", 8); /* what fits is written */
 }
@@ -246,11 +246,11 @@ static void tokenize_buffer_too_small_reports_count_needed(void **state) {
     NEED(bpe);
     llamac_token t[2] = {-7, -7};
     int32_t n = 0;
-    assert_int_equal(llamac_tokenize(bpe, "Hello world", 11, t, 2, true, false, &n), LLAMAC_ERR_INVALID_ARG);
+    assert_int_equal(llamac_tokenize(bpe, "Hello world", 11, t, 2, true, false, &n), LLAMAC_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(n, 3);
     assert_int_equal(t[0], 128000);
     assert_int_equal(t[1], 9906);
-    assert_int_equal(llamac_tokenize(bpe, "Hello world", 11, NULL, 0, true, false, &n), LLAMAC_ERR_INVALID_ARG);
+    assert_int_equal(llamac_tokenize(bpe, "Hello world", 11, NULL, 0, true, false, &n), LLAMAC_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(n, 3);
     assert_int_equal(llamac_tokenize(bpe, "", 0, NULL, 0, false, false, &n), LLAMAC_OK);
     assert_int_equal(n, 0);

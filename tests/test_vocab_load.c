@@ -261,7 +261,7 @@ static void mistyped_arrays_are_refused(void **state) {
     (void)state;
     file_spec s = bpe_spec();
     s.tokens = NULL;
-    expect_load_error(&s, tokens_key_of_the_wrong_type, LLAMAC_ERR_FORMAT, "tokenizer.ggml.tokens is not an array");
+    expect_load_error(&s, tokens_key_of_the_wrong_type, LLAMAC_ERR_TYPE, "tokenizer.ggml.tokens is not an array");
 }
 
 static void scores_as_int32(llamac_gguf_writer *w) {
@@ -278,7 +278,7 @@ static void inconsistent_arrays_are_refused(void **state) {
     s.n_types = 5;
     expect_load_error(&s, NULL, LLAMAC_ERR_FORMAT, "tokenizer.ggml.token_type has 5 entries");
     s = bpe_spec();
-    expect_load_error(&s, scores_as_int32, LLAMAC_ERR_FORMAT, "tokenizer.ggml.scores holds INT32 elements");
+    expect_load_error(&s, scores_as_int32, LLAMAC_ERR_TYPE, "tokenizer.ggml.scores holds INT32 elements");
 }
 
 static void bad_values_are_refused(void **state) {
@@ -337,8 +337,8 @@ static void capture(void *user, llamac_log_level level, const char *msg) {
 static void special_ids_are_checked(void **state) {
     (void)state;
     file_spec s = spm_spec();
-    expect_load_error(&s, bos_as_string, LLAMAC_ERR_FORMAT, "tokenizer.ggml.bos_token_id is not an integer");
-    expect_load_error(&s, add_bos_as_u32, LLAMAC_ERR_FORMAT, "tokenizer.ggml.add_bos_token is not a bool");
+    expect_load_error(&s, bos_as_string, LLAMAC_ERR_TYPE, "tokenizer.ggml.bos_token_id is not an integer");
+    expect_load_error(&s, add_bos_as_u32, LLAMAC_ERR_TYPE, "tokenizer.ggml.add_bos_token is not a bool");
     /* An id outside the vocabulary is logged and the default (1) kept;
      * -1 means "none". */
     log_capture c = {{0}};
@@ -484,7 +484,7 @@ static void mutated_vocab_files_load_or_fail_cleanly(void **state) {
             llamac_gguf_free(g); /* the vocab must not need the file */
             if (st != LLAMAC_OK) {
                 assert_null(v);
-                assert_true(st == LLAMAC_ERR_FORMAT || st == LLAMAC_ERR_UNSUPPORTED || st == LLAMAC_ERR_NOT_FOUND);
+                assert_true(st == LLAMAC_ERR_FORMAT || st == LLAMAC_ERR_TYPE || st == LLAMAC_ERR_UNSUPPORTED || st == LLAMAC_ERR_NOT_FOUND);
                 assert_true(strlen(llamac_last_error()) > 0);
                 refused++;
                 continue;

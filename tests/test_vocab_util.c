@@ -150,7 +150,7 @@ llamac_token *tv_tokenize(const llamac_vocab *v, const char *text, size_t len, b
                           bool parse_special, int32_t *n) {
     int32_t need = 0;
     llamac_status st = llamac_tokenize(v, text, len, NULL, 0, add_special, parse_special, &need);
-    if (st != LLAMAC_OK && st != LLAMAC_ERR_INVALID_ARG) fail_msg("tokenize: %s", llamac_last_error());
+    if (st != LLAMAC_OK && st != LLAMAC_ERR_BUFFER_TOO_SMALL) fail_msg("tokenize: %s", llamac_last_error());
     llamac_token *t = malloc(sizeof *t * (size_t)(need + 1));
     st = llamac_tokenize(v, text, len, t, need, add_special, parse_special, n);
     if (st != LLAMAC_OK) fail_msg("tokenize: %s", llamac_last_error());
@@ -162,7 +162,7 @@ char *tv_detokenize(const llamac_vocab *v, const llamac_token *tokens, int32_t n
                     bool unparse_special, size_t *len) {
     size_t need = 0;
     llamac_status st = llamac_detokenize(v, tokens, n, NULL, 0, remove_special, unparse_special, &need);
-    if (st != LLAMAC_OK && st != LLAMAC_ERR_INVALID_ARG) fail_msg("detokenize: %s", llamac_last_error());
+    if (st != LLAMAC_OK && st != LLAMAC_ERR_BUFFER_TOO_SMALL) fail_msg("detokenize: %s", llamac_last_error());
     char *b = malloc(need + 1);
     st = llamac_detokenize(v, tokens, n, b, need, remove_special, unparse_special, len);
     if (st != LLAMAC_OK) fail_msg("detokenize: %s", llamac_last_error());

@@ -92,7 +92,7 @@ static llamac_status tokenize_text(const llamac_vocab *vocab, const char *text, 
     int32_t need = 0;
     llamac_status st = llamac_tokenize(vocab, text, len, NULL, 0, false, false, &need);
     if (st == LLAMAC_OK) need = need > 0 ? need : 1;
-    else if (st != LLAMAC_ERR_INVALID_ARG || need <= 0) return st;
+    else if (st != LLAMAC_ERR_BUFFER_TOO_SMALL) return st;
     if (!(*out = malloc((size_t)need * sizeof **out))) return LLAMAC_ERR_NO_MEMORY;
     return llamac_tokenize(vocab, text, len, *out, need, false, false, n);
 }

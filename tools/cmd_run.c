@@ -174,8 +174,7 @@ static llamac_status tokenize_all(const llamac_vocab *vocab, const char *text, s
                                   llamac_token **out, int32_t *n) {
     int32_t need = 0;
     llamac_status st = llamac_tokenize(vocab, text, len, NULL, 0, true, true, &need);
-    if (st != LLAMAC_OK && st != LLAMAC_ERR_INVALID_ARG) return st;
-    if (st == LLAMAC_ERR_INVALID_ARG && need <= 0) return st;
+    if (st != LLAMAC_OK && st != LLAMAC_ERR_BUFFER_TOO_SMALL) return st;
     *out = malloc((size_t)(need > 0 ? need : 1) * sizeof **out);
     if (!*out) return LLAMAC_ERR_NO_MEMORY;
     return llamac_tokenize(vocab, text, len, *out, need, true, true, n);

@@ -212,7 +212,7 @@ int cmd_tokenize(int argc, char **argv) {
     int32_t n = 0;
     llamac_token *tokens = NULL;
     st = llamac_tokenize(vocab, text, len, NULL, 0, add_special, parse_special, &n);
-    if (st == LLAMAC_OK || n > 0) {
+    if (st == LLAMAC_OK || st == LLAMAC_ERR_BUFFER_TOO_SMALL) {
         tokens = malloc(sizeof *tokens * (size_t)(n > 0 ? n : 1));
         st = tokens ? llamac_tokenize(vocab, text, len, tokens, n, add_special, parse_special, &n)
                     : LLAMAC_ERR_NO_MEMORY;

@@ -1,0 +1,67 @@
+/* Fault 5 on the reference files of ../shared: loading each tiny model and
+ * each vocabulary successfully leaves llamac_last_error() as it was. Its
+ * own program because it skips without ../shared. */
+#include "test_util.h"
+
+#include "llamac.h"
+
+#include <string.h>
+
+static const char *const models[] = {
+    "models/tiny-F32.gguf",  "models/tiny-F16.gguf",    "models/tiny-BF16.gguf",   "models/tiny-Q8_0.gguf",
+    "models/tiny-Q4_0.gguf", "models/tiny-Q4_1.gguf",   "models/tiny-Q5_0.gguf",   "models/tiny-Q5_1.gguf",
+    "models/tiny-Q2_K.gguf", "models/tiny-Q3_K_M.gguf", "models/tiny-Q4_K_M.gguf", "models/tiny-Q5_K_M.gguf",
+    "models/tiny-Q6_K.gguf", "models/tiny-IQ4_NL.gguf", "models/tiny-IQ4_XS.gguf",
+};
+static const char *const vocabs[] = {"vocab/ggml-vocab-llama-spm.gguf", "vocab/ggml-vocab-llama-bpe.gguf"};
+
+static void known_message(char *buf, size_t size) {
+    llamac_gguf *g = NULL;
+    assert_int_equal(llamac_gguf_open("/nonexistent-dir/llamac-known-failure.gguf", NULL, &g), LLAMAC_ERR_IO);
+    snprintf(buf, size, "%s", llamac_last_error());
+}
+
+static void model_loads_leave_the_message(void **state) {
+    (void)state;
+    char buf[4096], want[512];
+    int loaded = 0;
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        const char *path = shared_path(buf, sizeof buf, models[i]);
+        if (!path) continue;
+        known_message(want, sizeof want);
+        llamac_model *m = NULL;
+        llamac_status st = llamac_model_load(path, NULL, &m);
+        if (st != LLAMAC_OK) fail_msg("%s: %s", models[i], llamac_last_error());
+        if (strcmp(llamac_last_error(), want) != 0)
+            fail_msg("loading %s changed the message to '%s'", models[i], llamac_last_error());
+        llamac_model_free(m);
+        loaded++;
+    }
+    if (loaded == 0) skip();
+}
+
+static void vocab_loads_leave_the_message(void **state) {
+    (void)state;
+    char buf[4096], want[512];
+    int loaded = 0;
+    for (size_t i = 0; i < sizeof vocabs / sizeof vocabs[0]; i++) {
+        const char *path = shared_path(buf, sizeof buf, vocabs[i]);
+        if (!path) continue;
+        known_message(want, sizeof want);
+        llamac_vocab *v = NULL;
+        if (llamac_vocab_load(path, NULL, &v) != LLAMAC_OK) fail_msg("%s: %s", vocabs[i], llamac_last_error());
+        if (strcmp(llamac_last_error(), want) != 0)
+            fail_msg("loading %s changed the message to '%s'", vocabs[i], llamac_last_error());
+        llamac_vocab_free(v);
+        loaded++;
+    }
+    if (loaded == 0) skip();
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(model_loads_leave_the_message),
+        cmocka_unit_test(vocab_loads_leave_the_message),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
