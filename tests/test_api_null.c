@@ -843,5 +843,5 @@ int main(int argc, char **argv) {
     tests[0] = (struct CMUnitTest){"every_export_has_a_probe", every_export_has_a_probe, NULL, NULL, NULL};
     for (size_t i = 0; i < N_PROBES; i++)
         tests[i + 1] = (struct CMUnitTest){probes[i].name, run_probe, NULL, NULL, (void *)&probes[i]};
-    return _cmocka_run_group_tests("api_null", tests, N_PROBES + 1, setup, teardown);
+    return test_exit_status(_cmocka_run_group_tests("api_null", tests, N_PROBES + 1, setup, teardown));
 }

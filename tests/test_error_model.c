@@ -248,5 +248,5 @@ int main(int argc, char **argv) {
         cmocka_unit_test(logits_ith_minus_one_is_the_last_row),
         cmocka_unit_test(negative_indices_count_output_rows),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }

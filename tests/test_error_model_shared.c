@@ -63,5 +63,5 @@ int main(void) {
         cmocka_unit_test(model_loads_leave_the_message),
         cmocka_unit_test(vocab_loads_leave_the_message),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_test_group(tests, NULL, NULL);
 }
