@@ -24,8 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
-    vocabs[0] = fv_load(FV_SPM);
-    vocabs[1] = fv_load(FV_BPE);
+    vocabs[0] = fv_load_for_target(FV_SPM);
+    vocabs[1] = fv_load_for_target(FV_BPE);
     if (!vocabs[0] || !vocabs[1]) abort();
     return 0;
 }

@@ -176,3 +176,13 @@ llamac_vocab *fv_load(fv_kind kind) {
     rmdir(dir);
     return v;
 }
+
+llamac_vocab *fv_load_for_target(fv_kind kind) {
+    const char *dir = getenv("LLAMAC_FUZZ_VOCAB_DIR");
+    if (!dir || !*dir) return fv_load(kind);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/ggml-vocab-llama-%s.gguf", dir, kind == FV_SPM ? "spm" : "bpe");
+    llamac_vocab *v = NULL;
+    if (llamac_vocab_load(path, NULL, &v) != LLAMAC_OK) fprintf(stderr, "fuzz_vocabs: %s\n", llamac_last_error());
+    return v;
+}

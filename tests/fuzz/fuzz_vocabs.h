@@ -34,4 +34,10 @@ llamac_status fv_write(fv_kind kind, const fv_variant *variant, const char *path
  * library's writer only writes files); NULL after a message on stderr. */
 llamac_vocab *fv_load(fv_kind kind);
 
+/* For the targets: fv_load(kind), unless LLAMAC_FUZZ_VOCAB_DIR names a
+ * folder holding ggml-vocab-llama-spm.gguf and ggml-vocab-llama-bpe.gguf
+ * (e.g. ../shared/vocab): then those real vocabularies, for deeper fuzzing
+ * by hand. The replay never sets it, so the corpus means the same there. */
+llamac_vocab *fv_load_for_target(fv_kind kind);
+
 #endif
