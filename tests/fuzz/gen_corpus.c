@@ -66,11 +66,14 @@ static void gguf_seeds(void) {
     check(fv_write(FV_SPM, NULL, path), path);
     seed_path(path, sizeof path, "gguf", "vocab-bpe.gguf");
     check(fv_write(FV_BPE, NULL, path), path);
-    /* A whole small model (Q8_0 weights keep it small). */
+    /* A whole model, as small as the builder allows: one layer, Q8_0
+     * weights (rows a whole number of 32-wide blocks). */
     tm_spec s;
     tm_spec_default(&s);
     s.wtype = LLAMAC_TYPE_Q8_0;
-    s.n_ff = 64; /* every row a whole number of Q8_0 blocks */
+    s.n_vocab = 32;
+    s.n_layer = 1;
+    s.n_ff = 32;
     seed_path(path, sizeof path, "gguf", "model-q8_0.gguf");
     check(tm_write(&s, path), path);
 }
@@ -234,23 +237,30 @@ static const cli_seed cli_seeds_table[] = {
     {0, "-p\nx\n-f\ny"},
     {0, "--seed\n-1\n-p\nx\n-n"},
     {0, "--help"},
+    {0, "-p\nx\n-n"},
+    {0, "-p\nx\n--stop"},
     {1, "-m\nm.gguf\n--tokens\n1,2,3\n--kv\nf32\n-t\n4\n--chunk\n2"},
     {1, "-m\nm.gguf\n--golden\ng.bin\n--golden-f32\nh.bin\n--type\nQ8_0\n-o\nout"},
     {1, "-m\nm\n--golden\ng\n--gen\n4\n--kv\nbf16"},
     {2, "-m\nm.gguf\n-f\ntext.txt\n-c\n128\n-t\n1\n-q"},
     {2, "-c\n1\n-f\nx"},
+    {2, "-f\nx\n-c"},
     {3, "-m\nm.gguf\n-p\n512\n-n\n128\n-t\n2\n-r\n5\n-o\ncsv\n--no-warmup\n--no-repack"},
     {3, "-m\nm\n-p\n0\n-n\n0"},
+    {3, "-m\nm\n-p"},
     {3, "-r\n1001\n-m\nm\n-o\nxml"},
     {4, "-m\nv.gguf\n-p\nhello\n--ids\n--no-bos\n--parse-special"},
     {4, "-m\nv.gguf\n--bench\n--repeat\n3\n-f\ncorpus.txt"},
     {4, "-m\nv\n-p\nx\n-f\ny\n--repeat\n0"},
+    {4, "-m\nv\n--repeat"},
     {5, "model.gguf"},
     {5, "-x\nmodel.gguf\nother.gguf"},
     {6, "in.gguf\nout.gguf\nQ4_K_M\n-t\n2\n--pure\n--allow-requantize\n-q"},
     {6, "in\nout\nQ9_9\nextra"},
     {7, "--shape\n7B\n-o\nx.gguf\n--type\nf16\n--seed\n0x10\n-t\n2\n-q"},
     {7, "--type\nbf16\n--seed\n-1\n--shape"},
+    {7, "-o\nx.gguf\n--shape"},
+    {6, "in\nout\nQ8_0\n-t"},
 };
 
 static void cli_seeds(void) {
