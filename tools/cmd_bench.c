@@ -7,6 +7,7 @@
  * Each test runs once unmeasured (warm-up: page faults, thread start-up),
  * then r times; the table gives mean +- standard deviation and median of
  * the r tokens/s samples. Uses only the public API. */
+#include "cmd_parse.h"
 #include "commands.h"
 
 #include "llamac.h"
@@ -278,4 +279,10 @@ done:
     free(tok);
     free(samples);
     return rc;
+}
+
+/* The parser alone, for the CLI fuzz target (cmd_parse.h). */
+int bench_parse_only(int argc, char **argv) {
+    bench_args a;
+    return parse_args(argc, argv, &a);
 }

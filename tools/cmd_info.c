@@ -1,6 +1,7 @@
 /* `llamac info FILE.gguf`: what a GGUF file holds: header, every key/value
  * (arrays summarized by element type, length and first items), the tensor
  * table and the totals. Uses only the public API. */
+#include "cmd_parse.h"
 #include "commands.h"
 
 #include "llamac.h"
@@ -203,6 +204,9 @@ static void print_error(void) {
     fputc('\n', stderr);
 }
 
+/* Set by info_parse_only: return -1 once the arguments are parsed. */
+static bool parse_only;
+
 int cmd_info(int argc, char **argv) {
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
@@ -226,6 +230,7 @@ int cmd_info(int argc, char **argv) {
         info_usage(stderr);
         return 2;
     }
+    if (parse_only) return -1;
     llamac_gguf *g;
     if (llamac_gguf_open(path, NULL, &g) != LLAMAC_OK) {
         print_error();
@@ -234,5 +239,13 @@ int cmd_info(int argc, char **argv) {
     int rc = report(path, g);
     if (rc) print_error();
     llamac_gguf_free(g);
+    return rc;
+}
+
+/* The parser alone, for the CLI fuzz target (cmd_parse.h). */
+int info_parse_only(int argc, char **argv) {
+    parse_only = true;
+    const int rc = cmd_info(argc, argv);
+    parse_only = false;
     return rc;
 }

@@ -2,6 +2,7 @@
  * write every position's logits in the golden file format; optionally
  * compare with reference logits by the criteria of
  * ../shared/golden/README.md and fail when one is not met. */
+#include "cmd_parse.h"
 #include "commands.h"
 #include "golden.h"
 
@@ -291,4 +292,10 @@ done:
         free(gen);
     }
     return rc;
+}
+
+/* The parser alone, for the CLI fuzz target (cmd_parse.h). */
+int logits_parse_only(int argc, char **argv) {
+    logits_args a;
+    return parse_args(argc, argv, &a);
 }

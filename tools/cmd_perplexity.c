@@ -3,6 +3,7 @@
  * perplexity.h and tools/train/evaluate.py), so the two figures can be
  * compared. Uses only the public API. */
 #include "args.h"
+#include "cmd_parse.h"
 #include "commands.h"
 #include "default_model.h"
 #include "perplexity.h"
@@ -199,4 +200,10 @@ done:
     free(tokens);
     free(text);
     return rc;
+}
+
+/* The parser alone, for the CLI fuzz target (cmd_parse.h). */
+int perplexity_parse_only(int argc, char **argv) {
+    ppl_args a;
+    return parse_args(argc, argv, &a);
 }

@@ -1,6 +1,7 @@
 /* `llamac quantize IN.gguf OUT.gguf TYPE`: re-encode a model's weights, as
  * llama-quantize does (same per-tensor mix, same bytes). Uses only the
  * public API. */
+#include "cmd_parse.h"
 #include "commands.h"
 
 #include "llamac.h"
@@ -50,6 +51,9 @@ static long file_size(const char *path) {
     return n;
 }
 
+/* Set by quantize_parse_only: return -1 once the arguments are parsed. */
+static bool parse_only;
+
 int cmd_quantize(int argc, char **argv) {
     llamac_quantize_params p = llamac_quantize_default_params();
     p.log_fn = print_log;
@@ -95,6 +99,7 @@ int cmd_quantize(int argc, char **argv) {
         return 2;
     }
     p.ftype = ftype;
+    if (parse_only) return -1;
     const double t0 = now_seconds();
     if (llamac_model_quantize(pos[0], pos[1], &p)) {
         fprintf(stderr, "llamac quantize: %s\n", llamac_last_error());
@@ -105,4 +110,12 @@ int cmd_quantize(int argc, char **argv) {
             pos[1], llamac_ftype_name(ftype), (double)in / 1048576.0, (double)out / 1048576.0,
             now_seconds() - t0);
     return 0;
+}
+
+/* The parser alone, for the CLI fuzz target (cmd_parse.h). */
+int quantize_parse_only(int argc, char **argv) {
+    parse_only = true;
+    const int rc = cmd_quantize(argc, argv);
+    parse_only = false;
+    return rc;
 }

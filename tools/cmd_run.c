@@ -1,6 +1,7 @@
 /* `llamac run`: generate text from a prompt, streaming it to stdout, with
  * timings on stderr. Uses only the public API. */
 #include "args.h"
+#include "cmd_parse.h"
 #include "commands.h"
 #include "default_model.h"
 
@@ -306,4 +307,10 @@ done:
     free(tokens);
     free(file_text);
     return rc;
+}
+
+/* The parser alone, for the CLI fuzz target (cmd_parse.h). */
+int run_parse_only(int argc, char **argv) {
+    run_args a;
+    return parse_args(argc, argv, &a);
 }

@@ -1,6 +1,7 @@
 /* `llamac synth --shape NAME --type f16|f32 [--seed S] -o FILE`: a llama
  * GGUF of a real model's shape with seeded random weights, for benchmarks
  * and quantizer tests. Uses only the public API. */
+#include "cmd_parse.h"
 #include "commands.h"
 
 #include "llamac.h"
@@ -42,6 +43,9 @@ static double now_seconds(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
+
+/* Set by synth_parse_only: return -1 once the arguments are parsed. */
+static bool parse_only;
 
 int cmd_synth(int argc, char **argv) {
     llamac_synth_params p = llamac_synth_default_params();
@@ -95,6 +99,7 @@ int cmd_synth(int argc, char **argv) {
         synth_usage(stderr);
         return 2;
     }
+    if (parse_only) return -1;
     const double t0 = now_seconds();
     if (llamac_model_synth(out, &p)) {
         fprintf(stderr, "llamac synth: %s\n", llamac_last_error());
@@ -103,4 +108,12 @@ int cmd_synth(int argc, char **argv) {
     fprintf(stderr, "llamac synth: wrote %s (%s, %s, seed %" PRIu64 ") in %.1f s\n", out, p.shape,
             llamac_type_name(p.type), p.seed, now_seconds() - t0);
     return 0;
+}
+
+/* The parser alone, for the CLI fuzz target (cmd_parse.h). */
+int synth_parse_only(int argc, char **argv) {
+    parse_only = true;
+    const int rc = cmd_synth(argc, argv);
+    parse_only = false;
+    return rc;
 }

@@ -1,5 +1,6 @@
 /* `llamac tokenize`: text to token ids with a model's (or a vocab-only
  * GGUF's) tokenizer, and a throughput benchmark. Uses only the public API. */
+#include "cmd_parse.h"
 #include "commands.h"
 
 #include "args.h"
@@ -153,6 +154,9 @@ static int bench(const llamac_vocab *vocab, const char *file, int repeat, bool a
     return 0;
 }
 
+/* Set by tokenize_parse_only: return -1 once the arguments are parsed. */
+static bool parse_only;
+
 int cmd_tokenize(int argc, char **argv) {
     const char *model = NULL, *prompt = NULL, *file = NULL;
     bool ids = false, add_special = true, parse_special = false, do_bench = false;
@@ -189,6 +193,7 @@ int cmd_tokenize(int argc, char **argv) {
         tokenize_usage(stderr);
         return 2;
     }
+    if (parse_only) return -1;
 
     llamac_vocab *vocab;
     llamac_status st = llamac_vocab_load(model, NULL, &vocab);
@@ -238,5 +243,13 @@ int cmd_tokenize(int argc, char **argv) {
     free(tokens);
     free(data);
     llamac_vocab_free(vocab);
+    return rc;
+}
+
+/* The parser alone, for the CLI fuzz target (cmd_parse.h). */
+int tokenize_parse_only(int argc, char **argv) {
+    parse_only = true;
+    const int rc = cmd_tokenize(argc, argv);
+    parse_only = false;
     return rc;
 }
