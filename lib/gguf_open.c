@@ -81,7 +81,7 @@ static llamac_status open_regular(const char *path, int *fd_out, struct stat *sb
     int flags;
     if (fstat(fd, sb)) st = io_fail(errno, "cannot stat", path);
     else if (!S_ISREG(sb->st_mode))
-        st = lc_fail(LLAMAC_ERR_IO, "'%s' is %s, not a regular GGUF file", path,
+        st = lc_fail(LLAMAC_ERR_IO, "'%s' is %s, not a regular file", path,
                      file_kind(sb->st_mode));
     else if ((uint64_t)sb->st_size > SIZE_MAX)
         st = lc_fail(LLAMAC_ERR_UNSUPPORTED, "'%s' is larger than this platform can address", path);

@@ -35,7 +35,7 @@ bool tool_opt_f32(const char *cmd, const char *opt, const char *v, float lo, flo
         *out = f;
         return true;
     }
-    fprintf(stderr, "llamac %s: %s takes a number from %.9g to %.9g, not '%s'\n", cmd, opt, (double)lo,
+    fprintf(stderr, "llamac %s: %s takes a number from %.7g to %.7g, not '%s'\n", cmd, opt, (double)lo,
             (double)hi, v);
     return false;
 }
