@@ -255,6 +255,30 @@ static void load_decode_free_use_only_the_allocator(void **state) {
     assert_int_equal(atomic_load(&hook_live), 0);
 }
 
+/* Quantizing (one thread: no pthread_create) and loading the result, whose
+ * Q8_0 matrices are repacked at load. */
+static void quantize_and_repacked_load_use_only_the_allocator(void **state) {
+    (void)state;
+    char out[64];
+    snprintf(out, sizeof out, "/tmp/llamac-alloc-count-%d.gguf", (int)getpid());
+    llamac_quantize_params qp = llamac_quantize_default_params();
+    qp.ftype = LLAMAC_FTYPE_MOSTLY_Q8_0;
+    qp.n_threads = 1;
+    qp.allocator = &counting;
+    llamac_model_params mp = llamac_model_default_params();
+    mp.allocator = &counting;
+    llamac_model *model = NULL;
+    arm();
+    llamac_status qst = llamac_model_quantize(model_path, out, &qp);
+    llamac_status lst = qst ? qst : llamac_model_load(out, &mp, &model);
+    llamac_model_free(model);
+    disarm_expect_none("llamac_model_quantize, then loading the Q8_0 file");
+    unlink(out);
+    assert_int_equal(qst, LLAMAC_OK);
+    assert_int_equal(lst, LLAMAC_OK);
+    assert_int_equal(atomic_load(&hook_live), 0);
+}
+
 int main(void) {
     model_path = getenv("LLAMAC_SHIPPED_MODEL");
     if (!model_path || access(model_path, R_OK) != 0) {
@@ -266,6 +290,7 @@ int main(void) {
         cmocka_unit_test(gguf_open_uses_only_the_allocator),
         cmocka_unit_test(failed_loads_use_only_the_allocator),
         cmocka_unit_test(load_decode_free_use_only_the_allocator),
+        cmocka_unit_test(quantize_and_repacked_load_use_only_the_allocator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
