@@ -111,7 +111,10 @@ LLAMAC_API const char *llamac_last_error(void);
  * The functions must be thread-safe if handles created with them are used
  * from several threads. malloc_fn/realloc_fn return NULL on failure, which
  * the library reports as LLAMAC_ERR_NO_MEMORY. The struct is read at handle
- * creation and must outlive the handle. */
+ * creation and must outlive the handle. The library calls no C-library
+ * function that allocates behind the hook's back, with two exceptions it
+ * cannot route: thread-local storage (the per-thread error message) and
+ * what pthread_create allocates for a context's worker threads. */
 typedef struct llamac_allocator {
     void *(*malloc_fn)(void *user, size_t size);
     void *(*realloc_fn)(void *user, void *ptr, size_t size);

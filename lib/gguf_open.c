@@ -61,20 +61,45 @@ static llamac_status read_all(llamac_gguf *g, int fd, size_t n, const char *path
     return LLAMAC_OK;
 }
 
-static llamac_status load_file(llamac_gguf *g, const char *path, bool use_mmap) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+/* What a non-regular file is, in words a user recognizes. */
+static const char *file_kind(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO/named pipe";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "a special file";
+}
+
+/* O_NONBLOCK keeps open() from waiting for a writer when the path is a FIFO
+ * (or for carrier on some devices); only a regular file is accepted after
+ * fstat, and for one the flag is dropped again so reads are plain. */
+static llamac_status open_regular(const char *path, int *fd_out, struct stat *sb) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return io_fail(errno, "cannot open", path);
-    struct stat sb;
     llamac_status st = LLAMAC_OK;
-    if (fstat(fd, &sb)) st = io_fail(errno, "cannot stat", path);
-    else if (!S_ISREG(sb.st_mode))
-        st = lc_fail(LLAMAC_ERR_IO, "'%s' is not a regular file", path);
-    else if ((uint64_t)sb.st_size > SIZE_MAX)
+    int flags;
+    if (fstat(fd, sb)) st = io_fail(errno, "cannot stat", path);
+    else if (!S_ISREG(sb->st_mode))
+        st = lc_fail(LLAMAC_ERR_IO, "'%s' is %s, not a regular file", path,
+                     file_kind(sb->st_mode));
+    else if ((uint64_t)sb->st_size > SIZE_MAX)
         st = lc_fail(LLAMAC_ERR_UNSUPPORTED, "'%s' is larger than this platform can address", path);
+    else if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+        st = io_fail(errno, "cannot clear O_NONBLOCK on", path);
     if (st) {
         close(fd);
         return st;
     }
+    *fd_out = fd;
+    return LLAMAC_OK;
+}
+
+static llamac_status load_file(llamac_gguf *g, const char *path, bool use_mmap) {
+    int fd = -1;
+    struct stat sb;
+    llamac_status st = open_regular(path, &fd, &sb);
+    if (st) return st;
     size_t n = (size_t)sb.st_size;
     if (use_mmap && n > 0) {
         void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);

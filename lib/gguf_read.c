@@ -499,10 +499,34 @@ typedef struct span {
     int64_t index;
 } span;
 
-static int span_cmp(const void *a, const void *b) {
-    const span *x = a, *y = b;
-    if (x->begin != y->begin) return x->begin < y->begin ? -1 : 1;
-    return x->index < y->index ? -1 : x->index > y->index;
+/* Spans order by start, ties by tensor index: a total order, so the sort
+ * below gives the same sequence as any other correct sort. */
+static bool span_less(const span *x, const span *y) {
+    if (x->begin != y->begin) return x->begin < y->begin;
+    return x->index < y->index;
+}
+
+static void sift_down(span *a, size_t root, size_t n) {
+    for (size_t child; (child = 2 * root + 1) < n; root = child) {
+        if (child + 1 < n && span_less(&a[child], &a[child + 1])) child++;
+        if (!span_less(&a[root], &a[child])) return;
+        span t = a[root];
+        a[root] = a[child];
+        a[child] = t;
+    }
+}
+
+/* Heapsort: in place and O(n log n) on any input. qsort is not used because
+ * glibc's allocates a merge buffer with malloc, behind the caller's
+ * allocator. */
+static void sort_spans(span *a, size_t n) {
+    for (size_t i = n / 2; i-- > 0;) sift_down(a, i, n);
+    for (size_t end = n; end > 1; end--) {
+        span t = a[0];
+        a[0] = a[end - 1];
+        a[end - 1] = t;
+        sift_down(a, 0, end - 1);
+    }
 }
 
 static void point_at_tensor(parser *ps, int64_t i) {
@@ -549,7 +573,7 @@ static llamac_status place_data(parser *ps) {
                        t->offset, t->n_bytes, off, data_size);
         spans[i] = (span){t->offset, t->offset + t->n_bytes, i};
     }
-    if (!st) qsort(spans, (size_t)g->n_tensors, sizeof *spans, span_cmp);
+    if (!st) sort_spans(spans, (size_t)g->n_tensors);
     for (int64_t i = 1; i < g->n_tensors && !st; i++) {
         if (spans[i - 1].end <= spans[i].begin) continue;
         char other[90];

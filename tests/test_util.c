@@ -1,7 +1,13 @@
 #include "test_util.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Cases of this process that called skip(); cmocka does not report it. */
@@ -107,4 +113,83 @@ void cli_run_command(cli_result *r, const char *bin, const char *command, const 
     }
     argv[n] = NULL;
     cli_run(r, bin, argv);
+}
+
+static double monotonic_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Keeps the first cap - 1 bytes of what fd has now. Returns 1 after data,
+ * 0 at end of file, -1 when nothing is there yet (or on an error). */
+static int drain_some(int fd, char *buf, size_t cap, size_t *n) {
+    char sink[512];
+    ssize_t r = read(fd, *n < cap - 1 ? buf + *n : sink, *n < cap - 1 ? cap - 1 - *n : sizeof sink);
+    if (r > 0 && *n < cap - 1) *n += (size_t)r;
+    buf[*n] = '\0';
+    return r > 0 ? 1 : r == 0 ? 0 : -1;
+}
+
+void cli_run_limited(cli_result *r, bool *timed_out, const char *bin, const char *const *args,
+                     cli_limits limits) {
+    char *argv[64];
+    int n = 0;
+    argv[n++] = (char *)bin;
+    for (; *args; args++) {
+        if (n == 63) fail_msg("cli_run_limited: more than 62 arguments");
+        argv[n++] = (char *)*args;
+    }
+    argv[n] = NULL;
+    int out[2];
+    assert_int_equal(pipe(out), 0);
+    FILE *err = tmpfile();
+    assert_non_null(err);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (limits.mem_limit) {
+            struct rlimit rl = {limits.mem_limit, limits.mem_limit};
+            setrlimit(RLIMIT_AS, &rl);
+        }
+        dup2(out[1], 1);
+        dup2(fileno(err), 2);
+        close(out[0]);
+        close(out[1]);
+        execv(bin, argv);
+        _exit(127);
+    }
+    close(out[1]);
+    fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
+    const double deadline = monotonic_s() + limits.timeout_s;
+    size_t got = 0;
+    bool open_out = true;
+    int status = 0;
+    *timed_out = false;
+    r->out[0] = '\0';
+    for (;;) {
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        assert_true(w >= 0);
+        if (w == pid) break;
+        if (monotonic_s() > deadline) {
+            *timed_out = true;
+            kill(pid, SIGKILL);
+            assert_int_equal(waitpid(pid, &status, 0), pid);
+            break;
+        }
+        /* Wait for output or 10 ms, whichever comes first; the child's exit
+         * is noticed at the next waitpid. */
+        struct pollfd pf = {out[0], POLLIN, 0};
+        if (open_out && poll(&pf, 1, 10) > 0) open_out = drain_some(out[0], r->out, sizeof r->out, &got) != 0;
+        else if (!open_out) poll(NULL, 0, 10);
+    }
+    while (open_out && drain_some(out[0], r->out, sizeof r->out, &got) == 1) {
+    }
+    close(out[0]);
+    r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    rewind(err);
+    size_t k = fread(r->err, 1, sizeof r->err - 1, err);
+    r->err[k] = '\0';
+    fclose(err);
 }

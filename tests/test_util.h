@@ -79,6 +79,19 @@ void cli_run(cli_result *r, const char *bin, const char *const *args);
 /* The same for `bin COMMAND ARGS...` (at most 29 args). */
 void cli_run_command(cli_result *r, const char *bin, const char *command, const char *const *args);
 
+/* cli_run (up to 62 args) with a wall-clock limit: a child still running after timeout_s
+ * seconds is killed (SIGKILL) and r->timed_out set (then r->signal is
+ * SIGKILL too). A nonzero mem_limit caps the child's address space
+ * (RLIMIT_AS), so a runaway allocation fails inside the child instead of
+ * swapping the machine. stdout is drained while waiting. Returns nothing;
+ * fails the calling test on a system error. */
+typedef struct cli_limits {
+    double timeout_s;
+    size_t mem_limit;
+} cli_limits;
+void cli_run_limited(cli_result *r, bool *timed_out, const char *bin, const char *const *args,
+                     cli_limits limits);
+
 #define SKIP_WITHOUT_SHARED(var, buf, rel)                                  \
     const char *var = shared_path(buf, sizeof buf, rel);                    \
     if (!var) { skip(); return; }

@@ -7,6 +7,7 @@
  * Each test runs once unmeasured (warm-up: page faults, thread start-up),
  * then r times; the table gives mean +- standard deviation and median of
  * the r tokens/s samples. Uses only the public API. */
+#include "args.h"
 #include "cmd_parse.h"
 #include "commands.h"
 
@@ -55,14 +56,6 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static bool parse_int(const char *s, int32_t lo, int32_t hi, int32_t *out) {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi) return false;
-    *out = (int32_t)v;
-    return true;
-}
-
 static int parse_args(int argc, char **argv, bench_args *a) {
     *a = (bench_args){NULL, 128, 32, 0, 3, true, false, true};
     for (int i = 1; i < argc; i++) {
@@ -74,13 +67,13 @@ static int parse_args(int argc, char **argv, bench_args *a) {
         } else if (!strcmp(s, "-m") && more) {
             a->model = argv[++i];
         } else if (!strcmp(s, "-p") && more) {
-            if (!parse_int(argv[++i], 0, 1 << 20, &a->n_prompt)) goto bad_value;
+            if (!tool_opt_i32("bench", s, argv[++i], 0, 1 << 20, &a->n_prompt)) return 2;
         } else if (!strcmp(s, "-n") && more) {
-            if (!parse_int(argv[++i], 0, 1 << 20, &a->n_gen)) goto bad_value;
+            if (!tool_opt_i32("bench", s, argv[++i], 0, 1 << 20, &a->n_gen)) return 2;
         } else if (!strcmp(s, "-t") && more) {
-            if (!parse_int(argv[++i], 1, 1024, &a->threads)) goto bad_value;
+            if (!tool_opt_i32("bench", s, argv[++i], 1, 1024, &a->threads)) return 2;
         } else if (!strcmp(s, "-r") && more) {
-            if (!parse_int(argv[++i], 1, MAX_REPS, &a->reps)) goto bad_value;
+            if (!tool_opt_i32("bench", s, argv[++i], 1, MAX_REPS, &a->reps)) return 2;
         } else if (!strcmp(s, "--no-warmup")) {
             a->warmup = false;
         } else if (!strcmp(s, "--no-repack")) {
@@ -88,16 +81,15 @@ static int parse_args(int argc, char **argv, bench_args *a) {
         } else if (!strcmp(s, "-o") && more) {
             const char *o = argv[++i];
             if (!strcmp(o, "csv")) a->csv = true;
-            else if (strcmp(o, "md")) goto bad_value;
+            else if (strcmp(o, "md")) {
+                fprintf(stderr, "llamac bench: -o takes md or csv, not '%s'\n", o);
+                return 2;
+            }
         } else {
             fprintf(stderr, "llamac bench: unknown or incomplete argument '%s'\n", s);
             bench_usage(stderr);
             return 2;
         }
-        continue;
-    bad_value:
-        fprintf(stderr, "llamac bench: bad value '%s' for %s\n", argv[i], s);
-        return 2;
     }
     if (!a->model) {
         fprintf(stderr, "llamac bench: -m MODEL is required\n");

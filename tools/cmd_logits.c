@@ -2,6 +2,7 @@
  * write every position's logits in the golden file format; optionally
  * compare with reference logits by the criteria of
  * ../shared/golden/README.md and fail when one is not met. */
+#include "args.h"
 #include "cmd_parse.h"
 #include "commands.h"
 #include "golden.h"
@@ -85,14 +86,6 @@ static double same_file_limit_from_model(const llamac_model *model, const char *
     return quant ? 5e-3 : bf16 ? 2e-4 : 2e-5;
 }
 
-/* A whole decimal number in [0, INT32_MAX], or -1. */
-static int32_t parse_count(const char *s) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    return end == s || *end || errno || v < 0 || v > INT32_MAX ? -1 : (int32_t)v;
-}
-
 typedef struct logits_args {
     const char *model, *tokens, *gen, *golden, *golden_f32, *out, *type;
     int32_t threads, chunk;
@@ -120,8 +113,11 @@ static int parse_args(int argc, char **argv, logits_args *a) {
         else if (!strcmp(k, "--golden-f32")) a->golden_f32 = v;
         else if (!strcmp(k, "-o")) a->out = v;
         else if (!strcmp(k, "--type")) a->type = v;
-        else if (!strcmp(k, "-t")) a->threads = parse_count(v);
-        else if (!strcmp(k, "--chunk")) a->chunk = parse_count(v);
+        else if (!strcmp(k, "-t")) {
+            if (!tool_opt_i32("logits", k, v, 0, 1024, &a->threads)) return 2;
+        } else if (!strcmp(k, "--chunk")) {
+            if (!tool_opt_i32("logits", k, v, 0, INT32_MAX, &a->chunk)) return 2;
+        }
         else if (!strcmp(k, "--kv")) {
             if (!strcmp(v, "f16")) a->kv = LLAMAC_TYPE_F16;
             else if (!strcmp(v, "f32")) a->kv = LLAMAC_TYPE_F32;
@@ -135,7 +131,12 @@ static int parse_args(int argc, char **argv, logits_args *a) {
             return 2;
         }
     }
-    if (!a->model || (!a->tokens == !a->golden) || (a->golden && a->gen) || a->threads < 0 || a->chunk < 0) {
+    const char *wrong = !a->model                ? "need -m MODEL"
+                        : !a->tokens == !a->golden ? "need exactly one of --tokens, --golden"
+                        : a->golden && a->gen      ? "--gen comes from the --golden file; give one or the other"
+                                                   : NULL;
+    if (wrong) {
+        fprintf(stderr, "llamac logits: %s\n", wrong);
         logits_usage(stderr);
         return 2;
     }

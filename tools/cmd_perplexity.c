@@ -21,6 +21,7 @@
 static void perplexity_usage(FILE *f) {
     fprintf(f,
             "usage: llamac perplexity [-m MODEL] -f TEXT [-c N_CTX] [-t THREADS] [-q]\n"
+            "                         [--prompt-limit BYTES]\n"
             "\n"
             "Tokenizes the whole file as one string (with the tokenizer's leading space,\n"
             "without BOS/EOS, special-token text taken literally), cuts the tokens into\n"
@@ -34,19 +35,27 @@ static void perplexity_usage(FILE *f) {
             "  -c N_CTX    window + 1 (default: the model's context length, at most 4096)\n"
             "  -t THREADS  threads (default: all CPUs, at most 16)\n"
             "  -q          no progress lines on stderr\n"
+            "  --prompt-limit BYTES  refuse a TEXT larger than this (default 256M; a K, M\n"
+            "              or G suffix counts KiB, MiB, GiB); pipes and devices are read\n"
+            "              up to it\n"
             "Exit status: 0 done, 1 failure, 2 bad arguments.\n");
 }
+
+/* Evaluation texts are larger than prompts (the usual benchmark sets are
+ * 1-10 MB), and no larger text can be scored in a sensible time anyway. */
+#define PPL_TEXT_LIMIT_DEFAULT ((size_t)256 << 20)
 
 typedef struct ppl_args {
     const char *model, *text;
     int32_t n_ctx, threads;
     bool quiet;
+    size_t text_limit;
 } ppl_args;
 
 
 /* Returns -1 when the run should go on, else the exit status. */
 static int parse_args(int argc, char **argv, ppl_args *a) {
-    *a = (ppl_args){0};
+    *a = (ppl_args){.text_limit = PPL_TEXT_LIMIT_DEFAULT};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
@@ -65,16 +74,14 @@ static int parse_args(int argc, char **argv, ppl_args *a) {
         bool ok = true;
         if (!strcmp(o, "-m")) a->model = v;
         else if (!strcmp(o, "-f")) a->text = v;
-        else if (!strcmp(o, "-c")) ok = tool_parse_i32(v, 2, 1 << 20, &a->n_ctx);
-        else if (!strcmp(o, "-t")) ok = tool_parse_i32(v, 1, 1024, &a->threads);
+        else if (!strcmp(o, "-c")) ok = tool_opt_i32("perplexity", o, v, 2, 1 << 20, &a->n_ctx);
+        else if (!strcmp(o, "-t")) ok = tool_opt_i32("perplexity", o, v, 1, 1024, &a->threads);
+        else if (!strcmp(o, "--prompt-limit")) ok = tool_opt_bytes("perplexity", o, v, &a->text_limit);
         else {
             fprintf(stderr, "llamac perplexity: unknown option %s\n", o);
             goto bad;
         }
-        if (!ok) {
-            fprintf(stderr, "llamac perplexity: bad value '%s' for %s\n", v, o);
-            goto bad;
-        }
+        if (!ok) goto bad; /* the message is printed */
     }
     if (!a->text) {
         fprintf(stderr, "llamac perplexity: need -f TEXT\n");
@@ -129,9 +136,10 @@ int cmd_perplexity(int argc, char **argv) {
         a.model = found;
     }
     size_t text_len = 0;
-    char *text = tool_read_file(a.text, &text_len);
+    char read_err[512];
+    char *text = tool_read_file(a.text, a.text_limit, &text_len, read_err, sizeof read_err);
     if (!text) {
-        fprintf(stderr, "llamac perplexity: cannot read %s: %s\n", a.text, strerror(errno));
+        fprintf(stderr, "llamac perplexity: %s\n", read_err);
         return 1;
     }
 

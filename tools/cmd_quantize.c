@@ -1,6 +1,7 @@
 /* `llamac quantize IN.gguf OUT.gguf TYPE`: re-encode a model's weights, as
  * llama-quantize does (same per-tensor mix, same bytes). Uses only the
  * public API. */
+#include "args.h"
 #include "cmd_parse.h"
 #include "commands.h"
 
@@ -65,13 +66,7 @@ int cmd_quantize(int argc, char **argv) {
             quantize_usage(stdout);
             return 0;
         } else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 1 || v > 1024) {
-                fprintf(stderr, "llamac quantize: bad thread count '%s'\n", argv[i]);
-                return 2;
-            }
-            p.n_threads = (int32_t)v;
+            if (!tool_opt_i32("quantize", a, argv[++i], 1, 1024, &p.n_threads)) return 2;
         } else if (!strcmp(a, "--allow-requantize")) {
             p.allow_requantize = true;
         } else if (!strcmp(a, "--pure")) {

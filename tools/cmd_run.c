@@ -28,6 +28,7 @@ typedef struct run_args {
     bool seed_given, ids;
     const char *stops[MAX_STOPS];
     int32_t n_stop;
+    size_t prompt_limit;
 } run_args;
 
 static void run_usage(FILE *f) {
@@ -35,7 +36,7 @@ static void run_usage(FILE *f) {
             "usage: llamac run [-m MODEL] (-p PROMPT | -f PROMPT_FILE) [-n N] [--temp T]\n"
             "                  [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]\n"
             "                  [--repeat-last-n N] [--seed S] [-t THREADS] [-c N_CTX]\n"
-            "                  [--stop STRING]... [--ids]\n"
+            "                  [--stop STRING]... [--ids] [--prompt-limit BYTES]\n"
             "\n"
             "Generates a continuation of the prompt (tokenized with BOS; special-token\n"
             "text like <|eot_id|> is parsed) and streams it to stdout, without the\n"
@@ -57,34 +58,19 @@ static void run_usage(FILE *f) {
             "  -c N_CTX             context size in tokens (default: the model's, at most 4096)\n"
             "  --stop STRING        stop before this text (repeatable, up to %d)\n"
             "  --ids                print token ids (one line, space-separated) instead of text\n"
+            "  --prompt-limit BYTES refuse a PROMPT_FILE larger than this (default 64M; a K, M\n"
+            "                       or G suffix counts KiB, MiB, GiB); pipes and devices are\n"
+            "                       read up to it\n"
             "Exit status: 0 done, 1 failure, 2 bad arguments.\n",
             MAX_STOPS);
 }
 
 
-static bool parse_f32(const char *s, float lo, float hi, float *out) {
-    char *end;
-    errno = 0;
-    float v = strtof(s, &end);
-    if (end == s || *end || errno || !(v >= lo && v <= hi)) return false;
-    *out = v;
-    return true;
-}
-
-static bool parse_u64(const char *s, uint64_t *out) {
-    char *end;
-    errno = 0;
-    if (*s == '-') return false;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s || *end || errno) return false;
-    *out = (uint64_t)v;
-    return true;
-}
-
 /* Returns -1 when the run should go on, else the exit status. */
 static int parse_args(int argc, char **argv, run_args *a) {
     *a = (run_args){.n_predict = -1, .top_k = 40, .temp = 0.8f, .top_p = 0.95f, .min_p = 0.05f,
-                    .repeat_penalty = 1.0f, .repeat_last_n = 64};
+                    .repeat_penalty = 1.0f, .repeat_last_n = 64,
+                    .prompt_limit = TOOL_PROMPT_LIMIT_DEFAULT};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
@@ -97,7 +83,8 @@ static int parse_args(int argc, char **argv, run_args *a) {
         }
         static const char *const valued[] = {"-m", "-p", "-f", "-n", "--temp", "--top-k",
                                              "--top-p", "--min-p", "--repeat-penalty",
-                                             "--repeat-last-n", "--seed", "-t", "-c", "--stop"};
+                                             "--repeat-last-n", "--seed", "-t", "-c", "--stop",
+                                             "--prompt-limit"};
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(o, valued[k]);
         if (!known) {
@@ -114,26 +101,30 @@ static int parse_args(int argc, char **argv, run_args *a) {
         if (!strcmp(o, "-m")) a->model = v;
         else if (!strcmp(o, "-p")) a->prompt = v;
         else if (!strcmp(o, "-f")) a->prompt_file = v;
-        else if (!strcmp(o, "-n")) ok = tool_parse_i32(v, -1, INT32_MAX, &a->n_predict);
-        else if (!strcmp(o, "--temp")) ok = parse_f32(v, 0.0f, 1e6f, &a->temp);
-        else if (!strcmp(o, "--top-k")) ok = tool_parse_i32(v, 0, INT32_MAX, &a->top_k);
-        else if (!strcmp(o, "--top-p")) ok = parse_f32(v, 0.0f, 1.0f, &a->top_p);
-        else if (!strcmp(o, "--min-p")) ok = parse_f32(v, 0.0f, 1.0f, &a->min_p);
-        else if (!strcmp(o, "--repeat-penalty")) ok = parse_f32(v, 1e-6f, 1e6f, &a->repeat_penalty);
-        else if (!strcmp(o, "--repeat-last-n")) ok = tool_parse_i32(v, 0, INT32_MAX, &a->repeat_last_n);
-        else if (!strcmp(o, "--seed")) ok = a->seed_given = parse_u64(v, &a->seed);
-        else if (!strcmp(o, "-t")) ok = tool_parse_i32(v, 1, 1024, &a->threads);
+        else if (!strcmp(o, "-n")) ok = tool_opt_i32("run", o, v, -1, INT32_MAX, &a->n_predict);
+        else if (!strcmp(o, "--temp")) ok = tool_opt_f32("run", o, v, 0.0f, 1e6f, &a->temp);
+        else if (!strcmp(o, "--top-k")) ok = tool_opt_i32("run", o, v, 0, INT32_MAX, &a->top_k);
+        else if (!strcmp(o, "--top-p")) ok = tool_opt_f32("run", o, v, 0.0f, 1.0f, &a->top_p);
+        else if (!strcmp(o, "--min-p")) ok = tool_opt_f32("run", o, v, 0.0f, 1.0f, &a->min_p);
+        else if (!strcmp(o, "--repeat-penalty"))
+            ok = tool_opt_f32("run", o, v, 1e-6f, 1e6f, &a->repeat_penalty);
+        else if (!strcmp(o, "--repeat-last-n"))
+            ok = tool_opt_i32("run", o, v, 0, INT32_MAX, &a->repeat_last_n);
+        else if (!strcmp(o, "--seed")) ok = a->seed_given = tool_opt_u64("run", o, v, &a->seed);
+        else if (!strcmp(o, "-t")) ok = tool_opt_i32("run", o, v, 1, 1024, &a->threads);
+        else if (!strcmp(o, "--prompt-limit")) ok = tool_opt_bytes("run", o, v, &a->prompt_limit);
         else if (!strcmp(o, "-c")) {
-            ok = tool_parse_i32(v, 1, INT32_MAX, &n);
+            ok = tool_opt_i32("run", o, v, 1, INT32_MAX, &n);
             a->n_ctx = ok ? (uint32_t)n : 0;
         } else if (!strcmp(o, "--stop")) {
+            if (a->n_stop == MAX_STOPS)
+                fprintf(stderr, "llamac run: at most %d --stop strings; '%s' is one too many\n",
+                        MAX_STOPS, v);
+            else if (!v[0]) fprintf(stderr, "llamac run: --stop takes a non-empty string\n");
             ok = a->n_stop < MAX_STOPS && v[0];
             if (ok) a->stops[a->n_stop++] = v;
         }
-        if (!ok) {
-            fprintf(stderr, "llamac run: bad value '%s' for %s\n", v, o);
-            goto bad;
-        }
+        if (!ok) goto bad; /* the message is printed */
     }
     if (!a->prompt == !a->prompt_file) {
         fprintf(stderr, "llamac run: need exactly one of -p PROMPT, -f FILE\n");
@@ -215,8 +206,10 @@ int cmd_run(int argc, char **argv) {
 
     char *file_text = NULL;
     size_t prompt_len = a.prompt ? strlen(a.prompt) : 0;
-    if (a.prompt_file && !(file_text = tool_read_file(a.prompt_file, &prompt_len))) {
-        fprintf(stderr, "llamac run: cannot read %s: %s\n", a.prompt_file, strerror(errno));
+    char read_err[512];
+    if (a.prompt_file && !(file_text = tool_read_file(a.prompt_file, a.prompt_limit, &prompt_len,
+                                                      read_err, sizeof read_err))) {
+        fprintf(stderr, "llamac run: prompt file: %s\n", read_err);
         return 1;
     }
     const char *prompt = a.prompt ? a.prompt : file_text;

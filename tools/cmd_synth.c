@@ -1,6 +1,7 @@
 /* `llamac synth --shape NAME --type f16|f32 [--seed S] -o FILE`: a llama
  * GGUF of a real model's shape with seeded random weights, for benchmarks
  * and quantizer tests. Uses only the public API. */
+#include "args.h"
 #include "cmd_parse.h"
 #include "commands.h"
 
@@ -69,21 +70,9 @@ int cmd_synth(int argc, char **argv) {
                 return 2;
             }
         } else if (!strcmp(a, "--seed") && has_value) {
-            char *end;
-            const char *v = argv[++i];
-            p.seed = strtoull(v, &end, 0);
-            if (!*v || *end || v[0] == '-') {
-                fprintf(stderr, "llamac synth: bad seed '%s'\n", v);
-                return 2;
-            }
+            if (!tool_opt_u64("synth", a, argv[++i], &p.seed)) return 2;
         } else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && has_value) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 1 || v > 1024) {
-                fprintf(stderr, "llamac synth: bad thread count '%s'\n", argv[i]);
-                return 2;
-            }
-            p.n_threads = (int32_t)v;
+            if (!tool_opt_i32("synth", a, argv[++i], 1, 1024, &p.n_threads)) return 2;
         } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && has_value) {
             out = argv[++i];
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {

@@ -19,7 +19,7 @@
 static void tokenize_usage(FILE *f) {
     fprintf(f,
             "usage: llamac tokenize -m MODEL.gguf (-p TEXT | -f FILE) [--ids] [--no-bos]\n"
-            "                       [--parse-special]\n"
+            "                       [--parse-special] [--prompt-limit BYTES]\n"
             "       llamac tokenize -m MODEL.gguf --bench [-f FILE] [--repeat N]\n\n"
             "Tokenizes TEXT (or the bytes of FILE) with the tokenizer stored in MODEL.gguf\n"
             "(a model or a vocabulary-only file) and prints one `id 'piece'` line per\n"
@@ -29,12 +29,19 @@ static void tokenize_usage(FILE *f) {
             "                    (default: special-token text is plain text)\n"
             "  --bench           time tokenizing 1 MiB of FILE (default: the files of\n"
             "                    " BENCH_CORPUS ", repeated), N times (default 5)\n"
-            "                    and print the best throughput\n");
+            "                    and print the best throughput\n"
+            "  --repeat N        timed runs, 1 to 1000 (default 5)\n"
+            "  --prompt-limit BYTES  refuse a FILE larger than this (default 64M; a K, M\n"
+            "                    or G suffix counts KiB, MiB, GiB); pipes and devices\n"
+            "                    are read up to it\n");
 }
 
+static size_t prompt_limit = TOOL_PROMPT_LIMIT_DEFAULT;
+
 static char *read_file(const char *path, size_t *len) {
-    char *buf = tool_read_file(path, len);
-    if (!buf) fprintf(stderr, "llamac tokenize: cannot read '%s': %s\n", path, strerror(errno));
+    char err[512];
+    char *buf = tool_read_file(path, prompt_limit, len, err, sizeof err);
+    if (!buf) fprintf(stderr, "llamac tokenize: %s\n", err);
     return buf;
 }
 
@@ -99,7 +106,7 @@ static char *default_corpus(size_t *len) {
     return all;
 }
 
-static int bench(const llamac_vocab *vocab, const char *file, int repeat, bool add_special, bool parse_special) {
+static int bench(const llamac_vocab *vocab, const char *file, int32_t repeat, bool add_special, bool parse_special) {
     size_t n;
     char *src = file ? read_file(file, &n) : default_corpus(&n);
     if (!src || n == 0) {
@@ -160,7 +167,7 @@ static bool parse_only;
 int cmd_tokenize(int argc, char **argv) {
     const char *model = NULL, *prompt = NULL, *file = NULL;
     bool ids = false, add_special = true, parse_special = false, do_bench = false;
-    int repeat = 5;
+    int32_t repeat = 5;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has_value = i + 1 < argc;
@@ -174,7 +181,9 @@ int cmd_tokenize(int argc, char **argv) {
         } else if (!strcmp(a, "-f") && has_value) {
             file = argv[++i];
         } else if (!strcmp(a, "--repeat") && has_value) {
-            repeat = atoi(argv[++i]);
+            if (!tool_opt_i32("tokenize", a, argv[++i], 1, 1000, &repeat)) return 2;
+        } else if (!strcmp(a, "--prompt-limit") && has_value) {
+            if (!tool_opt_bytes("tokenize", a, argv[++i], &prompt_limit)) return 2;
         } else if (!strcmp(a, "--ids")) {
             ids = true;
         } else if (!strcmp(a, "--no-bos")) {
@@ -183,13 +192,23 @@ int cmd_tokenize(int argc, char **argv) {
             parse_special = true;
         } else if (!strcmp(a, "--bench")) {
             do_bench = true;
+        } else if (!has_value && (!strcmp(a, "-m") || !strcmp(a, "-p") || !strcmp(a, "-f") ||
+                                  !strcmp(a, "--repeat") || !strcmp(a, "--prompt-limit"))) {
+            fprintf(stderr, "llamac tokenize: %s needs a value\n", a);
+            tokenize_usage(stderr);
+            return 2;
         } else {
             fprintf(stderr, "llamac tokenize: unexpected argument '%s'\n", a);
             tokenize_usage(stderr);
             return 2;
         }
     }
-    if (!model || (!do_bench && !prompt == !file) || (do_bench && prompt) || repeat < 1) {
+    const char *missing = !model ? "need -m MODEL.gguf"
+                          : do_bench && prompt ? "--bench takes -f FILE, not -p"
+                          : !do_bench && !prompt == !file ? "need exactly one of -p TEXT, -f FILE"
+                                                          : NULL;
+    if (missing) {
+        fprintf(stderr, "llamac tokenize: %s\n", missing);
         tokenize_usage(stderr);
         return 2;
     }

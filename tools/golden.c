@@ -1,10 +1,13 @@
 /* Golden logits files, KLD, the README's criteria, the reference decode. */
 #include "golden.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define GOLDEN_HEADER 20u
 
@@ -34,8 +37,18 @@ void golden_free(golden *g) {
 
 int golden_read(const char *path, golden *g, char *err, size_t err_size) {
     memset(g, 0, sizeof *g);
-    FILE *f = fopen(path, "rb");
+    /* O_NONBLOCK: a FIFO given by mistake must not block the open; only a
+     * regular file goes on (its reads ignore the flag). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat sb;
+    if (fd >= 0 && (fstat(fd, &sb) || !S_ISREG(sb.st_mode))) {
+        close(fd);
+        snprintf(err, err_size, "%s: not a regular file", path);
+        return -1;
+    }
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
     if (!f) {
+        if (fd >= 0) close(fd);
         snprintf(err, err_size, "%s: cannot open", path);
         return -1;
     }
