@@ -21,11 +21,22 @@ abi_build_library() {
 # without DWARF abidw sees only symbol names and abidiff would pass any type
 # change; DWARF from another compiler describes the same types differently.
 abi_library_of() {
-  local lib="$1/lib/libllamac.so.0"
+  local lib="$1/lib/libllamac.so.0" source
+  # abidw is told which headers are public by path: they must be the ones
+  # the library was compiled from.
+  source=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["directories"]["source"])' \
+    "$1/meson-info/meson-info.json")
+  if [ "$(cd "$source" && pwd -P)" != "$(cd "$abi_root" && pwd -P)" ]; then
+    echo "abi: $1 was configured from $source, not from $abi_root" >&2; return 1
+  fi
   if [ ! -e "$lib" ]; then
     echo "abi: $lib not found (build the shared library first)" >&2; return 1
   fi
-  if ! readelf -S "$lib" | grep -q '\.debug_info'; then
+  # (Outputs are captured before grep -q reads them: grep stopping early
+  # would kill readelf with SIGPIPE, which pipefail counts as a failure.)
+  local sections
+  sections=$(readelf -S "$lib")
+  if ! grep -q '\.debug_info' <<<"$sections"; then
     echo "abi: $lib has no debug info: configure $1 with -Ddebug=true (adds -g)" >&2; return 1
   fi
   local producers
