@@ -73,7 +73,7 @@ class Corpus:
         tag, name = elem.tag, elem.get('name', '')
         size = elem.get('size-in-bits', '')
         if tag == 'type-decl':
-            return '%s:%s' % (name, size)
+            return '%s:%s' % (name, size) if size else name
         if tag == 'typedef-decl':
             return '%s=%s' % (name, self.render(elem.get('type-id'), params, seen))
         if tag == 'qualified-type-def':

@@ -3,7 +3,8 @@
 #   1. build with gcc (release, -Werror, plus -g for the ABI check: gcc's -g
 #      does not change the generated code) and run every test;
 #   2. compare the ABI of that build's libllamac.so.0 with the committed
-#      baseline abi/libllamac.so.0.abi (scripts/abi_check.sh, docs/abi.md);
+#      baseline abi/libllamac.so.0.abi (scripts/abi_check.sh, docs/abi.md),
+#      and test the check itself on edited copies of the baseline;
 #   3. build with clang under AddressSanitizer + UndefinedBehaviorSanitizer
 #      (-Werror too) and run every test again: leaks and UB fail the run;
 #   4. build only tests/test_threads with clang under ThreadSanitizer and run
@@ -35,6 +36,8 @@ CC=gcc run_suite build-test -Ddebug=true
 step_done "gcc pass"
 echo "== ABI check =="
 scripts/abi_check.sh build-test
+# The check's own verdicts on edited copies of the baseline.
+python3 scripts/abi_selftest.py scripts/abi_check.sh
 step_done "ABI check"
 if [ "${LLAMAC_TEST_QUICK:-0}" != 1 ]; then
   echo "== clang, ASan + UBSan =="
