@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Generates lib/unicode_table.c: the per-codepoint classes the Llama 3
+"""Generates lib/common/unicode_table.c: the per-codepoint classes the Llama 3
 pre-tokenizer needs (\\p{L}, \\p{N}, \\s), from the Unicode Character Database.
 
-Usage: scripts/gen_unicode_table.py [UCD_DIR] > lib/unicode_table.c
+Usage: scripts/gen_unicode_table.py [UCD_DIR] > lib/common/unicode_table.c
 UCD_DIR defaults to /usr/share/unicode (Debian package `unicode-data`).
 
 Classes:

@@ -6,8 +6,8 @@
  * ends, F16 and F32 caches. */
 #include "test_util.h"
 
-#include "model.h"
-#include "ops.h"
+#include "model/model.h"
+#include "runtime/ops.h"
 
 #include <math.h>
 

@@ -1,7 +1,7 @@
 /* Version, status names, error messages, allocator hooks. */
 #include "test_util.h"
 
-#include "internal.h"
+#include "common/internal.h"
 
 #include <string.h>
 

@@ -7,7 +7,7 @@
  * every block the context already holds still holds the canary. */
 #include "decode_util.h"
 
-#include "kv_cache.h"
+#include "runtime/kv_cache.h"
 
 #include <string.h>
 #include <time.h>

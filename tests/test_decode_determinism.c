@@ -6,7 +6,7 @@
 #include "decode_util.h"
 
 #include "../tools/golden.h"
-#include "context.h"
+#include "runtime/context.h"
 
 #include <math.h>
 #include <string.h>

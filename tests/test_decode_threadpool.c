@@ -3,7 +3,7 @@
  * exactly once. */
 #include "test_util.h"
 
-#include "threadpool.h"
+#include "common/threadpool.h"
 
 #include <stdatomic.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* The tensor type table (lib/types.c) against ggml's block layouts, so the
+/* The tensor type table (lib/common/types.c) against ggml's block layouts, so the
  * sizes of tensors llamac cannot compute on are still checked right. Each
  * expected size is the sum of the fields of ggml's block struct
  * (ggml-common.h); fp16 fields count 2 bytes, QK_K is 256. */

@@ -8,7 +8,7 @@
 #include "test_util.h"
 
 #include "../tools/golden.h"
-#include "context.h"
+#include "runtime/context_private.h"
 #include "llamac.h"
 
 #include <string.h>

@@ -7,7 +7,7 @@
 #include "test_util.h"
 
 #include "../tools/golden.h"
-#include "context.h"
+#include "runtime/context.h"
 #include "test_kernels_simd_util.h"
 
 static float *decode_with(llamac_model *model, const golden *ref, lc_backend backend) {

@@ -4,7 +4,7 @@
 #include "test_util.h"
 
 #include "kernels/kernels.h"
-#include "model.h"
+#include "model/model.h"
 #include "model_builder.h"
 
 #include <string.h>

@@ -3,7 +3,7 @@
  * use_more_bits(i, n) = i < n/8 || i >= 7n/8 || (i - n/8) % 3 == 2. */
 #include "test_util.h"
 
-#include "quantize.h"
+#include "quantize/quantize.h"
 
 #include <string.h>
 

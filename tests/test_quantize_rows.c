@@ -3,8 +3,8 @@
 #include "test_util.h"
 
 #include "kernels/kernels.h"
-#include "quantize.h"
-#include "rng.h"
+#include "quantize/quantize.h"
+#include "common/rng.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* The library's random generator: a fixed, documented stream per seed. */
 #include "test_util.h"
 
-#include "rng.h"
+#include "common/rng.h"
 
 #include <math.h>
 

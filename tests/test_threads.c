@@ -18,7 +18,7 @@
 #include "test_util.h"
 
 #include "llamac.h"
-#include "threadpool.h"
+#include "common/threadpool.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

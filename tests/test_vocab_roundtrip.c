@@ -4,7 +4,7 @@
  * character; and SPM's word-by-word merging equals merging the whole text. */
 #include "test_vocab_util.h"
 
-#include "vocab_impl.h"
+#include "vocab/vocab_private.h"
 
 #include <string.h>
 

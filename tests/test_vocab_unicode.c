@@ -4,8 +4,8 @@
  * hand from the Llama 3 pattern. */
 #include "test_util.h"
 
-#include "unicode.h"
-#include "vocab_impl.h"
+#include "common/unicode.h"
+#include "vocab/vocab_private.h"
 
 #include <string.h>
 

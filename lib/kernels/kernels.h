@@ -12,7 +12,7 @@
 #ifndef LLAMAC_KERNELS_H
 #define LLAMAC_KERNELS_H
 
-#include "../internal.h"
+#include "common/internal.h"
 
 #include <string.h>
 

@@ -1,0 +1,408 @@
+/* The generation loop of llamac.h section 7: prompt decoding in batches,
+ * one sampled token per call, streaming text with stop-string holdback. */
+#include "runtime/context.h"
+#include "common/internal.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct byte_buf {
+    char *data;
+    size_t len, cap;
+} byte_buf;
+
+struct llamac_generator {
+    llamac_context *ctx;
+    llamac_sampler *smpl;
+    const lc_env *env; /* the model's */
+    const llamac_vocab *vocab;
+    int32_t n_vocab;
+    llamac_generator_params params;
+    char **stops; /* params.n_stop copies */
+    size_t *stop_len;
+    llamac_detok *detok;
+    llamac_batch batch; /* n_batch tokens, one sequence each */
+
+    int64_t pos_next;     /* position of the next token decoded; may pass INT32_MAX */
+    llamac_token pending; /* sampled but not decoded yet, or LLAMAC_TOKEN_NULL */
+    bool have_logits;     /* the last decode left logits for the last token */
+    llamac_stop_reason stop;
+    int32_t n_generated;
+    byte_buf held; /* printable text not released yet: may begin a stop string */
+    byte_buf out;  /* the text of the current step */
+};
+
+/* ---- byte buffers ---- */
+
+static llamac_status buf_append(const lc_env *env, byte_buf *b, const char *s, size_t n) {
+    size_t need;
+    if (lc_add_overflow_size(b->len, n + 1, &need))
+        return lc_fail(LLAMAC_ERR_NO_MEMORY, "generator: text buffer size overflows");
+    if (need > b->cap) {
+        size_t cap = LC_MAX(need, b->cap * 2);
+        char *d = lc_realloc(env, b->data, cap);
+        if (!d) return LLAMAC_ERR_NO_MEMORY;
+        b->data = d;
+        b->cap = cap;
+    }
+    if (n) memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return LLAMAC_OK;
+}
+
+/* Drops the first n bytes of b. */
+static void buf_consume(byte_buf *b, size_t n) {
+    memmove(b->data, b->data + n, b->len - n);
+    b->len -= n;
+    if (b->cap) b->data[b->len] = '\0';
+}
+
+/* ---- creation ---- */
+
+void llamac_generator_params_init(llamac_generator_params *params, size_t size) {
+    LC_PARAMS_INIT_GUARD(params, size);
+    llamac_generator_params d;
+    memset(&d, 0, sizeof d);
+    d.struct_size = size;
+    d.n_predict = -1;
+    d.stop_at_eog = true;
+    memcpy(params, &d, LC_MIN(size, sizeof d));
+}
+
+void llamac_generator_free(llamac_generator *gen) {
+    if (!gen) return;
+    const lc_env *env = gen->env;
+    if (gen->stops)
+        for (int32_t i = 0; i < gen->params.n_stop; i++) lc_free(env, gen->stops[i]);
+    lc_free(env, gen->stops);
+    lc_free(env, gen->stop_len);
+    llamac_detok_free(gen->detok);
+    llamac_batch_free(&gen->batch);
+    lc_free(env, gen->held.data);
+    lc_free(env, gen->out.data);
+    lc_free(env, gen);
+}
+
+static llamac_status copy_stops(llamac_generator *gen, const char *const *strings) {
+    const int32_t n = gen->params.n_stop;
+    if (n == 0) return LLAMAC_OK;
+    gen->stops = lc_calloc(gen->env, (size_t)n, sizeof *gen->stops);
+    gen->stop_len = lc_calloc(gen->env, (size_t)n, sizeof *gen->stop_len);
+    if (!gen->stops || !gen->stop_len) return LLAMAC_ERR_NO_MEMORY;
+    for (int32_t i = 0; i < n; i++) {
+        gen->stops[i] = lc_strdup(gen->env, strings[i]);
+        if (!gen->stops[i]) return LLAMAC_ERR_NO_MEMORY;
+        gen->stop_len[i] = strlen(gen->stops[i]);
+    }
+    return LLAMAC_OK;
+}
+
+llamac_status llamac_generator_new(llamac_context *ctx, llamac_sampler *smpl,
+                                   const llamac_generator_params *params, llamac_generator **out) {
+    if (!out) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_generator_new: out is NULL");
+    *out = NULL;
+    if (!ctx || !smpl)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_generator_new: %s is NULL",
+                       !ctx ? "ctx" : "smpl");
+    llamac_generator_params p;
+    llamac_generator_params_init(&p, sizeof p);
+    if (params && !lc_copy_params(&p, sizeof p, params))
+        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                       "llamac_generator_params.struct_size is %zu but this library accepts "
+                       "%zu..%zu; initialize params with llamac_generator_default_params()",
+                       params->struct_size, sizeof(size_t), sizeof p);
+    const llamac_model *model = llamac_context_model(ctx);
+    const llamac_vocab *vocab = llamac_model_vocab(model);
+    if (!vocab)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                       "llamac_generator_new: the model has no vocabulary to detokenize with");
+    if (p.seq_id < 0 || (uint32_t)p.seq_id >= llamac_context_n_seq_max(ctx))
+        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                       "llamac_generator_new: seq_id %d is outside [0, %u) of the context",
+                       (int)p.seq_id, llamac_context_n_seq_max(ctx));
+    if (p.n_predict < -1)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_generator_new: n_predict %d must be >= -1",
+                       (int)p.n_predict);
+    if (p.n_stop < 0 || (p.n_stop > 0 && !p.stop_strings))
+        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                       "llamac_generator_new: n_stop %d needs as many stop_strings",
+                       (int)p.n_stop);
+    for (int32_t i = 0; i < p.n_stop; i++)
+        if (!p.stop_strings[i] || !p.stop_strings[i][0])
+            return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                           "llamac_generator_new: stop string %d is NULL or empty", (int)i);
+
+    const lc_env *env = lc_context_env(ctx);
+    llamac_generator *gen = lc_calloc(env, 1, sizeof *gen);
+    if (!gen) return LLAMAC_ERR_NO_MEMORY;
+    gen->ctx = ctx;
+    gen->smpl = smpl;
+    gen->env = env;
+    gen->vocab = vocab;
+    gen->n_vocab = llamac_model_n_vocab(model);
+    gen->params = p;
+    gen->params.stop_strings = NULL; /* the caller's array is not kept */
+    gen->pending = LLAMAC_TOKEN_NULL;
+    gen->pos_next = (int64_t)llamac_kv_seq_pos_max(ctx, p.seq_id) + 1;
+
+    llamac_detok_params dp = llamac_detok_default_params();
+    dp.unparse_special = p.unparse_special;
+    dp.strip_leading_space = false; /* the text continues the prompt's */
+    llamac_status st = copy_stops(gen, p.stop_strings);
+    if (st == LLAMAC_OK) st = llamac_detok_new(vocab, &dp, &gen->detok);
+    if (st == LLAMAC_OK)
+        st = llamac_batch_init(&gen->batch, (int32_t)llamac_context_n_batch(ctx), 1, &env->alloc);
+    if (st == LLAMAC_OK) st = buf_append(env, &gen->out, "", 0); /* step text never NULL */
+    if (st != LLAMAC_OK) {
+        lc_error_prefix("llamac_generator_new");
+        llamac_generator_free(gen);
+        return st;
+    }
+    *out = gen;
+    return LLAMAC_OK;
+}
+
+int32_t llamac_generator_n_generated(const llamac_generator *gen) {
+    return gen ? gen->n_generated : 0;
+}
+
+/* ---- decoding ---- */
+
+static bool aborted(const llamac_generator *gen) {
+    return gen->params.abort_fn && gen->params.abort_fn(gen->params.abort_user);
+}
+
+/* Decodes batch.token[0..n) (n <= n_batch) at positions pos_next..,
+ * keeping the logits of the last. */
+static llamac_status decode_batch(llamac_generator *gen, int32_t n) {
+    if (aborted(gen))
+        return lc_fail(LLAMAC_ERR_CANCELLED, "generator: stopped by the abort callback");
+    /* Positions are int32: a sequence that reaches INT32_MAX has no room
+     * left, like a full cache. */
+    if (gen->pos_next + n - 1 > INT32_MAX)
+        return lc_fail(LLAMAC_ERR_CONTEXT_FULL,
+                       "generator: %d tokens from position %lld would pass the last position %d", (int)n,
+                       (long long)gen->pos_next, INT32_MAX);
+    llamac_batch *b = &gen->batch;
+    for (int32_t i = 0; i < n; i++) {
+        b->pos[i] = (llamac_pos)(gen->pos_next + i);
+        b->n_seq_id[i] = 1;
+        b->seq_id[i][0] = gen->params.seq_id;
+        b->logits[i] = i == n - 1;
+    }
+    b->n_tokens = n;
+    llamac_status st = llamac_decode(gen->ctx, b);
+    if (st != LLAMAC_OK) return st;
+    gen->pos_next += n;
+    gen->have_logits = true;
+    return LLAMAC_OK;
+}
+
+/* What can be known before decoding is checked before decoding: a prompt
+ * that cannot fit (or names a token the model lacks) is refused at once
+ * instead of after every batch before the failing one ran. */
+static llamac_status check_prompt_fits(const llamac_generator *gen, const llamac_token *tokens, int32_t n_tokens) {
+    for (int32_t i = 0; i < n_tokens; i++)
+        if (tokens[i] < 0 || tokens[i] >= gen->n_vocab)
+            return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                           "llamac_generator_prompt: token %d at index %d is outside the vocabulary (0..%d); "
+                           "nothing was decoded",
+                           (int)tokens[i], (int)i, (int)gen->n_vocab - 1);
+    const bool pending = gen->pending != LLAMAC_TOKEN_NULL;
+    const int64_t n_needed = (int64_t)n_tokens + pending;
+    const int32_t n_ctx = (int32_t)llamac_context_n_ctx(gen->ctx);
+    const int32_t n_free = n_ctx - llamac_kv_n_used(gen->ctx);
+    if (n_needed > n_free)
+        return lc_fail(LLAMAC_ERR_CONTEXT_FULL,
+                       "llamac_generator_prompt: the prompt has %d tokens%s but only %d of the context's %d cells "
+                       "are free; nothing was decoded (use a larger n_ctx or a shorter prompt)",
+                       (int)n_tokens, pending ? " (and 1 sampled token to decode first)" : "", (int)n_free,
+                       (int)n_ctx);
+    /* Positions are int32: the sequence cannot pass INT32_MAX. */
+    if (gen->pos_next + n_needed - 1 > INT32_MAX)
+        return lc_fail(LLAMAC_ERR_CONTEXT_FULL,
+                       "llamac_generator_prompt: %lld tokens from position %lld would pass the last position %d; "
+                       "nothing was decoded",
+                       (long long)n_needed, (long long)gen->pos_next, INT32_MAX);
+    return LLAMAC_OK;
+}
+
+llamac_status llamac_generator_prompt(llamac_generator *gen, const llamac_token *tokens,
+                                      int32_t n_tokens) {
+    LC_REQUIRE(gen);
+    LC_REQUIRE(tokens);
+    if (n_tokens < 1)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                       "llamac_generator_prompt: need a generator and n_tokens >= 1 tokens "
+                       "(got %d)", (int)n_tokens);
+    llamac_status st = check_prompt_fits(gen, tokens, n_tokens);
+    if (st != LLAMAC_OK) return st;
+    const int32_t n_batch = (int32_t)llamac_context_n_batch(gen->ctx);
+    const int64_t pos0 = gen->pos_next;
+    /* The pending token (sampled, never decoded) goes first. */
+    int32_t used = 0;
+    if (gen->pending != LLAMAC_TOKEN_NULL) gen->batch.token[used++] = gen->pending;
+    for (int32_t i = 0; i < n_tokens;) {
+        const int32_t take = LC_MIN(n_batch - used, n_tokens - i);
+        memcpy(gen->batch.token + used, tokens + i, (size_t)take * sizeof *tokens);
+        i += take;
+        st = decode_batch(gen, used + take);
+        if (st != LLAMAC_OK) {
+            /* All or nothing: drop the batches this call already decoded. */
+            if (gen->pos_next > pos0) {
+                /* pos0 <= INT32_MAX: a batch was decoded from it */
+                llamac_kv_seq_rm(gen->ctx, gen->params.seq_id, (llamac_pos)pos0, -1);
+                gen->pos_next = pos0;
+                gen->have_logits = false; /* the context's logits are of a dropped batch */
+            }
+            lc_error_prefix("llamac_generator_prompt: batch at token %d", (int)(i - take));
+            return st;
+        }
+        used = 0;
+    }
+    gen->pending = LLAMAC_TOKEN_NULL;
+    gen->stop = LLAMAC_STOP_NONE;
+    gen->n_generated = 0;
+    return LLAMAC_OK;
+}
+
+/* ---- stepping ---- */
+
+/* Whether `b` ends with the first k bytes of `s`. */
+static bool ends_with_prefix(const byte_buf *b, const char *s, size_t k) {
+    return k <= b->len && memcmp(b->data + b->len - k, s, k) == 0;
+}
+
+/* Position of the earliest complete stop string in `held`, or SIZE_MAX. */
+static size_t find_stop(const llamac_generator *gen) {
+    const byte_buf *h = &gen->held;
+    size_t best = SIZE_MAX;
+    for (int32_t j = 0; j < gen->params.n_stop; j++) {
+        const size_t n = gen->stop_len[j];
+        for (size_t i = 0; i + n <= h->len && i < best; i++)
+            if (memcmp(h->data + i, gen->stops[j], n) == 0) best = i;
+    }
+    return best;
+}
+
+/* Bytes at the end of `held` that could still grow into a stop string: the
+ * longest suffix that is a proper prefix of one. Everything before it can
+ * be printed, since no stop string can start there any more. */
+static size_t stop_prefix_len(const llamac_generator *gen) {
+    size_t keep = 0;
+    for (int32_t j = 0; j < gen->params.n_stop; j++)
+        for (size_t k = LC_MIN(gen->stop_len[j] - 1, gen->held.len); k > keep; k--)
+            if (ends_with_prefix(&gen->held, gen->stops[j], k)) {
+                keep = k;
+                break;
+            }
+    return keep;
+}
+
+/* Moves the first n held bytes to the step's text. */
+static llamac_status release(llamac_generator *gen, size_t n) {
+    if (n == 0) return LLAMAC_OK;
+    llamac_status st = buf_append(gen->env, &gen->out, gen->held.data, n);
+    if (st == LLAMAC_OK) buf_consume(&gen->held, n);
+    return st;
+}
+
+/* Ends the response: everything held back is printed after all. */
+static llamac_status finish(llamac_generator *gen, llamac_stop_reason why) {
+    const char *tail;
+    size_t tail_len;
+    llamac_status st = llamac_detok_flush(gen->detok, &tail, &tail_len);
+    if (st == LLAMAC_OK) st = buf_append(gen->env, &gen->held, tail, tail_len);
+    if (st == LLAMAC_OK) st = release(gen, gen->held.len);
+    if (st == LLAMAC_OK) gen->stop = why;
+    return st;
+}
+
+/* Feeds the token's text through the detokenizer and the stop strings. */
+static llamac_status emit(llamac_generator *gen, llamac_token tok) {
+    const char *piece;
+    size_t piece_len;
+    llamac_status st = llamac_detok_push(gen->detok, tok, &piece, &piece_len);
+    if (st == LLAMAC_OK) st = buf_append(gen->env, &gen->held, piece, piece_len);
+    if (st != LLAMAC_OK) return st;
+    const size_t at = find_stop(gen);
+    if (at != SIZE_MAX) {
+        st = release(gen, at);
+        if (st != LLAMAC_OK) return st;
+        gen->held.len = 0; /* the stop string and what followed it */
+        const char *tail;
+        size_t tail_len;
+        st = llamac_detok_flush(gen->detok, &tail, &tail_len); /* discarded too */
+        if (st == LLAMAC_OK) gen->stop = LLAMAC_STOP_STRING;
+        return st;
+    }
+    return release(gen, gen->held.len - stop_prefix_len(gen));
+}
+
+/* Stops the response if n_predict tokens were generated. */
+static llamac_status check_length(llamac_generator *gen) {
+    const int32_t n = gen->params.n_predict;
+    if (gen->stop == LLAMAC_STOP_NONE && n >= 0 && gen->n_generated >= n)
+        return finish(gen, LLAMAC_STOP_MAX_TOKENS);
+    return LLAMAC_OK;
+}
+
+/* The sampler refuses NaN and +inf logits as a caller's mistake; here the
+ * caller is the generator and the logits are the model's, so a refusal for
+ * that reason is reported as what it is: the model computed them. Checked
+ * only after a refusal, so a normal step scans nothing twice. */
+static llamac_status blame_model_for_bad_logits(const llamac_generator *gen, const float *logits,
+                                                llamac_status st) {
+    for (int32_t i = 0; i < gen->n_vocab; i++)
+        if (isnan(logits[i]) || (isinf(logits[i]) && logits[i] > 0))
+            return lc_fail(LLAMAC_ERR_FORMAT,
+                           "llamac_generator_next: the model produced a non-finite logit (%s for token %d) at "
+                           "position %lld; its weights are likely bad (NaN or inf in the file, or values large "
+                           "enough to overflow)",
+                           isnan(logits[i]) ? "NaN" : "+inf", (int)i, (long long)gen->pos_next - 1);
+    return st;
+}
+
+/* One step without filling the result: sets *tok to the sampled token or
+ * leaves it LLAMAC_TOKEN_NULL when the response stops first. */
+static llamac_status step(llamac_generator *gen, llamac_token *tok) {
+    if (gen->stop != LLAMAC_STOP_NONE) return LLAMAC_OK;
+    llamac_status st = check_length(gen); /* n_predict 0: nothing to do */
+    if (st != LLAMAC_OK || gen->stop != LLAMAC_STOP_NONE) return st;
+    if (gen->pending != LLAMAC_TOKEN_NULL) {
+        gen->batch.token[0] = gen->pending;
+        st = decode_batch(gen, 1);
+        if (st == LLAMAC_ERR_CONTEXT_FULL) return finish(gen, LLAMAC_STOP_CONTEXT_FULL);
+        if (st != LLAMAC_OK) return st;
+        gen->pending = LLAMAC_TOKEN_NULL;
+    }
+    if (!gen->have_logits)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                       "llamac_generator_next: no logits yet; call llamac_generator_prompt first");
+    const float *logits = llamac_get_logits(gen->ctx, -1);
+    if (!logits) return LLAMAC_ERR_INTERNAL;
+    st = llamac_sampler_sample(gen->smpl, logits, gen->n_vocab, tok);
+    if (st == LLAMAC_ERR_INVALID_ARG) st = blame_model_for_bad_logits(gen, logits, st);
+    if (st != LLAMAC_OK) return st;
+    gen->pending = *tok;
+    gen->n_generated++;
+    if (gen->params.stop_at_eog && llamac_vocab_is_eog(gen->vocab, *tok))
+        st = finish(gen, LLAMAC_STOP_EOG);
+    else
+        st = emit(gen, *tok);
+    if (st == LLAMAC_OK) st = check_length(gen);
+    return st;
+}
+
+llamac_status llamac_generator_next(llamac_generator *gen, llamac_generation_step *out) {
+    LC_REQUIRE(gen);
+    if (!out) return lc_null_arg(__func__, "step");
+    gen->out.len = 0;
+    gen->out.data[0] = '\0';
+    llamac_token tok = LLAMAC_TOKEN_NULL;
+    llamac_status st = step(gen, &tok);
+    if (st != LLAMAC_OK) return st;
+    *out = (llamac_generation_step){tok, gen->out.data, gen->out.len, gen->stop};
+    return LLAMAC_OK;
+}

@@ -1,0 +1,67 @@
+/* The inside of a context, private to lib/runtime/ (layers above use
+ * context.h). A context: KV cache, thread pool, forward-pass scratch and logits, all
+ * allocated at creation and sized for n_batch tokens and n_ctx cells. */
+#ifndef LLAMAC_CONTEXT_PRIVATE_H
+#define LLAMAC_CONTEXT_PRIVATE_H
+
+#include "context.h"
+#include "kv_cache.h"
+#include "model/model.h"
+#include "ops.h"
+#include "common/threadpool.h"
+
+/* Activations of the tokens of one batch, row-major [token][feature]. */
+typedef struct lc_activations {
+    float *x;    /* residual stream [n_batch][n_embd] */
+    float *xb;   /* normed input / projection output [n_batch][n_embd] */
+    float *q;    /* [n_batch][n_q]  (n_q = n_head * head_dim) */
+    float *k;    /* [n_batch][n_kv] (n_kv = n_head_kv * head_dim) */
+    float *v;    /* [n_batch][n_kv] */
+    float *att;  /* attention output [n_batch][n_q] */
+    float *hb;   /* feed-forward gate [n_batch][n_ff] */
+    float *hb2;  /* feed-forward up [n_batch][n_ff] */
+    float *rope; /* cos/sin table per token [n_batch][n_rot] */
+    void *conv;  /* activations converted for lc_matmul */
+} lc_activations;
+
+/* What one worker thread needs for attention and key re-rotation. */
+typedef struct lc_thread_scratch {
+    lc_attn_scratch attn;
+    int32_t *cells; /* [n_ctx]: the cells one token attends to */
+    float *row;     /* [n_kv] */
+} lc_thread_scratch;
+
+struct llamac_context {
+    const llamac_model *model;
+    const lc_env *env; /* the model's */
+    llamac_context_params params; /* resolved: no zeros left */
+    lc_threadpool *pool;
+    lc_kv_cache kv;
+    lc_rope rope;
+    float kq_scale;
+    lc_backend backend; /* kernels in use: the best this CPU runs */
+
+    void *arena;       /* one block holding every buffer below */
+    lc_activations act;
+    lc_thread_scratch *threads; /* [n_threads] */
+    int32_t *batch_cells; /* [n_batch]: the cell each token of the batch took */
+    int32_t *seq_pos;     /* [n_seq_max]: scratch for validation */
+    int32_t *shifted;     /* [n_ctx]: cells moved by seq_add */
+
+    float *logits;        /* [n_batch][n_vocab] */
+    int32_t *out_row;     /* [n_batch]: logits row of batch token i, or -1 */
+    int32_t n_outputs;
+    int32_t n_batch_last; /* tokens in the batch the outputs came from */
+};
+
+/* Runs the transformer on a validated batch whose tokens already hold
+ * ctx->batch_cells: fills the KV cache for them and writes the logits of
+ * the tokens that want them, in batch order, to ctx->logits.
+ * LLAMAC_ERR_CANCELLED if the abort callback fired (nothing written to the
+ * logits then). */
+llamac_status lc_forward(llamac_context *ctx, const llamac_batch *batch);
+
+/* Re-rotates the cached keys of cells[0..n) by a position change of delta. */
+void lc_kv_rerotate(llamac_context *ctx, const int32_t *cells, int32_t n, int32_t delta);
+
+#endif

@@ -1,0 +1,94 @@
+/* Internals of the sampler objects (llamac.h section 7): the vtable every
+ * sampler kind fills, the object layout, and the candidate-array helpers the
+ * kinds share (softmax, partial sort, random draw). */
+#ifndef LLAMAC_SAMPLER_H
+#define LLAMAC_SAMPLER_H
+
+#include "common/internal.h"
+#include "common/rng.h"
+
+typedef struct lc_sampler_vtable {
+    const char *name;
+    /* Required. `cur` is non-empty and free of NaN / +inf logits (checked
+     * once at the public entry point). */
+    llamac_status (*apply)(llamac_sampler *smpl, llamac_token_data_array *cur);
+    /* Optional (NULL: the kind keeps no history). */
+    llamac_status (*accept)(llamac_sampler *smpl, llamac_token token);
+    /* Optional: back to the state right after construction. */
+    void (*reset)(llamac_sampler *smpl);
+    /* Optional: copy the kind's heap-owned members from src into dst after
+     * the generic clone copied the state struct bytewise; on failure leave
+     * dst's pointers NULL (free_state must cope) and return the status. */
+    llamac_status (*clone_deep)(llamac_sampler *dst, const llamac_sampler *src);
+    /* Optional: release heap-owned members of the state. */
+    void (*free_state)(llamac_sampler *smpl);
+} lc_sampler_vtable;
+
+struct llamac_sampler {
+    const lc_sampler_vtable *vt;
+    lc_env env;
+    void *state;       /* kind-specific; allocated in the same block */
+    size_t state_size;
+    /* Candidate buffer of llamac_sampler_sample, kept between calls so a
+     * generation loop allocates once. */
+    llamac_token_data *cand;
+    size_t cand_cap;
+};
+
+/* Records that a sampler constructor (llamac_sampler_init_*, chain_new,
+ * clone) is returning NULL because of the failure just reported, so that
+ * llamac_sampler_chain_add(chain, NULL) can forward its status. Returns NULL. */
+llamac_sampler *lc_sampler_ctor_failed(void);
+
+/* Allocates a sampler with a zeroed state of state_size bytes using
+ * `allocator` (NULL: libc). NULL with the error set (and recorded as a
+ * constructor's failure) on failure. */
+llamac_sampler *lc_sampler_new(const llamac_allocator *allocator, const lc_sampler_vtable *vt,
+                               size_t state_size);
+
+/* Grows a kind's scratch array to hold at least n elements of elem_size. */
+llamac_status lc_scratch_reserve(const lc_env *env, void **buf, size_t *cap, size_t n,
+                                 size_t elem_size);
+
+/* ---- candidate-array helpers (sampler_candidates.c) ---- */
+
+/* Fills every .p with the softmax of the logits (max subtracted, exp in
+ * float, sum in double). Fails with LLAMAC_ERR_INVALID_ARG if every logit is
+ * -inf, when no distribution exists. */
+llamac_status lc_cand_softmax(llamac_token_data_array *cur);
+
+/* The order every sort uses: higher logit first, then lower id, a total
+ * order, so results never depend on the sort algorithm or platform. */
+static inline int lc_cand_before(const llamac_token_data *a, const llamac_token_data *b) {
+    return a->logit > b->logit || (a->logit == b->logit && a->id < b->id);
+}
+
+/* Given that data[0..done) already holds the `done` best candidates in
+ * order, moves the k best (k <= size) into data[0..k) in order, leaving the
+ * rest after them in unspecified order. O(n log(k - done)) by heap selection,
+ * without allocating. */
+void lc_cand_sort_prefix(llamac_token_data *data, size_t n, size_t done, size_t k);
+
+/* Reorders data so that a prefix reaching probability mass p (cumulated
+ * .p > p if strict, >= p otherwise) comes first, and returns its length:
+ * the shortest such prefix of the best-first order, but at least min_keep
+ * long and at most n. *sorted says on entry whether data is already in
+ * order and on return whether the prefix is (it is unless the cut was wide,
+ * when the bulk of the prefix is left unsorted to stay O(n)). */
+size_t lc_cand_mass_cut(llamac_token_data *data, size_t n, bool *sorted, float p, bool strict,
+                        size_t min_keep);
+
+/* Index of the best candidate by lc_cand_before (data[0] when sorted). */
+size_t lc_cand_argmax(const llamac_token_data_array *cur);
+
+/* Draws an index with probability proportional to .p (which must be
+ * non-negative with a positive sum, as after lc_cand_softmax). */
+size_t lc_cand_draw(const llamac_token_data_array *cur, lc_rng *rng);
+
+/* The logit to store after a penalty, bias or temperature turned `old` into
+ * `v`: a masked (-inf) logit stays masked, and a finite one that overflowed
+ * is pinned to +-FLT_MAX, so softmax never meets +inf and an overflow never
+ * masks a token by accident. */
+float lc_logit_clamp(float v, float old);
+
+#endif
