@@ -1,6 +1,8 @@
 /* GGUF writer: write -> read gives back every value and tensor; the bytes
  * match an independent encoding and ggml's tensor placement; copy_kv
  * reproduces a file byte for byte; bad input is refused up front. */
+#include "test_alloc.h"
+#include "test_tmpdir.h"
 #include "test_util.h"
 
 #include "llamac.h"
@@ -12,15 +14,14 @@
 #include <unistd.h>
 
 typedef struct tmpdir {
-    char dir[64];
-    char path[128];
+    char dir[256];
+    char path[300];
 } tmpdir;
 
 static int make_dir(void **state) {
     tmpdir *t = calloc(1, sizeof *t);
     if (!t) return -1;
-    snprintf(t->dir, sizeof t->dir, "/tmp/llamac-gguf-write-XXXXXX");
-    if (!mkdtemp(t->dir)) return -1;
+    if (!test_tmpdir_new(t->dir, sizeof t->dir)) return -1;
     snprintf(t->path, sizeof t->path, "%s/out.gguf", t->dir);
     *state = t;
     return 0;
@@ -28,18 +29,7 @@ static int make_dir(void **state) {
 
 static int remove_dir(void **state) {
     tmpdir *t = *state;
-    DIR *d = opendir(t->dir);
-    if (d) {
-        struct dirent *e;
-        char p[400];
-        while ((e = readdir(d)))
-            if (e->d_name[0] != '.') {
-                snprintf(p, sizeof p, "%s/%s", t->dir, e->d_name);
-                unlink(p);
-            }
-        closedir(d);
-    }
-    rmdir(t->dir);
+    test_tmpdir_remove(t->dir);
     free(t);
     return 0;
 }
@@ -375,7 +365,7 @@ static void failed_write_leaves_nothing_behind(void **state) {
     llamac_gguf_writer *w;
     assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
     assert_int_equal(llamac_gguf_writer_set_u32(w, "k", 1), LLAMAC_OK);
-    char bad[200];
+    char bad[300];
     snprintf(bad, sizeof bad, "%s/no/such/dir/x.gguf", t->dir);
     assert_int_equal(llamac_gguf_writer_write(w, bad), LLAMAC_ERR_IO);
     assert_non_null(strstr(llamac_last_error(), "no/such/dir"));
@@ -396,8 +386,8 @@ static void failed_write_leaves_nothing_behind(void **state) {
 
 static void writer_memory_goes_through_the_allocator(void **state) {
     tmpdir *t = *state;
-    gguf_counter c = {0, 0};
-    llamac_allocator a = gguf_counting_allocator(&c);
+    alloc_counter c;
+    llamac_allocator a = counting_allocator(&c, -1);
     llamac_gguf_writer *w;
     assert_int_equal(llamac_gguf_writer_new(&a, &w), LLAMAC_OK);
     add_round_trip_content(w);
