@@ -214,11 +214,7 @@ static void numeric_option_errors_name_the_range(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac\n", argv[0]);
-        return 2;
-    }
-    llamac_bin = argv[1];
+    llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac");
     model = getenv("LLAMAC_SHIPPED_MODEL");
     if (!model || access(model, R_OK) != 0) {
         fprintf(stderr, "LLAMAC_SHIPPED_MODEL is not set to a readable model\n");

@@ -140,11 +140,7 @@ static void bad_usage_exits_2(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac [--shared]\n", argv[0]);
-        return 2;
-    }
-    llamac_bin = argv[1];
+    llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--shared]");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(token_lists_are_decoded_and_written),
         cmocka_unit_test(golden_file_without_prompt_is_refused),

@@ -221,11 +221,7 @@ static void negative_indices_count_output_rows(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s MODEL.gguf\n", argv[0]);
-        return 2;
-    }
-    model_path = argv[1];
+    model_path = test_first_arg(argc, argv, "MODEL.gguf");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(model_load_leaves_the_message),
         cmocka_unit_test(vocab_load_leaves_the_message),

@@ -150,11 +150,7 @@ static void missing_file_exits_1(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac [--shared]\n", argv[0]);
-        return 2;
-    }
-    llamac_bin = argv[1];
+    llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--shared]");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(malformed_files_exit_1_with_one_line),
         cmocka_unit_test(valid_file_is_described),

@@ -326,11 +326,7 @@ static void sweep(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac [N_FILES [SEED [TIMEOUT_S]]]\n", argv[0]);
-        return 2;
-    }
-    llamac_bin = argv[1];
+    llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [N_FILES [SEED [TIMEOUT_S]]]");
     if (argc > 2) n_files = strtol(argv[2], NULL, 10);
     if (argc > 3) seed = strtoull(argv[3], NULL, 10);
     if (argc > 4) timeout_s = strtod(argv[4], NULL);

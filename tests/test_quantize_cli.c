@@ -99,11 +99,7 @@ static void bad_usage_exits_2_and_failures_exit_1(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac\n", argv[0]);
-        return 2;
-    }
-    llamac_bin = argv[1];
+    llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(synth_then_quantize_then_bench),
         cmocka_unit_test(bad_usage_exits_2_and_failures_exit_1),

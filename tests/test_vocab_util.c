@@ -13,6 +13,23 @@ llamac_vocab *tv_load_shared(const char *name) {
     return v;
 }
 
+int tv_vocabs_setup(void **state) {
+    tv_vocabs *v = calloc(1, sizeof *v);
+    if (!v) return -1;
+    v->spm = tv_load_shared("llama-spm");
+    v->bpe = tv_load_shared("llama-bpe");
+    *state = v;
+    return 0;
+}
+
+int tv_vocabs_teardown(void **state) {
+    tv_vocabs *v = *state;
+    llamac_vocab_free(v->spm);
+    llamac_vocab_free(v->bpe);
+    free(v);
+    return 0;
+}
+
 const char *tv_data_path(char *buf, size_t size, const char *file) {
     const char *root = getenv("LLAMAC_TEST_DATA");
     if (!root || !*root) root = "../tests/data";
