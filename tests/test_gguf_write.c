@@ -1,6 +1,7 @@
 /* GGUF writer: write -> read gives back every value and tensor; the bytes
  * match an independent encoding and ggml's tensor placement; copy_kv
  * reproduces a file byte for byte; bad input is refused up front. */
+#include "test_files.h"
 #include "test_alloc.h"
 #include "test_tmpdir.h"
 #include "test_util.h"
@@ -32,22 +33,6 @@ static int remove_dir(void **state) {
     test_tmpdir_remove(t->dir);
     free(t);
     return 0;
-}
-
-static unsigned char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *p = malloc(n > 0 ? (size_t)n : 1);
-    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return p;
 }
 
 static int count_entries(const char *dir) {
@@ -209,7 +194,7 @@ static void written_file_reads_back_identically(void **state) {
     assert_true(ti.ne[3] == 2);
     /* data is padded to the alignment at the end too */
     size_t len_file;
-    unsigned char *bytes = slurp(t->path, &len_file);
+    unsigned char *bytes = (unsigned char *)test_read_file(t->path, &len_file);
     assert_non_null(bytes);
     assert_int_equal(len_file, llamac_gguf_data_offset(g) + expect_offset);
     free(bytes);
@@ -246,7 +231,7 @@ static void writer_bytes_match_an_independent_encoding(void **state) {
     assert_int_equal(llamac_gguf_writer_write(w, t->path), LLAMAC_OK);
     llamac_gguf_writer_free(w);
     size_t len;
-    unsigned char *got = slurp(t->path, &len);
+    unsigned char *got = (unsigned char *)test_read_file(t->path, &len);
     assert_non_null(got);
     assert_int_equal(len, want.len);
     assert_memory_equal(got, want.p, len);
@@ -275,7 +260,7 @@ static void copy_kv_reproduces_a_file(void **state) {
     assert_int_equal(llamac_gguf_writer_write(w, t->path), LLAMAC_OK);
     llamac_gguf_writer_free(w);
     size_t len;
-    unsigned char *got = slurp(t->path, &len);
+    unsigned char *got = (unsigned char *)test_read_file(t->path, &len);
     assert_non_null(got);
     size_t data_off = gguf_valid_data_offset();
     assert_int_equal(len, src.len);

@@ -5,6 +5,7 @@
  * never skip): metadata carried over, thread-count independence, the
  * caller's allocator, and failures that leave nothing behind.
  * With --shared, only the cases that need ../shared. */
+#include "test_files.h"
 #include "test_alloc.h"
 #include "test_tmpdir.h"
 #include "test_util.h"
@@ -26,13 +27,6 @@ static int count_dir_entries(void) {
         if (e->d_name[0] != '.') n++;
     closedir(d);
     return n;
-}
-
-static llamac_gguf *open_gguf(const char *path) {
-    llamac_gguf *g = NULL;
-    llamac_status st = llamac_gguf_open(path, NULL, &g);
-    if (st) fail_msg("opening %s: %s", path, llamac_last_error());
-    return g;
 }
 
 static void quantize_or_fail(const char *in, const char *out, llamac_ftype ft, int32_t n_threads) {
@@ -84,7 +78,7 @@ static void quantized_tiny_matches_the_reference_blocks(void **state) {
         llamac_ftype ft;
         assert_int_equal(llamac_ftype_from_name(types[i], &ft), LLAMAC_OK);
         quantize_or_fail(f32, test_tmpdir_path(out, sizeof out, "q.gguf"), ft, 2);
-        llamac_gguf *ours = open_gguf(out), *ref = open_gguf(ref_path);
+        llamac_gguf *ours = test_open_gguf(out), *ref = test_open_gguf(ref_path);
         long total, same = compare_blocks(ours, ref, &total);
         print_message("%-7s %ld/%ld blocks identical to the reference\n", types[i], same, total);
         assert_int_equal(same, total);
@@ -100,7 +94,7 @@ static void metadata_is_carried_over(void **state) {
     char out[512];
     const char *model = shipped_model_path();
     quantize_or_fail(model, test_tmpdir_path(out, sizeof out, "meta.gguf"), LLAMAC_FTYPE_MOSTLY_Q4_K_M, 1);
-    llamac_gguf *in = open_gguf(model), *q = open_gguf(out);
+    llamac_gguf *in = test_open_gguf(model), *q = test_open_gguf(out);
     for (int64_t i = 0; i < llamac_gguf_n_kv(in); i++) {
         const char *key = llamac_gguf_key(in, i);
         const int64_t k = llamac_gguf_find_key(q, key);
@@ -130,29 +124,13 @@ static void metadata_is_carried_over(void **state) {
     llamac_gguf_free(q);
 }
 
-static bool file_equal(const char *a, const char *b) {
-    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-    assert_non_null(fa);
-    assert_non_null(fb);
-    bool eq = true;
-    int ca, cb;
-    do {
-        ca = fgetc(fa);
-        cb = fgetc(fb);
-        if (ca != cb) eq = false;
-    } while (eq && ca != EOF);
-    fclose(fa);
-    fclose(fb);
-    return eq;
-}
-
 static void output_does_not_depend_on_thread_count(void **state) {
     (void)state;
     char o1[512], o3[512];
     const char *model = shipped_model_path();
     quantize_or_fail(model, test_tmpdir_path(o1, sizeof o1, "t1.gguf"), LLAMAC_FTYPE_MOSTLY_Q5_K_M, 1);
     quantize_or_fail(model, test_tmpdir_path(o3, sizeof o3, "t3.gguf"), LLAMAC_FTYPE_MOSTLY_Q5_K_M, 3);
-    assert_true(file_equal(o1, o3));
+    assert_true(test_files_equal(o1, o3));
     unlink(o1);
     unlink(o3);
 }
@@ -261,7 +239,7 @@ static void non_finite_weight_is_refused_and_nothing_is_left(void **state) {
     llamac_quantize_params p = llamac_quantize_default_params();
     p.ftype = LLAMAC_FTYPE_MOSTLY_Q8_0;
     assert_int_equal(llamac_model_quantize(in, out, &p), LLAMAC_OK);
-    llamac_gguf *g = open_gguf(out);
+    llamac_gguf *g = test_open_gguf(out);
     llamac_tensor_info t;
     assert_int_equal(llamac_gguf_tensor(g, llamac_gguf_find_tensor(g, "blk.0.attn_q.weight"), &t), LLAMAC_OK);
     assert_int_equal(t.type, LLAMAC_TYPE_Q8_0);
@@ -320,7 +298,7 @@ static void requantizing_needs_allow_requantize(void **state) {
     assert_int_equal(count_dir_entries(), before);
     p.allow_requantize = true;
     assert_int_equal(llamac_model_quantize(q40, out, &p), LLAMAC_OK);
-    llamac_gguf *g = open_gguf(out);
+    llamac_gguf *g = test_open_gguf(out);
     llamac_tensor_info t;
     assert_int_equal(llamac_gguf_tensor(g, llamac_gguf_find_tensor(g, "blk.0.attn_q.weight"), &t), LLAMAC_OK);
     assert_int_equal(t.type, LLAMAC_TYPE_Q4_K);

@@ -1,6 +1,7 @@
 /* llamac_model_synth: files that load as llama models with the promised
  * shape, vocabulary and weight statistics, that depend on the seed only,
  * and that survive quantization and a forward pass with sane logits. */
+#include "test_files.h"
 #include "test_tmpdir.h"
 #include "test_util.h"
 
@@ -22,33 +23,11 @@ static void synth_or_fail(const char *path, const char *shape, llamac_type type,
     if (st) fail_msg("synth %s: %s: %s", shape, llamac_status_name(st), llamac_last_error());
 }
 
-static llamac_gguf *open_gguf(const char *path) {
-    llamac_gguf *g = NULL;
-    if (llamac_gguf_open(path, NULL, &g)) fail_msg("opening %s: %s", path, llamac_last_error());
-    return g;
-}
-
 static const llamac_tensor_info *tensor(const llamac_gguf *g, const char *name, llamac_tensor_info *t) {
     const int64_t i = llamac_gguf_find_tensor(g, name);
     if (i < 0) fail_msg("tensor %s missing", name);
     assert_int_equal(llamac_gguf_tensor(g, i, t), LLAMAC_OK);
     return t;
-}
-
-static bool same_file(const char *a, const char *b) {
-    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-    assert_non_null(fa);
-    assert_non_null(fb);
-    bool eq = true;
-    int ca, cb;
-    do {
-        ca = fgetc(fa);
-        cb = fgetc(fb);
-        eq = ca == cb;
-    } while (eq && ca != EOF);
-    fclose(fa);
-    fclose(fb);
-    return eq;
 }
 
 static void shapes_are_listed(void **state) {
@@ -67,8 +46,8 @@ static void file_depends_on_the_seed_only(void **state) {
     synth_or_fail(test_tmpdir_path(a, sizeof a, "s7-t1.gguf"), "tiny", LLAMAC_TYPE_F32, 7, 1);
     synth_or_fail(test_tmpdir_path(b, sizeof b, "s7-t3.gguf"), "tiny", LLAMAC_TYPE_F32, 7, 3);
     synth_or_fail(test_tmpdir_path(c, sizeof c, "s8.gguf"), "tiny", LLAMAC_TYPE_F32, 8, 2);
-    assert_true(same_file(a, b));
-    assert_false(same_file(a, c));
+    assert_true(test_files_equal(a, b));
+    assert_false(test_files_equal(a, c));
     unlink(a);
     unlink(b);
     unlink(c);
@@ -119,7 +98,7 @@ static void tiny_file_loads_as_the_promised_model(void **state) {
     assert_memory_equal(back, text, len);
     llamac_model_free(m);
 
-    llamac_gguf *g = open_gguf(path);
+    llamac_gguf *g = test_open_gguf(path);
     assert_int_equal(llamac_gguf_n_tensors(g), 3 + 2 * 9);
     uint32_t ft = 99;
     assert_int_equal(llamac_gguf_get_u32(g, "general.file_type", &ft), LLAMAC_OK);
@@ -142,7 +121,7 @@ static void weights_have_the_promised_distribution(void **state) {
     char p32[512], p16[512];
     synth_or_fail(test_tmpdir_path(p32, sizeof p32, "w32.gguf"), "tiny", LLAMAC_TYPE_F32, 5, 2);
     synth_or_fail(test_tmpdir_path(p16, sizeof p16, "w16.gguf"), "tiny", LLAMAC_TYPE_F16, 5, 1);
-    llamac_gguf *g32 = open_gguf(p32), *g16 = open_gguf(p16);
+    llamac_gguf *g32 = test_open_gguf(p32), *g16 = test_open_gguf(p16);
     const char *names[] = {"token_embd.weight", "output.weight", "blk.0.attn_q.weight", "blk.1.ffn_down.weight"};
     for (size_t k = 0; k < 4; k++) {
         llamac_tensor_info a, b;

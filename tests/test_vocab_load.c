@@ -444,7 +444,7 @@ static void mutated_vocab_files_load_or_fail_cleanly(void **state) {
     for (int kind = 0; kind < 2; kind++) {
         file_spec s = kind ? bpe_spec() : spm_spec();
         size_t size;
-        char *orig = tv_read_file(write_file(&s, NULL), &size);
+        char *orig = test_read_file(write_file(&s, NULL), &size);
         assert_non_null(orig);
         char *buf = malloc(size);
         budget b = {0, -1};

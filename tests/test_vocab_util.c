@@ -37,21 +37,6 @@ const char *tv_data_path(char *buf, size_t size, const char *file) {
     return buf;
 }
 
-char *tv_read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap + 1);
-    for (size_t r; (r = fread(b + n, 1, cap - n, f)) > 0;) {
-        n += r;
-        if (n == cap) b = realloc(b, (cap *= 2) + 1);
-    }
-    fclose(f);
-    b[n] = '\0';
-    if (len) *len = n;
-    return b;
-}
-
 static int hexval(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;

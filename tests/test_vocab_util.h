@@ -2,6 +2,7 @@
 #ifndef LLAMAC_TEST_VOCAB_UTIL_H
 #define LLAMAC_TEST_VOCAB_UTIL_H
 
+#include "test_files.h"
 #include "test_util.h"
 
 #include "llamac.h"
@@ -25,9 +26,6 @@ int tv_vocabs_teardown(void **state);
 
 /* Path of tests/data/<file> (env LLAMAC_TEST_DATA, set by meson). */
 const char *tv_data_path(char *buf, size_t size, const char *file);
-
-/* Whole file into a malloc'd NUL-terminated buffer; NULL if unreadable. */
-char *tv_read_file(const char *path, size_t *len);
 
 /* Decodes n hex digits into out (n/2 bytes); false on a bad digit. */
 bool tv_hex_decode(const char *hex, size_t n, char *out);

@@ -53,7 +53,7 @@ static void check_shared_vectors(const llamac_vocab *v, const char *name) {
         return;
     }
     size_t n_inp, n_out;
-    char *inp = tv_read_file(inp_path, &n_inp), *out = tv_read_file(out_path, &n_out);
+    char *inp = test_read_file(inp_path, &n_inp), *out = test_read_file(out_path, &n_out);
     assert_non_null(inp);
     assert_non_null(out);
     static const char sep[] = "\n__ggml_vocab_test__\n";
@@ -94,7 +94,7 @@ static void check_oracle(const llamac_vocab *v, const char *file) {
     }
     char path[512];
     size_t n;
-    char *data = tv_read_file(tv_data_path(path, sizeof path, file), &n);
+    char *data = test_read_file(tv_data_path(path, sizeof path, file), &n);
     if (!data) fail_msg("cannot read %s (set LLAMAC_TEST_DATA)", path);
     int count = 0;
     for (char *line = data; *line;) {
