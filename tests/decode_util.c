@@ -1,4 +1,5 @@
 #include "decode_util.h"
+#include "test_tmpdir.h"
 
 #include <string.h>
 
@@ -9,7 +10,7 @@ void du_model_open(du_model *m, const tm_spec *spec) {
         tm_spec_default(&def);
         spec = &def;
     }
-    if (!tm_tmpdir(m->dir, sizeof m->dir)) fail_msg("cannot create a temporary directory");
+    if (!test_tmpdir_new(m->dir, sizeof m->dir)) fail_msg("cannot create a temporary directory");
     char path[300];
     snprintf(path, sizeof path, "%s/model.gguf", m->dir);
     if (tm_write(spec, path) != LLAMAC_OK) fail_msg("writing test model: %s", llamac_last_error());
@@ -30,7 +31,7 @@ bool du_model_open_shared(du_model *m, const char *name) {
 
 void du_model_close(du_model *m) {
     llamac_model_free(m->model);
-    if (m->dir[0]) tm_tmpdir_remove(m->dir);
+    if (m->dir[0]) test_tmpdir_remove(m->dir);
     memset(m, 0, sizeof *m);
 }
 

@@ -2,12 +2,10 @@
 
 #include "kernels/kernels.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 void tm_spec_default(tm_spec *s) {
     memset(s, 0, sizeof *s);
@@ -150,24 +148,4 @@ llamac_status tm_write(const tm_spec *s, const char *path) {
     for (int i = 0; i < b.n_blocks; i++) free(b.blocks[i]);
     free(b.blocks);
     return b.st;
-}
-
-const char *tm_tmpdir(char *buf, size_t size) {
-    const char *root = getenv("TMPDIR");
-    snprintf(buf, size, "%s/llamac-test-XXXXXX", root && *root ? root : "/tmp");
-    return mkdtemp(buf);
-}
-
-void tm_tmpdir_remove(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char path[1024];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
 }

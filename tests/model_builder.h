@@ -33,9 +33,4 @@ void tm_spec_default(tm_spec *s);
  * llamac_last_error()). */
 llamac_status tm_write(const tm_spec *s, const char *path);
 
-/* A fresh directory under $TMPDIR (or /tmp) for files of one test, into
- * buf; tm_tmpdir_remove deletes it and what tm_path put there. */
-const char *tm_tmpdir(char *buf, size_t size);
-void tm_tmpdir_remove(const char *dir);
-
 #endif

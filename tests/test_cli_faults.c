@@ -4,6 +4,7 @@
  * Every child runs under a wall-clock limit, so a hang fails the case
  * instead of the whole program.
  * Usage: test_cli_faults PATH/TO/llamac (env LLAMAC_SHIPPED_MODEL: a model). */
+#include "test_tmpdir.h"
 #include "test_util.h"
 
 #include <string.h>
@@ -20,7 +21,7 @@
 
 static const char *llamac_bin;
 static const char *model;
-static char tmp_dir[64], fifo_path[96], dir_path[96];
+static char fifo_path[300], dir_path[300];
 
 /* A hang shows as a timeout of this many seconds; the slowest legitimate
  * case (64 MiB from /dev/zero) takes well under one. */
@@ -49,19 +50,10 @@ static void expect(const cli_result *r, int code, const char *text, const char *
 }
 
 static int setup(void **state) {
-    (void)state;
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/llamac-cli-faults-XXXXXX");
-    if (!mkdtemp(tmp_dir)) return -1;
-    snprintf(fifo_path, sizeof fifo_path, "%s/fifo", tmp_dir);
-    snprintf(dir_path, sizeof dir_path, "%s/dir", tmp_dir);
+    if (test_tmpdir_setup(state)) return -1;
+    test_tmpdir_path(fifo_path, sizeof fifo_path, "fifo");
+    test_tmpdir_path(dir_path, sizeof dir_path, "dir");
     return mkfifo(fifo_path, 0600) || mkdir(dir_path, 0700);
-}
-
-static int teardown(void **state) {
-    (void)state;
-    unlink(fifo_path);
-    rmdir(dir_path);
-    return rmdir(tmp_dir);
 }
 
 static void write_file(const char *path, size_t n) {
@@ -108,8 +100,8 @@ static void endless_prompt_file_stops_at_the_limit(void **state) {
 
 static void prompt_limit_refuses_a_larger_regular_file(void **state) {
     (void)state;
-    char path[128];
-    snprintf(path, sizeof path, "%s/prompt.txt", tmp_dir);
+    char path[300];
+    test_tmpdir_path(path, sizeof path, "prompt.txt");
     write_file(path, 100);
     cli_result r;
     run_llamac(&r, (const char *[]){"run", "-m", model, "-f", path, "-n", "1", "--prompt-limit", "99", NULL});
@@ -222,11 +214,7 @@ static void numeric_option_errors_name_the_range(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac\n", argv[0]);
-        return 2;
-    }
-    llamac_bin = argv[1];
+    llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac");
     model = getenv("LLAMAC_SHIPPED_MODEL");
     if (!model || access(model, R_OK) != 0) {
         fprintf(stderr, "LLAMAC_SHIPPED_MODEL is not set to a readable model\n");
@@ -242,5 +230,5 @@ int main(int argc, char **argv) {
         cmocka_unit_test(seventeenth_stop_names_the_limit),
         cmocka_unit_test(numeric_option_errors_name_the_range),
     };
-    return run_test_group(tests, setup, teardown);
+    return run_test_group(tests, setup, test_tmpdir_teardown);
 }

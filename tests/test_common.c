@@ -1,4 +1,5 @@
 /* Version, status names, error messages, allocator hooks. */
+#include "test_alloc.h"
 #include "test_util.h"
 
 #include "common/internal.h"
@@ -26,28 +27,10 @@ static void failure_message_is_thread_local_and_prefixable(void **state) {
     assert_string_equal(llamac_last_error(), "reading x.gguf: bad byte at offset 17");
 }
 
-typedef struct counting { int live; int failing; } counting;
-static void *count_malloc(void *u, size_t n) {
-    counting *c = u;
-    if (c->failing) return NULL;
-    c->live++;
-    return malloc(n);
-}
-static void *count_realloc(void *u, void *p, size_t n) {
-    counting *c = u;
-    if (!p) c->live++;
-    return realloc(p, n);
-}
-static void count_free(void *u, void *p) {
-    counting *c = u;
-    c->live--;
-    free(p);
-}
-
 static void caller_allocator_sees_every_allocation(void **state) {
     (void)state;
-    counting c = {0, 0};
-    llamac_allocator a = {count_malloc, count_realloc, count_free, &c};
+    alloc_counter c;
+    llamac_allocator a = counting_allocator(&c, -1);
     lc_env env;
     lc_env_init(&env, &a, NULL, NULL);
     void *p = lc_malloc(&env, 10);
@@ -59,7 +42,7 @@ static void caller_allocator_sees_every_allocation(void **state) {
     lc_free(&env, p);
     lc_free_aligned(&env, q);
     assert_int_equal(c.live, 0);
-    c.failing = 1;
+    c.fail_after = 0;
     assert_null(lc_malloc(&env, 10));
     assert_non_null(strstr(llamac_last_error(), "out of memory"));
     assert_null(lc_calloc(&env, SIZE_MAX, 2));

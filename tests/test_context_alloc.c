@@ -6,6 +6,7 @@
  * chosen request or any request above a size, and at a refusal checks that
  * every block the context already holds still holds the canary. */
 #include "decode_util.h"
+#include "test_tmpdir.h"
 
 #include "runtime/kv_cache.h"
 
@@ -112,7 +113,7 @@ typedef struct fixture {
 
 static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);
-    if (!f || !tm_tmpdir(f->dir, sizeof f->dir)) return -1;
+    if (!f || !test_tmpdir_new(f->dir, sizeof f->dir)) return -1;
     char path[320];
     snprintf(path, sizeof path, "%s/model.gguf", f->dir);
     tm_spec s;
@@ -132,7 +133,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     fixture *f = *state;
     llamac_model_free(f->model);
-    tm_tmpdir_remove(f->dir);
+    test_tmpdir_remove(f->dir);
     free(f);
     return 0;
 }

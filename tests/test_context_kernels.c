@@ -1,19 +1,10 @@
 /* The public kernels choice of a context: validated, and honoured. */
+#include "test_files.h"
 #include "test_util.h"
 
 #include "llamac.h"
 
 #include <string.h>
-
-static llamac_model *load_tiny(const char *type) {
-    char buf[512], rel[64];
-    snprintf(rel, sizeof rel, "models/tiny-%s.gguf", type);
-    const char *path = shared_path(buf, sizeof buf, rel);
-    if (!path) return NULL;
-    llamac_model *m = NULL;
-    assert_int_equal(llamac_model_load(path, NULL, &m), LLAMAC_OK);
-    return m;
-}
 
 /* Logits of the last token of a fixed prompt, with the given kernels. */
 static void last_logits(llamac_model *m, llamac_kernels k, float *out) {
@@ -40,7 +31,7 @@ static void last_logits(llamac_model *m, llamac_kernels k, float *out) {
 
 static void unknown_kernels_value_is_refused(void **state) {
     (void)state;
-    llamac_model *m = load_tiny("F32");
+    llamac_model *m = test_load_shared_model("models/tiny-F32.gguf");
     if (!m) { skip(); return; }
     llamac_context_params cp = llamac_context_default_params();
     cp.n_ctx = 16;
@@ -57,7 +48,7 @@ static void unknown_kernels_value_is_refused(void **state) {
  * summation order differs, so only closeness holds. */
 static void scalar_kernels_are_selectable_and_agree(void **state) {
     (void)state;
-    llamac_model *m = load_tiny("Q8_0");
+    llamac_model *m = test_load_shared_model("models/tiny-Q8_0.gguf");
     if (!m) { skip(); return; }
     int32_t n = llamac_model_n_vocab(m);
     float *a = malloc(sizeof(float) * (size_t)n), *b = malloc(sizeof(float) * (size_t)n);

@@ -2,6 +2,8 @@
  * those of its sequence decoded alone; a token shared by two sequences is
  * computed once for both; the want-logits flags pick the rows. */
 #include "decode_util.h"
+#include "test_tmpdir.h"
+#include "test_alloc.h"
 
 #include <string.h>
 
@@ -183,42 +185,19 @@ static void batch_helpers_track_capacity(void **state) {
     assert_int_equal(llamac_batch_add(&caller, 1, 0, ids, 1, true), LLAMAC_ERR_INVALID_ARG);
 }
 
-typedef struct counting {
-    long calls;
-    long live;
-} counting;
-static void *count_malloc(void *u, size_t n) {
-    counting *c = u;
-    c->calls++;
-    c->live++;
-    return malloc(n);
-}
-static void *count_realloc(void *u, void *p, size_t n) {
-    counting *c = u;
-    c->calls++;
-    if (!p) c->live++;
-    return realloc(p, n);
-}
-static void count_free(void *u, void *p) {
-    counting *c = u;
-    c->calls++;
-    if (p) c->live--;
-    free(p);
-}
-
 /* Everything a decode needs is allocated by llamac_context_new; decoding
  * and the KV operations (shift included) go through no allocator call, and
  * freeing returns every block. */
 static void decode_and_kv_operations_allocate_nothing(void **state) {
     (void)state;
     char dir[256], path[300];
-    assert_non_null(tm_tmpdir(dir, sizeof dir));
+    assert_non_null(test_tmpdir_new(dir, sizeof dir));
     snprintf(path, sizeof path, "%s/model.gguf", dir);
     tm_spec s;
     tm_spec_default(&s);
     assert_int_equal(tm_write(&s, path), LLAMAC_OK);
-    counting c = {0, 0};
-    llamac_allocator a = {count_malloc, count_realloc, count_free, &c};
+    alloc_counter c;
+    llamac_allocator a = counting_allocator(&c, -1);
     llamac_model_params mp = llamac_model_default_params();
     mp.allocator = &a;
     llamac_model *model;
@@ -240,7 +219,7 @@ static void decode_and_kv_operations_allocate_nothing(void **state) {
     llamac_context_free(ctx);
     llamac_model_free(model);
     assert_int_equal(c.live, 0);
-    tm_tmpdir_remove(dir);
+    test_tmpdir_remove(dir);
 }
 
 int main(void) {

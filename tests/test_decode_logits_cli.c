@@ -3,6 +3,7 @@
  * that reads back with the tokens it was given, and exit 2 on bad usage.
  * Usage: test_decode_logits_cli PATH/TO/llamac [--shared] */
 #include "test_util.h"
+#include "test_tmpdir.h"
 
 #include "../tools/golden.h"
 #include "model_builder.h"
@@ -21,7 +22,7 @@ static void golden_file_that_matches_passes_and_output_reads_back(void **state) 
     SKIP_WITHOUT_SHARED(model, mb, "models/tiny-F16.gguf");
     SKIP_WITHOUT_SHARED(gold, gb, "golden/tiny-F16.golden");
     SKIP_WITHOUT_SHARED(gold32, fb, "golden/tiny-F32.golden");
-    assert_non_null(tm_tmpdir(dir, sizeof dir));
+    assert_non_null(test_tmpdir_new(dir, sizeof dir));
     snprintf(out_path, sizeof out_path, "%s/out.golden", dir);
     cli_result r;
     const char *args[] = {"-m", model, "--golden", gold, "--golden-f32", gold32, "--chunk", "5", "-t", "2",
@@ -43,7 +44,7 @@ static void golden_file_that_matches_passes_and_output_reads_back(void **state) 
     assert_true(golden_mean_kld(ref.logits, ours.logits, ref.n_vocab, 0, ref.n_prompt + ref.n_gen) <= 2e-5);
     golden_free(&ref);
     golden_free(&ours);
-    tm_tmpdir_remove(dir);
+    test_tmpdir_remove(dir);
 }
 
 static void golden_file_of_another_model_fails(void **state) {
@@ -62,7 +63,7 @@ static void golden_file_of_another_model_fails(void **state) {
 static void token_lists_are_decoded_and_written(void **state) {
     (void)state;
     char dir[256], model[300], out_path[300], err[256];
-    assert_non_null(tm_tmpdir(dir, sizeof dir));
+    assert_non_null(test_tmpdir_new(dir, sizeof dir));
     snprintf(model, sizeof model, "%s/m.gguf", dir);
     snprintf(out_path, sizeof out_path, "%s/out.golden", dir);
     tm_spec s;
@@ -86,7 +87,7 @@ static void token_lists_are_decoded_and_written(void **state) {
     const char *bad[] = {"-m", model, "--tokens", "1,64", NULL};
     run(&r, bad);
     assert_int_equal(r.exit_code, 1);
-    tm_tmpdir_remove(dir);
+    test_tmpdir_remove(dir);
 }
 
 /* A golden file may hold continuation rows only (its header allows
@@ -95,7 +96,7 @@ static void token_lists_are_decoded_and_written(void **state) {
 static void golden_file_without_prompt_is_refused(void **state) {
     (void)state;
     char dir[256], model[300], gold[300], err[256];
-    assert_non_null(tm_tmpdir(dir, sizeof dir));
+    assert_non_null(test_tmpdir_new(dir, sizeof dir));
     snprintf(model, sizeof model, "%s/m.gguf", dir);
     snprintf(gold, sizeof gold, "%s/tiny-F32.golden", dir);
     tm_spec s;
@@ -111,7 +112,7 @@ static void golden_file_without_prompt_is_refused(void **state) {
     if (r.signal) fail_msg("llamac logits died of signal %d", r.signal);
     assert_int_equal(r.exit_code, 1);
     assert_non_null(strstr(r.err, "no prompt"));
-    tm_tmpdir_remove(dir);
+    test_tmpdir_remove(dir);
 }
 
 static void bad_usage_exits_2(void **state) {
@@ -139,11 +140,7 @@ static void bad_usage_exits_2(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac [--shared]\n", argv[0]);
-        return 2;
-    }
-    llamac_bin = argv[1];
+    llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--shared]");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(token_lists_are_decoded_and_written),
         cmocka_unit_test(golden_file_without_prompt_is_refused),

@@ -2,6 +2,7 @@
  * each place in turn, and that earlier places win. Built with stand-in
  * source and install folders inside the build tree (tests/meson.build), so
  * every rule is exercised whether or not the real model is present. */
+#include "test_tmpdir.h"
 #include "test_util.h"
 
 #include "../tools/default_model.h"
@@ -11,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char tmp[64];            /* a fresh folder per run */
+static char tmp[256];           /* a fresh folder per run */
 static char exe_dir[PATH_MAX];  /* where this test binary lives */
 
 static void path_join(char *out, size_t size, const char *dir, const char *rel) {
@@ -138,8 +139,7 @@ static void output_buffer_too_small_fails_with_terminated_message(void **state) 
 }
 
 int main(void) {
-    snprintf(tmp, sizeof tmp, "/tmp/llamac-default-model-XXXXXX");
-    if (!mkdtemp(tmp)) return 1;
+    if (!test_tmpdir_new(tmp, sizeof tmp)) return 1;
     char exe[PATH_MAX];
     const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0) return 1;
@@ -158,13 +158,6 @@ int main(void) {
     };
     const int rc = run_test_group(tests, NULL, NULL);
     clean(NULL);
-    char p[PATH_MAX];
-    path_join(p, sizeof p, tmp, "share/llamac");
-    rmdir(p);
-    path_join(p, sizeof p, tmp, "share");
-    rmdir(p);
-    path_join(p, sizeof p, tmp, "bin");
-    rmdir(p);
-    rmdir(tmp);
+    test_tmpdir_remove(tmp);
     return rc;
 }

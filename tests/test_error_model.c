@@ -6,6 +6,7 @@
  *     constructor's status, NO_MEMORY included (fault 6);
  *   - llamac_get_logits_ith(ctx, -1) is the last output row, as in
  *     llama.cpp (fault 8). */
+#include "test_alloc.h"
 #include "test_util.h"
 
 #include "llamac.h"
@@ -122,25 +123,10 @@ static void a_successful_session_leaves_the_message_empty(void **state) {
 
 /* ---- fault 6: chain_add forwards a constructor's status ---- */
 
-static void *refuse_malloc(void *user, size_t n) {
-    (void)user;
-    (void)n;
-    return NULL;
-}
-static void *refuse_realloc(void *user, void *p, size_t n) {
-    (void)user;
-    (void)p;
-    (void)n;
-    return NULL;
-}
-static void plain_free(void *user, void *p) {
-    (void)user;
-    free(p);
-}
-static const llamac_allocator refusing = {refuse_malloc, refuse_realloc, plain_free, NULL};
-
 static void chain_add_reports_a_constructors_out_of_memory(void **state) {
     (void)state;
+    alloc_counter none;
+    const llamac_allocator refusing = counting_allocator(&none, 0);
     llamac_sampler *chain = llamac_sampler_chain_new(NULL);
     assert_non_null(chain);
     assert_int_equal(llamac_sampler_chain_add(chain, llamac_sampler_init_top_k(40, &refusing)),
@@ -162,6 +148,8 @@ static void chain_add_reports_a_constructors_out_of_memory(void **state) {
 
 static void chain_add_does_not_blame_an_older_constructor_failure(void **state) {
     (void)state;
+    alloc_counter none;
+    const llamac_allocator refusing = counting_allocator(&none, 0);
     llamac_sampler *chain = llamac_sampler_chain_new(NULL);
     llamac_sampler *failed = llamac_sampler_init_greedy(&refusing);
     assert_null(failed);
@@ -233,11 +221,7 @@ static void negative_indices_count_output_rows(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s MODEL.gguf\n", argv[0]);
-        return 2;
-    }
-    model_path = argv[1];
+    model_path = test_first_arg(argc, argv, "MODEL.gguf");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(model_load_leaves_the_message),
         cmocka_unit_test(vocab_load_leaves_the_message),

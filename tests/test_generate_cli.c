@@ -103,11 +103,7 @@ static void bad_arguments_print_usage_and_exit_2(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac [--shared]\n", argv[0]);
-        return 2;
-    }
-    llamac_bin = argv[1];
+    llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--shared]");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bad_arguments_print_usage_and_exit_2),
         cmocka_unit_test(stop_string_is_not_printed),

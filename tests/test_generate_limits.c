@@ -10,6 +10,7 @@
  * every decode polls were never called, and the cache holds no cell.
  * Usage: test_generate_limits PATH/TO/llamac; env LLAMAC_SHIPPED_MODEL. */
 #include "test_util.h"
+#include "test_tmpdir.h"
 
 #include "llamac.h"
 #include "model_builder.h"
@@ -238,7 +239,7 @@ static void write_nan_model(const char *path) {
 static void nan_logits_from_the_model_are_blamed_on_the_model(void **state) {
     (void)state;
     char dir[256], path[320];
-    assert_non_null(tm_tmpdir(dir, sizeof dir));
+    assert_non_null(test_tmpdir_new(dir, sizeof dir));
     snprintf(path, sizeof path, "%s/nan-norm.gguf", dir);
     write_nan_model(path);
     llamac_model *m;
@@ -273,7 +274,7 @@ static void nan_logits_from_the_model_are_blamed_on_the_model(void **state) {
     llamac_sampler_free(s);
     llamac_context_free(ctx);
     llamac_model_free(m);
-    tm_tmpdir_remove(dir);
+    test_tmpdir_remove(dir);
 }
 
 /* `llamac run` passes the library's refusal on: exit 1, both numbers, and

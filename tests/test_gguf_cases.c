@@ -43,28 +43,6 @@ void gb_pad(gbuf *b, size_t align) {
     while (b->len % align) gb_u8(b, 0);
 }
 
-static void *count_malloc(void *u, size_t n) {
-    gguf_counter *c = u;
-    c->live++;
-    if (n > c->largest) c->largest = n;
-    return malloc(n);
-}
-static void *count_realloc(void *u, void *p, size_t n) {
-    gguf_counter *c = u;
-    if (!p) c->live++;
-    if (n > c->largest) c->largest = n;
-    return realloc(p, n);
-}
-static void count_free(void *u, void *p) {
-    gguf_counter *c = u;
-    if (p) c->live--;
-    free(p);
-}
-llamac_allocator gguf_counting_allocator(gguf_counter *c) {
-    llamac_allocator a = {count_malloc, count_realloc, count_free, c};
-    return a;
-}
-
 static void header(gbuf *b, uint32_t version, uint64_t n_tensors, uint64_t n_kv) {
     gb_bytes(b, "GGUF", 4);
     gb_u32(b, version);

@@ -37,13 +37,6 @@ void gguf_build_valid(gbuf *b);
 size_t gguf_valid_data_offset(void);
 size_t gguf_valid_data_end(void);
 
-/* An allocator that counts live blocks and remembers the largest request,
- * to catch leaks and oversized allocations with or without ASan. */
-typedef struct gguf_counter {
-    long live;
-    size_t largest;
-} gguf_counter;
-llamac_allocator gguf_counting_allocator(gguf_counter *c);
 
 typedef struct gguf_case {
     const char *name;        /* the property, as a test name */

@@ -2,6 +2,7 @@
  * test_gguf_cases.c gives exit status 1 and exactly one line on stderr
  * (never a signal), a valid file exit 0, bad usage exit 2.
  * Usage: test_gguf_cli PATH/TO/llamac [--shared] */
+#include "test_tmpdir.h"
 #include "test_util.h"
 
 #include "test_gguf_cases.h"
@@ -11,7 +12,6 @@
 #include <unistd.h>
 
 static const char *llamac_bin;
-static char dir[64];
 
 /* Runs `llamac` with up to three arguments (a NULL ends them early). */
 static void run(cli_result *r, const char *a1, const char *a2, const char *a3) {
@@ -33,12 +33,12 @@ static bool one_line(const char *s) {
 
 static void malformed_files_exit_1_with_one_line(void **state) {
     (void)state;
-    char path[128];
+    char path[300];
     for (size_t i = 0; i < gguf_n_bad_cases; i++) {
         const gguf_case *c = &gguf_bad_cases[i];
         gbuf b = {0};
         c->build(&b);
-        snprintf(path, sizeof path, "%s/case%zu.gguf", dir, i);
+        snprintf(path, sizeof path, "%s/case%zu.gguf", test_tmpdir, i);
         write_file(path, &b);
         cli_result r;
         run(&r, "info", path, NULL);
@@ -53,8 +53,8 @@ static void malformed_files_exit_1_with_one_line(void **state) {
 
 static void valid_file_is_described(void **state) {
     (void)state;
-    char path[128];
-    snprintf(path, sizeof path, "%s/valid.gguf", dir);
+    char path[300];
+    test_tmpdir_path(path, sizeof path, "valid.gguf");
     gbuf b = {0};
     gguf_build_valid(&b);
     write_file(path, &b);
@@ -80,8 +80,8 @@ static void valid_file_is_described(void **state) {
  * printed escaped: nothing but printable text reaches the terminal. */
 static void control_bytes_in_names_are_escaped(void **state) {
     (void)state;
-    char path[128];
-    snprintf(path, sizeof path, "%s/names.gguf", dir);
+    char path[300];
+    test_tmpdir_path(path, sizeof path, "names.gguf");
     gbuf b = {0};
     gb_bytes(&b, "GGUF", 4);
     gb_u32(&b, 3);
@@ -150,13 +150,7 @@ static void missing_file_exits_1(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac [--shared]\n", argv[0]);
-        return 2;
-    }
-    llamac_bin = argv[1];
-    snprintf(dir, sizeof dir, "/tmp/llamac-gguf-cli-XXXXXX");
-    if (!mkdtemp(dir)) return 1;
+    llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--shared]");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(malformed_files_exit_1_with_one_line),
         cmocka_unit_test(valid_file_is_described),
@@ -167,7 +161,6 @@ int main(int argc, char **argv) {
     const struct CMUnitTest needs_shared[] = {
         cmocka_unit_test(shared_model_shows_tensors_and_tokenizer),
     };
-    int rc = test_part(argc, argv, "--shared") ? run_test_group(needs_shared, NULL, NULL) : run_test_group(tests, NULL, NULL);
-    rmdir(dir);
-    return rc;
+    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
+    return run_test_group(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

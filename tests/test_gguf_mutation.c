@@ -3,6 +3,7 @@
  * one-line message -- never a crash, an out-of-bounds read (run under
  * ASan: every buffer is exactly the file's size) or a leak (a counting
  * allocator must be back to zero). `--long` soaks for minutes. */
+#include "test_alloc.h"
 #include "test_util.h"
 
 #include "llamac.h"
@@ -65,8 +66,8 @@ static uint64_t touch_everything(const llamac_gguf *g) {
 
 /* Opens `size` bytes at p; checks the outcome; returns true on success. */
 static bool open_checked(const unsigned char *p, size_t size, uint64_t *sum) {
-    gguf_counter c = {0, 0};
-    llamac_allocator a = gguf_counting_allocator(&c);
+    alloc_counter c;
+    llamac_allocator a = counting_allocator(&c, -1);
     llamac_gguf_params params = llamac_gguf_default_params();
     params.allocator = &a;
     llamac_gguf *g = NULL;

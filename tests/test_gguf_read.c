@@ -1,6 +1,7 @@
 /* GGUF reader: every malformed case is refused with a precise message and
  * without oversized allocations or leaks; a valid file exposes every value
  * type, the tensor table and the data exactly as encoded. */
+#include "test_alloc.h"
 #include "test_util.h"
 
 #include "llamac.h"
@@ -18,8 +19,8 @@ static void run_bad_case(void **state) {
     unsigned char *copy = malloc(b.len ? b.len : 1);
     assert_non_null(copy);
     if (b.len) memcpy(copy, b.p, b.len);
-    gguf_counter c = {0, 0};
-    llamac_allocator a = gguf_counting_allocator(&c);
+    alloc_counter c;
+    llamac_allocator a = counting_allocator(&c, -1);
     llamac_gguf_params p = llamac_gguf_default_params();
     p.allocator = &a;
     llamac_gguf *g = (llamac_gguf *)&c; /* must be overwritten with NULL */

@@ -1,6 +1,9 @@
 /* GGUF writer: write -> read gives back every value and tensor; the bytes
  * match an independent encoding and ggml's tensor placement; copy_kv
  * reproduces a file byte for byte; bad input is refused up front. */
+#include "test_files.h"
+#include "test_alloc.h"
+#include "test_tmpdir.h"
 #include "test_util.h"
 
 #include "llamac.h"
@@ -12,15 +15,14 @@
 #include <unistd.h>
 
 typedef struct tmpdir {
-    char dir[64];
-    char path[128];
+    char dir[256];
+    char path[300];
 } tmpdir;
 
 static int make_dir(void **state) {
     tmpdir *t = calloc(1, sizeof *t);
     if (!t) return -1;
-    snprintf(t->dir, sizeof t->dir, "/tmp/llamac-gguf-write-XXXXXX");
-    if (!mkdtemp(t->dir)) return -1;
+    if (!test_tmpdir_new(t->dir, sizeof t->dir)) return -1;
     snprintf(t->path, sizeof t->path, "%s/out.gguf", t->dir);
     *state = t;
     return 0;
@@ -28,36 +30,9 @@ static int make_dir(void **state) {
 
 static int remove_dir(void **state) {
     tmpdir *t = *state;
-    DIR *d = opendir(t->dir);
-    if (d) {
-        struct dirent *e;
-        char p[400];
-        while ((e = readdir(d)))
-            if (e->d_name[0] != '.') {
-                snprintf(p, sizeof p, "%s/%s", t->dir, e->d_name);
-                unlink(p);
-            }
-        closedir(d);
-    }
-    rmdir(t->dir);
+    test_tmpdir_remove(t->dir);
     free(t);
     return 0;
-}
-
-static unsigned char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *p = malloc(n > 0 ? (size_t)n : 1);
-    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return p;
 }
 
 static int count_entries(const char *dir) {
@@ -219,7 +194,7 @@ static void written_file_reads_back_identically(void **state) {
     assert_true(ti.ne[3] == 2);
     /* data is padded to the alignment at the end too */
     size_t len_file;
-    unsigned char *bytes = slurp(t->path, &len_file);
+    unsigned char *bytes = (unsigned char *)test_read_file(t->path, &len_file);
     assert_non_null(bytes);
     assert_int_equal(len_file, llamac_gguf_data_offset(g) + expect_offset);
     free(bytes);
@@ -256,7 +231,7 @@ static void writer_bytes_match_an_independent_encoding(void **state) {
     assert_int_equal(llamac_gguf_writer_write(w, t->path), LLAMAC_OK);
     llamac_gguf_writer_free(w);
     size_t len;
-    unsigned char *got = slurp(t->path, &len);
+    unsigned char *got = (unsigned char *)test_read_file(t->path, &len);
     assert_non_null(got);
     assert_int_equal(len, want.len);
     assert_memory_equal(got, want.p, len);
@@ -285,7 +260,7 @@ static void copy_kv_reproduces_a_file(void **state) {
     assert_int_equal(llamac_gguf_writer_write(w, t->path), LLAMAC_OK);
     llamac_gguf_writer_free(w);
     size_t len;
-    unsigned char *got = slurp(t->path, &len);
+    unsigned char *got = (unsigned char *)test_read_file(t->path, &len);
     assert_non_null(got);
     size_t data_off = gguf_valid_data_offset();
     assert_int_equal(len, src.len);
@@ -375,7 +350,7 @@ static void failed_write_leaves_nothing_behind(void **state) {
     llamac_gguf_writer *w;
     assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
     assert_int_equal(llamac_gguf_writer_set_u32(w, "k", 1), LLAMAC_OK);
-    char bad[200];
+    char bad[300];
     snprintf(bad, sizeof bad, "%s/no/such/dir/x.gguf", t->dir);
     assert_int_equal(llamac_gguf_writer_write(w, bad), LLAMAC_ERR_IO);
     assert_non_null(strstr(llamac_last_error(), "no/such/dir"));
@@ -396,8 +371,8 @@ static void failed_write_leaves_nothing_behind(void **state) {
 
 static void writer_memory_goes_through_the_allocator(void **state) {
     tmpdir *t = *state;
-    gguf_counter c = {0, 0};
-    llamac_allocator a = gguf_counting_allocator(&c);
+    alloc_counter c;
+    llamac_allocator a = counting_allocator(&c, -1);
     llamac_gguf_writer *w;
     assert_int_equal(llamac_gguf_writer_new(&a, &w), LLAMAC_OK);
     add_round_trip_content(w);

@@ -5,6 +5,7 @@
  *      prompt positions <= 1.10 * KLD_q(TYPE) + 2e-5;
  *   3. greedy generation from the prompt reproduces `gen` (F32, F16).
  * Kernels: the best back end of this CPU, or LLAMAC_KERNELS=scalar|avx2. */
+#include "test_files.h"
 #include "test_util.h"
 
 #include "../tools/golden.h"
@@ -18,15 +19,11 @@ typedef struct run {
     float *logits;  /* ours, same layout */
 } run;
 
+/* ../shared/models/tiny-TYPE.gguf, or NULL when absent. */
 static llamac_model *load_tiny(const char *type) {
-    char buf[512], rel[64];
+    char rel[64];
     snprintf(rel, sizeof rel, "models/tiny-%s.gguf", type);
-    const char *path = shared_path(buf, sizeof buf, rel);
-    if (!path) return NULL;
-    llamac_model *model = NULL;
-    llamac_status st = llamac_model_load(path, NULL, &model);
-    if (st != LLAMAC_OK) fail_msg("loading %s: %s: %s", path, llamac_status_name(st), llamac_last_error());
-    return model;
+    return test_load_shared_model(rel);
 }
 
 static llamac_context *new_context(const llamac_model *model, int32_t n_threads) {

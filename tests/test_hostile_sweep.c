@@ -15,6 +15,7 @@
  * without ../shared, two models written by model_builder take the place of
  * the tiny ones. A file whose run failed is kept for reproduction. */
 #include "test_util.h"
+#include "test_tmpdir.h"
 
 #include "llamac.h"
 #include "model_builder.h"
@@ -276,7 +277,7 @@ static double now_s(void) {
 static void sweep(void **state) {
     (void)state;
     const double t0 = now_s();
-    assert_non_null(tm_tmpdir(work_dir, sizeof work_dir));
+    assert_non_null(test_tmpdir_new(work_dir, sizeof work_dir));
     const char *shipped = getenv("LLAMAC_SHIPPED_MODEL");
     const bool shared = load_shared_bases();
     if (!shared) build_fallback_bases();
@@ -309,7 +310,7 @@ static void sweep(void **state) {
                     i + 1, now_s() - t0, t.clean, t.success, t.crash, t.hang, t.other);
     }
     unlink(path);
-    tm_tmpdir_remove(work_dir);
+    test_tmpdir_remove(work_dir);
     free(buf);
     for (int i = 0; i < n_bases; i++) free(bases[i].bytes);
     printf("hostile sweep: %ld mutated files x 3 commands + 25 odd-path runs = %ld runs "
@@ -325,11 +326,7 @@ static void sweep(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac [N_FILES [SEED [TIMEOUT_S]]]\n", argv[0]);
-        return 2;
-    }
-    llamac_bin = argv[1];
+    llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [N_FILES [SEED [TIMEOUT_S]]]");
     if (argc > 2) n_files = strtol(argv[2], NULL, 10);
     if (argc > 3) seed = strtoull(argv[3], NULL, 10);
     if (argc > 4) timeout_s = strtod(argv[4], NULL);

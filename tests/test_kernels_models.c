@@ -10,6 +10,7 @@
  *   type) are the textbook size of each encoding's rounding for
  *   Gaussian-like weights, about step / sqrt(12) with the step of its grid,
  *   with margin: a wrong layout gives errors of order 1. */
+#include "test_files.h"
 #include "test_util.h"
 
 #include "kernels/kernels.h"
@@ -51,25 +52,15 @@ typedef struct err_sums {
     int64_t n_tensors;
 } err_sums;
 
-static llamac_gguf *open_model(const char *name) {
-    char buf[1024], rel[256];
-    snprintf(rel, sizeof rel, "models/%s", name);
-    const char *path = shared_path(buf, sizeof buf, rel);
-    if (!path) return NULL;
-    llamac_gguf *g = NULL;
-    if (llamac_gguf_open(path, NULL, &g) != LLAMAC_OK) fail_msg("opening %s: %s", path, llamac_last_error());
-    return g;
-}
-
 static void check_file(const char *suffix) {
     char name[64];
-    snprintf(name, sizeof name, "tiny-%s.gguf", suffix);
-    llamac_gguf *ref = open_model("tiny-F32.gguf");
+    snprintf(name, sizeof name, "models/tiny-%s.gguf", suffix);
+    llamac_gguf *ref = test_open_shared_gguf("models/tiny-F32.gguf");
     if (!ref) {
         skip();
         return;
     }
-    llamac_gguf *q = open_model(name);
+    llamac_gguf *q = test_open_shared_gguf(name);
     if (!q) {
         llamac_gguf_free(ref);
         skip();

@@ -3,6 +3,7 @@
  * refused at load with a message naming the key, never loaded into a context
  * that divides by zero, overflows or computes on non-finite angles. */
 #include "test_util.h"
+#include "test_tmpdir.h"
 
 #include "model_builder.h"
 
@@ -17,7 +18,7 @@ typedef struct fixture {
 
 static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);
-    if (!f || !tm_tmpdir(f->dir, sizeof f->dir)) return -1;
+    if (!f || !test_tmpdir_new(f->dir, sizeof f->dir)) return -1;
     snprintf(f->base, sizeof f->base, "%s/base.gguf", f->dir);
     snprintf(f->path, sizeof f->path, "%s/crafted.gguf", f->dir);
     *state = f;
@@ -26,7 +27,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     fixture *f = *state;
-    tm_tmpdir_remove(f->dir);
+    test_tmpdir_remove(f->dir);
     free(f);
     return 0;
 }

@@ -1,6 +1,8 @@
 /* Model loading: hyperparameters and metadata of a real file, every defect a
  * file can have named in the error, cancellation through the progress
  * callback without leaks, tied embeddings and rope_freqs. */
+#include "test_alloc.h"
+#include "test_tmpdir.h"
 #include "test_util.h"
 
 #include "kernels/kernels.h"
@@ -16,7 +18,7 @@ typedef struct fixture {
 
 static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);
-    if (!f || !tm_tmpdir(f->dir, sizeof f->dir)) return -1;
+    if (!f || !test_tmpdir_new(f->dir, sizeof f->dir)) return -1;
     snprintf(f->path, sizeof f->path, "%s/model.gguf", f->dir);
     *state = f;
     return 0;
@@ -24,7 +26,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     fixture *f = *state;
-    tm_tmpdir_remove(f->dir);
+    test_tmpdir_remove(f->dir);
     free(f);
     return 0;
 }
@@ -189,22 +191,6 @@ static bool on_progress(float fraction, void *user) {
     return p->n++ != p->cancel_at;
 }
 
-typedef struct counting {
-    long live;
-} counting;
-static void *count_malloc(void *u, size_t n) {
-    ((counting *)u)->live++;
-    return malloc(n);
-}
-static void *count_realloc(void *u, void *p, size_t n) {
-    if (!p) ((counting *)u)->live++;
-    return realloc(p, n);
-}
-static void count_free(void *u, void *p) {
-    if (p) ((counting *)u)->live--;
-    free(p);
-}
-
 static void progress_runs_from_zero_to_one(void **state) {
     fixture *f = *state;
     tm_spec s;
@@ -230,8 +216,8 @@ static void cancelling_from_progress_frees_everything(void **state) {
     write_spec(f, &s);
     for (int use_mmap = 0; use_mmap < 2; use_mmap++) {
         for (int at = 0; at < 4; at++) { /* first call, per layer, last (2 layers) */
-            counting c = {0};
-            llamac_allocator a = {count_malloc, count_realloc, count_free, &c};
+            alloc_counter c;
+            llamac_allocator a = counting_allocator(&c, -1);
             progress_log log = {.cancel_at = at};
             llamac_model_params p = llamac_model_default_params();
             p.use_mmap = use_mmap;
@@ -287,8 +273,8 @@ static void decode_three(llamac_context *ctx) {
 /* Logits of tokens 5, 9, 33 (the last token's row) for one load setting. */
 static void packable_logits(const char *path, bool use_mmap, bool repack, llamac_kernels kernels, float *row, int n,
                         bool *packed) {
-    counting c = {0};
-    llamac_allocator a = {count_malloc, count_realloc, count_free, &c};
+    alloc_counter c;
+    llamac_allocator a = counting_allocator(&c, -1);
     llamac_model_params p = llamac_model_default_params();
     p.use_mmap = use_mmap;
     p.repack = repack;
@@ -334,23 +320,6 @@ static void repacked_q4_0_and_q8_0_give_the_bits_of_the_original_rows(void **sta
     }
 }
 
-/* An allocator that refuses every block from the n-th on. */
-typedef struct refusing {
-    long n, calls;
-} refusing;
-static void *refuse_malloc(void *u, size_t n) {
-    refusing *r = u;
-    return ++r->calls >= r->n ? NULL : malloc(n);
-}
-static void *refuse_realloc(void *u, void *p, size_t n) {
-    refusing *r = u;
-    return ++r->calls >= r->n ? NULL : realloc(p, n);
-}
-static void refuse_free(void *u, void *p) {
-    (void)u;
-    free(p);
-}
-
 /* Repacking is an optimization: when the allocator gives out part way
  * through it, the load still succeeds, with the same logits. */
 static void running_out_of_memory_while_repacking_still_loads(void **state) {
@@ -368,14 +337,14 @@ static void running_out_of_memory_while_repacking_still_loads(void **state) {
     /* count the allocations of a load without repacking, then of one with */
     long plain = 0, packed = 0;
     for (int repack = 0; repack < 2; repack++) {
-        refusing r = {1L << 30, 0};
-        llamac_allocator a = {refuse_malloc, refuse_realloc, refuse_free, &r};
+        alloc_counter r;
+        llamac_allocator a = counting_allocator(&r, -1);
         llamac_model_params p = llamac_model_default_params();
         p.repack = repack;
         p.allocator = &a;
         llamac_model *m;
         assert_int_equal(llamac_model_load(f->path, &p, &m), LLAMAC_OK);
-        *(repack ? &packed : &plain) = r.calls;
+        *(repack ? &packed : &plain) = r.grants;
         llamac_model_free(m);
     }
     assert_true(packed > plain);
@@ -383,13 +352,13 @@ static void running_out_of_memory_while_repacking_still_loads(void **state) {
     bool was_packed;
     packable_logits(f->path, true, false, LLAMAC_KERNELS_AUTO, want, 64, &was_packed);
     for (long k = plain + 1; k <= packed; k++) { /* refuse each repacking allocation in turn */
-        refusing r = {k, 0};
-        llamac_allocator a = {refuse_malloc, refuse_realloc, refuse_free, &r};
+        alloc_counter r; /* refuses the k-th call on */
+        llamac_allocator a = counting_allocator(&r, k - 1);
         llamac_model_params p = llamac_model_default_params();
         p.allocator = &a;
         llamac_model *m;
         assert_int_equal(llamac_model_load(f->path, &p, &m), LLAMAC_OK);
-        r.n = 1L << 30; /* the context may allocate again */
+        r.fail_after = -1; /* the context may allocate again */
         llamac_context *ctx;
         assert_int_equal(llamac_context_new(m, NULL, &ctx), LLAMAC_OK);
         decode_three(ctx);

@@ -2,68 +2,16 @@
  * exit status 0 with the promised output, 2 for bad usage, 1 (one message
  * on stderr) for a failure.
  * Usage: test_quantize_cli PATH/TO/llamac */
+#include "test_tmpdir.h"
 #include "test_util.h"
 
 #include "llamac.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *llamac_bin;
-static char dir[64];
-
-typedef struct result {
-    int exit_code; /* -1 if killed by a signal */
-    char out[8192];
-    char err[8192];
-} result;
-
-static void slurp(const char *path, char *buf, size_t cap) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    size_t n = fread(buf, 1, cap - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-}
-
-/* Runs llamac with the NULL-terminated arguments; stdout and stderr go
- * through files so a chatty child never blocks on a pipe. */
-static void run(result *r, const char *const *args) {
-    char out_path[128], err_path[128];
-    snprintf(out_path, sizeof out_path, "%s/stdout", dir);
-    snprintf(err_path, sizeof err_path, "%s/stderr", dir);
-    char *argv[32];
-    int n = 0;
-    argv[n++] = (char *)llamac_bin;
-    for (; args[n - 1] && n < 31; n++) argv[n] = (char *)args[n - 1];
-    argv[n] = NULL;
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (o < 0 || e < 0) _exit(126);
-        dup2(o, 1);
-        dup2(e, 2);
-        execv(llamac_bin, argv);
-        _exit(127);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    slurp(out_path, r->out, sizeof r->out);
-    slurp(err_path, r->err, sizeof r->err);
-    unlink(out_path);
-    unlink(err_path);
-}
-
-static const char *path_in_dir(char *buf, size_t size, const char *name) {
-    snprintf(buf, size, "%s/%s", dir, name);
-    return buf;
-}
+static void run(cli_result *r, const char *const *args) { cli_run(r, llamac_bin, args); }
 
 static int lines(const char *s) {
     int n = 0;
@@ -74,9 +22,9 @@ static int lines(const char *s) {
 static void synth_then_quantize_then_bench(void **state) {
     (void)state;
     char f32[128], q[128];
-    path_in_dir(f32, sizeof f32, "tiny-f32.gguf");
-    path_in_dir(q, sizeof q, "tiny-q4km.gguf");
-    result r;
+    test_tmpdir_path(f32, sizeof f32, "tiny-f32.gguf");
+    test_tmpdir_path(q, sizeof q, "tiny-q4km.gguf");
+    cli_result r;
     run(&r, (const char *[]){"synth", "--shape", "tiny", "--type", "f32", "--seed", "3", "-q", "-o", f32, NULL});
     if (r.exit_code != 0) fail_msg("synth: exit %d: %s", r.exit_code, r.err);
     assert_non_null(strstr(r.err, "seed 3"));
@@ -113,9 +61,9 @@ static void synth_then_quantize_then_bench(void **state) {
 static void bad_usage_exits_2_and_failures_exit_1(void **state) {
     (void)state;
     char out[128], missing[128];
-    path_in_dir(out, sizeof out, "x.gguf");
-    path_in_dir(missing, sizeof missing, "missing.gguf");
-    result r;
+    test_tmpdir_path(out, sizeof out, "x.gguf");
+    test_tmpdir_path(missing, sizeof missing, "missing.gguf");
+    cli_result r;
     run(&r, (const char *[]){"synth", "--shape", "tiny", NULL}); /* no -o */
     assert_int_equal(r.exit_code, 2);
     run(&r, (const char *[]){"synth", "--shape", "tiny", "--type", "q4_0", "-o", out, NULL});
@@ -150,38 +98,11 @@ static void bad_usage_exits_2_and_failures_exit_1(void **state) {
     }
 }
 
-static int make_dir(void **state) {
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/llamac-test-qcli-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int remove_dir(void **state) {
-    (void)state;
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        char p[400];
-        while ((e = readdir(d)))
-            if (e->d_name[0] != '.') {
-                snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-                unlink(p);
-            }
-        closedir(d);
-    }
-    rmdir(dir);
-    return 0;
-}
-
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac\n", argv[0]);
-        return 2;
-    }
-    llamac_bin = argv[1];
+    llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(synth_then_quantize_then_bench),
         cmocka_unit_test(bad_usage_exits_2_and_failures_exit_1),
     };
-    return run_test_group(tests, make_dir, remove_dir);
+    return run_test_group(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

@@ -3,6 +3,7 @@
  * promised table, and quantizes to Q4_K_M with llama.cpp's mix. Needs
  * about 17 GB of disk under $TMPDIR (default /tmp) and tens of minutes on
  * two cores. */
+#include "test_tmpdir.h"
 #include "test_util.h"
 
 #include "llamac.h"
@@ -93,9 +94,7 @@ static void seven_b_synthesis_and_quantization(void **state) {
 }
 
 int main(void) {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/llamac-test-long-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
+    if (!test_tmpdir_new(dir, sizeof dir)) {
         perror("mkdtemp");
         return 1;
     }
@@ -103,8 +102,6 @@ int main(void) {
         cmocka_unit_test(seven_b_synthesis_and_quantization),
     };
     int rc = run_test_group(tests, NULL, NULL);
-    unlink(path("7b-f16.gguf"));
-    unlink(path("7b-q4km.gguf"));
-    rmdir(dir);
+    test_tmpdir_remove(dir);
     return rc;
 }

@@ -5,6 +5,9 @@
  * never skip): metadata carried over, thread-count independence, the
  * caller's allocator, and failures that leave nothing behind.
  * With --shared, only the cases that need ../shared. */
+#include "test_files.h"
+#include "test_alloc.h"
+#include "test_tmpdir.h"
 #include "test_util.h"
 
 #include "../tools/golden.h"
@@ -15,52 +18,15 @@
 #include <string.h>
 #include <unistd.h>
 
-static char tmp_dir[256];
-
-static int make_tmp_dir(void **state) {
-    (void)state;
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/llamac-test-quantize-XXXXXX");
-    return mkdtemp(tmp_dir) ? 0 : -1;
-}
-
-static int remove_tmp_dir(void **state) {
-    (void)state;
-    DIR *d = opendir(tmp_dir);
-    if (d) {
-        struct dirent *e;
-        char path[600];
-        while ((e = readdir(d)))
-            if (e->d_name[0] != '.') {
-                snprintf(path, sizeof path, "%s/%s", tmp_dir, e->d_name);
-                unlink(path);
-            }
-        closedir(d);
-    }
-    rmdir(tmp_dir);
-    return 0;
-}
-
-static const char *tmp_path(char *buf, size_t size, const char *name) {
-    snprintf(buf, size, "%s/%s", tmp_dir, name);
-    return buf;
-}
-
 static int count_dir_entries(void) {
     int n = 0;
-    DIR *d = opendir(tmp_dir);
+    DIR *d = opendir(test_tmpdir);
     assert_non_null(d);
     struct dirent *e;
     while ((e = readdir(d)))
         if (e->d_name[0] != '.') n++;
     closedir(d);
     return n;
-}
-
-static llamac_gguf *open_gguf(const char *path) {
-    llamac_gguf *g = NULL;
-    llamac_status st = llamac_gguf_open(path, NULL, &g);
-    if (st) fail_msg("opening %s: %s", path, llamac_last_error());
-    return g;
 }
 
 static void quantize_or_fail(const char *in, const char *out, llamac_ftype ft, int32_t n_threads) {
@@ -111,8 +77,8 @@ static void quantized_tiny_matches_the_reference_blocks(void **state) {
         if (!ref_path) continue;
         llamac_ftype ft;
         assert_int_equal(llamac_ftype_from_name(types[i], &ft), LLAMAC_OK);
-        quantize_or_fail(f32, tmp_path(out, sizeof out, "q.gguf"), ft, 2);
-        llamac_gguf *ours = open_gguf(out), *ref = open_gguf(ref_path);
+        quantize_or_fail(f32, test_tmpdir_path(out, sizeof out, "q.gguf"), ft, 2);
+        llamac_gguf *ours = test_open_gguf(out), *ref = test_open_gguf(ref_path);
         long total, same = compare_blocks(ours, ref, &total);
         print_message("%-7s %ld/%ld blocks identical to the reference\n", types[i], same, total);
         assert_int_equal(same, total);
@@ -127,8 +93,8 @@ static void metadata_is_carried_over(void **state) {
     (void)state;
     char out[512];
     const char *model = shipped_model_path();
-    quantize_or_fail(model, tmp_path(out, sizeof out, "meta.gguf"), LLAMAC_FTYPE_MOSTLY_Q4_K_M, 1);
-    llamac_gguf *in = open_gguf(model), *q = open_gguf(out);
+    quantize_or_fail(model, test_tmpdir_path(out, sizeof out, "meta.gguf"), LLAMAC_FTYPE_MOSTLY_Q4_K_M, 1);
+    llamac_gguf *in = test_open_gguf(model), *q = test_open_gguf(out);
     for (int64_t i = 0; i < llamac_gguf_n_kv(in); i++) {
         const char *key = llamac_gguf_key(in, i);
         const int64_t k = llamac_gguf_find_key(q, key);
@@ -158,29 +124,13 @@ static void metadata_is_carried_over(void **state) {
     llamac_gguf_free(q);
 }
 
-static bool file_equal(const char *a, const char *b) {
-    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-    assert_non_null(fa);
-    assert_non_null(fb);
-    bool eq = true;
-    int ca, cb;
-    do {
-        ca = fgetc(fa);
-        cb = fgetc(fb);
-        if (ca != cb) eq = false;
-    } while (eq && ca != EOF);
-    fclose(fa);
-    fclose(fb);
-    return eq;
-}
-
 static void output_does_not_depend_on_thread_count(void **state) {
     (void)state;
     char o1[512], o3[512];
     const char *model = shipped_model_path();
-    quantize_or_fail(model, tmp_path(o1, sizeof o1, "t1.gguf"), LLAMAC_FTYPE_MOSTLY_Q5_K_M, 1);
-    quantize_or_fail(model, tmp_path(o3, sizeof o3, "t3.gguf"), LLAMAC_FTYPE_MOSTLY_Q5_K_M, 3);
-    assert_true(file_equal(o1, o3));
+    quantize_or_fail(model, test_tmpdir_path(o1, sizeof o1, "t1.gguf"), LLAMAC_FTYPE_MOSTLY_Q5_K_M, 1);
+    quantize_or_fail(model, test_tmpdir_path(o3, sizeof o3, "t3.gguf"), LLAMAC_FTYPE_MOSTLY_Q5_K_M, 3);
+    assert_true(test_files_equal(o1, o3));
     unlink(o1);
     unlink(o3);
 }
@@ -204,7 +154,7 @@ static void quantized_tiny_is_faithful_to_f32(void **state) {
     float *logits = malloc((size_t)ref.n_prompt * ref.n_vocab * sizeof *logits);
     assert_non_null(logits);
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-        quantize_or_fail(f32, tmp_path(out, sizeof out, "faithful.gguf"), types[i].ft, 2);
+        quantize_or_fail(f32, test_tmpdir_path(out, sizeof out, "faithful.gguf"), types[i].ft, 2);
         llamac_model *model = NULL;
         assert_int_equal(llamac_model_load(out, NULL, &model), LLAMAC_OK);
         llamac_context_params cp = llamac_context_default_params();
@@ -273,8 +223,8 @@ static void non_finite_weight_is_refused_and_nothing_is_left(void **state) {
     char in[512], out[512];
     const float bad[] = {NAN, INFINITY};
     for (size_t i = 0; i < 2; i++) {
-        write_model_with(tmp_path(in, sizeof in, "bad.gguf"), bad[i]);
-        write_text(tmp_path(out, sizeof out, "keep.gguf"), "old content");
+        write_model_with(test_tmpdir_path(in, sizeof in, "bad.gguf"), bad[i]);
+        write_text(test_tmpdir_path(out, sizeof out, "keep.gguf"), "old content");
         const int before = count_dir_entries();
         llamac_quantize_params p = llamac_quantize_default_params();
         p.ftype = LLAMAC_FTYPE_MOSTLY_Q4_K_M;
@@ -289,7 +239,7 @@ static void non_finite_weight_is_refused_and_nothing_is_left(void **state) {
     llamac_quantize_params p = llamac_quantize_default_params();
     p.ftype = LLAMAC_FTYPE_MOSTLY_Q8_0;
     assert_int_equal(llamac_model_quantize(in, out, &p), LLAMAC_OK);
-    llamac_gguf *g = open_gguf(out);
+    llamac_gguf *g = test_open_gguf(out);
     llamac_tensor_info t;
     assert_int_equal(llamac_gguf_tensor(g, llamac_gguf_find_tensor(g, "blk.0.attn_q.weight"), &t), LLAMAC_OK);
     assert_int_equal(t.type, LLAMAC_TYPE_Q8_0);
@@ -309,11 +259,11 @@ static void failures_are_reported_and_leave_nothing(void **state) {
     (void)state;
     char out[512], missing[512];
     const char *model = shipped_model_path();
-    tmp_path(out, sizeof out, "never.gguf");
+    test_tmpdir_path(out, sizeof out, "never.gguf");
     const int before = count_dir_entries();
     llamac_quantize_params p = llamac_quantize_default_params();
     /* missing input */
-    assert_int_equal(llamac_model_quantize(tmp_path(missing, sizeof missing, "nope.gguf"), out, &p), LLAMAC_ERR_IO);
+    assert_int_equal(llamac_model_quantize(test_tmpdir_path(missing, sizeof missing, "nope.gguf"), out, &p), LLAMAC_ERR_IO);
     assert_non_null(strstr(llamac_last_error(), "nope.gguf"));
     /* not a file type llamac writes */
     p.ftype = (llamac_ftype)4;
@@ -340,7 +290,7 @@ static void requantizing_needs_allow_requantize(void **state) {
     (void)state;
     char qbuf[512], out[512];
     SKIP_WITHOUT_SHARED(q40, qbuf, "models/tiny-Q4_0.gguf");
-    tmp_path(out, sizeof out, "requantized.gguf");
+    test_tmpdir_path(out, sizeof out, "requantized.gguf");
     const int before = count_dir_entries();
     llamac_quantize_params p = llamac_quantize_default_params();
     assert_int_equal(llamac_model_quantize(q40, out, &p), LLAMAC_ERR_UNSUPPORTED);
@@ -348,7 +298,7 @@ static void requantizing_needs_allow_requantize(void **state) {
     assert_int_equal(count_dir_entries(), before);
     p.allow_requantize = true;
     assert_int_equal(llamac_model_quantize(q40, out, &p), LLAMAC_OK);
-    llamac_gguf *g = open_gguf(out);
+    llamac_gguf *g = test_open_gguf(out);
     llamac_tensor_info t;
     assert_int_equal(llamac_gguf_tensor(g, llamac_gguf_find_tensor(g, "blk.0.attn_q.weight"), &t), LLAMAC_OK);
     assert_int_equal(t.type, LLAMAC_TYPE_Q4_K);
@@ -359,41 +309,18 @@ static void requantizing_needs_allow_requantize(void **state) {
     unlink(out);
 }
 
-typedef struct counting {
-    long live, total;
-} counting;
-static void *count_malloc(void *u, size_t n) {
-    counting *c = u;
-    c->live++;
-    c->total++;
-    return malloc(n);
-}
-static void *count_realloc(void *u, void *p, size_t n) {
-    counting *c = u;
-    if (!p) {
-        c->live++;
-        c->total++;
-    }
-    return realloc(p, n);
-}
-static void count_free(void *u, void *p) {
-    counting *c = u;
-    if (p) c->live--;
-    free(p);
-}
-
 static void caller_allocator_sees_every_allocation(void **state) {
     (void)state;
     char out[512];
     const char *model = shipped_model_path();
-    counting c = {0, 0};
-    llamac_allocator a = {count_malloc, count_realloc, count_free, &c};
+    alloc_counter c;
+    llamac_allocator a = counting_allocator(&c, -1);
     llamac_quantize_params p = llamac_quantize_default_params();
     p.ftype = LLAMAC_FTYPE_MOSTLY_Q6_K;
     p.n_threads = 2;
     p.allocator = &a;
-    assert_int_equal(llamac_model_quantize(model, tmp_path(out, sizeof out, "alloc.gguf"), &p), LLAMAC_OK);
-    assert_true(c.total > 10);
+    assert_int_equal(llamac_model_quantize(model, test_tmpdir_path(out, sizeof out, "alloc.gguf"), &p), LLAMAC_OK);
+    assert_true(c.blocks > 10);
     assert_int_equal(c.live, 0);
     unlink(out);
 }
@@ -411,6 +338,6 @@ int main(int argc, char **argv) {
         cmocka_unit_test(quantized_tiny_is_faithful_to_f32),
         cmocka_unit_test(requantizing_needs_allow_requantize),
     };
-    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, make_tmp_dir, remove_tmp_dir);
-    return run_test_group(tests, make_tmp_dir, remove_tmp_dir);
+    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, test_tmpdir_setup, test_tmpdir_teardown);
+    return run_test_group(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

@@ -2,6 +2,7 @@
  * and synthesis write through: same bytes as borrowed data, tensors
  * produced in file order with memory near one tensor, and a failing
  * producer leaves nothing behind. */
+#include "test_files.h"
 #include "test_util.h"
 
 #include "llamac.h"
@@ -75,22 +76,6 @@ static llamac_status write_file(const char *path, const bool with_fn[N_T], produ
     return st;
 }
 
-static bool same_file(const char *a, const char *b) {
-    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-    assert_non_null(fa);
-    assert_non_null(fb);
-    bool eq = true;
-    int ca, cb;
-    do {
-        ca = fgetc(fa);
-        cb = fgetc(fb);
-        eq = ca == cb;
-    } while (eq && ca != EOF);
-    fclose(fa);
-    fclose(fb);
-    return eq;
-}
-
 static void produced_tensors_write_the_same_bytes(void **state) {
     (void)state;
     char dir[] = "/tmp/llamac-test-stream-XXXXXX";
@@ -113,11 +98,11 @@ static void produced_tensors_write_the_same_bytes(void **state) {
     /* one tensor's buffer, not three */
     assert_true(c.largest >= T_ELEMS * sizeof(float));
     assert_true(c.largest < 2 * T_ELEMS * sizeof(float));
-    assert_true(same_file(borrowed, streamed));
+    assert_true(test_files_equal(borrowed, streamed));
     p.calls = 0;
     assert_int_equal(write_file(mixed, some, &p, NULL), LLAMAC_OK);
     assert_int_equal(p.calls, 2);
-    assert_true(same_file(borrowed, mixed));
+    assert_true(test_files_equal(borrowed, mixed));
     unlink(borrowed);
     unlink(streamed);
     unlink(mixed);

@@ -1,46 +1,17 @@
 /* llamac_model_synth: files that load as llama models with the promised
  * shape, vocabulary and weight statistics, that depend on the seed only,
  * and that survive quantization and a forward pass with sane logits. */
+#include "test_files.h"
+#include "test_tmpdir.h"
 #include "test_util.h"
 
 #include "../tools/golden.h"
 #include "kernels/kernels.h"
 #include "llamac.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
-
-static char tmp_dir[256];
-
-static int make_tmp_dir(void **state) {
-    (void)state;
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/llamac-test-synth-XXXXXX");
-    return mkdtemp(tmp_dir) ? 0 : -1;
-}
-
-static int remove_tmp_dir(void **state) {
-    (void)state;
-    DIR *d = opendir(tmp_dir);
-    if (d) {
-        struct dirent *e;
-        char path[600];
-        while ((e = readdir(d)))
-            if (e->d_name[0] != '.') {
-                snprintf(path, sizeof path, "%s/%s", tmp_dir, e->d_name);
-                unlink(path);
-            }
-        closedir(d);
-    }
-    rmdir(tmp_dir);
-    return 0;
-}
-
-static const char *tmp_path(char *buf, size_t size, const char *name) {
-    snprintf(buf, size, "%s/%s", tmp_dir, name);
-    return buf;
-}
 
 static void synth_or_fail(const char *path, const char *shape, llamac_type type, uint64_t seed, int32_t n_threads) {
     llamac_synth_params p = llamac_synth_default_params();
@@ -52,33 +23,11 @@ static void synth_or_fail(const char *path, const char *shape, llamac_type type,
     if (st) fail_msg("synth %s: %s: %s", shape, llamac_status_name(st), llamac_last_error());
 }
 
-static llamac_gguf *open_gguf(const char *path) {
-    llamac_gguf *g = NULL;
-    if (llamac_gguf_open(path, NULL, &g)) fail_msg("opening %s: %s", path, llamac_last_error());
-    return g;
-}
-
 static const llamac_tensor_info *tensor(const llamac_gguf *g, const char *name, llamac_tensor_info *t) {
     const int64_t i = llamac_gguf_find_tensor(g, name);
     if (i < 0) fail_msg("tensor %s missing", name);
     assert_int_equal(llamac_gguf_tensor(g, i, t), LLAMAC_OK);
     return t;
-}
-
-static bool same_file(const char *a, const char *b) {
-    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-    assert_non_null(fa);
-    assert_non_null(fb);
-    bool eq = true;
-    int ca, cb;
-    do {
-        ca = fgetc(fa);
-        cb = fgetc(fb);
-        eq = ca == cb;
-    } while (eq && ca != EOF);
-    fclose(fa);
-    fclose(fb);
-    return eq;
 }
 
 static void shapes_are_listed(void **state) {
@@ -94,11 +43,11 @@ static void shapes_are_listed(void **state) {
 static void file_depends_on_the_seed_only(void **state) {
     (void)state;
     char a[512], b[512], c[512];
-    synth_or_fail(tmp_path(a, sizeof a, "s7-t1.gguf"), "tiny", LLAMAC_TYPE_F32, 7, 1);
-    synth_or_fail(tmp_path(b, sizeof b, "s7-t3.gguf"), "tiny", LLAMAC_TYPE_F32, 7, 3);
-    synth_or_fail(tmp_path(c, sizeof c, "s8.gguf"), "tiny", LLAMAC_TYPE_F32, 8, 2);
-    assert_true(same_file(a, b));
-    assert_false(same_file(a, c));
+    synth_or_fail(test_tmpdir_path(a, sizeof a, "s7-t1.gguf"), "tiny", LLAMAC_TYPE_F32, 7, 1);
+    synth_or_fail(test_tmpdir_path(b, sizeof b, "s7-t3.gguf"), "tiny", LLAMAC_TYPE_F32, 7, 3);
+    synth_or_fail(test_tmpdir_path(c, sizeof c, "s8.gguf"), "tiny", LLAMAC_TYPE_F32, 8, 2);
+    assert_true(test_files_equal(a, b));
+    assert_false(test_files_equal(a, c));
     unlink(a);
     unlink(b);
     unlink(c);
@@ -109,7 +58,7 @@ static void file_depends_on_the_seed_only(void **state) {
 static void tiny_file_loads_as_the_promised_model(void **state) {
     (void)state;
     char path[512];
-    synth_or_fail(tmp_path(path, sizeof path, "tiny.gguf"), "tiny", LLAMAC_TYPE_F16, 42, 0);
+    synth_or_fail(test_tmpdir_path(path, sizeof path, "tiny.gguf"), "tiny", LLAMAC_TYPE_F16, 42, 0);
     llamac_model *m = NULL;
     if (llamac_model_load(path, NULL, &m)) fail_msg("load: %s", llamac_last_error());
     assert_int_equal(llamac_model_n_vocab(m), 2048);
@@ -149,7 +98,7 @@ static void tiny_file_loads_as_the_promised_model(void **state) {
     assert_memory_equal(back, text, len);
     llamac_model_free(m);
 
-    llamac_gguf *g = open_gguf(path);
+    llamac_gguf *g = test_open_gguf(path);
     assert_int_equal(llamac_gguf_n_tensors(g), 3 + 2 * 9);
     uint32_t ft = 99;
     assert_int_equal(llamac_gguf_get_u32(g, "general.file_type", &ft), LLAMAC_OK);
@@ -170,9 +119,9 @@ static void tiny_file_loads_as_the_promised_model(void **state) {
 static void weights_have_the_promised_distribution(void **state) {
     (void)state;
     char p32[512], p16[512];
-    synth_or_fail(tmp_path(p32, sizeof p32, "w32.gguf"), "tiny", LLAMAC_TYPE_F32, 5, 2);
-    synth_or_fail(tmp_path(p16, sizeof p16, "w16.gguf"), "tiny", LLAMAC_TYPE_F16, 5, 1);
-    llamac_gguf *g32 = open_gguf(p32), *g16 = open_gguf(p16);
+    synth_or_fail(test_tmpdir_path(p32, sizeof p32, "w32.gguf"), "tiny", LLAMAC_TYPE_F32, 5, 2);
+    synth_or_fail(test_tmpdir_path(p16, sizeof p16, "w16.gguf"), "tiny", LLAMAC_TYPE_F16, 5, 1);
+    llamac_gguf *g32 = test_open_gguf(p32), *g16 = test_open_gguf(p16);
     const char *names[] = {"token_embd.weight", "output.weight", "blk.0.attn_q.weight", "blk.1.ffn_down.weight"};
     for (size_t k = 0; k < 4; k++) {
         llamac_tensor_info a, b;
@@ -213,10 +162,10 @@ static void weights_have_the_promised_distribution(void **state) {
 static void synthesized_model_quantizes_and_runs(void **state) {
     (void)state;
     char pf[512], pq[512];
-    synth_or_fail(tmp_path(pf, sizeof pf, "run-f32.gguf"), "tiny", LLAMAC_TYPE_F32, 11, 2);
+    synth_or_fail(test_tmpdir_path(pf, sizeof pf, "run-f32.gguf"), "tiny", LLAMAC_TYPE_F32, 11, 2);
     llamac_quantize_params qp = llamac_quantize_default_params();
     qp.ftype = LLAMAC_FTYPE_MOSTLY_Q8_0;
-    assert_int_equal(llamac_model_quantize(pf, tmp_path(pq, sizeof pq, "run-q8.gguf"), &qp), LLAMAC_OK);
+    assert_int_equal(llamac_model_quantize(pf, test_tmpdir_path(pq, sizeof pq, "run-q8.gguf"), &qp), LLAMAC_OK);
     const int32_t prompt[8] = {1, 300, 301, 502, 777, 1500, 2047, 42};
     float *logits[2];
     const char *paths[2] = {pf, pq};
@@ -254,7 +203,7 @@ static void synthesized_model_quantizes_and_runs(void **state) {
 static void bad_requests_are_refused(void **state) {
     (void)state;
     char path[512];
-    tmp_path(path, sizeof path, "bad.gguf");
+    test_tmpdir_path(path, sizeof path, "bad.gguf");
     llamac_synth_params p = llamac_synth_default_params();
     p.shape = "llama-9000";
     assert_int_equal(llamac_model_synth(path, &p), LLAMAC_ERR_NOT_FOUND);
@@ -284,5 +233,5 @@ int main(void) {
         cmocka_unit_test(synthesized_model_quantizes_and_runs),
         cmocka_unit_test(bad_requests_are_refused),
     };
-    return run_test_group(tests, make_tmp_dir, remove_tmp_dir);
+    return run_test_group(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

@@ -1,38 +1,12 @@
 /* Chains, the random draw, determinism, cloning, error reporting, caller
  * allocators, and the llamac_sampler_sample convenience. */
+#include "test_alloc.h"
 #include "test_sampling_util.h"
 
 #include <float.h>
 #include <time.h>
 
 /* ---- helpers ---- */
-
-typedef struct counting {
-    long live, total;
-    long fail_after; /* allocations left before failing; -1: never */
-} counting;
-
-static void *count_malloc(void *u, size_t n) {
-    counting *c = u;
-    if (c->fail_after == 0) return NULL;
-    if (c->fail_after > 0) c->fail_after--;
-    c->live++;
-    c->total++;
-    return malloc(n);
-}
-static void *count_realloc(void *u, void *p, size_t n) {
-    counting *c = u;
-    if (c->fail_after == 0) return NULL;
-    if (c->fail_after > 0) c->fail_after--;
-    if (!p) c->live++;
-    c->total++;
-    return realloc(p, n);
-}
-static void count_free(void *u, void *p) {
-    counting *c = u;
-    if (p) c->live--;
-    free(p);
-}
 
 /* penalties -> bias -> top-k -> top-p -> min-p -> typical -> temp -> dist:
  * every kind, including all that keep history or scratch buffers. */
@@ -320,8 +294,8 @@ static void chain_add_keeps_constructor_error_and_refuses_cycles(void **state) {
 
 static void caller_allocator_sees_every_allocation_and_none_leak(void **state) {
     (void)state;
-    counting cnt = {0, 0, -1};
-    llamac_allocator al = {count_malloc, count_realloc, count_free, &cnt};
+    alloc_counter cnt;
+    llamac_allocator al = counting_allocator(&cnt, -1);
     llamac_sampler *s = full_chain(5, &al);
     assert_non_null(s);
     llamac_token out[50];
@@ -329,7 +303,7 @@ static void caller_allocator_sees_every_allocation_and_none_leak(void **state) {
     llamac_sampler *c = llamac_sampler_clone(s);
     assert_non_null(c);
     run(c, out, 50, 50);
-    assert_true(cnt.total > 10);
+    assert_true(cnt.grants > 10);
     llamac_sampler_free(s);
     llamac_sampler_free(c);
     assert_int_equal(cnt.live, 0);
@@ -337,8 +311,8 @@ static void caller_allocator_sees_every_allocation_and_none_leak(void **state) {
 
 static void sample_allocates_only_on_its_first_call(void **state) {
     (void)state;
-    counting cnt = {0, 0, -1};
-    llamac_allocator al = {count_malloc, count_realloc, count_free, &cnt};
+    alloc_counter cnt;
+    llamac_allocator al = counting_allocator(&cnt, -1);
     llamac_sampler_chain_params cp = llamac_sampler_chain_default_params();
     cp.allocator = &al;
     llamac_sampler *c = llamac_sampler_chain_new(&cp);
@@ -347,10 +321,10 @@ static void sample_allocates_only_on_its_first_call(void **state) {
     assert_int_equal(llamac_sampler_chain_add(c, llamac_sampler_init_dist(3, &al)), LLAMAC_OK);
     llamac_token out[1];
     run(c, out, 1, 0);
-    const long after_first = cnt.total;
+    const long after_first = cnt.grants;
     llamac_token more[100];
     run(c, more, 100, 1);
-    assert_int_equal(cnt.total, after_first);
+    assert_int_equal(cnt.grants, after_first);
     llamac_sampler_free(c);
     assert_int_equal(cnt.live, 0);
 }
@@ -361,8 +335,8 @@ static void allocation_failures_are_reported_without_leaks(void **state) {
      * cloning the full chain succeeds: each failure must be clean. */
     int failures = 0;
     for (long k = 0;; k++) {
-        counting cnt = {0, 0, k};
-        llamac_allocator al = {count_malloc, count_realloc, count_free, &cnt};
+        alloc_counter cnt;
+        llamac_allocator al = counting_allocator(&cnt, k);
         llamac_sampler *s = full_chain(5, &al);
         bool ok = s != NULL;
         float l[64];

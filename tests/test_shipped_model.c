@@ -316,11 +316,7 @@ static void perplexity_of_validation_split_matches_card_within_1_percent(void **
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH/TO/llamac [--long]\n", argv[0]);
-        return 2;
-    }
-    llamac_bin = argv[1];
+    llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--long]");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(prompt_tokenizes_to_the_trainers_ids),
         cmocka_unit_test(greedy_continuation_is_the_trainers_at_any_thread_count),

@@ -51,6 +51,10 @@ int test_exit_status(int failures);
 /* Whether `flag` is one of the program's arguments (after argv[0]). */
 bool test_part(int argc, char **argv, const char *flag);
 
+/* argv[1], which tests/meson.build always passes (the `llamac` program, a
+ * model): without it, prints "usage: PROGRAM <usage>" and exits 2. */
+const char *test_first_arg(int argc, char **argv, const char *usage);
+
 /* Path of a file under the reference data folder (env LLAMAC_SHARED, set by
  * meson to ../shared), written into buf. Returns NULL (and prints a loud
  * SKIP line) when the folder or file is absent: callers then skip(). With
@@ -71,20 +75,19 @@ typedef struct cli_result {
     char err[8192];
 } cli_result;
 
-/* Runs `bin ARGS...` (args NULL-terminated, at most 30) and waits for it.
- * stdout comes through a pipe that is read to its end, stderr through a
- * temporary file, so a chatty child can never block on a full pipe; output
+/* Runs `bin ARGS...` (args NULL-terminated, at most 62) and waits for it.
+ * stdout comes through a pipe that is drained while waiting, stderr through
+ * a temporary file, so a chatty child can never block on a full pipe; output
  * beyond the buffers is dropped. Fails the calling test on a system error. */
 void cli_run(cli_result *r, const char *bin, const char *const *args);
-/* The same for `bin COMMAND ARGS...` (at most 29 args). */
+/* The same for `bin COMMAND ARGS...` (at most 61 args). */
 void cli_run_command(cli_result *r, const char *bin, const char *command, const char *const *args);
 
-/* cli_run (up to 62 args) with a wall-clock limit: a child still running after timeout_s
- * seconds is killed (SIGKILL) and r->timed_out set (then r->signal is
+/* cli_run with limits: a child still running after timeout_s seconds (when
+ * positive) is killed (SIGKILL) and *timed_out set (then r->signal is
  * SIGKILL too). A nonzero mem_limit caps the child's address space
  * (RLIMIT_AS), so a runaway allocation fails inside the child instead of
- * swapping the machine. stdout is drained while waiting. Returns nothing;
- * fails the calling test on a system error. */
+ * swapping the machine. */
 typedef struct cli_limits {
     double timeout_s;
     size_t mem_limit;

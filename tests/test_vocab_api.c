@@ -8,28 +8,8 @@
 #include <pthread.h>
 #include <string.h>
 
-typedef struct vocabs {
-    llamac_vocab *spm, *bpe;
-} vocabs;
-
-static int setup(void **state) {
-    vocabs *v = calloc(1, sizeof *v);
-    v->spm = tv_load_shared("llama-spm");
-    v->bpe = tv_load_shared("llama-bpe");
-    *state = v;
-    return 0;
-}
-
-static int teardown(void **state) {
-    vocabs *v = *state;
-    llamac_vocab_free(v->spm);
-    llamac_vocab_free(v->bpe);
-    free(v);
-    return 0;
-}
-
-#define SPM(state) ((vocabs *)*(state))->spm
-#define BPE(state) ((vocabs *)*(state))->bpe
+#define SPM(state) ((tv_vocabs *)*(state))->spm
+#define BPE(state) ((tv_vocabs *)*(state))->bpe
 #define NEED(v) \
     if (!(v)) { skip(); return; }
 
@@ -465,5 +445,5 @@ int main(void) {
         cmocka_unit_test(ten_megabyte_single_word_tokenizes_and_round_trips),
         cmocka_unit_test(concurrent_tokenize_on_one_vocab_agrees),
     };
-    return run_test_group(tests, setup, teardown);
+    return run_test_group(tests, tv_vocabs_setup, tv_vocabs_teardown);
 }

@@ -4,6 +4,7 @@
  *   - files with missing, mistyped or inconsistent tokenizer keys, which
  *     must be refused with a status and a message naming the key;
  *   - allocation failures at every step of loading and tokenizing. */
+#include "test_tmpdir.h"
 #include "test_vocab_util.h"
 
 #include <math.h>
@@ -26,28 +27,11 @@ typedef struct file_spec {
     int add_space_prefix;          /* -1 absent, else the bool */
 } file_spec;
 
-static char tmpdir[64];
-
-static int make_tmpdir(void **state) {
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/llamac-vocab-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int remove_tmpdir(void **state) {
-    (void)state;
-    char path[128];
-    snprintf(path, sizeof path, "%s/v.gguf", tmpdir);
-    unlink(path);
-    rmdir(tmpdir);
-    return 0;
-}
-
 typedef void (*extra_keys_fn)(llamac_gguf_writer *w);
 
 static const char *write_file(const file_spec *s, extra_keys_fn extra) {
-    static char path[128];
-    snprintf(path, sizeof path, "%s/v.gguf", tmpdir);
+    static char path[300];
+    test_tmpdir_path(path, sizeof path, "v.gguf");
     llamac_gguf_writer *w;
     assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
     assert_int_equal(llamac_gguf_writer_set_string(w, "general.architecture", "llama"), LLAMAC_OK);
@@ -460,7 +444,7 @@ static void mutated_vocab_files_load_or_fail_cleanly(void **state) {
     for (int kind = 0; kind < 2; kind++) {
         file_spec s = kind ? bpe_spec() : spm_spec();
         size_t size;
-        char *orig = tv_read_file(write_file(&s, NULL), &size);
+        char *orig = test_read_file(write_file(&s, NULL), &size);
         assert_non_null(orig);
         char *buf = malloc(size);
         budget b = {0, -1};
@@ -529,5 +513,5 @@ int main(void) {
         cmocka_unit_test(every_allocation_failure_is_reported_without_leaks),
         cmocka_unit_test(mutated_vocab_files_load_or_fail_cleanly),
     };
-    return run_test_group(tests, make_tmpdir, remove_tmpdir);
+    return run_test_group(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

@@ -13,26 +13,6 @@
 static int scale = 1;
 #define N_STRINGS (10000 * scale)
 
-typedef struct vocabs {
-    llamac_vocab *spm, *bpe;
-} vocabs;
-
-static int setup(void **state) {
-    vocabs *v = calloc(1, sizeof *v);
-    v->spm = tv_load_shared("llama-spm");
-    v->bpe = tv_load_shared("llama-bpe");
-    *state = v;
-    return 0;
-}
-
-static int teardown(void **state) {
-    vocabs *v = *state;
-    llamac_vocab_free(v->spm);
-    llamac_vocab_free(v->bpe);
-    free(v);
-    return 0;
-}
-
 static void expect_round_trip(const llamac_vocab *v, const char *text, size_t len, int i) {
     int32_t n;
     llamac_token *t = tv_tokenize(v, text, len, false, false, &n);
@@ -58,8 +38,8 @@ static void random_utf8_round_trips(const llamac_vocab *v, uint64_t seed) {
     }
 }
 
-static void spm_random_utf8_round_trips(void **state) { random_utf8_round_trips(((vocabs *)*state)->spm, 1); }
-static void bpe_random_utf8_round_trips(void **state) { random_utf8_round_trips(((vocabs *)*state)->bpe, 2); }
+static void spm_random_utf8_round_trips(void **state) { random_utf8_round_trips(((tv_vocabs *)*state)->spm, 1); }
+static void bpe_random_utf8_round_trips(void **state) { random_utf8_round_trips(((tv_vocabs *)*state)->bpe, 2); }
 
 /* Any bytes at all, including ill-formed UTF-8 and NUL. SPM cannot tell a
  * typed U+2581 from a space, so that one sequence is kept out of its input. */
@@ -85,8 +65,8 @@ static void random_bytes_round_trip(const llamac_vocab *v, uint64_t seed) {
     }
 }
 
-static void spm_random_bytes_round_trip(void **state) { random_bytes_round_trip(((vocabs *)*state)->spm, 3); }
-static void bpe_random_bytes_round_trip(void **state) { random_bytes_round_trip(((vocabs *)*state)->bpe, 4); }
+static void spm_random_bytes_round_trip(void **state) { random_bytes_round_trip(((tv_vocabs *)*state)->spm, 3); }
+static void bpe_random_bytes_round_trip(void **state) { random_bytes_round_trip(((tv_vocabs *)*state)->bpe, 4); }
 
 /* Pushing tokens one at a time: every chunk handed out is whole UTF-8
  * characters, and all chunks plus the flush equal llamac_detokenize. */
@@ -132,16 +112,16 @@ static void streaming_detok_never_splits_a_character(const llamac_vocab *v, uint
 }
 
 static void spm_streaming_detok_never_splits_a_character(void **state) {
-    streaming_detok_never_splits_a_character(((vocabs *)*state)->spm, 5);
+    streaming_detok_never_splits_a_character(((tv_vocabs *)*state)->spm, 5);
 }
 static void bpe_streaming_detok_never_splits_a_character(void **state) {
-    streaming_detok_never_splits_a_character(((vocabs *)*state)->bpe, 6);
+    streaming_detok_never_splits_a_character(((tv_vocabs *)*state)->bpe, 6);
 }
 
 /* Merging SPM text one word at a time (what the vocabulary's pieces allow)
  * must give exactly what merging the whole text as one run gives. */
 static void spm_word_by_word_merging_equals_whole_text_merging(void **state) {
-    llamac_vocab *v = ((vocabs *)*state)->spm;
+    llamac_vocab *v = ((tv_vocabs *)*state)->spm;
     if (!v) {
         skip();
         return;
@@ -175,5 +155,5 @@ int main(int argc, char **argv) {
         cmocka_unit_test(bpe_streaming_detok_never_splits_a_character),
         cmocka_unit_test(spm_word_by_word_merging_equals_whole_text_merging),
     };
-    return run_test_group(tests, setup, teardown);
+    return run_test_group(tests, tv_vocabs_setup, tv_vocabs_teardown);
 }

@@ -13,26 +13,28 @@ llamac_vocab *tv_load_shared(const char *name) {
     return v;
 }
 
+int tv_vocabs_setup(void **state) {
+    tv_vocabs *v = calloc(1, sizeof *v);
+    if (!v) return -1;
+    v->spm = tv_load_shared("llama-spm");
+    v->bpe = tv_load_shared("llama-bpe");
+    *state = v;
+    return 0;
+}
+
+int tv_vocabs_teardown(void **state) {
+    tv_vocabs *v = *state;
+    llamac_vocab_free(v->spm);
+    llamac_vocab_free(v->bpe);
+    free(v);
+    return 0;
+}
+
 const char *tv_data_path(char *buf, size_t size, const char *file) {
     const char *root = getenv("LLAMAC_TEST_DATA");
     if (!root || !*root) root = "../tests/data";
     snprintf(buf, size, "%s/%s", root, file);
     return buf;
-}
-
-char *tv_read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap + 1);
-    for (size_t r; (r = fread(b + n, 1, cap - n, f)) > 0;) {
-        n += r;
-        if (n == cap) b = realloc(b, (cap *= 2) + 1);
-    }
-    fclose(f);
-    b[n] = '\0';
-    if (len) *len = n;
-    return b;
 }
 
 static int hexval(char c) {

@@ -2,6 +2,7 @@
 #ifndef LLAMAC_TEST_VOCAB_UTIL_H
 #define LLAMAC_TEST_VOCAB_UTIL_H
 
+#include "test_files.h"
 #include "test_util.h"
 
 #include "llamac.h"
@@ -13,11 +14,18 @@
  * failure fails the test. */
 llamac_vocab *tv_load_shared(const char *name);
 
+/* Both Llama vocabularies of ../shared for a group of cases:
+ *     return run_test_group(tests, tv_vocabs_setup, tv_vocabs_teardown);
+ * loads them into a tv_vocabs at *state (either NULL, after a SKIP line,
+ * when its file is absent: the cases that need it skip) and frees them. */
+typedef struct tv_vocabs {
+    llamac_vocab *spm, *bpe;
+} tv_vocabs;
+int tv_vocabs_setup(void **state);
+int tv_vocabs_teardown(void **state);
+
 /* Path of tests/data/<file> (env LLAMAC_TEST_DATA, set by meson). */
 const char *tv_data_path(char *buf, size_t size, const char *file);
-
-/* Whole file into a malloc'd NUL-terminated buffer; NULL if unreadable. */
-char *tv_read_file(const char *path, size_t *len);
 
 /* Decodes n hex digits into out (n/2 bytes); false on a bad digit. */
 bool tv_hex_decode(const char *hex, size_t n, char *out);

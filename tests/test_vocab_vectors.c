@@ -9,26 +9,6 @@
 
 #include <string.h>
 
-typedef struct vocabs {
-    llamac_vocab *spm, *bpe;
-} vocabs;
-
-static int setup(void **state) {
-    vocabs *v = calloc(1, sizeof *v);
-    v->spm = tv_load_shared("llama-spm");
-    v->bpe = tv_load_shared("llama-bpe");
-    *state = v;
-    return 0;
-}
-
-static int teardown(void **state) {
-    vocabs *v = *state;
-    llamac_vocab_free(v->spm);
-    llamac_vocab_free(v->bpe);
-    free(v);
-    return 0;
-}
-
 static int32_t parse_ids(const char *s, const char *end, llamac_token *ids, int32_t cap) {
     int32_t n = 0;
     while (s < end) {
@@ -73,7 +53,7 @@ static void check_shared_vectors(const llamac_vocab *v, const char *name) {
         return;
     }
     size_t n_inp, n_out;
-    char *inp = tv_read_file(inp_path, &n_inp), *out = tv_read_file(out_path, &n_out);
+    char *inp = test_read_file(inp_path, &n_inp), *out = test_read_file(out_path, &n_out);
     assert_non_null(inp);
     assert_non_null(out);
     static const char sep[] = "\n__ggml_vocab_test__\n";
@@ -100,11 +80,11 @@ static void check_shared_vectors(const llamac_vocab *v, const char *name) {
 }
 
 static void spm_matches_shared_vectors_and_round_trips(void **state) {
-    check_shared_vectors(((vocabs *)*state)->spm, "llama-spm");
+    check_shared_vectors(((tv_vocabs *)*state)->spm, "llama-spm");
 }
 
 static void bpe_matches_shared_vectors_and_round_trips(void **state) {
-    check_shared_vectors(((vocabs *)*state)->bpe, "llama-bpe");
+    check_shared_vectors(((tv_vocabs *)*state)->bpe, "llama-bpe");
 }
 
 static void check_oracle(const llamac_vocab *v, const char *file) {
@@ -114,7 +94,7 @@ static void check_oracle(const llamac_vocab *v, const char *file) {
     }
     char path[512];
     size_t n;
-    char *data = tv_read_file(tv_data_path(path, sizeof path, file), &n);
+    char *data = test_read_file(tv_data_path(path, sizeof path, file), &n);
     if (!data) fail_msg("cannot read %s (set LLAMAC_TEST_DATA)", path);
     int count = 0;
     for (char *line = data; *line;) {
@@ -142,11 +122,11 @@ static void check_oracle(const llamac_vocab *v, const char *file) {
 }
 
 static void spm_matches_independent_tokenizer_on_random_text(void **state) {
-    check_oracle(((vocabs *)*state)->spm, "oracle-llama-spm.txt");
+    check_oracle(((tv_vocabs *)*state)->spm, "oracle-llama-spm.txt");
 }
 
 static void bpe_matches_independent_tokenizer_on_random_text(void **state) {
-    check_oracle(((vocabs *)*state)->bpe, "oracle-llama-bpe.txt");
+    check_oracle(((tv_vocabs *)*state)->bpe, "oracle-llama-bpe.txt");
 }
 
 int main(void) {
@@ -156,5 +136,5 @@ int main(void) {
         cmocka_unit_test(spm_matches_independent_tokenizer_on_random_text),
         cmocka_unit_test(bpe_matches_independent_tokenizer_on_random_text),
     };
-    return run_test_group(tests, setup, teardown);
+    return run_test_group(tests, tv_vocabs_setup, tv_vocabs_teardown);
 }

@@ -8,6 +8,7 @@
  * then r times; the table gives mean +- standard deviation and median of
  * the r tokens/s samples. Uses only the public API. */
 #include "args.h"
+#include "clock.h"
 #include "cmd_parse.h"
 #include "commands.h"
 
@@ -19,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #define MAX_REPS 1000
 
@@ -48,12 +48,6 @@ static void bench_usage(FILE *f) {
             "  -o md|csv     markdown table (default) or CSV with every sample\n"
             "Load time and peak resident memory go to stderr.\n"
             "Exit status: 0 done, 1 failure, 2 bad arguments.\n");
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static int parse_args(int argc, char **argv, bench_args *a) {
@@ -131,14 +125,14 @@ static llamac_status run_once(llamac_context *ctx, llamac_batch *b, llamac_token
     for (int32_t i = 0; i < n; i++) tok[i] = next_token(rng, n_vocab);
     if (!gen && bos != LLAMAC_TOKEN_NULL) tok[0] = bos;
     llamac_kv_clear(ctx);
-    const double t0 = now_seconds();
+    const double t0 = tool_now_seconds();
     llamac_status st = LLAMAC_OK;
     if (gen) {
         for (int32_t i = 0; i < n && !st; i++) st = decode(ctx, b, tok + i, 1, i);
     } else {
         st = decode(ctx, b, tok, n, 0);
     }
-    const double dt = now_seconds() - t0;
+    const double dt = tool_now_seconds() - t0;
     *tps = dt > 0 ? (double)n / dt : INFINITY;
     return st;
 }
@@ -189,7 +183,7 @@ int cmd_bench(int argc, char **argv) {
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0) return rc;
 
-    const double t_load = now_seconds();
+    const double t_load = tool_now_seconds();
     llamac_model *model = NULL;
     llamac_model_params mp = llamac_model_default_params();
     mp.repack = a.repack;
@@ -197,7 +191,7 @@ int cmd_bench(int argc, char **argv) {
         fprintf(stderr, "llamac bench: %s\n", llamac_last_error());
         return 1;
     }
-    const double load_s = now_seconds() - t_load;
+    const double load_s = tool_now_seconds() - t_load;
     const int32_t n_max = a.n_prompt > a.n_gen ? a.n_prompt : a.n_gen;
     llamac_context_params cp = llamac_context_default_params();
     cp.n_ctx = (uint32_t)n_max;
@@ -274,7 +268,4 @@ done:
 }
 
 /* The parser alone, for the CLI fuzz target (cmd_parse.h). */
-int bench_parse_only(int argc, char **argv) {
-    bench_args a;
-    return parse_args(argc, argv, &a);
-}
+int bench_parse_only(int argc, char **argv) { return parse_args(argc, argv, &(bench_args){0}); }

@@ -243,9 +243,4 @@ int cmd_info(int argc, char **argv) {
 }
 
 /* The parser alone, for the CLI fuzz target (cmd_parse.h). */
-int info_parse_only(int argc, char **argv) {
-    parse_only = true;
-    const int rc = cmd_info(argc, argv);
-    parse_only = false;
-    return rc;
-}
+int info_parse_only(int argc, char **argv) { return tool_parse_only(cmd_info, &parse_only, argc, argv); }

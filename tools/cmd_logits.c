@@ -296,7 +296,4 @@ done:
 }
 
 /* The parser alone, for the CLI fuzz target (cmd_parse.h). */
-int logits_parse_only(int argc, char **argv) {
-    logits_args a;
-    return parse_args(argc, argv, &a);
-}
+int logits_parse_only(int argc, char **argv) { return parse_args(argc, argv, &(logits_args){0}); }

@@ -9,6 +9,8 @@
 #ifndef LLAMAC_TOOLS_CMD_PARSE_H
 #define LLAMAC_TOOLS_CMD_PARSE_H
 
+#include <stdbool.h>
+
 int run_parse_only(int argc, char **argv);
 int logits_parse_only(int argc, char **argv);
 int perplexity_parse_only(int argc, char **argv);
@@ -17,5 +19,14 @@ int tokenize_parse_only(int argc, char **argv);
 int info_parse_only(int argc, char **argv);
 int quantize_parse_only(int argc, char **argv);
 int synth_parse_only(int argc, char **argv);
+
+/* The parse-only run of a command whose parsing is inline: `cmd` runs with
+ * *flag set, which makes it return -1 right after its arguments. */
+static inline int tool_parse_only(int (*cmd)(int argc, char **argv), bool *flag, int argc, char **argv) {
+    *flag = true;
+    const int rc = cmd(argc, argv);
+    *flag = false;
+    return rc;
+}
 
 #endif

@@ -3,6 +3,7 @@
  * perplexity.h and tools/train/evaluate.py), so the two figures can be
  * compared. Uses only the public API. */
 #include "args.h"
+#include "clock.h"
 #include "cmd_parse.h"
 #include "commands.h"
 #include "default_model.h"
@@ -16,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static void perplexity_usage(FILE *f) {
     fprintf(f,
@@ -105,12 +105,6 @@ static llamac_status tokenize_text(const llamac_vocab *vocab, const char *text, 
     return llamac_tokenize(vocab, text, len, *out, need, false, false, n);
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* About ten progress lines per run. */
 static bool report_progress(const ppl_result *r, int64_t total, void *user) {
     const bool *quiet = user;
@@ -182,7 +176,7 @@ int cmd_perplexity(int argc, char **argv) {
     printf("%s: %zu bytes, %d tokens, %lld windows of <= %d tokens after BOS\n", a.text, text_len,
            (int)n_tokens, (long long)((n_tokens - 1) / window + 1), (int)window);
     fflush(stdout);
-    const double t0 = now_s();
+    const double t0 = tool_now_seconds();
     ppl_result r;
     char err[1024];
     if ((st = ppl_score(ctx, bos, tokens, n_tokens, window, report_progress, &a.quiet, &r, err,
@@ -190,7 +184,7 @@ int cmd_perplexity(int argc, char **argv) {
         fprintf(stderr, "llamac perplexity: %s\n", err);
         goto done;
     }
-    const double secs = now_s() - t0;
+    const double secs = tool_now_seconds() - t0;
     const double mean = r.nll_sum / (double)r.n_scored;
     printf("%s: mean NLL %.6f nats/token, perplexity %.4f over %lld tokens\n", a.model, mean,
            exp(mean), (long long)r.n_scored);
@@ -211,7 +205,4 @@ done:
 }
 
 /* The parser alone, for the CLI fuzz target (cmd_parse.h). */
-int perplexity_parse_only(int argc, char **argv) {
-    ppl_args a;
-    return parse_args(argc, argv, &a);
-}
+int perplexity_parse_only(int argc, char **argv) { return parse_args(argc, argv, &(ppl_args){0}); }

@@ -2,15 +2,16 @@
  * llama-quantize does (same per-tensor mix, same bytes). Uses only the
  * public API. */
 #include "args.h"
+#include "clock.h"
 #include "cmd_parse.h"
 #include "commands.h"
+#include "log.h"
 
 #include "llamac.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static void quantize_usage(FILE *f) {
     fprintf(f,
@@ -33,17 +34,6 @@ static void quantize_usage(FILE *f) {
             "Exit status: 0 done, 1 failure (reason on stderr), 2 usage error.\n");
 }
 
-static void print_log(void *user, llamac_log_level level, const char *msg) {
-    (void)user;
-    if (level <= LLAMAC_LOG_INFO) fprintf(stderr, "%s\n", msg);
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static long file_size(const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) return -1;
@@ -57,7 +47,7 @@ static bool parse_only;
 
 int cmd_quantize(int argc, char **argv) {
     llamac_quantize_params p = llamac_quantize_default_params();
-    p.log_fn = print_log;
+    p.log_fn = tool_print_log;
     const char *pos[3];
     int n_pos = 0;
     for (int i = 1; i < argc; i++) {
@@ -95,7 +85,7 @@ int cmd_quantize(int argc, char **argv) {
     }
     p.ftype = ftype;
     if (parse_only) return -1;
-    const double t0 = now_seconds();
+    const double t0 = tool_now_seconds();
     if (llamac_model_quantize(pos[0], pos[1], &p)) {
         fprintf(stderr, "llamac quantize: %s\n", llamac_last_error());
         return 1;
@@ -103,14 +93,9 @@ int cmd_quantize(int argc, char **argv) {
     const long in = file_size(pos[0]), out = file_size(pos[1]);
     fprintf(stderr, "llamac quantize: %s -> %s (%s): %.2f MiB -> %.2f MiB in %.1f s\n", pos[0],
             pos[1], llamac_ftype_name(ftype), (double)in / 1048576.0, (double)out / 1048576.0,
-            now_seconds() - t0);
+            tool_now_seconds() - t0);
     return 0;
 }
 
 /* The parser alone, for the CLI fuzz target (cmd_parse.h). */
-int quantize_parse_only(int argc, char **argv) {
-    parse_only = true;
-    const int rc = cmd_quantize(argc, argv);
-    parse_only = false;
-    return rc;
-}
+int quantize_parse_only(int argc, char **argv) { return tool_parse_only(cmd_quantize, &parse_only, argc, argv); }

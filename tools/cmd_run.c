@@ -1,6 +1,7 @@
 /* `llamac run`: generate text from a prompt, streaming it to stdout, with
  * timings on stderr. Uses only the public API. */
 #include "args.h"
+#include "clock.h"
 #include "cmd_parse.h"
 #include "commands.h"
 #include "default_model.h"
@@ -182,12 +183,6 @@ static bool abort_on_sigint(void *user) {
     return interrupted != 0;
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static double per_s(int32_t n, double t) { return t > 0 ? n / t : 0.0; }
 
 int cmd_run(int argc, char **argv) {
@@ -222,7 +217,7 @@ int cmd_run(int argc, char **argv) {
     int32_t n_tokens = 0;
     rc = 1;
 
-    const double t0 = now_s();
+    const double t0 = tool_now_seconds();
     llamac_status st = llamac_model_load(a.model, NULL, &model);
     if (st) goto fail;
     const llamac_vocab *vocab = llamac_model_vocab(model);
@@ -237,7 +232,7 @@ int cmd_run(int argc, char **argv) {
     cp.kernels = tool_kernels_from_env();
     cp.abort_fn = abort_on_sigint;
     if ((st = llamac_context_new(model, &cp, &ctx))) goto fail;
-    const double t_load = now_s() - t0;
+    const double t_load = tool_now_seconds() - t0;
 
     if ((st = tokenize_all(vocab, prompt, prompt_len, &tokens, &n_tokens))) goto fail;
     if (!(chain = build_chain(&a))) {
@@ -252,11 +247,11 @@ int cmd_run(int argc, char **argv) {
     if ((st = llamac_generator_new(ctx, chain, &gp, &gen))) goto fail;
 
     signal(SIGINT, on_sigint);
-    const double t1 = now_s();
+    const double t1 = tool_now_seconds();
     if ((st = llamac_generator_prompt(gen, tokens, n_tokens))) goto fail;
-    const double t_prompt = now_s() - t1;
+    const double t_prompt = tool_now_seconds() - t1;
 
-    const double t2 = now_s();
+    const double t2 = tool_now_seconds();
     llamac_generation_step step;
     const char *sep = "";
     do {
@@ -269,7 +264,7 @@ int cmd_run(int argc, char **argv) {
         }
         fflush(stdout);
     } while (step.stop == LLAMAC_STOP_NONE);
-    const double t_gen = now_s() - t2;
+    const double t_gen = tool_now_seconds() - t2;
     printf("\n");
     const int32_t n_gen = llamac_generator_n_generated(gen);
 
@@ -303,7 +298,4 @@ done:
 }
 
 /* The parser alone, for the CLI fuzz target (cmd_parse.h). */
-int run_parse_only(int argc, char **argv) {
-    run_args a;
-    return parse_args(argc, argv, &a);
-}
+int run_parse_only(int argc, char **argv) { return parse_args(argc, argv, &(run_args){0}); }

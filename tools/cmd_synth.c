@@ -2,8 +2,10 @@
  * GGUF of a real model's shape with seeded random weights, for benchmarks
  * and quantizer tests. Uses only the public API. */
 #include "args.h"
+#include "clock.h"
 #include "cmd_parse.h"
 #include "commands.h"
+#include "log.h"
 
 #include "llamac.h"
 
@@ -12,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 static void synth_usage(FILE *f) {
     fprintf(f,
@@ -34,23 +35,12 @@ static void synth_usage(FILE *f) {
             "Exit status: 0 done, 1 failure (reason on stderr), 2 usage error.\n");
 }
 
-static void print_log(void *user, llamac_log_level level, const char *msg) {
-    (void)user;
-    if (level <= LLAMAC_LOG_INFO) fprintf(stderr, "%s\n", msg);
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Set by synth_parse_only: return -1 once the arguments are parsed. */
 static bool parse_only;
 
 int cmd_synth(int argc, char **argv) {
     llamac_synth_params p = llamac_synth_default_params();
-    p.log_fn = print_log;
+    p.log_fn = tool_print_log;
     p.shape = NULL;
     const char *out = NULL;
     for (int i = 1; i < argc; i++) {
@@ -89,20 +79,15 @@ int cmd_synth(int argc, char **argv) {
         return 2;
     }
     if (parse_only) return -1;
-    const double t0 = now_seconds();
+    const double t0 = tool_now_seconds();
     if (llamac_model_synth(out, &p)) {
         fprintf(stderr, "llamac synth: %s\n", llamac_last_error());
         return 1;
     }
     fprintf(stderr, "llamac synth: wrote %s (%s, %s, seed %" PRIu64 ") in %.1f s\n", out, p.shape,
-            llamac_type_name(p.type), p.seed, now_seconds() - t0);
+            llamac_type_name(p.type), p.seed, tool_now_seconds() - t0);
     return 0;
 }
 
 /* The parser alone, for the CLI fuzz target (cmd_parse.h). */
-int synth_parse_only(int argc, char **argv) {
-    parse_only = true;
-    const int rc = cmd_synth(argc, argv);
-    parse_only = false;
-    return rc;
-}
+int synth_parse_only(int argc, char **argv) { return tool_parse_only(cmd_synth, &parse_only, argc, argv); }

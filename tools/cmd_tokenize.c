@@ -1,5 +1,6 @@
 /* `llamac tokenize`: text to token ids with a model's (or a vocab-only
  * GGUF's) tokenizer, and a throughput benchmark. Uses only the public API. */
+#include "clock.h"
 #include "cmd_parse.h"
 #include "commands.h"
 
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define BENCH_BYTES (1u << 20)
 /* Plain English that every Debian system has (package base-files). */
@@ -73,12 +73,6 @@ static void print_piece(const char *s, size_t n) {
     putchar('\'');
 }
 
-static double seconds(clockid_t clock) {
-    struct timespec t;
-    clock_gettime(clock, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 /* The default corpus: every regular file of BENCH_CORPUS, in a fixed order. */
 static char *default_corpus(size_t *len) {
     static const char *const names[] = {"Apache-2.0", "Artistic", "BSD",     "CC0-1.0",  "GFDL-1.2",
@@ -136,10 +130,10 @@ static int bench(const llamac_vocab *vocab, const char *file, int32_t repeat, bo
     double best = 1e30, best_cpu = 1e30;
     int32_t count = 0;
     for (int r = 0; r < repeat; r++) {
-        double t0 = seconds(CLOCK_MONOTONIC), c0 = seconds(CLOCK_PROCESS_CPUTIME_ID);
+        double t0 = tool_seconds(CLOCK_MONOTONIC), c0 = tool_seconds(CLOCK_PROCESS_CPUTIME_ID);
         llamac_status st = llamac_tokenize(vocab, text, len, tokens, (int32_t)len + 2, add_special,
                                            parse_special, &count);
-        double t = seconds(CLOCK_MONOTONIC) - t0, c = seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
+        double t = tool_seconds(CLOCK_MONOTONIC) - t0, c = tool_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
         if (c < best_cpu) best_cpu = c;
         if (st != LLAMAC_OK) {
             fprintf(stderr, "llamac tokenize: %s\n", llamac_last_error());
@@ -266,9 +260,4 @@ int cmd_tokenize(int argc, char **argv) {
 }
 
 /* The parser alone, for the CLI fuzz target (cmd_parse.h). */
-int tokenize_parse_only(int argc, char **argv) {
-    parse_only = true;
-    const int rc = cmd_tokenize(argc, argv);
-    parse_only = false;
-    return rc;
-}
+int tokenize_parse_only(int argc, char **argv) { return tool_parse_only(cmd_tokenize, &parse_only, argc, argv); }
