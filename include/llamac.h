@@ -1171,7 +1171,35 @@ LLAMAC_API llamac_sampler *llamac_sampler_init_mirostat_v2(uint64_t seed, float 
  * the sampled token only when the next call needs its logits, so stopping
  * at any point wastes no decode. Text comes from a streaming detokenizer:
  * never a partial UTF-8 character, and bytes that may begin a stop string
- * are held back until it is clear whether they do. */
+ * are held back until it is clear whether they do.
+ *
+ * Context shift (params.n_keep >= 0; off by default). The kept count is
+ * fixed when the generator's first llamac_generator_prompt or
+ * llamac_generator_resume succeeds: n_keep, clamped to the sequence's
+ * length at that point and to n_ctx - 4 (at least 0). Then:
+ *  - when the next token needs a cell and none is free (or its position
+ *    would pass INT32_MAX), with n_past the sequence's length (positions
+ *    p0..p0+n_past-1, p0 its first), n_left = n_past - keep and
+ *    n_discard = n_left / 2: the positions [p0+keep, p0+keep+n_discard)
+ *    are removed (llamac_kv_seq_rm) and the later ones moved down by
+ *    n_discard (llamac_kv_seq_add, which re-rotates their keys), then the
+ *    token is decoded and generation goes on. The sampler's history is
+ *    untouched. If n_discard is 0 or no cell came free (cells shared with
+ *    other sequences), the response stops with LLAMAC_STOP_CONTEXT_FULL.
+ *  - a first prompt into an empty sequence that has at least as many
+ *    tokens as there are free cells (n_free; n_ctx for a context of one
+ *    sequence) is truncated instead of refused: with keep as above (here
+ *    also clamped to n_free - 4), n_left = n_free - keep,
+ *    block = n_left / 2, erased = (n_tokens - keep - block) / block, the
+ *    tokens decoded are the first keep and those from
+ *    keep + erased * block to the end (fewer than n_free). Later prompts
+ *    that do not fit are refused as without a shift.
+ * The arithmetic is llama.cpp's (tools/main and tools/server), except that
+ * the shift happens when no cell is left rather than one token earlier.
+ * Keys moved by a shift are rotated from their cached values, so the logits
+ * after a shift match a fresh decode of the kept tokens only up to
+ * rounding; they are still bit-identical from run to run and across
+ * thread counts. */
 
 typedef enum llamac_stop_reason {
     LLAMAC_STOP_NONE = 0,        /* still generating */
@@ -1195,6 +1223,11 @@ typedef struct llamac_generator_params {
     llamac_abort_fn abort_fn;         /* polled before every decode, i.e. between the
                                          batches of a long prompt; NULL: never */
     void *abort_user;
+    int32_t n_keep;                   /* context shift ("endless generation"), as in
+                                         llama.cpp: -1 (default) off, a full context
+                                         stops the response; >= 0 on: the first n_keep
+                                         tokens of the sequence (BOS included) are
+                                         always kept. See "Context shift" above. */
 } llamac_generator_params;
 
 /* Writes the defaults into the first `size` bytes of *params and sets
@@ -1224,7 +1257,7 @@ typedef struct llamac_generation_step {
  * outlive the generator and not be used elsewhere meanwhile. Memory comes
  * from the model's allocator. `params` may be NULL. Fails with
  * LLAMAC_ERR_INVALID_ARG (NULL ctx or smpl, a model without vocabulary, a
- * bad seq_id, n_predict < -1, a NULL or empty stop string, bad
+ * bad seq_id, n_predict or n_keep < -1, a NULL or empty stop string, bad
  * struct_size) or LLAMAC_ERR_NO_MEMORY; *out is then NULL. */
 LLAMAC_API llamac_status llamac_generator_new(llamac_context *ctx, llamac_sampler *smpl,
                                               const llamac_generator_params *params,
@@ -1238,12 +1271,40 @@ LLAMAC_API void llamac_generator_free(llamac_generator *gen);
  * stop state and the n_predict count reset. The tokens are not given to
  * the sampler's history. All or nothing: on failure the cache is as
  * before the call. A prompt that cannot fit is refused before anything is
- * decoded. Errors: LLAMAC_ERR_INVALID_ARG (NULL tokens, n_tokens < 1, an
+ * decoded (with a context shift on, a generator's first prompt into an
+ * empty sequence is truncated instead: see "Context shift"). Errors: LLAMAC_ERR_INVALID_ARG (NULL tokens, n_tokens < 1, an
  * id outside the vocabulary: checked before decoding), LLAMAC_ERR_CONTEXT_FULL
  * (more tokens than free cells, the message naming both counts; or
  * positions would pass INT32_MAX: both checked before decoding), LLAMAC_ERR_CANCELLED (abort_fn returned true between batches, or the
  * context's own abort callback fired), LLAMAC_ERR_NO_MEMORY. */
 LLAMAC_API llamac_status llamac_generator_prompt(llamac_generator *gen, const llamac_token *tokens,
+                                                 int32_t n_tokens);
+
+/* Continues a sequence that is already in the cache, e.g. restored from a
+ * state: sequence params->seq_id must hold exactly `tokens` at positions
+ * 0..n_tokens-1, or only its first n_tokens - 1 tokens (positions
+ * 0..n_tokens-2; an empty sequence for n_tokens == 1). The cache does not
+ * store token ids, so only the positions are checked (llamac_kv_seq_pos_min
+ * and _max): the caller vouches for the ids. The generator needs the logits
+ * of the last token, so its cell is removed (llamac_kv_seq_rm of position
+ * n_tokens-1, if present) and the token decoded again; by the determinism
+ * contract (docs/architecture.md: bits independent of batch split and
+ * thread count) they are the bits the original decode produced, unless a
+ * context shift moved the sequence after that decode. Then it is like the
+ * end of llamac_generator_prompt: a new response starts (stop state and
+ * n_predict count reset), nothing is pending. Whatever this generator had
+ * pending, held back or half-detokenized is dropped: text held back for stop
+ * strings is not part of a state, so a resumed response may print bytes of
+ * a stop string that began before the state was saved. The sampler is not
+ * touched (restore its state separately). The first resume or prompt fixes
+ * the context-shift keep count (see above).
+ * Errors: LLAMAC_ERR_INVALID_ARG (NULL gen or tokens, n_tokens < 1, an id
+ * outside the vocabulary, or the sequence not holding positions as above:
+ * the message names the range found and the one expected; nothing
+ * changed), LLAMAC_ERR_CANCELLED, LLAMAC_ERR_NO_MEMORY; after a failed
+ * decode the sequence holds the first n_tokens - 1 tokens, and calling
+ * again with the same tokens retries it. */
+LLAMAC_API llamac_status llamac_generator_resume(llamac_generator *gen, const llamac_token *tokens,
                                                  int32_t n_tokens);
 
 /* Produces the next token: decodes the previously sampled one if needed,
@@ -1253,7 +1314,8 @@ LLAMAC_API llamac_status llamac_generator_prompt(llamac_generator *gen, const ll
  * at a stop string, the text before it is printed and the string itself
  * and anything after it are not). Once stopped, further calls return the
  * same stop with no token and no text until the next prompt. A full
- * context is a stop (LLAMAC_STOP_CONTEXT_FULL), not an error. Errors:
+ * context is a stop (LLAMAC_STOP_CONTEXT_FULL), not an error, unless a
+ * context shift (params.n_keep) makes room. Errors:
  * LLAMAC_ERR_INVALID_ARG (no prompt was given yet, NULL step),
  * LLAMAC_ERR_CANCELLED (abort_fn fired before the decode; calling again
  * retries it), LLAMAC_ERR_FORMAT (the model computed a NaN or +inf logit:

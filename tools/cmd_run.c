@@ -21,7 +21,7 @@
 
 typedef struct run_args {
     const char *model, *prompt, *prompt_file;
-    int32_t n_predict, top_k, threads;
+    int32_t n_predict, top_k, threads, n_keep;
     uint32_t n_ctx;
     float temp, top_p, min_p, repeat_penalty;
     int32_t repeat_last_n;
@@ -37,13 +37,13 @@ static void run_usage(FILE *f) {
             "usage: llamac run [-m MODEL] (-p PROMPT | -f PROMPT_FILE) [-n N] [--temp T]\n"
             "                  [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]\n"
             "                  [--repeat-last-n N] [--seed S] [-t THREADS] [-c N_CTX]\n"
-            "                  [--stop STRING]... [--ids] [--prompt-limit BYTES]\n"
+            "                  [--stop STRING]... [--keep N] [--ids] [--prompt-limit BYTES]\n"
             "\n"
             "Generates a continuation of the prompt (tokenized with BOS; special-token\n"
             "text like <|eot_id|> is parsed) and streams it to stdout, without the\n"
             "prompt. Stops at an end-of-generation token, after N tokens, at a stop\n"
-            "string (not printed), or when the context is full. Load time and prompt /\n"
-            "generation speeds go to stderr.\n"
+            "string (not printed), or when the context is full (unless --keep is given).\n"
+            "Load time and prompt / generation speeds go to stderr.\n"
             "\n"
             "  -m MODEL             GGUF model (default: the model shipped with llamac)\n"
             "  -n N                 tokens to generate (default -1: no limit)\n"
@@ -58,6 +58,11 @@ static void run_usage(FILE *f) {
             "  -t THREADS           threads (default: all CPUs, at most 16)\n"
             "  -c N_CTX             context size in tokens (default: the model's, at most 4096)\n"
             "  --stop STRING        stop before this text (repeatable, up to %d)\n"
+            "  --keep N             endless generation: when the context is full, keep its\n"
+            "                       first N tokens (BOS included; at most the prompt's),\n"
+            "                       drop half of the rest and go on; a prompt longer than\n"
+            "                       the context is cut in its middle instead of refused\n"
+            "                       (default -1: off)\n"
             "  --ids                print token ids (one line, space-separated) instead of text\n"
             "  --prompt-limit BYTES refuse a PROMPT_FILE larger than this (default 64M; a K, M\n"
             "                       or G suffix counts KiB, MiB, GiB); pipes and devices are\n"
@@ -69,7 +74,7 @@ static void run_usage(FILE *f) {
 
 /* Returns -1 when the run should go on, else the exit status. */
 static int parse_args(int argc, char **argv, run_args *a) {
-    *a = (run_args){.n_predict = -1, .top_k = 40, .temp = 0.8f, .top_p = 0.95f, .min_p = 0.05f,
+    *a = (run_args){.n_predict = -1, .n_keep = -1, .top_k = 40, .temp = 0.8f, .top_p = 0.95f, .min_p = 0.05f,
                     .repeat_penalty = 1.0f, .repeat_last_n = 64,
                     .prompt_limit = TOOL_PROMPT_LIMIT_DEFAULT};
     for (int i = 1; i < argc; i++) {
@@ -85,7 +90,7 @@ static int parse_args(int argc, char **argv, run_args *a) {
         static const char *const valued[] = {"-m", "-p", "-f", "-n", "--temp", "--top-k",
                                              "--top-p", "--min-p", "--repeat-penalty",
                                              "--repeat-last-n", "--seed", "-t", "-c", "--stop",
-                                             "--prompt-limit"};
+                                             "--prompt-limit", "--keep"};
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(o, valued[k]);
         if (!known) {
@@ -103,6 +108,7 @@ static int parse_args(int argc, char **argv, run_args *a) {
         else if (!strcmp(o, "-p")) a->prompt = v;
         else if (!strcmp(o, "-f")) a->prompt_file = v;
         else if (!strcmp(o, "-n")) ok = tool_opt_i32("run", o, v, -1, INT32_MAX, &a->n_predict);
+        else if (!strcmp(o, "--keep")) ok = tool_opt_i32("run", o, v, -1, INT32_MAX, &a->n_keep);
         else if (!strcmp(o, "--temp")) ok = tool_opt_f32("run", o, v, 0.0f, 1e6f, &a->temp);
         else if (!strcmp(o, "--top-k")) ok = tool_opt_i32("run", o, v, 0, INT32_MAX, &a->top_k);
         else if (!strcmp(o, "--top-p")) ok = tool_opt_f32("run", o, v, 0.0f, 1.0f, &a->top_p);
@@ -243,6 +249,7 @@ int cmd_run(int argc, char **argv) {
     gp.n_predict = a.n_predict;
     gp.stop_strings = a.stops;
     gp.n_stop = a.n_stop;
+    gp.n_keep = a.n_keep;
     gp.abort_fn = abort_on_sigint;
     if ((st = llamac_generator_new(ctx, chain, &gp, &gen))) goto fail;
 

@@ -1,5 +1,6 @@
 /* The generation loop of llamac.h section 7: prompt decoding in batches,
- * one sampled token per call, streaming text with stop-string holdback. */
+ * one sampled token per call, streaming text with stop-string holdback,
+ * the context shift of params.n_keep, and resuming a cached sequence. */
 #include "runtime/context.h"
 #include "common/internal.h"
 
@@ -24,6 +25,9 @@ struct llamac_generator {
     llamac_batch batch; /* n_batch tokens, one sequence each */
 
     int64_t pos_next;     /* position of the next token decoded; may pass INT32_MAX */
+    int32_t keep;         /* context shift: tokens kept at the sequence's start,
+                             fixed by the first prompt or resume (keep_fixed) */
+    bool keep_fixed;
     llamac_token pending; /* sampled but not decoded yet, or LLAMAC_TOKEN_NULL */
     bool have_logits;     /* the last decode left logits for the last token */
     llamac_stop_reason stop;
@@ -67,6 +71,7 @@ void llamac_generator_params_init(llamac_generator_params *params, size_t size) 
     d.struct_size = size;
     d.n_predict = -1;
     d.stop_at_eog = true;
+    d.n_keep = -1;
     memcpy(params, &d, LC_MIN(size, sizeof d));
 }
 
@@ -124,6 +129,9 @@ llamac_status llamac_generator_new(llamac_context *ctx, llamac_sampler *smpl,
     if (p.n_predict < -1)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_generator_new: n_predict %d must be >= -1",
                        (int)p.n_predict);
+    if (p.n_keep < -1)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                       "llamac_generator_new: n_keep %d must be >= -1 (-1: no context shift)", (int)p.n_keep);
     if (p.n_stop < 0 || (p.n_stop > 0 && !p.stop_strings))
         return lc_fail(LLAMAC_ERR_INVALID_ARG,
                        "llamac_generator_new: n_stop %d needs as many stop_strings",
@@ -199,16 +207,98 @@ static llamac_status decode_batch(llamac_generator *gen, int32_t n) {
     return LLAMAC_OK;
 }
 
-/* What can be known before decoding is checked before decoding: a prompt
- * that cannot fit (or names a token the model lacks) is refused at once
- * instead of after every batch before the failing one ran. */
-static llamac_status check_prompt_fits(const llamac_generator *gen, const llamac_token *tokens, int32_t n_tokens) {
+/* ---- context shift ---- */
+
+static bool shift_on(const llamac_generator *gen) { return gen->params.n_keep >= 0; }
+
+/* n_keep clamped as llama.cpp does: to the sequence's length and to
+ * room - 4, room being the cells the sequence can use, so that a shift
+ * always has at least 4 tokens to halve. */
+static int32_t clamp_keep(const llamac_generator *gen, int64_t seq_len, int32_t room) {
+    int64_t k = gen->params.n_keep;
+    if (k > seq_len) k = seq_len;
+    if (k > (int64_t)room - 4) k = (int64_t)room - 4;
+    return k < 0 ? 0 : (int32_t)k;
+}
+
+/* The keep count is fixed once, by the first prompt or resume that succeeds. */
+static void fix_keep(llamac_generator *gen, int32_t keep) {
+    if (!shift_on(gen) || gen->keep_fixed) return;
+    gen->keep = keep;
+    gen->keep_fixed = true;
+}
+
+/* Whether the next token has nowhere to go: no free cell, or a position
+ * past INT32_MAX. */
+static bool context_is_full(const llamac_generator *gen) {
+    return llamac_kv_n_used(gen->ctx) >= (int32_t)llamac_context_n_ctx(gen->ctx) || gen->pos_next > INT32_MAX;
+}
+
+/* Halves the sequence after its first `keep` tokens (llama.cpp's context
+ * shift): n_left = n_past - keep tokens follow the kept ones; the oldest
+ * n_left / 2 of them are removed and the rest moved down over the gap.
+ * *shifted is false when there is nothing to discard or the cache refused
+ * (cells shared with other sequences); the caller then stops the response. */
+static void shift_context(llamac_generator *gen, bool *shifted) {
+    *shifted = false;
+    const llamac_seq_id seq = gen->params.seq_id;
+    const llamac_pos p0 = llamac_kv_seq_pos_min(gen->ctx, seq);
+    if (p0 < 0) return;
+    const int64_t n_past = gen->pos_next - p0;
+    const int64_t n_left = n_past - gen->keep;
+    const int64_t n_discard = n_left / 2;
+    if (n_discard < 1) return;
+    /* first + n_discard <= pos_next - 1 <= INT32_MAX: both fit a position */
+    const int64_t first = (int64_t)p0 + gen->keep;
+    if (llamac_kv_seq_rm(gen->ctx, seq, (llamac_pos)first, (llamac_pos)(first + n_discard)) != LLAMAC_OK) return;
+    if (llamac_kv_seq_add(gen->ctx, seq, (llamac_pos)(first + n_discard), -1, -(llamac_pos)n_discard) !=
+        LLAMAC_OK)
+        return; /* the tokens after the gap stay where they were; positions still increase */
+    gen->pos_next -= n_discard;
+    *shifted = true;
+}
+
+/* The tokens a prompt call decodes: the first `head` as given, the rest
+ * from index head + skip on (a truncated prompt skips a middle part). */
+typedef struct prompt_plan {
+    int32_t n, head, skip;
+} prompt_plan;
+
+static llamac_token plan_token(const prompt_plan *plan, const llamac_token *tokens, int32_t i) {
+    return tokens[i < plan->head ? i : i + plan->skip];
+}
+
+/* llama.cpp's truncation of an over-long prompt (tools/server): the first
+ * keep tokens and a tail of whole blocks of n_left / 2 tokens, so that the
+ * result is shorter than the room. Leaves the plan whole when the prompt
+ * fits or the room is too small to make a block. */
+static void plan_truncation(prompt_plan *plan, int32_t keep, int32_t room) {
+    if (plan->n < room) return;
+    const int32_t n_left = room - keep;
+    const int32_t block = n_left / 2;
+    if (block < 1) return;
+    const int32_t erased = (plan->n - keep - block) / block;
+    plan->head = keep;
+    plan->skip = erased * block;
+    plan->n -= plan->skip;
+}
+
+/* ---- prompts ---- */
+
+static llamac_status check_ids(const llamac_generator *gen, const char *fn, const llamac_token *tokens,
+                               int32_t n_tokens) {
     for (int32_t i = 0; i < n_tokens; i++)
         if (tokens[i] < 0 || tokens[i] >= gen->n_vocab)
             return lc_fail(LLAMAC_ERR_INVALID_ARG,
-                           "llamac_generator_prompt: token %d at index %d is outside the vocabulary (0..%d); "
-                           "nothing was decoded",
+                           "%s: token %d at index %d is outside the vocabulary (0..%d); nothing was decoded", fn,
                            (int)tokens[i], (int)i, (int)gen->n_vocab - 1);
+    return LLAMAC_OK;
+}
+
+/* What can be known before decoding is checked before decoding: a prompt
+ * that cannot fit (or names a token the model lacks) is refused at once
+ * instead of after every batch before the failing one ran. */
+static llamac_status check_prompt_fits(const llamac_generator *gen, int32_t n_tokens) {
     const bool pending = gen->pending != LLAMAC_TOKEN_NULL;
     const int64_t n_needed = (int64_t)n_tokens + pending;
     const int32_t n_ctx = (int32_t)llamac_context_n_ctx(gen->ctx);
@@ -228,6 +318,13 @@ static llamac_status check_prompt_fits(const llamac_generator *gen, const llamac
     return LLAMAC_OK;
 }
 
+/* A new response starts after a prompt or a resume. */
+static void start_response(llamac_generator *gen) {
+    gen->pending = LLAMAC_TOKEN_NULL;
+    gen->stop = LLAMAC_STOP_NONE;
+    gen->n_generated = 0;
+}
+
 llamac_status llamac_generator_prompt(llamac_generator *gen, const llamac_token *tokens,
                                       int32_t n_tokens) {
     LC_REQUIRE(gen);
@@ -236,23 +333,39 @@ llamac_status llamac_generator_prompt(llamac_generator *gen, const llamac_token 
         return lc_fail(LLAMAC_ERR_INVALID_ARG,
                        "llamac_generator_prompt: need a generator and n_tokens >= 1 tokens "
                        "(got %d)", (int)n_tokens);
-    llamac_status st = check_prompt_fits(gen, tokens, n_tokens);
+    llamac_status st = check_ids(gen, "llamac_generator_prompt", tokens, n_tokens);
+    if (st != LLAMAC_OK) return st;
+    const llamac_seq_id seq = gen->params.seq_id;
+    const int32_t n_ctx = (int32_t)llamac_context_n_ctx(gen->ctx);
+    prompt_plan plan = {n_tokens, n_tokens, 0};
+    /* With the shift on, a first prompt into an empty sequence may be
+     * truncated; the room is then the free cells (n_ctx when the context
+     * holds nothing else). */
+    const bool first_into_empty = shift_on(gen) && !gen->keep_fixed && gen->pending == LLAMAC_TOKEN_NULL &&
+                                  llamac_kv_seq_pos_max(gen->ctx, seq) < 0;
+    int32_t keep = 0;
+    if (first_into_empty) {
+        const int32_t n_free = n_ctx - llamac_kv_n_used(gen->ctx);
+        keep = clamp_keep(gen, n_tokens, n_free);
+        plan_truncation(&plan, keep, n_free);
+    }
+    st = check_prompt_fits(gen, plan.n);
     if (st != LLAMAC_OK) return st;
     const int32_t n_batch = (int32_t)llamac_context_n_batch(gen->ctx);
     const int64_t pos0 = gen->pos_next;
     /* The pending token (sampled, never decoded) goes first. */
     int32_t used = 0;
     if (gen->pending != LLAMAC_TOKEN_NULL) gen->batch.token[used++] = gen->pending;
-    for (int32_t i = 0; i < n_tokens;) {
-        const int32_t take = LC_MIN(n_batch - used, n_tokens - i);
-        memcpy(gen->batch.token + used, tokens + i, (size_t)take * sizeof *tokens);
+    for (int32_t i = 0; i < plan.n;) {
+        const int32_t take = LC_MIN(n_batch - used, plan.n - i);
+        for (int32_t j = 0; j < take; j++) gen->batch.token[used + j] = plan_token(&plan, tokens, i + j);
         i += take;
         st = decode_batch(gen, used + take);
         if (st != LLAMAC_OK) {
             /* All or nothing: drop the batches this call already decoded. */
             if (gen->pos_next > pos0) {
                 /* pos0 <= INT32_MAX: a batch was decoded from it */
-                llamac_kv_seq_rm(gen->ctx, gen->params.seq_id, (llamac_pos)pos0, -1);
+                llamac_kv_seq_rm(gen->ctx, seq, (llamac_pos)pos0, -1);
                 gen->pos_next = pos0;
                 gen->have_logits = false; /* the context's logits are of a dropped batch */
             }
@@ -261,9 +374,69 @@ llamac_status llamac_generator_prompt(llamac_generator *gen, const llamac_token 
         }
         used = 0;
     }
+    if (!first_into_empty) {
+        const llamac_pos p0 = llamac_kv_seq_pos_min(gen->ctx, seq);
+        keep = clamp_keep(gen, gen->pos_next - (p0 < 0 ? 0 : p0), n_ctx);
+    }
+    fix_keep(gen, keep);
+    start_response(gen);
+    return LLAMAC_OK;
+}
+
+/* Drops what the generator holds of an earlier response: the pending
+ * token, held-back text, a half-detokenized character. */
+static void forget_response(llamac_generator *gen) {
+    const char *tail;
+    size_t tail_len;
+    (void)llamac_detok_flush(gen->detok, &tail, &tail_len); /* resets it; the bytes are discarded */
+    gen->held.len = 0;
+    if (gen->held.cap) gen->held.data[0] = '\0';
     gen->pending = LLAMAC_TOKEN_NULL;
-    gen->stop = LLAMAC_STOP_NONE;
-    gen->n_generated = 0;
+    gen->have_logits = false;
+}
+
+llamac_status llamac_generator_resume(llamac_generator *gen, const llamac_token *tokens, int32_t n_tokens) {
+    LC_REQUIRE(gen);
+    LC_REQUIRE(tokens);
+    if (n_tokens < 1)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_generator_resume: n_tokens must be >= 1 (got %d)",
+                       (int)n_tokens);
+    llamac_status st = check_ids(gen, "llamac_generator_resume", tokens, n_tokens);
+    if (st != LLAMAC_OK) return st;
+    const llamac_seq_id seq = gen->params.seq_id;
+    const llamac_pos lo = llamac_kv_seq_pos_min(gen->ctx, seq), hi = llamac_kv_seq_pos_max(gen->ctx, seq);
+    const llamac_pos last = n_tokens - 1;
+    const bool whole = lo == 0 && hi == last;
+    /* The last token may be missing (a state saved without its cell, or a
+     * resume whose decode failed): it is decoded all the same. */
+    const bool all_but_last = last == 0 ? hi < 0 : lo == 0 && hi == last - 1;
+    if (!whole && !all_but_last) {
+        if (hi < 0)
+            return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                           "llamac_generator_resume: sequence %d is empty, but %d tokens need positions 0..%d "
+                           "(or 0..%d) in the cache",
+                           (int)seq, (int)n_tokens, (int)last, (int)last - 1);
+        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                       "llamac_generator_resume: sequence %d holds positions %d..%d, but %d tokens need 0..%d "
+                       "(or 0..%d); nothing changed",
+                       (int)seq, (int)lo, (int)hi, (int)n_tokens, (int)last, (int)last - 1);
+    }
+    forget_response(gen);
+    /* The logits of the last token are needed: decode it again. Its cell
+     * goes first, so the cache never holds two cells at one position. */
+    if (whole) {
+        st = llamac_kv_seq_rm(gen->ctx, seq, last, -1);
+        if (st != LLAMAC_OK) return st;
+    }
+    gen->pos_next = last;
+    gen->batch.token[0] = tokens[last];
+    st = decode_batch(gen, 1);
+    if (st != LLAMAC_OK) {
+        lc_error_prefix("llamac_generator_resume: decoding the last token (position %d)", (int)last);
+        return st;
+    }
+    fix_keep(gen, clamp_keep(gen, n_tokens, (int32_t)llamac_context_n_ctx(gen->ctx)));
+    start_response(gen);
     return LLAMAC_OK;
 }
 
@@ -371,6 +544,11 @@ static llamac_status step(llamac_generator *gen, llamac_token *tok) {
     llamac_status st = check_length(gen); /* n_predict 0: nothing to do */
     if (st != LLAMAC_OK || gen->stop != LLAMAC_STOP_NONE) return st;
     if (gen->pending != LLAMAC_TOKEN_NULL) {
+        if (shift_on(gen) && context_is_full(gen)) {
+            bool shifted;
+            shift_context(gen, &shifted);
+            if (!shifted) return finish(gen, LLAMAC_STOP_CONTEXT_FULL);
+        }
         gen->batch.token[0] = gen->pending;
         st = decode_batch(gen, 1);
         if (st == LLAMAC_ERR_CONTEXT_FULL) return finish(gen, LLAMAC_STOP_CONTEXT_FULL);
