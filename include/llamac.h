@@ -1196,10 +1196,10 @@ LLAMAC_API llamac_sampler *llamac_sampler_init_mirostat_v2(uint64_t seed, float 
  *    that do not fit are refused as without a shift.
  * The arithmetic is llama.cpp's (tools/main and tools/server), except that
  * the shift happens when no cell is left rather than one token earlier.
- * Keys moved by a shift are rotated from their cached values, so the logits
- * after a shift match a fresh decode of the kept tokens only up to
- * rounding; they are still bit-identical from run to run and across
- * thread counts. */
+ * A shift is not a fresh decode of the kept tokens: the moved cells keep
+ * what attention to the dropped tokens put into them, and their keys are
+ * rotated from the cached values. Generation through shifts is still
+ * bit-identical from run to run and across thread counts. */
 
 typedef enum llamac_stop_reason {
     LLAMAC_STOP_NONE = 0,        /* still generating */
