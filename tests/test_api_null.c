@@ -652,6 +652,13 @@ static void p_generator_prompt(void) {
     REFUSED(llamac_generator_prompt(F.gen, t, 0), "n_tokens");
     REFUSED(llamac_generator_prompt(F.gen, t, -1), "n_tokens");
 }
+static void p_generator_resume(void) {
+    const llamac_token t[1] = {1};
+    REFUSED(llamac_generator_resume(NULL, t, 1), "gen");
+    REFUSED(llamac_generator_resume(F.gen, NULL, 1), "tokens");
+    REFUSED(llamac_generator_resume(F.gen, t, 0), "n_tokens");
+    REFUSED(llamac_generator_resume(F.gen, t, -1), "n_tokens");
+}
 static void p_generator_next(void) {
     llamac_generation_step step;
     REFUSED(llamac_generator_next(NULL, &step), "gen");
@@ -728,7 +735,7 @@ static const probe probes[] = {
     P(sampler_init_top_k), P(sampler_init_top_p), P(sampler_init_min_p), P(sampler_init_typical),
     P(sampler_init_penalties), P(sampler_init_logit_bias), P(sampler_init_mirostat_v2),
     P(generator_params_init), P(generator_new), P(generator_free), P(generator_prompt), P(generator_next),
-    P(generator_n_generated),
+    P(generator_n_generated), P(generator_resume),
     P(ftype_name), P(ftype_from_name), P(quantize_params_init), P(model_quantize), P(quantize_rows),
     P(synth_params_init), P(synth_shape_name), P(model_synth),
 };

@@ -1,10 +1,12 @@
 /* `llamac run` as a user meets it: greedy output reproduces the golden
  * tokens, a seed fixes the output across thread counts, a stop string is
- * not printed, bad arguments give the usage and exit status 2.
+ * not printed, --keep generates past the context size, bad arguments give
+ * the usage and exit status 2.
  * Usage: test_generate_cli PATH/TO/llamac [--shared] */
 #include "test_util.h"
 
 #include "../tools/golden.h"
+#include "llamac.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -74,6 +76,71 @@ static void stop_string_is_not_printed(void **state) {
     assert_non_null(strstr(cut.err, "stop string"));
 }
 
+/* Space-separated ids on one line (the --ids output). */
+static int count_ids(const char *out) {
+    int n = 0;
+    for (const char *p = out; *p; p++)
+        if (*p >= '0' && *p <= '9' && (p == out || p[-1] == ' ')) n++;
+    return n;
+}
+
+/* Tokens of `text` as `llamac run` tokenizes it (BOS, special text parsed). */
+static int32_t prompt_tokens(const char *model_path, const char *text) {
+    llamac_model *m = NULL;
+    assert_int_equal(llamac_model_load(model_path, NULL, &m), LLAMAC_OK);
+    llamac_token toks[256];
+    int32_t n = 0;
+    assert_int_equal(llamac_tokenize(llamac_model_vocab(m), text, strlen(text), toks, 256, true, true, &n),
+                     LLAMAC_OK);
+    llamac_model_free(m);
+    return n;
+}
+
+/* The issue's example: 300 greedy ids through a 64-token context with
+ * --keep 8. Without --keep the run stops when the context is full: the
+ * prompt's p cells plus 64 - p decoded responses, and one more response
+ * sampled that finds no cell, so 65 - p ids. */
+static void keep_generates_past_the_context_size(void **state) {
+    (void)state;
+    const char *model = shipped_model_path();
+    const char *prompt = "In the beginning";
+    const int32_t p = prompt_tokens(model, prompt);
+    assert_true(p > 1 && p < 16);
+    cli_result keep, again, plain;
+    run(&keep, (const char *[]){"-m", model, "-p", prompt, "-c", "64", "--keep", "8", "-n", "300", "--temp", "0",
+                               "--ids", NULL});
+    if (keep.exit_code != 0) fail_msg("exit %d: %s", keep.exit_code, keep.err);
+    assert_int_equal(count_ids(keep.out), 300);
+    assert_non_null(strstr(keep.err, "token limit"));
+    run(&again, (const char *[]){"-m", model, "-p", prompt, "-c", "64", "--keep", "8", "-n", "300", "--temp",
+                                "0", "--ids", "-t", "1", NULL});
+    assert_int_equal(again.exit_code, 0);
+    assert_string_equal(keep.out, again.out);
+
+    run(&plain, (const char *[]){"-m", model, "-p", prompt, "-c", "64", "-n", "300", "--temp", "0", "--ids",
+                                NULL});
+    assert_int_equal(plain.exit_code, 0);
+    assert_int_equal(count_ids(plain.out), 65 - p);
+    assert_non_null(strstr(plain.err, "context full"));
+    /* the same ids up to the first shift */
+    assert_memory_equal(keep.out, plain.out, strlen(plain.out) - 1);
+}
+
+/* A prompt longer than the context: refused without --keep (the refusal is
+ * test_generate_limits'), cut in its middle with it. */
+static void keep_cuts_an_over_long_prompt(void **state) {
+    (void)state;
+    const char *model = shipped_model_path();
+    static const char text[] = "In the beginning God created the heaven and the earth. And the earth was "
+                               "without form, and void; and darkness was upon the face of the deep.";
+    assert_true(prompt_tokens(model, text) > 16);
+    cli_result r;
+    run(&r, (const char *[]){"-m", model, "-c", "16", "--keep", "4", "-n", "8", "--temp", "0", "--ids", "-p",
+                            text, NULL});
+    if (r.exit_code != 0) fail_msg("exit %d: %s", r.exit_code, r.err);
+    assert_int_equal(count_ids(r.out), 8);
+}
+
 static void bad_arguments_print_usage_and_exit_2(void **state) {
     (void)state;
     /* A real model, so that exit 2 can only come from the arguments. */
@@ -87,6 +154,8 @@ static void bad_arguments_print_usage_and_exit_2(void **state) {
         {"-m", model, "-p", "x", "-n", "ten", NULL},
         {"-m", model, "-p", "x", "--seed", "-3", NULL},
         {"-m", model, "-p", "x", "--bogus", NULL},
+        {"-m", model, "-p", "x", "--keep", "-2", NULL},
+        {"-m", model, "-p", "x", "--keep", NULL},
         {"-m", model, "-p", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -108,6 +177,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test(bad_arguments_print_usage_and_exit_2),
         cmocka_unit_test(stop_string_is_not_printed),
         cmocka_unit_test(seed_fixes_the_text_across_thread_counts),
+        cmocka_unit_test(keep_generates_past_the_context_size),
+        cmocka_unit_test(keep_cuts_an_over_long_prompt),
     };
     const struct CMUnitTest needs_shared[] = {
         cmocka_unit_test(greedy_run_prints_the_golden_token_ids),

@@ -261,6 +261,8 @@ static const cli_seed cli_seeds_table[] = {
     {7, "--type\nbf16\n--seed\n-1\n--shape"},
     {7, "-o\nx.gguf\n--shape"},
     {6, "in\nout\nQ8_0\n-t"},
+    {0, "-p\nx\n-c\n64\n--keep\n8\n-n\n300\n--ids"},
+    {0, "--keep\n-2\n-p\nx\n--keep"},
 };
 
 static void cli_seeds(void) {
