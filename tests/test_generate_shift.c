@@ -398,6 +398,46 @@ static void a_resume_mid_response_continues_bit_identically(void **state) {
     free(got.logits);
 }
 
+static bool abort_once(void *user) {
+    int *calls = user;
+    return (*calls)++ == 0;
+}
+
+/* A resume cancelled in its decode leaves the sequence without its last
+ * token (documented); the same call again then continues bit-identically. */
+static void a_cancelled_resume_can_be_retried(void **state) {
+    fixture *f = *state;
+    llamac_token prompt[11];
+    some_tokens(f, prompt, 11);
+    run_record ref = {.logits = malloc((size_t)N_RESUME * (size_t)f->n_vocab * sizeof(float))};
+    run_record got = {.logits = malloc((size_t)N_RESUME * (size_t)f->n_vocab * sizeof(float))};
+    assert_true(ref.logits && got.logits);
+    uninterrupted(f, prompt, 11, &ref);
+
+    llamac_context *ctx = new_ctx(f, 64, 2);
+    llamac_sampler *s = llamac_sampler_init_greedy(NULL);
+    llamac_generator *first = new_gen(ctx, s, -1);
+    assert_int_equal(llamac_generator_prompt(first, prompt, 11), LLAMAC_OK);
+    llamac_generator_free(first);
+    int calls = 0;
+    llamac_generator_params gp = llamac_generator_default_params();
+    gp.stop_at_eog = false;
+    gp.abort_fn = abort_once;
+    gp.abort_user = &calls;
+    llamac_generator *gen = NULL;
+    assert_int_equal(llamac_generator_new(ctx, s, &gp, &gen), LLAMAC_OK);
+    assert_int_equal(llamac_generator_resume(gen, prompt, 11), LLAMAC_ERR_CANCELLED);
+    assert_int_equal(llamac_kv_n_used(ctx), 10);
+    assert_int_equal(llamac_generator_resume(gen, prompt, 11), LLAMAC_OK);
+    record_steps(f, gen, ctx, &got, 0, N_RESUME);
+    assert_same_steps(f, &ref, &got, 0);
+    llamac_generator_free(gen);
+    llamac_sampler_free(s);
+    llamac_context_free(ctx);
+    free(ref.logits);
+    free(got.logits);
+}
+
 static void assert_mentions(const char *what) {
     if (!strstr(llamac_last_error(), what))
         fail_msg("message \"%s\" does not mention \"%s\"", llamac_last_error(), what);
@@ -445,6 +485,7 @@ int main(void) {
         cmocka_unit_test(a_new_generator_resumed_on_the_prompt_continues_bit_identically),
         cmocka_unit_test(a_resume_mid_response_continues_bit_identically),
         cmocka_unit_test(a_resume_that_does_not_match_the_cache_is_refused),
+        cmocka_unit_test(a_cancelled_resume_can_be_retried),
     };
     return run_test_group(tests, setup, teardown);
 }

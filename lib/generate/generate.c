@@ -5,6 +5,7 @@
 #include "common/internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct byte_buf {
@@ -237,25 +238,27 @@ static bool context_is_full(const llamac_generator *gen) {
 /* Halves the sequence after its first `keep` tokens (llama.cpp's context
  * shift): n_left = n_past - keep tokens follow the kept ones; the oldest
  * n_left / 2 of them are removed and the rest moved down over the gap.
- * *shifted is false when there is nothing to discard or the cache refused
- * (cells shared with other sequences); the caller then stops the response. */
-static void shift_context(llamac_generator *gen, bool *shifted) {
-    *shifted = false;
+ * False when there is nothing to discard or the cache refused (cells
+ * shared with other sequences); the caller then stops the response. */
+static bool shift_context(llamac_generator *gen) {
     const llamac_seq_id seq = gen->params.seq_id;
     const llamac_pos p0 = llamac_kv_seq_pos_min(gen->ctx, seq);
-    if (p0 < 0) return;
+    if (p0 < 0) return false;
     const int64_t n_past = gen->pos_next - p0;
     const int64_t n_left = n_past - gen->keep;
     const int64_t n_discard = n_left / 2;
-    if (n_discard < 1) return;
+    if (n_discard < 1) return false;
     /* first + n_discard <= pos_next - 1 <= INT32_MAX: both fit a position */
     const int64_t first = (int64_t)p0 + gen->keep;
-    if (llamac_kv_seq_rm(gen->ctx, seq, (llamac_pos)first, (llamac_pos)(first + n_discard)) != LLAMAC_OK) return;
+    if (llamac_kv_seq_rm(gen->ctx, seq, (llamac_pos)first, (llamac_pos)(first + n_discard)) != LLAMAC_OK)
+        return false;
+    /* If the move is refused, the tokens after the gap stay where they
+     * were: positions still increase, the sequence stays valid. */
     if (llamac_kv_seq_add(gen->ctx, seq, (llamac_pos)(first + n_discard), -1, -(llamac_pos)n_discard) !=
         LLAMAC_OK)
-        return; /* the tokens after the gap stay where they were; positions still increase */
+        return false;
     gen->pos_next -= n_discard;
-    *shifted = true;
+    return true;
 }
 
 /* The tokens a prompt call decodes: the first `head` as given, the rest
@@ -411,15 +414,15 @@ llamac_status llamac_generator_resume(llamac_generator *gen, const llamac_token 
      * resume whose decode failed): it is decoded all the same. */
     const bool all_but_last = last == 0 ? hi < 0 : lo == 0 && hi == last - 1;
     if (!whole && !all_but_last) {
-        if (hi < 0)
-            return lc_fail(LLAMAC_ERR_INVALID_ARG,
-                           "llamac_generator_resume: sequence %d is empty, but %d tokens need positions 0..%d "
-                           "(or 0..%d) in the cache",
-                           (int)seq, (int)n_tokens, (int)last, (int)last - 1);
+        char found[64], or_short[48];
+        if (hi < 0) snprintf(found, sizeof found, "is empty");
+        else snprintf(found, sizeof found, "holds positions %d..%d", (int)lo, (int)hi);
+        if (last == 0) snprintf(or_short, sizeof or_short, "an empty sequence");
+        else snprintf(or_short, sizeof or_short, "0..%d without the last", (int)last - 1);
         return lc_fail(LLAMAC_ERR_INVALID_ARG,
-                       "llamac_generator_resume: sequence %d holds positions %d..%d, but %d tokens need 0..%d "
-                       "(or 0..%d); nothing changed",
-                       (int)seq, (int)lo, (int)hi, (int)n_tokens, (int)last, (int)last - 1);
+                       "llamac_generator_resume: sequence %d %s, but %d tokens need positions 0..%d (or %s); "
+                       "nothing changed",
+                       (int)seq, found, (int)n_tokens, (int)last, or_short);
     }
     forget_response(gen);
     /* The logits of the last token are needed: decode it again. Its cell
@@ -544,11 +547,8 @@ static llamac_status step(llamac_generator *gen, llamac_token *tok) {
     llamac_status st = check_length(gen); /* n_predict 0: nothing to do */
     if (st != LLAMAC_OK || gen->stop != LLAMAC_STOP_NONE) return st;
     if (gen->pending != LLAMAC_TOKEN_NULL) {
-        if (shift_on(gen) && context_is_full(gen)) {
-            bool shifted;
-            shift_context(gen, &shifted);
-            if (!shifted) return finish(gen, LLAMAC_STOP_CONTEXT_FULL);
-        }
+        if (shift_on(gen) && context_is_full(gen) && !shift_context(gen))
+            return finish(gen, LLAMAC_STOP_CONTEXT_FULL);
         gen->batch.token[0] = gen->pending;
         st = decode_batch(gen, 1);
         if (st == LLAMAC_ERR_CONTEXT_FULL) return finish(gen, LLAMAC_STOP_CONTEXT_FULL);
