@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs examples/generate on the tiny reference model; skip (77) without it.
+# Runs an example (generate, decode_loop: same arguments) on the tiny
+# reference model; skip (77) without it.
 set -eu
 exe=$1 shared=$2
 model="$shared/models/tiny-F32.gguf"

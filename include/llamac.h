@@ -5,7 +5,13 @@
  *   1. version, status codes and error messages
  *   2. allocator and logging hooks
  *   3. GGUF files: reading, typed metadata access, tensor table, writing
- *   (later sections: model, context/decode, tokenizer, sampling, state)
+ *   4. tokenizer (vocabulary): queries, text -> tokens, tokens -> text
+ *   5. model: load, hyperparameters, weight repacking
+ *   6. context: kernel choice, batches, decoding, logits, KV cache
+ *   7. sampling: samplers and chains; the generator, which runs tokenize,
+ *      decode, sample and detokenize in a loop
+ *   8. model quantization and synthesis
+ * docs/api.md shows a whole program using sections 4 to 7.
  *
  * Conventions that hold for every function unless its comment says otherwise:
  *   - Fallible calls return llamac_status (LLAMAC_OK == 0) or NULL; the reason
@@ -656,7 +662,9 @@ LLAMAC_API void llamac_detok_free(llamac_detok *detok);
 /* A model: the hyperparameters and weights of a GGUF file of the `llama`
  * architecture (Llama 1/2/3, Mistral-style, TinyLlama, ...), with its
  * vocabulary. The file stays open (memory-mapped by default) for the life of
- * the model; weights are used in place, never copied when mapped.
+ * the model. Weights are used where the file holds them, unless repacking
+ * (llamac_model_params.repack, below) copied them at load: then inference
+ * reads the copies and the mapped pages under them are given back.
  *
  * Thread-safety: a loaded model is read-only. Any number of contexts, on any
  * threads, may use one model at the same time; the model must outlive them. */
@@ -678,17 +686,20 @@ typedef struct llamac_model_params {
     /* Repack the matrices whose kernels read a packed layout faster
      * (today: Q4_0, Q8_0, Q4_K, Q5_K and Q6_K on AVX2 CPUs) into memory
      * allocated at load (for Q4_0 with transparent huge pages requested).
-     * Default true. When any matrix is packed, the others and the norm
-     * vectors are copied as they are too, and the file's pages under all
-     * of them are released, so memory stays about the size of the model
-     * and inference reads nothing from the file but token_embd's rows.
-     * Costs load time (docs/performance.md has measurements; false loads
-     * in milliseconds) and never fails a load: if the allocator refuses,
-     * the remaining matrices are read from the file. With use_mmap false
-     * only the packed matrices are copied and the file buffer stays as
-     * well, so they take twice their size. Contexts forced to the scalar
-     * kernels read the original rows of packed matrices. Logits are
-     * bit-identical either way. */
+     * Default true. When any matrix is packed, the other matrices (all
+     * but token_embd, which a tied output shares), the norm vectors and
+     * rope_freqs are copied as they are too, matrix by matrix, and the
+     * file's pages under each are released as soon as it is copied, so
+     * memory stays about the size of the model and inference reads
+     * nothing from the file but token_embd's rows. Costs load time
+     * (docs/performance.md has measurements; false loads in milliseconds)
+     * and never fails a load: if the allocator refuses, the remaining
+     * matrices are read from the file. With use_mmap false only the
+     * packed matrices are copied and the file buffer stays as well, so
+     * they take twice their size. Contexts forced to the scalar kernels
+     * read the original rows of packed matrices (on a mapped file that
+     * maps their pages back in); copies made as they are serve every
+     * kernel set. Logits are bit-identical either way. */
     bool repack;
 } llamac_model_params;
 

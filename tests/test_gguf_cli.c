@@ -7,6 +7,8 @@
 
 #include "test_gguf_cases.h"
 
+#include "kernels/cpu.h"
+
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,6 +53,26 @@ static void malformed_files_exit_1_with_one_line(void **state) {
     }
 }
 
+/* The line `llamac info` prints for this CPU: the probe's names
+ * (test_cpu_features checks those against /proc/cpuinfo). */
+static void expected_cpu_line(char *buf, size_t size) {
+    char names[200];
+    lc_cpu_features_describe(lc_cpu_features_get(), names, sizeof names);
+    snprintf(buf, size, "cpu:         %s\n", names);
+}
+
+static void cpu_option_prints_the_probed_features_alone(void **state) {
+    (void)state;
+    char want[256];
+    expected_cpu_line(want, sizeof want);
+    cli_result r;
+    run(&r, "info", "--cpu", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.err, "");
+    assert_string_equal(r.out, want);
+    fprintf(stderr, "llamac info --cpu: %s", r.out);
+}
+
 static void valid_file_is_described(void **state) {
     (void)state;
     char path[300];
@@ -62,6 +84,9 @@ static void valid_file_is_described(void **state) {
     run(&r, "info", path, NULL);
     assert_int_equal(r.exit_code, 0);
     assert_string_equal(r.err, "");
+    char cpu[256];
+    expected_cpu_line(cpu, sizeof cpu);
+    assert_memory_equal(r.out, cpu, strlen(cpu)); /* the first line */
     assert_non_null(strstr(r.out, "version:     3"));
     assert_non_null(strstr(r.out, "metadata:    16 keys"));
     assert_non_null(strstr(r.out, "STRING[3] \"alpha\", \"\", \"x\\x00y\""));
@@ -135,6 +160,8 @@ static void usage_errors_exit_2(void **state) {
     assert_int_equal(r.exit_code, 2);
     run(&r, "info", "--bogus", NULL);
     assert_int_equal(r.exit_code, 2);
+    run(&r, "info", "--cpu", "a.gguf"); /* a file or --cpu, not both */
+    assert_int_equal(r.exit_code, 2);
     run(&r, "info", "--help", NULL);
     assert_int_equal(r.exit_code, 0);
     assert_non_null(strstr(r.out, "usage: llamac info"));
@@ -154,6 +181,7 @@ int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(malformed_files_exit_1_with_one_line),
         cmocka_unit_test(valid_file_is_described),
+        cmocka_unit_test(cpu_option_prints_the_probed_features_alone),
         cmocka_unit_test(control_bytes_in_names_are_escaped),
         cmocka_unit_test(usage_errors_exit_2),
         cmocka_unit_test(missing_file_exits_1),

@@ -320,6 +320,57 @@ static void repacked_q4_0_and_q8_0_give_the_bits_of_the_original_rows(void **sta
     }
 }
 
+/* A matrix that repacking copied as it is (F32 here: no packed form) is
+ * read from its copy by every back end, scalar included: the file's pages
+ * under it were released, and reading them would map them back in (the
+ * model twice in memory). The test points the matrix's file rows at NaN
+ * bytes after the load; a read of them would show in the logits. */
+static void copied_matrices_are_read_from_the_copy_not_the_file(void **state) {
+    fixture *f = *state;
+    enum { N = 64 };
+    tm_spec s;
+    tm_spec_default(&s);
+    s.wtype = LLAMAC_TYPE_Q4_0; /* packed, so the other matrices are copied too */
+    s.n_ff = 64;
+    s.retype = "blk.0.ffn_up.weight";
+    s.retype_as = LLAMAC_TYPE_F32;
+    write_spec(f, &s);
+    if (!lc_backend_available(LC_BACKEND_AVX2)) {
+        fprintf(stderr, "SKIP: no AVX2, nothing is repacked\n");
+        skip();
+        return;
+    }
+    const llamac_kernels kinds[2] = {LLAMAC_KERNELS_SCALAR, LLAMAC_KERNELS_AUTO};
+    for (int k = 0; k < 2; k++) {
+        float ref[N];
+        bool packed;
+        packable_logits(f->path, true, false, kinds[k], ref, N, &packed);
+        llamac_model_params p = llamac_model_default_params();
+        llamac_model *m;
+        assert_int_equal(llamac_model_load(f->path, &p, &m), LLAMAC_OK);
+        lc_weight *up = &m->layers[0].w_up;
+        assert_int_equal(up->type, LLAMAC_TYPE_F32);
+        assert_non_null(up->owned);
+        assert_false(up->packed);
+        const size_t n = (size_t)up->n_out * up->row_bytes;
+        uint8_t *poison = malloc(n);
+        assert_non_null(poison);
+        memset(poison, 0xff, n); /* every float a NaN */
+        const uint8_t *file_rows = up->data;
+        up->data = poison;
+        llamac_context_params cp = llamac_context_default_params();
+        cp.kernels = kinds[k];
+        llamac_context *ctx;
+        assert_int_equal(llamac_context_new(m, &cp, &ctx), LLAMAC_OK);
+        decode_three(ctx);
+        assert_memory_equal(ref, llamac_get_logits(ctx, 0), sizeof ref);
+        llamac_context_free(ctx);
+        up->data = file_rows;
+        free(poison);
+        llamac_model_free(m);
+    }
+}
+
 /* Repacking is an optimization: when the allocator gives out part way
  * through it, the load still succeeds, with the same logits. */
 static void running_out_of_memory_while_repacking_still_loads(void **state) {
@@ -403,6 +454,7 @@ int main(int argc, char **argv) {
     const struct CMUnitTest needs_avx2[] = {
         cmocka_unit_test_setup_teardown(repacked_q4_0_and_q8_0_give_the_bits_of_the_original_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(running_out_of_memory_while_repacking_still_loads, setup, teardown),
+        cmocka_unit_test_setup_teardown(copied_matrices_are_read_from_the_copy_not_the_file, setup, teardown),
     };
     if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
     if (test_part(argc, argv, "--avx2")) return run_test_group(needs_avx2, NULL, NULL);

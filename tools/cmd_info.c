@@ -1,9 +1,12 @@
 /* `llamac info FILE.gguf`: what a GGUF file holds: header, every key/value
  * (arrays summarized by element type, length and first items), the tensor
- * table and the totals. Uses only the public API. */
+ * table and the totals, after the CPU features the kernels' probe found
+ * (also alone: `llamac info --cpu`). The file through the public API; the
+ * CPU through the kernels' probe (kernels/cpu.h). */
 #include "cmd_parse.h"
 #include "commands.h"
 
+#include "kernels/cpu.h"
 #include "llamac.h"
 
 #include <inttypes.h>
@@ -15,10 +18,20 @@
 
 static void info_usage(FILE *f) {
     fprintf(f,
-            "usage: llamac info FILE.gguf\n\n"
+            "usage: llamac info FILE.gguf\n"
+            "       llamac info --cpu\n\n"
             "Validates a GGUF file and prints its version, metadata (arrays summarized)\n"
-            "and tensor table. Exit status: 0 valid, 1 invalid or unreadable (reason on\n"
-            "stderr), 2 usage error.\n");
+            "and tensor table, after a 'cpu:' line naming the instruction set\n"
+            "extensions this CPU and OS can run (as /proc/cpuinfo names them).\n"
+            "--cpu prints only that line. Exit status: 0 valid, 1 invalid or\n"
+            "unreadable (reason on stderr), 2 usage error.\n");
+}
+
+/* "cpu:         avx2 fma f16c ..." (or "none"): the probe's single flags. */
+static void print_cpu(void) {
+    char names[160];
+    lc_cpu_features_describe(lc_cpu_features_get(), names, sizeof names);
+    printf("cpu:         %s\n", names);
 }
 
 /* Prints untrusted bytes quoted on one line: printable ASCII and UTF-8 as
@@ -157,6 +170,7 @@ static void print_shape(const llamac_tensor_info *t) {
 
 static int report(const char *path, const llamac_gguf *g) {
     int64_t n_kv = llamac_gguf_n_kv(g), n_t = llamac_gguf_n_tensors(g);
+    print_cpu();
     printf("file:        %s\n", path);
     printf("version:     %" PRIu32 "\n", llamac_gguf_version(g));
     printf("alignment:   %" PRIu32 "\n", llamac_gguf_alignment(g));
@@ -209,10 +223,15 @@ static bool parse_only;
 
 int cmd_info(int argc, char **argv) {
     const char *path = NULL;
+    bool cpu_only = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             info_usage(stdout);
             return 0;
+        }
+        if (!strcmp(argv[i], "--cpu")) {
+            cpu_only = true;
+            continue;
         }
         if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "llamac info: unknown option '%s'\n", argv[i]);
@@ -226,11 +245,15 @@ int cmd_info(int argc, char **argv) {
         }
         path = argv[i];
     }
-    if (!path) {
+    if (cpu_only == (path != NULL)) { /* exactly one of a file and --cpu */
         info_usage(stderr);
         return 2;
     }
     if (parse_only) return -1;
+    if (cpu_only) {
+        print_cpu();
+        return 0;
+    }
     llamac_gguf *g;
     if (llamac_gguf_open(path, NULL, &g) != LLAMAC_OK) {
         print_error();

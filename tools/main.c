@@ -15,7 +15,7 @@ typedef struct command {
 static const command commands[] = {
     {"version", cmd_version, "print the library version"},
     {"logits", cmd_logits, "decode tokens, write/compare logits (golden files)"},
-    {"info", cmd_info, "validate a GGUF file; show its metadata and tensors"},
+    {"info", cmd_info, "validate a GGUF file, show its metadata and tensors; --cpu"},
     {"tokenize", cmd_tokenize, "text to token ids with a model's tokenizer; --bench"},
     {"run", cmd_run, "generate text from a prompt"},
     {"perplexity", cmd_perplexity, "perplexity of a model on a text file"},

@@ -4,22 +4,35 @@
 #define LLAMAC_KERNELS_CPU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
+/* Each flag means the CPU implements the extension (cpuid) and the OS
+ * saves the registers it uses (xgetbv: YMM state for the VEX ones, opmask
+ * and ZMM state for AVX-512), so its instructions will run. */
 typedef struct lc_cpu_features {
-    /* AVX2, FMA and F16C, with the YMM register state enabled by the OS:
-     * everything the AVX2 back end uses. */
+    /* AVX2, FMA and F16C together: everything the AVX2 back end uses. */
     bool avx2_fma_f16c;
-    /* AVX-512 F+BW+VL with ZMM state, and its VNNI extension; AVX-VNNI
-     * (VEX-encoded dot products). Reported for diagnostics only: llamac
-     * has no kernels for them yet. */
+    /* AVX-512 F+BW+VL together, the base an AVX-512 back end needs. */
     bool avx512;
-    bool avx512_vnni;
-    bool avx_vnni;
+    /* The single extensions, for diagnostics (llamac info); llamac has no
+     * kernels for the AVX-512 ones or AVX-VNNI yet. */
+    bool avx2, fma, f16c;
+    bool avx512f, avx512bw, avx512vl;
+    bool avx512_vnni; /* 512-bit int8 dot products (VPDPBUSD, EVEX) */
+    bool avx512_bf16; /* BF16 conversions and dot products (VDPBF16PS) */
+    bool avx_vnni;    /* VPDPBUSD with VEX encoding, on 256-bit registers */
 } lc_cpu_features;
 
 /* The features of this CPU. The first call probes (cpuid, xgetbv) and
  * caches the answer in a write-once atomic; later calls read it. Safe from
  * any thread; non-x86 builds report nothing. */
 lc_cpu_features lc_cpu_features_get(void);
+
+/* The single extensions set in `f`, named as Linux's /proc/cpuinfo names
+ * them and separated by one space ("avx2 fma f16c avx512f ..."), or "none"
+ * when none is. Writes at most `size` bytes into buf, NUL included (buf
+ * may be NULL when size is 0), and returns the length of the whole text,
+ * as snprintf does. Thread-safe. */
+size_t lc_cpu_features_describe(lc_cpu_features f, char *buf, size_t size);
 
 #endif

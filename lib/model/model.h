@@ -1,5 +1,7 @@
-/* A loaded llama-architecture model: hyperparameters and the weight tensors,
- * which point into the open GGUF file (mapped or read) and are never copied. */
+/* A loaded llama-architecture model: hyperparameters and the weight tensors.
+ * Each tensor's `data` points into the open GGUF file (mapped or read);
+ * repacking at load (model_repack.c) may give a matrix an `owned` copy and
+ * the norms `owned_vectors`, which are then what inference reads. */
 #ifndef LLAMAC_MODEL_H
 #define LLAMAC_MODEL_H
 
@@ -15,14 +17,15 @@ static inline size_t lc_row_size(llamac_type type, int64_t n) {
  * n_in is the contiguous dimension), each row row_bytes long. */
 typedef struct lc_weight {
     const char *name; /* tensor name, owned by the GGUF handle */
-    const uint8_t *data;
+    const uint8_t *data;      /* the rows in the file; released when `owned` is set on a mapped file */
     llamac_type type;
     int64_t n_in;
     int64_t n_out;
     size_t row_bytes;
     llamac_type vec_dot_type; /* what activations are converted to for it */
     uint8_t *owned;           /* the rows copied at load (model_repack.c), or NULL: read `data` */
-    bool packed;              /* `owned` is lc_pack8's layout, for lc_packed_gemm */
+    bool packed;              /* `owned` is lc_pack8's layout, read only by lc_packed_gemm; a back
+                                 end without that kernel reads `data` (faulting the pages back in) */
 } lc_weight;
 
 typedef struct lc_layer {
@@ -70,10 +73,17 @@ struct llamac_model {
 };
 
 /* model_repack.c: when lc_packed_gemm has a kernel on this CPU for some
- * matrix, copies every matrix (packed where a packed kernel takes it) and
- * the norms into owned memory and releases the mapped originals, so that
- * inference touches no file page but token_embd's rows; and frees them. */
-llamac_status lc_model_repack(llamac_model *m);
+ * matrix (of a multiple of 8 rows), gives the matrices owned copies:
+ * - mapped file: every matrix but token_embd (and a tied output) is
+ *   copied, packed where a packed kernel takes it, the norms and
+ *   rope_freqs too, and the file's pages under them are released, so
+ *   inference touches no file page but token_embd's rows;
+ * - file read into memory: only the packable matrices are copied (the
+ *   buffer stays whole, so they take twice their size).
+ * Never fails and leaves llamac_last_error() alone: a refused allocation
+ * leaves the remaining matrices read from the file, which is only slower.
+ * lc_model_free_packed frees the copies. */
+void lc_model_repack(llamac_model *m);
 void lc_model_free_packed(llamac_model *m);
 
 #endif

@@ -487,12 +487,7 @@ llamac_status llamac_model_load(const char *path, const llamac_model_params *par
     }
     if ((st = load_vocab(m)) || (st = summarize(m))) goto fail;
     /* last: it never fails the load (out of memory leaves matrices in the file) */
-    if (p.repack) {
-        lc_error_saved saved; /* a refused repack is tolerated: the load succeeds without its message */
-        lc_error_save(&saved);
-        (void)lc_model_repack(m);
-        lc_error_restore(&saved);
-    }
+    if (p.repack) lc_model_repack(m);
     if (!report(&p, 1.0f)) {
         st = cancelled(1.0f);
         goto fail;

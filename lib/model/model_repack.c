@@ -80,17 +80,17 @@ static llamac_status own_vectors(llamac_model *m) {
     return LLAMAC_OK;
 }
 
-llamac_status lc_model_repack(llamac_model *m) {
+static void repack(llamac_model *m) {
     /* a model with nothing to pack stays a pure file mapping */
     bool any = !m->tied_output && packable(&m->output);
     for (int32_t il = 0; il < m->hp.n_layer && !any; il++)
         for (int i = 0; layer_weight(&m->layers[il], i); i++) any = any || packable(layer_weight(&m->layers[il], i));
-    if (!any) return LLAMAC_OK;
+    if (!any) return;
     /* A file read into memory stays whole: copying what is not packed
      * would only double it. */
     const bool mapped = lc_gguf_is_mapped(m->gguf);
     llamac_status st = mapped ? own_vectors(m) : LLAMAC_OK;
-    if (st) return LLAMAC_OK; /* out of memory: nothing copied, all read from the file */
+    if (st) return; /* out of memory: nothing copied, all read from the file */
     const lc_weight *prev = NULL; /* released again after its successor, to keep the peak low */
     for (int32_t il = 0; il < m->hp.n_layer && !st; il++)
         for (int i = 0; !st && layer_weight(&m->layers[il], i); i++) {
@@ -116,7 +116,13 @@ llamac_status lc_model_repack(llamac_model *m) {
         }
     if (!m->tied_output && m->output.owned)
         lc_gguf_release_pages(m->gguf, m->output.data, (size_t)m->output.n_out * m->output.row_bytes);
-    return LLAMAC_OK;
+}
+
+void lc_model_repack(llamac_model *m) {
+    lc_error_saved saved; /* a refused allocation is tolerated: no message is left behind */
+    lc_error_save(&saved);
+    repack(m);
+    lc_error_restore(&saved);
 }
 
 void lc_model_free_packed(llamac_model *m) {

@@ -1,6 +1,7 @@
 /* The inside of a context, private to lib/runtime/ (layers above use
- * context.h). A context: KV cache, thread pool, forward-pass scratch and logits, all
- * allocated at creation and sized for n_batch tokens and n_ctx cells. */
+ * context.h). A context: the KV cache (its own blocks, n_ctx cells), a
+ * thread pool, and one arena holding the forward pass's scratch and the
+ * logits, sized for n_batch tokens; all allocated at creation. */
 #ifndef LLAMAC_CONTEXT_PRIVATE_H
 #define LLAMAC_CONTEXT_PRIVATE_H
 
@@ -28,7 +29,7 @@ typedef struct lc_activations {
 typedef struct lc_thread_scratch {
     lc_attn_scratch attn;
     int32_t *cells; /* [n_ctx]: the cells one token attends to */
-    float *row;     /* [n_kv] */
+    float *row;     /* [n_kv]: one cached key or value row as floats */
 } lc_thread_scratch;
 
 struct llamac_context {
@@ -39,7 +40,7 @@ struct llamac_context {
     lc_kv_cache kv;
     lc_rope rope;
     float kq_scale;
-    lc_backend backend; /* kernels in use: the best this CPU runs */
+    lc_backend backend; /* kernels in use: params.kernels resolved (AUTO: the best this CPU runs) */
 
     void *arena;       /* one block holding every buffer below */
     lc_activations act;

@@ -72,7 +72,7 @@ static void mul_rows(const lc_weight *w, const uint8_t *wdata, lc_vec_dot_fn dot
         for (int64_t t = 0; t < n_tok; t++) {
             const uint8_t *xa = a->data + (size_t)t * a->row_bytes;
             float *o = out + t * w->n_out;
-            for (int64_t r = rt; r < rt_end; r++) dot(w->n_in, &o[r], w->data + (size_t)r * w->row_bytes, xa);
+            for (int64_t r = rt; r < rt_end; r++) dot(w->n_in, &o[r], wdata + (size_t)r * w->row_bytes, xa);
         }
     }
 }

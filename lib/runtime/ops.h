@@ -1,12 +1,14 @@
-/* Float operations of the transformer that are not matrix products:
- * RMS norm, rotary position embedding, softmax, SwiGLU, and attention of one
- * query head over the KV cache.
+/* Float operations of the transformer that are not matrix products: RMS
+ * norm, the residual add, rotary position embedding, softmax, and attention
+ * of up to LC_ATTN_HEADS query heads that share a KV head over the KV cache.
+ * (SwiGLU and exp are kernels: lib/kernels/.)
  *
  * Each mirrors the arithmetic of the reference implementation (ggml) where it
  * changes results measurably: sums of squares and softmax denominators are
  * accumulated in double, rope angles are built by repeated multiplication in
  * float, attention probabilities take the KV cache's precision before they
- * weight the values. All functions are pure: same inputs, same bits. */
+ * weight the values. Same inputs, same bits: no function depends on
+ * anything but its arguments (lc_attend_heads also writes its scratch). */
 #ifndef LLAMAC_OPS_H
 #define LLAMAC_OPS_H
 
