@@ -1,6 +1,8 @@
 /* Growable arrays and byte buffers (buffer.h). */
 #include "buffer.h"
 
+#include "assert.h"
+
 #include <string.h>
 
 /* The array pointer travels as `void *` (the address of a `T *`) and is read
@@ -51,6 +53,7 @@ llamac_status lc_bytes_add_entry(const lc_env *env, lc_bytes *b, const void *s, 
 }
 
 void lc_bytes_consume(lc_bytes *b, size_t n) {
+    LC_ASSERT(n <= b->len);
     memmove(b->data, b->data + n, b->len - n);
     b->len -= n;
     if (b->cap) b->data[b->len] = '\0';

@@ -557,10 +557,13 @@ void llamac_vocab_params_init(llamac_vocab_params *params, size_t size) {
     lc_params_init(params, size, &defaults, sizeof defaults);
 }
 
-static llamac_status read_params(const llamac_vocab_params *in, llamac_vocab_params *p,
+/* The caller's params over the defaults, and the environment they name. */
+static llamac_status read_params(const llamac_vocab_params *in, llamac_vocab_params *p, lc_env *env,
                                  const char *function) {
     llamac_vocab_params_init(p, sizeof *p);
-    return lc_params_read(p, sizeof *p, in, function, "llamac_vocab");
+    llamac_status st = lc_params_read(p, sizeof *p, in, function, "llamac_vocab");
+    if (st == LLAMAC_OK) lc_env_init(env, p->allocator, p->log_fn, p->log_user);
+    return st;
 }
 
 llamac_status llamac_vocab_from_gguf(const llamac_gguf *gguf, const llamac_vocab_params *params,
@@ -570,10 +573,8 @@ llamac_status llamac_vocab_from_gguf(const llamac_gguf *gguf, const llamac_vocab
     if (out) *out = NULL;
     LC_REQUIRE(gguf);
     LC_REQUIRE(out);
-    llamac_status st = read_params(params, &p, __func__);
-    if (st) return st;
-    lc_env_init(&env, p.allocator, p.log_fn, p.log_user);
-    return lc_vocab_from_gguf(gguf, &env, out);
+    llamac_status st = read_params(params, &p, &env, __func__);
+    return st ? st : lc_vocab_from_gguf(gguf, &env, out);
 }
 
 llamac_status llamac_vocab_load(const char *path, const llamac_vocab_params *params, llamac_vocab **out) {
@@ -582,9 +583,8 @@ llamac_status llamac_vocab_load(const char *path, const llamac_vocab_params *par
     if (out) *out = NULL;
     LC_REQUIRE(path);
     LC_REQUIRE(out);
-    llamac_status st = read_params(params, &p, __func__);
+    llamac_status st = read_params(params, &p, &env, __func__);
     if (st) return st;
-    lc_env_init(&env, p.allocator, p.log_fn, p.log_user);
     llamac_gguf_params gp = llamac_gguf_default_params();
     gp.allocator = p.allocator;
     gp.log_fn = p.log_fn;
