@@ -1,5 +1,7 @@
 #include "args.h"
 
+#include "common/os.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -130,7 +132,8 @@ char *tool_read_file(const char *path, size_t limit, size_t *len, char *err, siz
      * before reading, so a pipe that has a writer is read normally. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
-        snprintf(err, err_size, "cannot open '%s': %s", path, strerror(errno));
+        char msg[128];
+        snprintf(err, err_size, "cannot open '%s': %s", path, lc_errno_text(errno, msg, sizeof msg));
         return NULL;
     }
     struct stat sb;
@@ -160,7 +163,9 @@ char *tool_read_file(const char *path, size_t limit, size_t *len, char *err, siz
                  "'%s'%s%s%s gave more than the limit of %zu bytes (--prompt-limit BYTES raises it)",
                  path, S_ISREG(sb.st_mode) ? "" : " (", S_ISREG(sb.st_mode) ? "" : special_kind(sb.st_mode),
                  S_ISREG(sb.st_mode) ? "" : ")", limit);
-    else if (e)
-        snprintf(err, err_size, "cannot read '%s': %s", path, strerror(e));
+    else if (e) {
+        char msg[128];
+        snprintf(err, err_size, "cannot read '%s': %s", path, lc_errno_text(e, msg, sizeof msg));
+    }
     return e ? NULL : buf;
 }

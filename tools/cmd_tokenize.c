@@ -1,10 +1,12 @@
 /* `llamac tokenize`: text to token ids with a model's (or a vocab-only
- * GGUF's) tokenizer, and a throughput benchmark. Uses only the public API. */
+ * GGUF's) tokenizer, and a throughput benchmark. Uses the public API, and
+ * the library's one UTF-8 decoder (common/unicode.h) to print pieces. */
 #include "clock.h"
 #include "cmd_parse.h"
 #include "commands.h"
 
 #include "args.h"
+#include "common/unicode.h"
 #include "llamac.h"
 
 #include <errno.h>
@@ -57,10 +59,9 @@ static void print_piece(const char *s, size_t n) {
         else if (c < 0x20 || c == 0x7F) printf("\\x%02x", c);
         else if (c >= 0x80) {
             /* Whole UTF-8 characters print as they are; stray bytes escaped. */
-            size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-            bool whole = len && i + len <= n;
-            for (size_t k = 1; whole && k < len; k++) whole = ((unsigned char)s[i + k] & 0xC0) == 0x80;
-            if (whole) {
+            uint32_t cp;
+            size_t len = lc_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+            if (len) {
                 fwrite(s + i, 1, len, stdout);
                 i += len - 1;
             } else {

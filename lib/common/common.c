@@ -158,12 +158,3 @@ void lc_log(const lc_env *env, llamac_log_level level, const char *fmt, ...) {
     va_end(ap);
     env->log_fn(env->log_user, level, buf);
 }
-
-bool lc_copy_params(void *dst, size_t dst_size, const void *src) {
-    size_t src_size;
-    memcpy(&src_size, src, sizeof src_size);
-    if (src_size < sizeof(size_t) || src_size > dst_size) return false;
-    memcpy(dst, src, src_size);
-    memcpy(dst, &dst_size, sizeof dst_size); /* internal copy is full size */
-    return true;
-}

@@ -59,12 +59,6 @@ llamac_status lc_null_arg(const char *function, const char *argument);
     do { \
         if (!(arg)) return lc_null_arg(__func__, #arg); \
     } while (0)
-/* Guard of every exported *_params_init: a NULL params or a size that cannot
- * even hold struct_size writes nothing (documented once in llamac.h). */
-#define LC_PARAMS_INIT_GUARD(params, size) \
-    do { \
-        if (!(params) || (size) < sizeof(size_t)) return; \
-    } while (0)
 
 /* A step whose failure is tolerated (an optional key, a best-effort repack)
  * must not leave its message behind: a successful call never changes
@@ -94,12 +88,5 @@ static inline bool lc_add_overflow_size(size_t a, size_t b, size_t *r) {
 #define LC_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define LC_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define LC_UNUSED(x) ((void)(x))
-
-/* Copies a caller params struct that starts with `size_t struct_size` into a
- * full-size defaults struct: the caller's known prefix overrides defaults,
- * fields the caller's (older) header did not know keep their default. Returns
- * false if the caller's size is smaller than the struct_size field itself or
- * larger than ours (a newer header than this library). */
-bool lc_copy_params(void *dst, size_t dst_size, const void *src);
 
 #endif

@@ -2,16 +2,13 @@
  * one sampled token per call, streaming text with stop-string holdback,
  * the context shift of params.n_keep, and resuming a cached sequence. */
 #include "runtime/context.h"
+#include "common/buffer.h"
 #include "common/internal.h"
+#include "common/params.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-typedef struct byte_buf {
-    char *data;
-    size_t len, cap;
-} byte_buf;
 
 struct llamac_generator {
     llamac_context *ctx;
@@ -33,47 +30,19 @@ struct llamac_generator {
     bool have_logits;     /* the last decode left logits for the last token */
     llamac_stop_reason stop;
     int32_t n_generated;
-    byte_buf held; /* printable text not released yet: may begin a stop string */
-    byte_buf out;  /* the text of the current step */
+    lc_bytes held; /* printable text not released yet: may begin a stop string */
+    lc_bytes out;  /* the text of the current step */
 };
-
-/* ---- byte buffers ---- */
-
-static llamac_status buf_append(const lc_env *env, byte_buf *b, const char *s, size_t n) {
-    size_t need;
-    if (lc_add_overflow_size(b->len, n + 1, &need))
-        return lc_fail(LLAMAC_ERR_NO_MEMORY, "generator: text buffer size overflows");
-    if (need > b->cap) {
-        size_t cap = LC_MAX(need, b->cap * 2);
-        char *d = lc_realloc(env, b->data, cap);
-        if (!d) return LLAMAC_ERR_NO_MEMORY;
-        b->data = d;
-        b->cap = cap;
-    }
-    if (n) memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return LLAMAC_OK;
-}
-
-/* Drops the first n bytes of b. */
-static void buf_consume(byte_buf *b, size_t n) {
-    memmove(b->data, b->data + n, b->len - n);
-    b->len -= n;
-    if (b->cap) b->data[b->len] = '\0';
-}
 
 /* ---- creation ---- */
 
 void llamac_generator_params_init(llamac_generator_params *params, size_t size) {
-    LC_PARAMS_INIT_GUARD(params, size);
-    llamac_generator_params d;
-    memset(&d, 0, sizeof d);
-    d.struct_size = size;
-    d.n_predict = -1;
-    d.stop_at_eog = true;
-    d.n_keep = -1;
-    memcpy(params, &d, LC_MIN(size, sizeof d));
+    static const llamac_generator_params defaults = {
+        .n_predict = -1,
+        .stop_at_eog = true,
+        .n_keep = -1,
+    };
+    lc_params_init(params, size, &defaults, sizeof defaults);
 }
 
 void llamac_generator_free(llamac_generator *gen) {
@@ -113,11 +82,8 @@ llamac_status llamac_generator_new(llamac_context *ctx, llamac_sampler *smpl,
                        !ctx ? "ctx" : "smpl");
     llamac_generator_params p;
     llamac_generator_params_init(&p, sizeof p);
-    if (params && !lc_copy_params(&p, sizeof p, params))
-        return lc_fail(LLAMAC_ERR_INVALID_ARG,
-                       "llamac_generator_params.struct_size is %zu but this library accepts "
-                       "%zu..%zu; initialize params with llamac_generator_default_params()",
-                       params->struct_size, sizeof(size_t), sizeof p);
+    llamac_status params_st = lc_params_read(&p, sizeof p, params, "llamac_generator_new", "llamac_generator");
+    if (params_st) return params_st;
     const llamac_model *model = llamac_context_model(ctx);
     const llamac_vocab *vocab = llamac_model_vocab(model);
     if (!vocab)
@@ -162,7 +128,7 @@ llamac_status llamac_generator_new(llamac_context *ctx, llamac_sampler *smpl,
     if (st == LLAMAC_OK) st = llamac_detok_new(vocab, &dp, &gen->detok);
     if (st == LLAMAC_OK)
         st = llamac_batch_init(&gen->batch, (int32_t)llamac_context_n_batch(ctx), 1, &env->alloc);
-    if (st == LLAMAC_OK) st = buf_append(env, &gen->out, "", 0); /* step text never NULL */
+    if (st == LLAMAC_OK) st = lc_bytes_append(env, &gen->out, "", 0); /* step text never NULL */
     if (st != LLAMAC_OK) {
         lc_error_prefix("llamac_generator_new");
         llamac_generator_free(gen);
@@ -446,13 +412,13 @@ llamac_status llamac_generator_resume(llamac_generator *gen, const llamac_token 
 /* ---- stepping ---- */
 
 /* Whether `b` ends with the first k bytes of `s`. */
-static bool ends_with_prefix(const byte_buf *b, const char *s, size_t k) {
+static bool ends_with_prefix(const lc_bytes *b, const char *s, size_t k) {
     return k <= b->len && memcmp(b->data + b->len - k, s, k) == 0;
 }
 
 /* Position of the earliest complete stop string in `held`, or SIZE_MAX. */
 static size_t find_stop(const llamac_generator *gen) {
-    const byte_buf *h = &gen->held;
+    const lc_bytes *h = &gen->held;
     size_t best = SIZE_MAX;
     for (int32_t j = 0; j < gen->params.n_stop; j++) {
         const size_t n = gen->stop_len[j];
@@ -479,8 +445,8 @@ static size_t stop_prefix_len(const llamac_generator *gen) {
 /* Moves the first n held bytes to the step's text. */
 static llamac_status release(llamac_generator *gen, size_t n) {
     if (n == 0) return LLAMAC_OK;
-    llamac_status st = buf_append(gen->env, &gen->out, gen->held.data, n);
-    if (st == LLAMAC_OK) buf_consume(&gen->held, n);
+    llamac_status st = lc_bytes_append(gen->env, &gen->out, gen->held.data, n);
+    if (st == LLAMAC_OK) lc_bytes_consume(&gen->held, n);
     return st;
 }
 
@@ -489,7 +455,7 @@ static llamac_status finish(llamac_generator *gen, llamac_stop_reason why) {
     const char *tail;
     size_t tail_len;
     llamac_status st = llamac_detok_flush(gen->detok, &tail, &tail_len);
-    if (st == LLAMAC_OK) st = buf_append(gen->env, &gen->held, tail, tail_len);
+    if (st == LLAMAC_OK) st = lc_bytes_append(gen->env, &gen->held, tail, tail_len);
     if (st == LLAMAC_OK) st = release(gen, gen->held.len);
     if (st == LLAMAC_OK) gen->stop = why;
     return st;
@@ -500,7 +466,7 @@ static llamac_status emit(llamac_generator *gen, llamac_token tok) {
     const char *piece;
     size_t piece_len;
     llamac_status st = llamac_detok_push(gen->detok, tok, &piece, &piece_len);
-    if (st == LLAMAC_OK) st = buf_append(gen->env, &gen->held, piece, piece_len);
+    if (st == LLAMAC_OK) st = lc_bytes_append(gen->env, &gen->held, piece, piece_len);
     if (st != LLAMAC_OK) return st;
     const size_t at = find_stop(gen);
     if (at != SIZE_MAX) {

@@ -199,7 +199,7 @@ llamac_status llamac_gguf_get_array_string(const llamac_gguf *g, const char *key
         return lc_fail(LLAMAC_ERR_INVALID_ARG,
                        "index %" PRIu64 " is out of range for key '%.200s' (%" PRIu64 " strings)",
                        idx, key, kv->n);
-    if (str) *str = g->arena + kv->str_offs[idx];
+    if (str) *str = g->arena.data + kv->str_offs[idx];
     if (len) *len = kv->str_offs[idx + 1] - kv->str_offs[idx] - 1;
     return LLAMAC_OK;
 }

@@ -1,6 +1,8 @@
 /* Opening a GGUF file: map it read-only (or read it into memory), hand the
  * bytes to the parser, and release everything on free. */
 #include "gguf_private.h"
+#include "common/os.h"
+#include "common/params.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,22 +12,18 @@
 #include <unistd.h>
 
 void llamac_gguf_params_init(llamac_gguf_params *params, size_t size) {
-    LC_PARAMS_INIT_GUARD(params, size);
-    llamac_gguf_params d;
-    memset(&d, 0, sizeof d);
-    d.struct_size = size;
-    d.use_mmap = true;
-    memcpy(params, &d, LC_MIN(size, sizeof d));
+    static const llamac_gguf_params defaults = {
+        .use_mmap = true,
+    };
+    lc_params_init(params, size, &defaults, sizeof defaults);
 }
 
-static llamac_status new_handle(const llamac_gguf_params *in, llamac_gguf **out, bool *use_mmap) {
+static llamac_status new_handle(const char *function, const llamac_gguf_params *in, llamac_gguf **out,
+                                bool *use_mmap) {
     llamac_gguf_params p;
     llamac_gguf_params_init(&p, sizeof p);
-    if (in && !lc_copy_params(&p, sizeof p, in))
-        return lc_fail(LLAMAC_ERR_INVALID_ARG,
-                       "llamac_gguf_params.struct_size is %zu but this library accepts %zu..%zu; "
-                       "initialize params with llamac_gguf_default_params()",
-                       in->struct_size, sizeof(size_t), sizeof p);
+    llamac_status params_st = lc_params_read(&p, sizeof p, in, function, "llamac_gguf");
+    if (params_st) return params_st;
     lc_env env;
     lc_env_init(&env, p.allocator, p.log_fn, p.log_user);
     llamac_gguf *g = lc_calloc(&env, 1, sizeof *g);
@@ -38,8 +36,7 @@ static llamac_status new_handle(const llamac_gguf_params *in, llamac_gguf **out,
 
 static llamac_status io_fail(int err, const char *what, const char *path) {
     char msg[128];
-    if (strerror_r(err, msg, sizeof msg)) msg[0] = '\0';
-    return lc_fail(LLAMAC_ERR_IO, "%s '%s': %s", what, path, msg);
+    return lc_fail(LLAMAC_ERR_IO, "%s '%s': %s", what, path, lc_errno_text(err, msg, sizeof msg));
 }
 
 static llamac_status read_all(llamac_gguf *g, int fd, size_t n, const char *path) {
@@ -125,7 +122,7 @@ llamac_status llamac_gguf_open(const char *path, const llamac_gguf_params *param
     if (!path) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_gguf_open: path is NULL");
     llamac_gguf *g = NULL;
     bool use_mmap;
-    llamac_status st = new_handle(params, &g, &use_mmap);
+    llamac_status st = new_handle(__func__, params, &g, &use_mmap);
     if (st) return st;
     st = load_file(g, path, use_mmap);
     if (!st) {
@@ -152,7 +149,7 @@ llamac_status llamac_gguf_open_memory(const void *data, size_t size,
                        size);
     llamac_gguf *g = NULL;
     bool use_mmap;
-    llamac_status st = new_handle(params, &g, &use_mmap);
+    llamac_status st = new_handle(__func__, params, &g, &use_mmap);
     if (st) return st;
     g->base = data;
     g->size = size;
@@ -173,7 +170,7 @@ void llamac_gguf_free(llamac_gguf *g) {
     lc_free(&env, g->tensors);
     lc_free(&env, g->kv_index.slots);
     lc_free(&env, g->tensor_index.slots);
-    lc_free(&env, g->arena);
+    lc_free(&env, g->arena.data);
     if (g->map) munmap(g->map, (size_t)g->size);
     lc_free_aligned(&env, g->buf);
     lc_free(&env, g);

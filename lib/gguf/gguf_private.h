@@ -22,6 +22,7 @@
 #ifndef LLAMAC_GGUF_INTERNAL_H
 #define LLAMAC_GGUF_INTERNAL_H
 
+#include "common/buffer.h"
 #include "common/internal.h"
 #include "common/unicode.h"
 #include "gguf.h"
@@ -90,9 +91,7 @@ struct llamac_gguf {
     lc_gguf_tensor *tensors;
     lc_name_index tensor_index;
 
-    char *arena;
-    uint64_t arena_len;
-    uint64_t arena_cap;
+    lc_bytes arena;
 };
 
 /* Little-endian decoding that works on any host and any alignment. */
@@ -105,7 +104,7 @@ static inline uint64_t lc_le64(const unsigned char *b) {
 }
 
 static inline const char *lc_gguf_cstr(const llamac_gguf *g, lc_gguf_str s) {
-    return g->arena + s.off;
+    return g->arena.data + s.off;
 }
 
 /* Index of the key (tensors false) or tensor (tensors true) named by the

@@ -4,6 +4,8 @@
  * anything is allocated for them; all sizes are overflow-checked. */
 #include "gguf_private.h"
 
+#include "common/escape.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,28 +26,11 @@ typedef struct parser {
     uint64_t elem;              /* array element being read, or NO_ELEM */
 } parser;
 
-/* Copies untrusted bytes into dst as one printable line: printable ASCII
- * stays, anything else becomes \xNN; long input is cut with "...". */
-static void escape(char *dst, size_t cap, const unsigned char *s, uint64_t len) {
-    size_t o = 0;
-    for (uint64_t i = 0; i < len; i++) {
-        if (o + 8 >= cap) {
-            memcpy(dst + o, "...", 3);
-            o += 3;
-            break;
-        }
-        unsigned c = s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') dst[o++] = (char)c;
-        else o += (size_t)snprintf(dst + o, cap - o, "\\x%02x", c);
-    }
-    dst[o] = '\0';
-}
-
 static void describe(const parser *ps, char *buf, size_t cap) {
     char name[100] = "";
     if (ps->name) {
         char esc[90];
-        escape(esc, sizeof esc, ps->name, ps->name_len);
+        lc_escape(esc, sizeof esc, ps->name, (size_t)ps->name_len);
         snprintf(name, sizeof name, " '%s'", esc);
     }
     int n;
@@ -117,23 +102,11 @@ static llamac_status rd_str(parser *ps, const char *field, const unsigned char *
 /* ---- string arena and name index ---- */
 
 static llamac_status arena_add(llamac_gguf *g, const unsigned char *s, uint64_t len, lc_gguf_str *out) {
-    uint64_t end;
-    if (lc_add_overflow_u64(g->arena_len, len, &end) || lc_add_overflow_u64(end, 1, &end) ||
-        end > SIZE_MAX / 2)
-        return lc_fail(LLAMAC_ERR_NO_MEMORY, "string storage of %" PRIu64 " bytes overflows", len);
-    if (end > g->arena_cap) {
-        uint64_t cap = g->arena_cap ? g->arena_cap : 4096;
-        while (cap < end) cap *= 2;
-        char *a = lc_realloc(&g->env, g->arena, (size_t)cap);
-        if (!a) return LLAMAC_ERR_NO_MEMORY;
-        g->arena = a;
-        g->arena_cap = cap;
-    }
-    if (len) memcpy(g->arena + g->arena_len, s, (size_t)len);
-    g->arena[g->arena_len + len] = '\0';
-    out->off = g->arena_len;
+    size_t off; /* len fits a size_t: the bytes are in memory */
+    llamac_status st = lc_bytes_add_entry(&g->env, &g->arena, s, (size_t)len, &off);
+    if (st) return st;
+    out->off = off;
     out->len = len;
-    g->arena_len = end;
     return LLAMAC_OK;
 }
 
@@ -169,7 +142,7 @@ static int64_t index_probe(const llamac_gguf *g, bool tensors, const char *name,
             return -1;
         }
         lc_gguf_str s = name_of(g, tensors, e - 1);
-        if (s.len == len && !memcmp(g->arena + s.off, name, (size_t)len)) return e - 1;
+        if (s.len == len && !memcmp(g->arena.data + s.off, name, (size_t)len)) return e - 1;
     }
 }
 
@@ -184,7 +157,7 @@ int64_t lc_gguf_lookup(const llamac_gguf *g, bool tensors, const char *name, uin
 static int64_t index_insert(llamac_gguf *g, bool tensors, int64_t i) {
     lc_gguf_str s = name_of(g, tensors, i);
     uint64_t slot;
-    int64_t dup = index_probe(g, tensors, g->arena + s.off, s.len, &slot);
+    int64_t dup = index_probe(g, tensors, g->arena.data + s.off, s.len, &slot);
     if (dup >= 0) return dup;
     (tensors ? &g->tensor_index : &g->kv_index)->slots[slot] = i + 1;
     return -1;
@@ -203,7 +176,7 @@ static llamac_status parse_header(parser *ps, uint64_t *n_tensors, uint64_t *n_k
     if (st) return st;
     if (memcmp(g->base, "GGUF", 4)) {
         char esc[40];
-        escape(esc, sizeof esc, g->base, 4);
+        lc_escape(esc, sizeof esc, g->base, 4);
         return pfail(ps, LLAMAC_ERR_FORMAT, "bad magic '%s' at byte 0, expected 'GGUF'", esc);
     }
     ps->pos = 4;
@@ -310,7 +283,7 @@ static llamac_status parse_value(parser *ps, uint32_t type, lc_gguf_kv *kv, int 
         } else {
             const unsigned char *s;
             uint64_t len;
-            lc_gguf_str out;
+            lc_gguf_str out = {0};
             st = rd_str(ps, "string", &s, &len);
             if (!st && kv) {
                 st = arena_add(g, s, len, &out);
@@ -320,7 +293,7 @@ static llamac_status parse_value(parser *ps, uint32_t type, lc_gguf_kv *kv, int 
         if (st) return st;
     }
     ps->elem = NO_ELEM;
-    if (kv && kv->str_offs) kv->str_offs[n] = g->arena_len; /* strings are contiguous */
+    if (kv && kv->str_offs) kv->str_offs[n] = g->arena.len; /* strings are contiguous */
     return LLAMAC_OK;
 }
 
@@ -530,7 +503,7 @@ static llamac_status place_data(parser *ps) {
         if (spans[i - 1].end <= spans[i].begin) continue;
         char other[90];
         lc_gguf_str s = g->tensors[spans[i - 1].index].name;
-        escape(other, sizeof other, (const unsigned char *)lc_gguf_cstr(g, s), s.len);
+        lc_escape(other, sizeof other, lc_gguf_cstr(g, s), (size_t)s.len);
         point_at_tensor(ps, spans[i].index);
         st = pfail(ps, LLAMAC_ERR_FORMAT,
                    "data [%" PRIu64 ", %" PRIu64 ") overlaps tensor #%" PRId64 " '%s' at [%" PRIu64

@@ -4,6 +4,8 @@
  * to the alignment, ends. llama.cpp requires exactly that placement. */
 #include "gguf_private.h"
 
+#include "common/os.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -11,35 +13,16 @@
 #include <string.h>
 #include <unistd.h>
 
-/* A growable byte buffer; the first failed growth sticks in `failed`. */
+/* A value or header being built; the first failed growth sticks in
+ * `failed`, so a run of puts is checked once at its end. */
 typedef struct bytes {
     const lc_env *env;
-    unsigned char *p;
-    size_t len, cap;
+    lc_bytes buf;
     bool failed;
 } bytes;
 
 static void put(bytes *b, const void *src, size_t n) {
-    if (b->failed) return;
-    size_t need;
-    if (lc_add_overflow_size(b->len, n, &need)) {
-        b->failed = true;
-        lc_fail(LLAMAC_ERR_NO_MEMORY, "GGUF writer: buffer size overflows");
-        return;
-    }
-    if (need > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-        unsigned char *q = lc_realloc(b->env, b->p, cap);
-        if (!q) {
-            b->failed = true;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-    if (n) memcpy(b->p + b->len, src, n);
-    b->len = need;
+    if (!b->failed && lc_bytes_append(b->env, &b->buf, src, n)) b->failed = true;
 }
 
 static void put_le(bytes *b, uint64_t v, size_t n) {
@@ -101,21 +84,6 @@ void llamac_gguf_writer_free(llamac_gguf_writer *w) {
     lc_free(&env, w);
 }
 
-/* Grows an array of `size`-byte items so one more fits. */
-static bool reserve(const lc_env *env, void **items, size_t *cap, size_t n, size_t size) {
-    if (n < *cap) return true;
-    size_t want = *cap ? *cap * 2 : 16, bytes;
-    if (lc_mul_overflow_size(want, size, &bytes)) {
-        lc_fail(LLAMAC_ERR_NO_MEMORY, "GGUF writer: table of %zu entries overflows", want);
-        return false;
-    }
-    void *p = lc_realloc(env, *items, bytes);
-    if (!p) return false;
-    *items = p;
-    *cap = want;
-    return true;
-}
-
 /* Stores the value bytes of b under `key` (taking b's buffer), replacing
  * an existing value in place. */
 static llamac_status set_raw(llamac_gguf_writer *w, const char *key, bytes *b) {
@@ -127,28 +95,28 @@ static llamac_status set_raw(llamac_gguf_writer *w, const char *key, bytes *b) {
         st = lc_fail(LLAMAC_ERR_INVALID_ARG, "GGUF writer: key '%.200s' is not valid UTF-8", key);
     else if (b->failed) st = LLAMAC_ERR_NO_MEMORY;
     if (st) {
-        if (w) lc_free(&w->env, b->p);
+        if (w) lc_free(&w->env, b->buf.data);
         return st;
     }
     for (size_t i = 0; i < w->n_kv; i++) {
         if (strcmp(w->kv[i].key, key)) continue;
         lc_free(&w->env, w->kv[i].val);
-        w->kv[i].val = b->p;
-        w->kv[i].val_len = b->len;
+        w->kv[i].val = (unsigned char *)b->buf.data;
+        w->kv[i].val_len = b->buf.len;
         return LLAMAC_OK;
     }
     char *k = lc_strdup(&w->env, key);
-    if (!k || !reserve(&w->env, (void **)&w->kv, &w->cap_kv, w->n_kv, sizeof *w->kv)) {
+    if (!k || lc_grow(&w->env, &w->kv, &w->cap_kv, w->n_kv + 1, sizeof *w->kv)) {
         lc_free(&w->env, k);
-        lc_free(&w->env, b->p);
+        lc_free(&w->env, b->buf.data);
         return LLAMAC_ERR_NO_MEMORY;
     }
-    w->kv[w->n_kv++] = (wkv){k, b->p, b->len};
+    w->kv[w->n_kv++] = (wkv){k, (unsigned char *)b->buf.data, b->buf.len};
     return LLAMAC_OK;
 }
 
 static bytes new_bytes(const llamac_gguf_writer *w) {
-    bytes b = {w ? &w->env : NULL, NULL, 0, 0, w == NULL};
+    bytes b = {w ? &w->env : NULL, {0}, w == NULL};
     return b;
 }
 
@@ -325,7 +293,7 @@ static llamac_status add_tensor(llamac_gguf_writer *w, const char *name, llamac_
     if (!data && !fill)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "GGUF writer: tensor '%s': data is NULL", name);
     t.name = lc_strdup(&w->env, name);
-    if (!t.name || !reserve(&w->env, (void **)&w->t, &w->cap_t, w->n_t, sizeof *w->t)) {
+    if (!t.name || lc_grow(&w->env, &w->t, &w->cap_t, w->n_t + 1, sizeof *w->t)) {
         lc_free(&w->env, t.name);
         return LLAMAC_ERR_NO_MEMORY;
     }
@@ -397,7 +365,7 @@ static llamac_status build_header(const llamac_gguf_writer *w, uint32_t align, b
             return lc_fail(LLAMAC_ERR_INVALID_ARG, "GGUF writer: total tensor data overflows 64 bits");
     }
     static const unsigned char zeros[64];
-    for (uint64_t pad = w->n_t ? pad_to(b->len, align) : 0; pad && !b->failed;) {
+    for (uint64_t pad = w->n_t ? pad_to(b->buf.len, align) : 0; pad && !b->failed;) {
         size_t k = (size_t)LC_MIN(pad, sizeof zeros);
         put(b, zeros, k);
         pad -= k;
@@ -412,8 +380,7 @@ static llamac_status write_all(int fd, const void *data, uint64_t n, const char 
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) {
             char msg[128];
-            if (strerror_r(errno, msg, sizeof msg)) msg[0] = '\0';
-            return lc_fail(LLAMAC_ERR_IO, "writing '%s': %s", path, msg);
+            return lc_fail(LLAMAC_ERR_IO, "writing '%s': %s", path, lc_errno_text(errno, msg, sizeof msg));
         }
         p += r;
         n -= (uint64_t)r;
@@ -444,7 +411,7 @@ static llamac_status write_body(const llamac_gguf_writer *w, int fd, const bytes
                        fill_max);
     void *buf = NULL;
     if (fill_max && !(buf = lc_malloc(&w->env, (size_t)fill_max))) return LLAMAC_ERR_NO_MEMORY;
-    llamac_status st = write_all(fd, header->p, header->len, tmp);
+    llamac_status st = write_all(fd, header->buf.data, header->buf.len, tmp);
     for (size_t i = 0; i < w->n_t && !st; i++) {
         const wtensor *t = &w->t[i];
         if (t->fill) st = t->fill(t->fill_user, t->name, buf, t->n_bytes);
@@ -474,8 +441,7 @@ llamac_status llamac_gguf_writer_write(llamac_gguf_writer *w, const char *path) 
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0) {
             char msg[128];
-            if (strerror_r(errno, msg, sizeof msg)) msg[0] = '\0';
-            st = lc_fail(LLAMAC_ERR_IO, "cannot create '%s': %s", tmp, msg);
+            st = lc_fail(LLAMAC_ERR_IO, "cannot create '%s': %s", tmp, lc_errno_text(errno, msg, sizeof msg));
         }
     }
     if (!st) st = write_body(w, fd, &header, align, tmp);
@@ -484,6 +450,6 @@ llamac_status llamac_gguf_writer_write(llamac_gguf_writer *w, const char *path) 
         st = lc_fail(LLAMAC_ERR_IO, "cannot rename '%s' to '%s' (errno %d)", tmp, path, errno);
     if (st && fd >= 0) unlink(tmp);
     lc_free(&w->env, tmp);
-    lc_free(&w->env, header.p);
+    lc_free(&w->env, header.buf.data);
     return st;
 }

@@ -3,6 +3,8 @@
 
 #include "blocks.h"
 
+#include "common/assert.h"
+
 /* Blocks of an fp16 d followed by q_bytes of quants, eight rows at a time:
  * per block index the eight d, then the quants in 4-byte chunks, chunk i
  * of row j at 16 + 32 i + 4 j. */
@@ -70,6 +72,7 @@ static void pack8_q6_K(const uint8_t *src, size_t row_bytes, int64_t n_rows, int
 }
 
 bool lc_pack8(llamac_type type, const void *src, size_t row_bytes, int64_t n_rows, int64_t n, void *dst) {
+    LC_ASSERT(n_rows % 8 == 0); /* the repacker packs only such matrices */
     switch (type) {
     case LLAMAC_TYPE_Q4_0:
         pack8(src, row_bytes, n_rows, n / LC_QK4_0, sizeof(lc_block_q4_0), LC_QK4_0 / 2, dst);

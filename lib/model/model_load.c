@@ -4,19 +4,18 @@
 #include "model.h"
 
 #include "vocab/vocab.h"
+#include "common/params.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 void llamac_model_params_init(llamac_model_params *params, size_t size) {
-    LC_PARAMS_INIT_GUARD(params, size);
-    llamac_model_params d;
-    memset(&d, 0, sizeof d);
-    d.struct_size = size;
-    d.use_mmap = true;
-    d.repack = true;
-    memcpy(params, &d, LC_MIN(size, sizeof d));
+    static const llamac_model_params defaults = {
+        .use_mmap = true,
+        .repack = true,
+    };
+    lc_params_init(params, size, &defaults, sizeof defaults);
 }
 
 /* ---- hyperparameters ---- */
@@ -449,9 +448,8 @@ llamac_status llamac_model_load(const char *path, const llamac_model_params *par
     if (!path) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_model_load: path is NULL");
     llamac_model_params p;
     llamac_model_params_init(&p, sizeof p);
-    if (params && !lc_copy_params(&p, sizeof p, params))
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_model_load: params->struct_size is %zu, expected %zu..%zu",
-                       params->struct_size, sizeof(size_t), sizeof p);
+    llamac_status params_st = lc_params_read(&p, sizeof p, params, "llamac_model_load", "llamac_model");
+    if (params_st) return params_st;
 
     lc_env env;
     lc_env_init(&env, p.allocator, p.log_fn, p.log_user);

@@ -81,7 +81,8 @@ llamac_status lc_gguf_write_streamed(const lc_env *env, llamac_gguf_writer *w,
                                      const lc_stream_tensor *t, int64_t n_t,
                                      lc_stream_fill_fn fill, void *user, const char *path);
 
-/* Online CPUs, at least 1. */
-int lc_quant_cpu_count(void);
+/* Threads a quantization uses when n_threads is 0: the CPUs online, at
+ * most this many (lc_cpu_count). */
+#define LC_QUANT_MAX_AUTO_THREADS 1024
 
 #endif

@@ -7,6 +7,8 @@
 #include "quantize.h"
 
 #include "common/threadpool.h"
+#include "common/os.h"
+#include "common/params.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -14,12 +16,10 @@
 #include <string.h>
 
 void llamac_quantize_params_init(llamac_quantize_params *params, size_t size) {
-    LC_PARAMS_INIT_GUARD(params, size);
-    llamac_quantize_params d;
-    memset(&d, 0, sizeof d);
-    d.struct_size = size;
-    d.ftype = LLAMAC_FTYPE_MOSTLY_Q4_K_M;
-    memcpy(params, &d, LC_MIN(size, sizeof d));
+    static const llamac_quantize_params defaults = {
+        .ftype = LLAMAC_FTYPE_MOSTLY_Q4_K_M,
+    };
+    lc_params_init(params, size, &defaults, sizeof defaults);
 }
 
 /* One output tensor's plan. */
@@ -192,7 +192,7 @@ static llamac_status make_plan(const llamac_gguf *g, const llamac_quantize_param
 static llamac_status run(quant_job *j, const llamac_gguf *in, const char *out_path) {
     const lc_env *env = &j->env;
     llamac_status st = make_plan(in, j->p, j->plan, j->out, j->n);
-    int nth = j->p->n_threads ? j->p->n_threads : lc_quant_cpu_count();
+    int nth = j->p->n_threads ? j->p->n_threads : lc_cpu_count(LC_QUANT_MAX_AUTO_THREADS);
     int64_t max_row = 1;
     for (int64_t i = 0; i < j->n; i++) {
         j->bytes_in_total += j->plan[i].in.n_bytes;
@@ -225,11 +225,8 @@ llamac_status llamac_model_quantize(const char *in_path, const char *out_path,
                                     const llamac_quantize_params *params) {
     llamac_quantize_params p;
     llamac_quantize_params_init(&p, sizeof p);
-    if (params && !lc_copy_params(&p, sizeof p, params))
-        return lc_fail(LLAMAC_ERR_INVALID_ARG,
-                       "llamac_quantize_params.struct_size is %zu but this library accepts %zu..%zu; "
-                       "initialize params with llamac_quantize_default_params()",
-                       params->struct_size, sizeof(size_t), sizeof p);
+    llamac_status params_st = lc_params_read(&p, sizeof p, params, "llamac_model_quantize", "llamac_quantize");
+    if (params_st) return params_st;
     LC_REQUIRE(in_path);
     LC_REQUIRE(out_path);
     if (lc_ftype_base_type(p.ftype) == LLAMAC_TYPE_COUNT)

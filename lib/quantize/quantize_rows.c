@@ -9,7 +9,6 @@
 #include "kernels/quant_k_ref.h"
 
 #include <inttypes.h>
-#include <unistd.h>
 
 lc_from_float_fn lc_quant_encoder(llamac_type type) {
     switch (type) {
@@ -43,11 +42,6 @@ size_t lc_quant_row_bytes(llamac_type type, int64_t n) {
     if (bs <= 0 || n < 0 || n % bs) return 0;
     if (lc_mul_overflow_size((size_t)(n / bs), llamac_type_block_bytes(type), &bytes)) return 0;
     return bytes;
-}
-
-int lc_quant_cpu_count(void) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
 }
 
 llamac_status llamac_quantize_rows(llamac_type type, const float *src, int64_t n_rows,

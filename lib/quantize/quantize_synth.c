@@ -11,6 +11,8 @@
 
 #include "common/rng.h"
 #include "common/threadpool.h"
+#include "common/os.h"
+#include "common/params.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -18,14 +20,12 @@
 #include <string.h>
 
 void llamac_synth_params_init(llamac_synth_params *params, size_t size) {
-    LC_PARAMS_INIT_GUARD(params, size);
-    llamac_synth_params d;
-    memset(&d, 0, sizeof d);
-    d.struct_size = size;
-    d.shape = "tinyllama-1.1b";
-    d.type = LLAMAC_TYPE_F16;
-    d.seed = 42;
-    memcpy(params, &d, LC_MIN(size, sizeof d));
+    static const llamac_synth_params defaults = {
+        .shape = "tinyllama-1.1b",
+        .type = LLAMAC_TYPE_F16,
+        .seed = 42,
+    };
+    lc_params_init(params, size, &defaults, sizeof defaults);
 }
 
 typedef struct synth_shape {
@@ -277,7 +277,7 @@ static llamac_status fill_tensor(void *user, int64_t i, void *dst, uint64_t n_by
 
 static llamac_status synth(synth_job *j, const synth_shape *s, const char *path) {
     const lc_env *env = &j->env;
-    const int nth = j->p->n_threads ? j->p->n_threads : lc_quant_cpu_count();
+    const int nth = j->p->n_threads ? j->p->n_threads : lc_cpu_count(LC_QUANT_MAX_AUTO_THREADS);
     llamac_gguf_writer *w = NULL;
     llamac_status st = llamac_gguf_writer_new(&env->alloc, &w);
     if (!st) st = add_hparams(w, s, j->p->type, j->p->seed);
@@ -319,11 +319,8 @@ static llamac_status synth(synth_job *j, const synth_shape *s, const char *path)
 llamac_status llamac_model_synth(const char *path, const llamac_synth_params *params) {
     llamac_synth_params p;
     llamac_synth_params_init(&p, sizeof p);
-    if (params && !lc_copy_params(&p, sizeof p, params))
-        return lc_fail(LLAMAC_ERR_INVALID_ARG,
-                       "llamac_synth_params.struct_size is %zu but this library accepts %zu..%zu; "
-                       "initialize params with llamac_synth_default_params()",
-                       params->struct_size, sizeof(size_t), sizeof p);
+    llamac_status params_st = lc_params_read(&p, sizeof p, params, "llamac_model_synth", "llamac_synth");
+    if (params_st) return params_st;
     if (!path) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_model_synth: path is NULL");
     if (p.type != LLAMAC_TYPE_F32 && p.type != LLAMAC_TYPE_F16)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_model_synth: type must be F32 or F16, not %s",

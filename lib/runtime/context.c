@@ -5,10 +5,11 @@
 
 #include "batch.h"
 #include "matmul.h"
+#include "common/os.h"
+#include "common/params.h"
 
 #include <math.h>
 #include <string.h>
-#include <unistd.h>
 
 #define DEFAULT_N_CTX 4096u
 #define DEFAULT_N_BATCH 512u
@@ -17,24 +18,20 @@
 #define MAX_SEQ 1024u
 
 void llamac_context_params_init(llamac_context_params *params, size_t size) {
-    LC_PARAMS_INIT_GUARD(params, size);
-    llamac_context_params d;
-    memset(&d, 0, sizeof d);
-    d.struct_size = size;
-    d.n_ctx = DEFAULT_N_CTX;
-    d.n_batch = DEFAULT_N_BATCH;
-    d.n_threads = 0;
-    d.n_seq_max = 1;
-    d.kv_type = LLAMAC_TYPE_F16;
-    memcpy(params, &d, LC_MIN(size, sizeof d));
+    static const llamac_context_params defaults = {
+        .n_ctx = DEFAULT_N_CTX,
+        .n_batch = DEFAULT_N_BATCH,
+        .n_seq_max = 1,
+        .kv_type = LLAMAC_TYPE_F16,
+    };
+    lc_params_init(params, size, &defaults, sizeof defaults);
 }
 
 static llamac_status resolve_params(const llamac_model *model, const llamac_context_params *in,
                                     llamac_context_params *p) {
     llamac_context_params_init(p, sizeof *p);
-    if (in && !lc_copy_params(p, sizeof *p, in))
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_context_new: params->struct_size is %zu, expected %zu..%zu",
-                       in->struct_size, sizeof(size_t), sizeof *p);
+    llamac_status params_st = lc_params_read(p, sizeof *p, in, "llamac_context_new", "llamac_context");
+    if (params_st) return params_st;
     if (p->n_ctx == 0) p->n_ctx = (uint32_t)model->hp.n_ctx_train;
     if (p->n_ctx > INT32_MAX)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_context_new: n_ctx %u is larger than %d", p->n_ctx, INT32_MAX);
@@ -47,10 +44,7 @@ static llamac_status resolve_params(const llamac_model *model, const llamac_cont
     if (p->n_threads < 0 || p->n_threads > MAX_THREADS)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_context_new: n_threads is %d, expected 0 (automatic) .. %d",
                        p->n_threads, MAX_THREADS);
-    if (p->n_threads == 0) {
-        long online = sysconf(_SC_NPROCESSORS_ONLN);
-        p->n_threads = online < 1 ? 1 : (int32_t)LC_MIN(online, (long)MAX_AUTO_THREADS);
-    }
+    if (p->n_threads == 0) p->n_threads = lc_cpu_count(MAX_AUTO_THREADS);
     switch (p->kernels) {
     case LLAMAC_KERNELS_AUTO: case LLAMAC_KERNELS_SCALAR: break;
     case LLAMAC_KERNELS_AVX2:

@@ -1,6 +1,8 @@
 /* KV cache cells and sequence bookkeeping; see kv_cache.h. */
 #include "kv_cache.h"
 
+#include "common/assert.h"
+
 #include <string.h>
 
 /* Internal stand-in for p1 == -1 ("to the end"). */
@@ -11,6 +13,7 @@ static uint64_t *cell_seqs(const lc_kv_cache *kv, int32_t cell) {
 }
 
 static void seq_set(lc_kv_cache *kv, int32_t cell, int32_t seq) {
+    LC_ASSERT(seq >= 0 && seq < kv->n_seq_max); /* validated with the batch */
     cell_seqs(kv, cell)[seq >> 6] |= (uint64_t)1 << (seq & 63);
 }
 
@@ -205,6 +208,7 @@ static int32_t first_free(const lc_kv_cache *kv) {
 
 int32_t lc_kv_take_cell(lc_kv_cache *kv, int32_t pos, const int32_t *seq_ids, int32_t n_seq) {
     int32_t c = first_free(kv);
+    LC_ASSERT(c >= 0); /* the decode counted the free cells before taking any */
     kv->pos[c] = pos;
     for (int32_t i = 0; i < n_seq; i++) seq_set(kv, c, seq_ids[i]);
     kv->n_used++;

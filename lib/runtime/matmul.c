@@ -1,6 +1,8 @@
 /* Matrix products over the thread pool; see matmul.h for the contract. */
 #include "matmul.h"
 
+#include "common/assert.h"
+
 #include <stdatomic.h>
 
 /* Rows of one weight multiplied against every token before moving on: the
@@ -100,12 +102,14 @@ void lc_matmul(lc_threadpool *pool, lc_backend backend, const lc_matmul_job *job
                int64_t n_tok, void *scratch) {
     matmul_task mt = {.jobs = jobs, .n_jobs = n_jobs, .backend = backend, .n_tok = n_tok, .x = x,
                       .n_in = jobs[0].w->n_in};
+    LC_ASSERT(n_jobs >= 1 && n_jobs <= LC_MATMUL_MAX_JOBS);
     act_rows acts[LC_MATMUL_MAX_JOBS];
     int n_acts = 0;
     uint8_t *next = scratch;
     for (int j = 0; j < n_jobs; j++) {
         const lc_weight *w = jobs[j].w;
         const llamac_type t = w->vec_dot_type;
+        LC_ASSERT(w->n_in == mt.n_in); /* one x feeds every job */
         mt.tile0[j] = mt.n_tiles;
         mt.n_tiles += (w->n_out + ROW_TILE - 1) / ROW_TILE;
         mt.dot[j] = lc_traits(backend, w->type)->vec_dot;
@@ -116,6 +120,7 @@ void lc_matmul(lc_threadpool *pool, lc_backend backend, const lc_matmul_job *job
          * multiple of 8 as packed gemms require */
         const lc_gemm_fn packed = w->owned && w->packed ? lc_packed_gemm(backend, w->type) : NULL;
         if (packed) mt.gemm[j] = packed, mt.wdata[j] = w->owned;
+        LC_ASSERT(!packed || w->n_out % 8 == 0); /* packed images hold groups of 8 rows */
         int k = 0;
         while (k < n_acts && acts[k].type != t) k++;
         if (k == n_acts) {

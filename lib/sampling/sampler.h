@@ -4,6 +4,7 @@
 #ifndef LLAMAC_SAMPLER_H
 #define LLAMAC_SAMPLER_H
 
+#include "common/buffer.h"
 #include "common/internal.h"
 #include "common/rng.h"
 
@@ -40,15 +41,15 @@ struct llamac_sampler {
  * llamac_sampler_chain_add(chain, NULL) can forward its status. Returns NULL. */
 llamac_sampler *lc_sampler_ctor_failed(void);
 
+/* A constructor refusing its arguments: LLAMAC_ERR_INVALID_ARG with the
+ * formatted message, recorded as a constructor's failure. Returns NULL. */
+llamac_sampler *lc_sampler_refuse(const char *fmt, ...) LC_PRINTF(1, 2);
+
 /* Allocates a sampler with a zeroed state of state_size bytes using
  * `allocator` (NULL: libc). NULL with the error set (and recorded as a
  * constructor's failure) on failure. */
 llamac_sampler *lc_sampler_new(const llamac_allocator *allocator, const lc_sampler_vtable *vt,
                                size_t state_size);
-
-/* Grows a kind's scratch array to hold at least n elements of elem_size. */
-llamac_status lc_scratch_reserve(const lc_env *env, void **buf, size_t *cap, size_t n,
-                                 size_t elem_size);
 
 /* ---- candidate-array helpers (sampler_candidates.c) ---- */
 

@@ -41,7 +41,7 @@ static const lc_sampler_vtable dist_vt = {.name = "dist", .apply = dist_apply, .
 
 llamac_sampler *llamac_sampler_init_dist(uint64_t seed, const llamac_allocator *allocator) {
     llamac_sampler *smpl = lc_sampler_new(allocator, &dist_vt, sizeof(dist_state));
-    if (!smpl) return lc_sampler_ctor_failed();
+    if (!smpl) return NULL; /* lc_sampler_new recorded the failure */
     ((dist_state *)smpl->state)->seed = seed;
     dist_reset(smpl);
     return smpl;
@@ -72,12 +72,9 @@ static llamac_status temp_apply(llamac_sampler *smpl, llamac_token_data_array *c
 static const lc_sampler_vtable temp_vt = {.name = "temp", .apply = temp_apply};
 
 llamac_sampler *llamac_sampler_init_temp(float t, const llamac_allocator *allocator) {
-    if (!(t >= 0.0f) || isinf(t)) {
-        lc_fail(LLAMAC_ERR_INVALID_ARG,
-                "llamac_sampler_init_temp: temperature %g must be finite and >= 0 (0 = greedy)",
-                (double)t);
-        return lc_sampler_ctor_failed();
-    }
+    if (!(t >= 0.0f) || isinf(t))
+        return lc_sampler_refuse("llamac_sampler_init_temp: temperature %g must be finite and >= 0 (0 = greedy)",
+                                 (double)t);
     llamac_sampler *smpl = lc_sampler_new(allocator, &temp_vt, sizeof(temp_state));
     if (smpl) ((temp_state *)smpl->state)->t = t;
     return smpl;

@@ -56,8 +56,7 @@ static llamac_status bias_clone_deep(llamac_sampler *dst, const llamac_sampler *
     bias_state *s = dst->state;
     s->items = NULL;
     size_t cap = 0;
-    llamac_status st = lc_scratch_reserve(&dst->env, (void **)&s->items, &cap, from->n,
-                                          sizeof *s->items);
+    llamac_status st = lc_reserve(&dst->env, &s->items, &cap, from->n, sizeof *s->items);
     if (st != LLAMAC_OK) return st;
     if (from->n) memcpy(s->items, from->items, from->n * sizeof *s->items);
     return LLAMAC_OK;
@@ -94,26 +93,19 @@ llamac_sampler *llamac_sampler_init_logit_bias(int32_t n_vocab, int32_t n,
         lc_null_arg(fn, "biases");
         return lc_sampler_ctor_failed();
     }
-    if (n_vocab <= 0 || n < 0) {
-        lc_fail(LLAMAC_ERR_INVALID_ARG, "%s: need n_vocab > 0 (got %d) and n >= 0 (got %d)", fn, (int)n_vocab, (int)n);
-        return lc_sampler_ctor_failed();
-    }
+    if (n_vocab <= 0 || n < 0)
+        return lc_sampler_refuse("%s: need n_vocab > 0 (got %d) and n >= 0 (got %d)", fn, (int)n_vocab, (int)n);
     for (int32_t i = 0; i < n; i++) {
         const llamac_logit_bias b = biases[i];
-        if (b.token < 0 || b.token >= n_vocab) {
-            lc_fail(LLAMAC_ERR_INVALID_ARG, "%s: entry %d: token %d is outside the vocabulary [0, %d)",
-                    fn, (int)i, (int)b.token, (int)n_vocab);
-            return lc_sampler_ctor_failed();
-        }
-        if (isnan(b.bias) || (isinf(b.bias) && b.bias > 0)) {
-            lc_fail(LLAMAC_ERR_INVALID_ARG,
-                    "%s: entry %d (token %d): bias %g must be finite or -inf (to ban the token)",
-                    fn, (int)i, (int)b.token, (double)b.bias);
-            return lc_sampler_ctor_failed();
-        }
+        if (b.token < 0 || b.token >= n_vocab)
+            return lc_sampler_refuse("%s: entry %d: token %d is outside the vocabulary [0, %d)",
+                                     fn, (int)i, (int)b.token, (int)n_vocab);
+        if (isnan(b.bias) || (isinf(b.bias) && b.bias > 0))
+            return lc_sampler_refuse("%s: entry %d (token %d): bias %g must be finite or -inf (to ban the token)",
+                                     fn, (int)i, (int)b.token, (double)b.bias);
     }
     llamac_sampler *smpl = lc_sampler_new(allocator, &bias_vt, sizeof(bias_state));
-    if (!smpl) return lc_sampler_ctor_failed();
+    if (!smpl) return NULL; /* lc_sampler_new recorded the failure */
     bias_state *s = smpl->state;
     s->n_vocab = n_vocab;
     if (n == 0) return smpl;

@@ -2,6 +2,8 @@
  * sort by heap selection, argmax and the random draw. */
 #include "sampler.h"
 
+#include "common/assert.h"
+
 #include <float.h>
 #include <math.h>
 
@@ -79,6 +81,7 @@ size_t lc_cand_draw(const llamac_token_data_array *cur, lc_rng *rng) {
     const llamac_token_data *d = cur->data;
     double total = 0.0;
     for (size_t i = 0; i < cur->size; i++) total += d[i].p;
+    LC_ASSERT(total > 0.0); /* after lc_cand_softmax, which fails when no token has mass */
     const double target = lc_rng_uniform(rng) * total;
     /* Walk the cumulative sum in the same order it was totalled; a strict
      * comparison never picks a zero-probability token. */

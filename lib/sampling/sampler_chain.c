@@ -1,8 +1,10 @@
 /* The sampler object (public dispatch through the vtable), the chain that
  * runs samplers in order, and llamac_sampler_sample. */
 #include "sampler.h"
+#include "common/params.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* The state block follows the object, aligned for any member type. */
@@ -18,6 +20,16 @@ static _Thread_local uint64_t ctor_failure_serial;
 llamac_sampler *lc_sampler_ctor_failed(void) {
     ctor_failure_serial = lc_error_serial();
     return NULL;
+}
+
+llamac_sampler *lc_sampler_refuse(const char *fmt, ...) {
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    lc_fail(LLAMAC_ERR_INVALID_ARG, "%s", msg);
+    return lc_sampler_ctor_failed();
 }
 
 llamac_sampler *lc_sampler_new(const llamac_allocator *allocator, const lc_sampler_vtable *vt,
@@ -41,19 +53,6 @@ llamac_sampler *lc_sampler_new(const llamac_allocator *allocator, const lc_sampl
     s->state = state_size ? block + state_offset() : NULL;
     s->state_size = state_size;
     return s;
-}
-
-llamac_status lc_scratch_reserve(const lc_env *env, void **buf, size_t *cap, size_t n,
-                                 size_t elem_size) {
-    if (n <= *cap) return LLAMAC_OK;
-    size_t bytes;
-    if (lc_mul_overflow_size(n, elem_size, &bytes))
-        return lc_fail(LLAMAC_ERR_NO_MEMORY, "scratch of %zu x %zu bytes overflows", n, elem_size);
-    void *p = lc_realloc(env, *buf, bytes);
-    if (!p) return LLAMAC_ERR_NO_MEMORY;
-    *buf = p;
-    *cap = n;
-    return LLAMAC_OK;
 }
 
 /* ---- public dispatch ---- */
@@ -129,8 +128,8 @@ llamac_status llamac_sampler_sample(llamac_sampler *smpl, const float *logits, i
     if (n_vocab <= 0)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_sample: n_vocab %d must be > 0",
                        (int)n_vocab);
-    llamac_status st = lc_scratch_reserve(&smpl->env, (void **)&smpl->cand, &smpl->cand_cap,
-                                          (size_t)n_vocab, sizeof *smpl->cand);
+    llamac_status st =
+        lc_reserve(&smpl->env, &smpl->cand, &smpl->cand_cap, (size_t)n_vocab, sizeof *smpl->cand);
     if (st != LLAMAC_OK) return st;
     bool any_bad = false;
     for (int32_t i = 0; i < n_vocab; i++) {
@@ -201,8 +200,7 @@ static llamac_status chain_clone_deep(llamac_sampler *dst, const llamac_sampler 
     chain_state *d = dst->state;
     d->items = NULL;
     d->n = d->cap = 0;
-    llamac_status st = lc_scratch_reserve(&dst->env, (void **)&d->items, &d->cap, s->n,
-                                          sizeof *d->items);
+    llamac_status st = lc_reserve(&dst->env, &d->items, &d->cap, s->n, sizeof *d->items);
     if (st != LLAMAC_OK) return st;
     for (size_t i = 0; i < s->n; i++) {
         llamac_sampler *c = llamac_sampler_clone(s->items[i]);
@@ -222,23 +220,14 @@ static const lc_sampler_vtable chain_vt = {
 };
 
 void llamac_sampler_chain_params_init(llamac_sampler_chain_params *params, size_t size) {
-    LC_PARAMS_INIT_GUARD(params, size);
-    llamac_sampler_chain_params d;
-    memset(&d, 0, sizeof d);
-    d.struct_size = size;
-    memcpy(params, &d, LC_MIN(size, sizeof d));
+    static const llamac_sampler_chain_params defaults = {0};
+    lc_params_init(params, size, &defaults, sizeof defaults);
 }
 
 llamac_sampler *llamac_sampler_chain_new(const llamac_sampler_chain_params *params) {
     llamac_sampler_chain_params p;
     llamac_sampler_chain_params_init(&p, sizeof p);
-    if (params && !lc_copy_params(&p, sizeof p, params)) {
-        lc_fail(LLAMAC_ERR_INVALID_ARG,
-                "llamac_sampler_chain_new: params.struct_size %zu is not between %zu and %zu "
-                "(initialize params with llamac_sampler_chain_default_params)",
-                params->struct_size, sizeof(size_t), sizeof p);
-        return lc_sampler_ctor_failed();
-    }
+    if (lc_params_read(&p, sizeof p, params, "llamac_sampler_chain_new", "llamac_sampler_chain")) return lc_sampler_ctor_failed();
     return lc_sampler_new(p.allocator, &chain_vt, sizeof(chain_state));
 }
 
@@ -280,14 +269,10 @@ llamac_status llamac_sampler_chain_add(llamac_sampler *chain, llamac_sampler *sm
                        "contains it); nothing was changed",
                        smpl->vt->name);
     chain_state *c = chain->state;
-    if (c->n == c->cap) {
-        size_t want = c->cap ? c->cap * 2 : 8;
-        llamac_status st = lc_scratch_reserve(&chain->env, (void **)&c->items, &c->cap, want,
-                                              sizeof *c->items);
-        if (st != LLAMAC_OK) {
-            llamac_sampler_free(smpl);
-            return st;
-        }
+    llamac_status st = lc_grow(&chain->env, &c->items, &c->cap, c->n + 1, sizeof *c->items);
+    if (st != LLAMAC_OK) {
+        llamac_sampler_free(smpl);
+        return st;
     }
     c->items[c->n++] = smpl;
     return LLAMAC_OK;

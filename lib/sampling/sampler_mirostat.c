@@ -50,14 +50,11 @@ static const lc_sampler_vtable mirostat_vt = {
 
 llamac_sampler *llamac_sampler_init_mirostat_v2(uint64_t seed, float tau, float eta,
                                                 const llamac_allocator *allocator) {
-    if (!(tau >= 0.0f) || isinf(tau) || !(eta >= 0.0f) || isinf(eta)) {
-        lc_fail(LLAMAC_ERR_INVALID_ARG,
-                "llamac_sampler_init_mirostat_v2: tau %g and eta %g must be finite and >= 0",
-                (double)tau, (double)eta);
-        return lc_sampler_ctor_failed();
-    }
+    if (!(tau >= 0.0f) || isinf(tau) || !(eta >= 0.0f) || isinf(eta))
+        return lc_sampler_refuse("llamac_sampler_init_mirostat_v2: tau %g and eta %g must be finite and >= 0",
+                                 (double)tau, (double)eta);
     llamac_sampler *smpl = lc_sampler_new(allocator, &mirostat_vt, sizeof(mirostat_state));
-    if (!smpl) return lc_sampler_ctor_failed();
+    if (!smpl) return NULL; /* lc_sampler_new recorded the failure */
     mirostat_state *s = smpl->state;
     s->seed = seed;
     s->tau = tau;

@@ -32,8 +32,7 @@ static llamac_status penalties_accept(llamac_sampler *smpl, llamac_token token) 
     if (s->count < last_n) {
         if (s->count == s->ring_cap) {
             size_t want = LC_MIN(last_n, LC_MAX((size_t)16, s->ring_cap * 2));
-            llamac_status st = lc_scratch_reserve(&smpl->env, (void **)&s->ring, &s->ring_cap,
-                                                  want, sizeof *s->ring);
+            llamac_status st = lc_reserve(&smpl->env, &s->ring, &s->ring_cap, want, sizeof *s->ring);
             if (st != LLAMAC_OK) return st;
         }
         s->ring[s->count++] = token;
@@ -58,8 +57,7 @@ static llamac_status build_counts(llamac_sampler *smpl) {
         return lc_fail(LLAMAC_ERR_NO_MEMORY, "penalties: a window of %zu tokens is too large",
                        s->count);
     const size_t cap = (size_t)1 << bits;
-    llamac_status st = lc_scratch_reserve(&smpl->env, (void **)&s->table, &s->table_cap, cap,
-                                          sizeof *s->table);
+    llamac_status st = lc_reserve(&smpl->env, &s->table, &s->table_cap, cap, sizeof *s->table);
     if (st != LLAMAC_OK) return st;
     s->table_bits = bits;
     for (size_t i = 0; i < cap; i++) s->table[i] = (count_slot){-1, 0};
@@ -113,8 +111,7 @@ static llamac_status penalties_clone_deep(llamac_sampler *dst, const llamac_samp
     s->ring = NULL;
     s->table = NULL;
     s->ring_cap = s->table_cap = 0;
-    llamac_status st = lc_scratch_reserve(&dst->env, (void **)&s->ring, &s->ring_cap,
-                                          from->ring_cap, sizeof *s->ring);
+    llamac_status st = lc_reserve(&dst->env, &s->ring, &s->ring_cap, from->ring_cap, sizeof *s->ring);
     if (st != LLAMAC_OK) {
         s->head = s->count = 0;
         return st;
@@ -145,14 +142,11 @@ llamac_sampler *llamac_sampler_init_penalties(int32_t last_n, float repeat, floa
                       : !isfinite(freq)                   ? "freq must be finite"
                       : !isfinite(present)                ? "present must be finite"
                                                           : NULL;
-    if (bad) {
-        lc_fail(LLAMAC_ERR_INVALID_ARG,
-                "llamac_sampler_init_penalties(last_n %d, repeat %g, freq %g, present %g): %s",
-                (int)last_n, (double)repeat, (double)freq, (double)present, bad);
-        return lc_sampler_ctor_failed();
-    }
+    if (bad)
+        return lc_sampler_refuse("llamac_sampler_init_penalties(last_n %d, repeat %g, freq %g, present %g): %s",
+                                 (int)last_n, (double)repeat, (double)freq, (double)present, bad);
     llamac_sampler *smpl = lc_sampler_new(allocator, &penalties_vt, sizeof(penalties_state));
-    if (!smpl) return lc_sampler_ctor_failed();
+    if (!smpl) return NULL; /* lc_sampler_new recorded the failure */
     penalties_state *s = smpl->state;
     s->last_n = last_n;
     s->repeat = repeat;

@@ -27,11 +27,9 @@ static llamac_status top_k_apply(llamac_sampler *smpl, llamac_token_data_array *
 static const lc_sampler_vtable top_k_vt = {.name = "top-k", .apply = top_k_apply};
 
 llamac_sampler *llamac_sampler_init_top_k(int32_t k, const llamac_allocator *allocator) {
-    if (k < 0) {
-        lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_init_top_k: k %d must be >= 0 (0 = off)",
-                (int)k);
-        return lc_sampler_ctor_failed();
-    }
+    if (k < 0)
+        return lc_sampler_refuse("llamac_sampler_init_top_k: k %d must be >= 0 (0 = off)",
+                                 (int)k);
     llamac_sampler *smpl = lc_sampler_new(allocator, &top_k_vt, sizeof(top_k_state));
     if (smpl) ((top_k_state *)smpl->state)->k = k;
     return smpl;
@@ -59,10 +57,8 @@ static const lc_sampler_vtable top_p_vt = {.name = "top-p", .apply = top_p_apply
 
 static llamac_sampler *new_mass_sampler(const char *fn, const lc_sampler_vtable *vt, float p,
                                         size_t min_keep, const llamac_allocator *allocator) {
-    if (bad_probability(p)) {
-        lc_fail(LLAMAC_ERR_INVALID_ARG, "%s: p %g must be in [0, 1]", fn, (double)p);
-        return lc_sampler_ctor_failed();
-    }
+    if (bad_probability(p))
+        return lc_sampler_refuse("%s: p %g must be in [0, 1]", fn, (double)p);
     llamac_sampler *smpl = lc_sampler_new(allocator, vt, sizeof(mass_state));
     if (smpl) *(mass_state *)smpl->state = (mass_state){p, min_keep};
     return smpl;
@@ -135,7 +131,7 @@ static llamac_status typical_apply(llamac_sampler *smpl, llamac_token_data_array
     if (n > (size_t)INT32_MAX)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "typical: %zu candidates exceed the int32 index",
                        n);
-    st = lc_scratch_reserve(&smpl->env, (void **)&s->rank, &s->rank_cap, n, sizeof *s->rank);
+    st = lc_reserve(&smpl->env, &s->rank, &s->rank_cap, n, sizeof *s->rank);
     if (st != LLAMAC_OK) return st;
     for (size_t i = 0; i < n; i++) {
         /* -log p is +inf for p == 0: such a token is least typical of all. */
@@ -147,7 +143,7 @@ static llamac_status typical_apply(llamac_sampler *smpl, llamac_token_data_array
     bool rank_sorted = false;
     const size_t keep = lc_cand_mass_cut(s->rank, n, &rank_sorted, s->m.p, true, s->m.min_keep);
 
-    st = lc_scratch_reserve(&smpl->env, (void **)&s->kept, &s->kept_cap, keep, sizeof *s->kept);
+    st = lc_reserve(&smpl->env, &s->kept, &s->kept_cap, keep, sizeof *s->kept);
     if (st != LLAMAC_OK) return st;
     for (size_t i = 0; i < keep; i++) s->kept[i] = d[s->rank[i].id];
     memcpy(d, s->kept, keep * sizeof *d);
@@ -179,11 +175,9 @@ static const lc_sampler_vtable typical_vt = {
 
 llamac_sampler *llamac_sampler_init_typical(float p, size_t min_keep,
                                             const llamac_allocator *allocator) {
-    if (bad_probability(p)) {
-        lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_sampler_init_typical: p %g must be in [0, 1]",
-                (double)p);
-        return lc_sampler_ctor_failed();
-    }
+    if (bad_probability(p))
+        return lc_sampler_refuse("llamac_sampler_init_typical: p %g must be in [0, 1]",
+                                 (double)p);
     llamac_sampler *smpl = lc_sampler_new(allocator, &typical_vt, sizeof(typical_state));
     if (smpl) ((typical_state *)smpl->state)->m = (mass_state){p, min_keep};
     return smpl;

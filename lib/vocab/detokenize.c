@@ -8,6 +8,7 @@
  * inverse of tokenize. */
 #include "common/unicode.h"
 #include "vocab_private.h"
+#include "common/params.h"
 
 #include <string.h>
 
@@ -139,13 +140,10 @@ static size_t incomplete_tail(const unsigned char *s, size_t n) {
 }
 
 void llamac_detok_params_init(llamac_detok_params *params, size_t size) {
-    LC_PARAMS_INIT_GUARD(params, size);
-    llamac_detok_params d;
-    memset(&d, 0, sizeof d);
-    d.struct_size = size;
-    d.unparse_special = false;
-    d.strip_leading_space = true;
-    memcpy(params, &d, LC_MIN(size, sizeof d));
+    static const llamac_detok_params defaults = {
+        .strip_leading_space = true,
+    };
+    lc_params_init(params, size, &defaults, sizeof defaults);
 }
 
 llamac_status llamac_detok_new(const llamac_vocab *v, const llamac_detok_params *params, llamac_detok **out) {
@@ -154,11 +152,8 @@ llamac_status llamac_detok_new(const llamac_vocab *v, const llamac_detok_params 
     LC_REQUIRE(out);
     llamac_detok_params p;
     llamac_detok_params_init(&p, sizeof p);
-    if (params && !lc_copy_params(&p, sizeof p, params))
-        return lc_fail(LLAMAC_ERR_INVALID_ARG,
-                       "llamac_detok_params.struct_size is %zu but this library accepts %zu..%zu; "
-                       "initialize params with llamac_detok_default_params()",
-                       params->struct_size, sizeof(size_t), sizeof p);
+    llamac_status params_st = lc_params_read(&p, sizeof p, params, "llamac_detok_new", "llamac_detok");
+    if (params_st) return params_st;
     llamac_detok *d = lc_calloc(&v->env, 1, sizeof *d);
     if (!d) return LLAMAC_ERR_NO_MEMORY;
     d->v = v;
@@ -170,13 +165,7 @@ llamac_status llamac_detok_new(const llamac_vocab *v, const llamac_detok_params 
 }
 
 static llamac_status reserve(llamac_detok *d, size_t n) {
-    if (n <= d->cap) return LLAMAC_OK;
-    size_t cap = LC_MAX(n, d->cap * 2);
-    char *p = lc_realloc(&d->v->env, d->out, cap);
-    if (!p) return LLAMAC_ERR_NO_MEMORY;
-    d->out = p;
-    d->cap = cap;
-    return LLAMAC_OK;
+    return lc_grow(&d->v->env, &d->out, &d->cap, n, 1);
 }
 
 llamac_status llamac_detok_push(llamac_detok *d, llamac_token token, const char **text, size_t *len) {

@@ -83,15 +83,7 @@ static llamac_status merge_chunk(spm_run *r, int32_t n, lc_tok_out *out) {
 }
 
 static llamac_status grow(spm_run *r, size_t need) {
-    if (need <= r->cap) return LLAMAC_OK;
-    size_t cap = LC_MAX(need, r->cap * 2 + 64), bytes;
-    if (lc_mul_overflow_size(cap, sizeof(lc_symbol), &bytes))
-        return lc_fail(LLAMAC_ERR_NO_MEMORY, "%zu symbols need too much memory", cap);
-    lc_symbol *sym = lc_realloc(&r->v->env, r->sym, bytes);
-    if (!sym) return LLAMAC_ERR_NO_MEMORY;
-    r->sym = sym;
-    r->cap = cap;
-    return LLAMAC_OK;
+    return lc_grow(&r->v->env, &r->sym, &r->cap, need, sizeof *r->sym);
 }
 
 llamac_status lc_tokenize_spm(const llamac_vocab *v, const char *text, size_t len,

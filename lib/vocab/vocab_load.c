@@ -4,6 +4,9 @@
  * piece, the special-token trie, and the special ids. */
 #include "common/unicode.h"
 #include "vocab_private.h"
+#include "common/buffer.h"
+#include "common/escape.h"
+#include "common/params.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -17,44 +20,14 @@
 #define KEY_TYPES "tokenizer.ggml.token_type"
 #define KEY_MERGES "tokenizer.ggml.merges"
 
-/* A growable byte arena; every entry is NUL-terminated, referenced by a
- * 32-bit offset (checked). */
-typedef struct arena {
-    char *data;
-    size_t size, cap;
-} arena;
-
-static llamac_status arena_add(const lc_env *env, arena *a, const void *s, size_t n, uint32_t *off) {
-    size_t need;
-    if (lc_add_overflow_size(a->size, n, &need) || lc_add_overflow_size(need, 1, &need) ||
-        need > UINT32_MAX)
-        return lc_fail(LLAMAC_ERR_FORMAT, "tokenizer strings exceed 4 GiB in total");
-    if (need > a->cap) {
-        size_t cap = LC_MAX(need, a->cap * 2 + 4096);
-        if (cap > UINT32_MAX) cap = need;
-        char *d = lc_realloc(env, a->data, cap);
-        if (!d) return LLAMAC_ERR_NO_MEMORY;
-        a->data = d;
-        a->cap = cap;
-    }
-    *off = (uint32_t)a->size;
-    if (n) memcpy(a->data + a->size, s, n);
-    a->data[a->size + n] = '\0';
-    a->size = need;
-    return LLAMAC_OK;
-}
-
-/* Message-safe preview of a token text: printable ASCII, the rest \xNN. */
-static const char *preview(const char *s, size_t n, char buf[64]) {
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 5 < 64; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7F && c != '\\') buf[o++] = (char)c;
-        else o += (size_t)snprintf(buf + o, 64 - o, "\\x%02X", c);
-    }
-    if (o + 5 >= 64) { memcpy(buf + o, "...", 3); o += 3; }
-    buf[o] = '\0';
-    return buf;
+/* Adds a NUL-terminated entry to a string arena whose entries are
+ * referenced by 32-bit offsets (checked). */
+static llamac_status arena_add(const lc_env *env, lc_bytes *a, const void *s, size_t n, uint32_t *off) {
+    if (n >= UINT32_MAX - a->len) return lc_fail(LLAMAC_ERR_FORMAT, "tokenizer strings exceed 4 GiB in total");
+    size_t at = 0;
+    llamac_status st = lc_bytes_add_entry(env, a, s, n, &at);
+    *off = (uint32_t)at;
+    return st;
 }
 
 /* An optional key is looked up here first: an absent one is not a failure,
@@ -88,7 +61,7 @@ static llamac_status get_array(const llamac_gguf *g, const char *key, bool requi
     return LLAMAC_OK;
 }
 
-static llamac_status read_tokens(llamac_vocab *v, const llamac_gguf *g, arena *a) {
+static llamac_status read_tokens(llamac_vocab *v, const llamac_gguf *g, lc_bytes *a) {
     uint64_t n;
     const void *unused;
     bool present;
@@ -283,7 +256,7 @@ static long decode_bpe_text(const char *s, size_t n, char *out, bool lenient) {
     return (long)o;
 }
 
-static llamac_status build_pieces(llamac_vocab *v, arena *a, char *tmp) {
+static llamac_status build_pieces(llamac_vocab *v, lc_bytes *a, char *tmp) {
     for (int32_t i = 0; i < v->n_tokens; i++) {
         lc_token_rec *t = &v->tokens[i];
         const char *s = a->data + t->text_off;
@@ -311,7 +284,7 @@ static llamac_status build_pieces(llamac_vocab *v, arena *a, char *tmp) {
                 char buf[64];
                 if (b < 0)
                     return lc_fail(LLAMAC_ERR_FORMAT, "token %d is a BYTE token but its text '%s' is not <0xNN>",
-                                   i, preview(s, n, buf));
+                                   i, lc_escape(buf, sizeof buf, s, n));
                 tmp[m++] = (char)b;
             }
             break; /* byte-level BPE has no use for BYTE tokens: they print as nothing */
@@ -366,7 +339,7 @@ static llamac_status build_spm(llamac_vocab *v) {
 
 typedef struct bpe_build {
     llamac_vocab *v;
-    arena raw; /* raw bytes of every sid */
+    lc_bytes raw; /* raw bytes of every sid */
 } bpe_build;
 
 /* sid of raw string s (copied into the raw arena when new). */
@@ -423,7 +396,7 @@ static llamac_status build_bpe(llamac_vocab *v, const llamac_gguf *g, char *tmp,
         const char *sp = len > 1 ? memchr(s + 1, ' ', (size_t)len - 1) : NULL;
         if (!sp || sp + 1 == s + len)
             return lc_fail(LLAMAC_ERR_FORMAT, "%s[%" PRIu64 "] '%s' is not two parts separated by a space",
-                           KEY_MERGES, i, preview(s, (size_t)len, buf));
+                           KEY_MERGES, i, lc_escape(buf, sizeof buf, s, (size_t)len));
         size_t nl = (size_t)(sp - s), nr = (size_t)len - nl - 1;
         if (len >= tmp_size) /* the decoded halves must fit the scratch */
             return lc_fail(LLAMAC_ERR_FORMAT, "%s[%" PRIu64 "] is %" PRIu64 " bytes long, longer than two tokens",
@@ -432,7 +405,7 @@ static llamac_status build_bpe(llamac_vocab *v, const llamac_gguf *g, char *tmp,
         long mr = ml < 0 ? -1 : decode_bpe_text(sp + 1, nr, tmp + ml, false);
         if (ml < 0 || mr < 0)
             return lc_fail(LLAMAC_ERR_FORMAT, "%s[%" PRIu64 "] '%s' has a character outside the byte-level alphabet",
-                           KEY_MERGES, i, preview(s, (size_t)len, buf));
+                           KEY_MERGES, i, lc_escape(buf, sizeof buf, s, (size_t)len));
         int32_t left, right, result;
         if ((st = sid_of(&b, tmp, (size_t)ml, &left)) || (st = sid_of(&b, tmp + ml, (size_t)mr, &right)) ||
             (st = sid_of(&b, tmp, (size_t)(ml + mr), &result)))
@@ -513,10 +486,10 @@ static llamac_status read_kind(llamac_vocab *v, const llamac_gguf *g) {
         return lc_fail(LLAMAC_ERR_UNSUPPORTED,
                        "unsupported tokenizer: " KEY_MODEL " 'gpt2' with " KEY_PRE " '%s' (supported: "
                        "'llama-bpe', 'llama3')",
-                       pre ? preview(pre, (size_t)pre_len, buf2) : "(absent)");
+                       pre ? lc_escape(buf2, sizeof buf2, pre, (size_t)pre_len) : "(absent)");
     }
     return lc_fail(LLAMAC_ERR_UNSUPPORTED, "unsupported tokenizer: " KEY_MODEL " '%s' (supported: 'llama', 'gpt2')",
-                   preview(model, (size_t)model_len, buf));
+                   lc_escape(buf, sizeof buf, model, (size_t)model_len));
 }
 
 void lc_vocab_destroy(llamac_vocab *v) {
@@ -534,7 +507,7 @@ void lc_vocab_destroy(llamac_vocab *v) {
 }
 
 static llamac_status load(llamac_vocab *v, const llamac_gguf *g) {
-    arena a = {0};
+    lc_bytes a = {0};
     char *tmp = NULL;
     llamac_status st = read_kind(v, g);
     if (st == LLAMAC_OK) st = read_tokens(v, g, &a);
@@ -552,7 +525,7 @@ static llamac_status load(llamac_vocab *v, const llamac_gguf *g) {
     if (st == LLAMAC_OK && !(tmp = lc_malloc(&v->env, tmp_size))) st = LLAMAC_ERR_NO_MEMORY;
     if (st == LLAMAC_OK) st = build_pieces(v, &a, tmp);
     v->arena = a.data;
-    v->arena_size = a.size;
+    v->arena_size = a.len;
     if (st == LLAMAC_OK) st = v->kind == LLAMAC_VOCAB_SPM ? build_spm(v) : build_bpe(v, g, tmp, tmp_size);
     if (st == LLAMAC_OK) st = build_trie(v);
     lc_free(&v->env, tmp);
@@ -580,21 +553,17 @@ llamac_status lc_vocab_from_gguf(const llamac_gguf *gguf, const lc_env *env, lla
 }
 
 void llamac_vocab_params_init(llamac_vocab_params *params, size_t size) {
-    LC_PARAMS_INIT_GUARD(params, size);
-    llamac_vocab_params d;
-    memset(&d, 0, sizeof d);
-    d.struct_size = size;
-    memcpy(params, &d, LC_MIN(size, sizeof d));
+    static const llamac_vocab_params defaults = {0};
+    lc_params_init(params, size, &defaults, sizeof defaults);
 }
 
-static llamac_status read_params(const llamac_vocab_params *in, llamac_vocab_params *p) {
+/* The caller's params over the defaults, and the environment they name. */
+static llamac_status read_params(const llamac_vocab_params *in, llamac_vocab_params *p, lc_env *env,
+                                 const char *function) {
     llamac_vocab_params_init(p, sizeof *p);
-    if (in && !lc_copy_params(p, sizeof *p, in))
-        return lc_fail(LLAMAC_ERR_INVALID_ARG,
-                       "llamac_vocab_params.struct_size is %zu but this library accepts %zu..%zu; "
-                       "initialize params with llamac_vocab_default_params()",
-                       in->struct_size, sizeof(size_t), sizeof *p);
-    return LLAMAC_OK;
+    llamac_status st = lc_params_read(p, sizeof *p, in, function, "llamac_vocab");
+    if (st == LLAMAC_OK) lc_env_init(env, p->allocator, p->log_fn, p->log_user);
+    return st;
 }
 
 llamac_status llamac_vocab_from_gguf(const llamac_gguf *gguf, const llamac_vocab_params *params,
@@ -604,10 +573,8 @@ llamac_status llamac_vocab_from_gguf(const llamac_gguf *gguf, const llamac_vocab
     if (out) *out = NULL;
     LC_REQUIRE(gguf);
     LC_REQUIRE(out);
-    llamac_status st = read_params(params, &p);
-    if (st) return st;
-    lc_env_init(&env, p.allocator, p.log_fn, p.log_user);
-    return lc_vocab_from_gguf(gguf, &env, out);
+    llamac_status st = read_params(params, &p, &env, __func__);
+    return st ? st : lc_vocab_from_gguf(gguf, &env, out);
 }
 
 llamac_status llamac_vocab_load(const char *path, const llamac_vocab_params *params, llamac_vocab **out) {
@@ -616,9 +583,8 @@ llamac_status llamac_vocab_load(const char *path, const llamac_vocab_params *par
     if (out) *out = NULL;
     LC_REQUIRE(path);
     LC_REQUIRE(out);
-    llamac_status st = read_params(params, &p);
+    llamac_status st = read_params(params, &p, &env, __func__);
     if (st) return st;
-    lc_env_init(&env, p.allocator, p.log_fn, p.log_user);
     llamac_gguf_params gp = llamac_gguf_default_params();
     gp.allocator = p.allocator;
     gp.log_fn = p.log_fn;

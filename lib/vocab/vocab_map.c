@@ -171,20 +171,8 @@ static void sift_down(lc_merge *items, size_t n, size_t i) {
     items[i] = x;
 }
 
-static llamac_status heap_reserve(lc_merge_heap *h, const lc_env *env, size_t need) {
-    if (need <= h->cap) return LLAMAC_OK;
-    size_t cap = LC_MAX(need, h->cap + h->cap / 2 + 64), bytes;
-    if (lc_mul_overflow_size(cap, sizeof *h->items, &bytes))
-        return lc_fail(LLAMAC_ERR_NO_MEMORY, "merge queue of %zu entries overflows", cap);
-    lc_merge *items = lc_realloc(env, h->items, bytes);
-    if (!items) return LLAMAC_ERR_NO_MEMORY;
-    h->items = items;
-    h->cap = cap;
-    return LLAMAC_OK;
-}
-
 llamac_status lc_heap_push(lc_merge_heap *h, const lc_env *env, lc_merge m) {
-    llamac_status st = heap_reserve(h, env, h->n + 1);
+    llamac_status st = lc_grow(env, &h->items, &h->cap, h->n + 1, sizeof *h->items);
     if (st) return st;
     size_t i = h->n++;
     while (i > 0) {

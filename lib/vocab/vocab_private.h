@@ -4,6 +4,7 @@
 #ifndef LLAMAC_VOCAB_IMPL_H
 #define LLAMAC_VOCAB_IMPL_H
 
+#include "common/buffer.h"
 #include "common/internal.h"
 #include "vocab.h"
 

@@ -1,0 +1,17 @@
+/* Operating-system queries (os.h). */
+#include "os.h"
+
+#include <string.h>
+#include <unistd.h>
+
+const char *lc_errno_text(int err, char *buf, size_t cap) {
+    /* The POSIX strerror_r (this build defines _POSIX_C_SOURCE without
+     * _GNU_SOURCE): 0 on success, and buf is unspecified otherwise. */
+    if (strerror_r(err, buf, cap)) buf[0] = '\0';
+    return buf;
+}
+
+int lc_cpu_count(int max) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > max ? max : (int)n;
+}
