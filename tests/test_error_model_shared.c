@@ -59,9 +59,5 @@ static void vocab_loads_leave_the_message(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(model_loads_leave_the_message),
-        cmocka_unit_test(vocab_loads_leave_the_message),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL, model_loads_leave_the_message, vocab_loads_leave_the_message);
 }

@@ -151,16 +151,12 @@ static void missing_file_exits_1(void **state) {
 
 int main(int argc, char **argv) {
     llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--shared]");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(malformed_files_exit_1_with_one_line),
-        cmocka_unit_test(valid_file_is_described),
-        cmocka_unit_test(control_bytes_in_names_are_escaped),
-        cmocka_unit_test(usage_errors_exit_2),
-        cmocka_unit_test(missing_file_exits_1),
-    };
-    const struct CMUnitTest needs_shared[] = {
-        cmocka_unit_test(shared_model_shows_tensors_and_tokenizer),
-    };
-    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
-    return run_test_group(tests, test_tmpdir_setup, test_tmpdir_teardown);
+    if (test_part(argc, argv, "--shared"))
+        return run_cases(NULL, NULL, shared_model_shows_tensors_and_tokenizer);
+    return run_cases(test_tmpdir_setup, test_tmpdir_teardown,
+                     malformed_files_exit_1_with_one_line,
+                     valid_file_is_described,
+                     control_bytes_in_names_are_escaped,
+                     usage_errors_exit_2,
+                     missing_file_exits_1);
 }

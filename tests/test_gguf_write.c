@@ -383,15 +383,13 @@ static void writer_memory_goes_through_the_allocator(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(written_file_reads_back_identically, make_dir, remove_dir),
-        cmocka_unit_test_setup_teardown(writer_bytes_match_an_independent_encoding, make_dir, remove_dir),
-        cmocka_unit_test_setup_teardown(copy_kv_reproduces_a_file, make_dir, remove_dir),
-        cmocka_unit_test(bad_tensors_are_refused),
-        cmocka_unit_test(bad_keys_and_values_are_refused),
-        cmocka_unit_test_setup_teardown(alignment_key_of_wrong_type_fails_the_write, make_dir, remove_dir),
-        cmocka_unit_test_setup_teardown(failed_write_leaves_nothing_behind, make_dir, remove_dir),
-        cmocka_unit_test_setup_teardown(writer_memory_goes_through_the_allocator, make_dir, remove_dir),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases_each(make_dir, remove_dir,
+                          written_file_reads_back_identically,
+                          writer_bytes_match_an_independent_encoding,
+                          copy_kv_reproduces_a_file,
+                          bad_tensors_are_refused,
+                          bad_keys_and_values_are_refused,
+                          alignment_key_of_wrong_type_fails_the_write,
+                          failed_write_leaves_nothing_behind,
+                          writer_memory_goes_through_the_allocator);
 }
