@@ -10,27 +10,8 @@
 #include <math.h>
 #include <string.h>
 
-typedef struct fixture {
-    char dir[256];
-    char base[300]; /* the valid model */
-    char path[300]; /* the crafted copy */
-} fixture;
-
-static int setup(void **state) {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f || !test_tmpdir_new(f->dir, sizeof f->dir)) return -1;
-    snprintf(f->base, sizeof f->base, "%s/base.gguf", f->dir);
-    snprintf(f->path, sizeof f->path, "%s/crafted.gguf", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture *f = *state;
-    test_tmpdir_remove(f->dir);
-    free(f);
-    return 0;
-}
+/* base: the valid model; path: the crafted copy. */
+typedef test_case_dir fixture;
 
 /* One change to the copy: a key set to a value of `type`, and/or a tensor
  * whose bytes are replaced (same size). */
@@ -308,7 +289,7 @@ static void an_absent_rope_count_on_an_odd_head_asks_for_the_key(void **state) {
 }
 
 int main(void) {
-    return run_cases_each(setup, teardown,
+    return run_cases_each(test_case_dir_setup, test_case_dir_teardown,
                           the_base_model_loads,
                           zero_and_non_dividing_head_counts_are_refused,
                           rope_dimension_must_be_even_and_fit_a_head,

@@ -11,25 +11,7 @@
 
 #include <string.h>
 
-typedef struct fixture {
-    char dir[256];
-    char path[300];
-} fixture;
-
-static int setup(void **state) {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f || !test_tmpdir_new(f->dir, sizeof f->dir)) return -1;
-    snprintf(f->path, sizeof f->path, "%s/model.gguf", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture *f = *state;
-    test_tmpdir_remove(f->dir);
-    free(f);
-    return 0;
-}
+typedef test_case_dir fixture;
 
 static void write_spec(const fixture *f, const tm_spec *s) {
     llamac_status st = tm_write(s, f->path);
@@ -385,10 +367,10 @@ int main(int argc, char **argv) {
     if (test_part(argc, argv, "--shared"))
         return run_cases(NULL, NULL, tiny_model_reports_its_hyperparameters);
     if (test_part(argc, argv, "--avx2"))
-        return run_cases_each(setup, teardown,
+        return run_cases_each(test_case_dir_setup, test_case_dir_teardown,
                               repacked_q4_0_and_q8_0_give_the_bits_of_the_original_rows,
                               running_out_of_memory_while_repacking_still_loads);
-    return run_cases_each(setup, teardown,
+    return run_cases_each(test_case_dir_setup, test_case_dir_teardown,
                           model_without_tokenizer_has_no_vocab,
                           missing_file_is_an_io_error,
                           missing_tensor_is_rejected_by_name,
