@@ -56,6 +56,11 @@ int run_named_tests(const char *names, const CMUnitTestFunction *funcs, CMFixtur
     return test_exit_status(failures);
 }
 
+void assert_has_all(const char *text, const char *const *needles) {
+    for (; *needles; needles++)
+        if (!strstr(text, *needles)) fail_msg("\"%s\" not found in:\n%s", *needles, text);
+}
+
 bool test_part(int argc, char **argv, const char *flag) {
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], flag) == 0) return true;

@@ -65,6 +65,10 @@ int run_named_tests(const char *names, const CMUnitTestFunction *funcs, CMFixtur
     run_named_tests(#__VA_ARGS__, (const CMUnitTestFunction[]){__VA_ARGS__, NULL}, NULL, NULL, setup, \
                     teardown)
 
+/* Fails unless `text` contains every string of the NULL-terminated list
+ * `needles` (names the first that is missing). */
+void assert_has_all(const char *text, const char *const *needles);
+
 /* Whether `flag` is one of the program's arguments (after argv[0]). */
 bool test_part(int argc, char **argv, const char *flag);
 
