@@ -21,35 +21,28 @@ static void known_message(char *buf, size_t size) {
     snprintf(buf, size, "%s", llamac_last_error());
 }
 
-/* Each loader loads `path`, keeps llamac_last_error() in msg while the
- * object is alive, then frees it; returns the load status. */
-static llamac_status load_model(const char *path, char *msg, size_t size) {
+/* Loads `path` as a vocabulary or a model, keeps llamac_last_error() in msg
+ * while the object is alive, then frees it; returns the load status. */
+static llamac_status load(const char *path, bool vocab, char *msg, size_t size) {
     llamac_model *m = NULL;
-    const llamac_status st = llamac_model_load(path, NULL, &m);
-    snprintf(msg, size, "%s", llamac_last_error());
-    llamac_model_free(m);
-    return st;
-}
-
-static llamac_status load_vocab(const char *path, char *msg, size_t size) {
     llamac_vocab *v = NULL;
-    const llamac_status st = llamac_vocab_load(path, NULL, &v);
+    const llamac_status st = vocab ? llamac_vocab_load(path, NULL, &v) : llamac_model_load(path, NULL, &m);
     snprintf(msg, size, "%s", llamac_last_error());
     llamac_vocab_free(v);
+    llamac_model_free(m);
     return st;
 }
 
 /* Every file of `files` that ../shared holds loads after a known failure
  * and leaves its message; skips when none is there. */
-static void loads_leave_the_message(const char *const *files, size_t n,
-                                    llamac_status (*load)(const char *, char *, size_t)) {
+static void loads_leave_the_message(const char *const *files, size_t n, bool vocab) {
     char buf[4096], want[512], msg[4096];
     int loaded = 0;
     for (size_t i = 0; i < n; i++) {
         const char *path = shared_path(buf, sizeof buf, files[i]);
         if (!path) continue;
         known_message(want, sizeof want);
-        if (load(path, msg, sizeof msg) != LLAMAC_OK) fail_msg("%s: %s", files[i], msg);
+        if (load(path, vocab, msg, sizeof msg) != LLAMAC_OK) fail_msg("%s: %s", files[i], msg);
         if (strcmp(msg, want) != 0) fail_msg("loading %s changed the message to '%s'", files[i], msg);
         loaded++;
     }
@@ -58,12 +51,12 @@ static void loads_leave_the_message(const char *const *files, size_t n,
 
 static void model_loads_leave_the_message(void **state) {
     (void)state;
-    loads_leave_the_message(models, sizeof models / sizeof models[0], load_model);
+    loads_leave_the_message(models, sizeof models / sizeof models[0], false);
 }
 
 static void vocab_loads_leave_the_message(void **state) {
     (void)state;
-    loads_leave_the_message(vocabs, sizeof vocabs / sizeof vocabs[0], load_vocab);
+    loads_leave_the_message(vocabs, sizeof vocabs / sizeof vocabs[0], true);
 }
 
 int main(void) {
