@@ -285,12 +285,10 @@ int main(void) {
         fprintf(stderr, "LLAMAC_SHIPPED_MODEL is not set to a readable model\n");
         return 1;
     }
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(replacement_counts_a_plain_malloc),
-        cmocka_unit_test(gguf_open_uses_only_the_allocator),
-        cmocka_unit_test(failed_loads_use_only_the_allocator),
-        cmocka_unit_test(load_decode_free_use_only_the_allocator),
-        cmocka_unit_test(quantize_and_repacked_load_use_only_the_allocator),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     replacement_counts_a_plain_malloc,
+                     gguf_open_uses_only_the_allocator,
+                     failed_loads_use_only_the_allocator,
+                     load_decode_free_use_only_the_allocator,
+                     quantize_and_repacked_load_use_only_the_allocator);
 }

@@ -133,12 +133,7 @@ static void avx2_heads_together_give_each_heads_bits_alone(void **state) {
 }
 
 int main(int argc, char **argv) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(scalar_heads_together_give_each_heads_bits_alone),
-    };
-    const struct CMUnitTest needs_avx2[] = {
-        cmocka_unit_test(avx2_heads_together_give_each_heads_bits_alone),
-    };
-    if (test_part(argc, argv, "--avx2")) return run_test_group(needs_avx2, NULL, NULL);
-    return run_test_group(tests, NULL, NULL);
+    if (test_part(argc, argv, "--avx2"))
+        return run_cases(NULL, NULL, avx2_heads_together_give_each_heads_bits_alone);
+    return run_cases(NULL, NULL, scalar_heads_together_give_each_heads_bits_alone);
 }

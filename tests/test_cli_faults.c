@@ -220,15 +220,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "LLAMAC_SHIPPED_MODEL is not set to a readable model\n");
         return 1;
     }
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(fifo_as_model_fails_at_once),
-        cmocka_unit_test(directory_and_device_as_model_say_what_they_are),
-        cmocka_unit_test(endless_prompt_file_stops_at_the_limit),
-        cmocka_unit_test(prompt_limit_refuses_a_larger_regular_file),
-        cmocka_unit_test(directory_as_prompt_file_says_directory),
-        cmocka_unit_test(fifo_as_prompt_file_does_not_block),
-        cmocka_unit_test(seventeenth_stop_names_the_limit),
-        cmocka_unit_test(numeric_option_errors_name_the_range),
-    };
-    return run_test_group(tests, setup, test_tmpdir_teardown);
+    return run_cases(setup, test_tmpdir_teardown,
+                     fifo_as_model_fails_at_once,
+                     directory_and_device_as_model_say_what_they_are,
+                     endless_prompt_file_stops_at_the_limit,
+                     prompt_limit_refuses_a_larger_regular_file,
+                     directory_as_prompt_file_says_directory,
+                     fifo_as_prompt_file_does_not_block,
+                     seventeenth_stop_names_the_limit,
+                     numeric_option_errors_name_the_range);
 }

@@ -49,11 +49,9 @@ static void caller_allocator_sees_every_allocation(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(version_macros_match_library),
-        cmocka_unit_test(every_status_has_a_name),
-        cmocka_unit_test(failure_message_is_thread_local_and_prefixable),
-        cmocka_unit_test(caller_allocator_sees_every_allocation),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     version_macros_match_library,
+                     every_status_has_a_name,
+                     failure_message_is_thread_local_and_prefixable,
+                     caller_allocator_sees_every_allocation);
 }

@@ -256,11 +256,9 @@ static void a_kv_size_past_size_t_is_an_invalid_argument(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(every_block_is_allocated_before_any_is_written),
-        cmocka_unit_test(a_context_from_canary_memory_decodes_like_any_other),
-        cmocka_unit_test(an_impossible_n_ctx_fails_at_allocation_naming_its_bytes),
-        cmocka_unit_test(a_kv_size_past_size_t_is_an_invalid_argument),
-    };
-    return run_test_group(tests, setup, teardown);
+    return run_cases(setup, teardown,
+                     every_block_is_allocated_before_any_is_written,
+                     a_context_from_canary_memory_decodes_like_any_other,
+                     an_impossible_n_ctx_fails_at_allocation_naming_its_bytes,
+                     a_kv_size_past_size_t_is_an_invalid_argument);
 }

@@ -61,9 +61,7 @@ static void scalar_kernels_are_selectable_and_agree(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(unknown_kernels_value_is_refused),
-        cmocka_unit_test(scalar_kernels_are_selectable_and_agree),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     unknown_kernels_value_is_refused,
+                     scalar_kernels_are_selectable_and_agree);
 }

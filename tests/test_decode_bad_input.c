@@ -258,21 +258,17 @@ static void bad_context_params_are_refused(void **state) {
 }
 
 int main(void) {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
-    const struct CMUnitTest tests[] = {
-        T(token_outside_vocabulary_is_refused),
-        T(positions_going_backwards_are_refused),
-        T(more_tokens_than_n_batch_are_refused),
-        T(running_past_n_ctx_is_refused),
-        T(unknown_or_repeated_sequence_ids_are_refused),
-        T(missing_batch_arrays_are_refused),
-        T(kv_ranges_that_are_negative_or_reversed_are_refused),
-        T(kv_operations_on_unknown_sequences_are_refused),
-        T(shifts_below_zero_or_onto_kept_positions_are_refused),
-        T(aborted_decode_leaves_no_trace),
-        T(failed_decode_keeps_previous_logits),
-        T(bad_context_params_are_refused),
-    };
-#undef T
-    return run_test_group(tests, NULL, NULL);
+    return run_cases_each(setup, teardown,
+                          token_outside_vocabulary_is_refused,
+                          positions_going_backwards_are_refused,
+                          more_tokens_than_n_batch_are_refused,
+                          running_past_n_ctx_is_refused,
+                          unknown_or_repeated_sequence_ids_are_refused,
+                          missing_batch_arrays_are_refused,
+                          kv_ranges_that_are_negative_or_reversed_are_refused,
+                          kv_operations_on_unknown_sequences_are_refused,
+                          shifts_below_zero_or_onto_kept_positions_are_refused,
+                          aborted_decode_leaves_no_trace,
+                          failed_decode_keeps_previous_logits,
+                          bad_context_params_are_refused);
 }

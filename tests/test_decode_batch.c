@@ -223,12 +223,10 @@ static void decode_and_kv_operations_allocate_nothing(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(two_prompts_in_one_batch_match_each_alone),
-        cmocka_unit_test(shared_prefix_is_decoded_once_for_both_sequences),
-        cmocka_unit_test(logits_flags_choose_the_rows),
-        cmocka_unit_test(batch_helpers_track_capacity),
-        cmocka_unit_test(decode_and_kv_operations_allocate_nothing),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     two_prompts_in_one_batch_match_each_alone,
+                     shared_prefix_is_decoded_once_for_both_sequences,
+                     logits_flags_choose_the_rows,
+                     batch_helpers_track_capacity,
+                     decode_and_kv_operations_allocate_nothing);
 }

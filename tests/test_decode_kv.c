@@ -222,14 +222,12 @@ static void remove_then_shift_closes_the_gap(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(copied_sequence_continues_like_the_original),
-        cmocka_unit_test(removed_positions_decode_again_as_if_new),
-        cmocka_unit_test(keep_drops_every_other_sequence),
-        cmocka_unit_test(shifted_cache_matches_recomputed),
-        cmocka_unit_test(shifted_real_cache_matches_recomputed),
-        cmocka_unit_test(stale_key_angles_would_be_detected),
-        cmocka_unit_test(remove_then_shift_closes_the_gap),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     copied_sequence_continues_like_the_original,
+                     removed_positions_decode_again_as_if_new,
+                     keep_drops_every_other_sequence,
+                     shifted_cache_matches_recomputed,
+                     shifted_real_cache_matches_recomputed,
+                     stale_key_angles_would_be_detected,
+                     remove_then_shift_closes_the_gap);
 }

@@ -141,15 +141,12 @@ static void bad_usage_exits_2(void **state) {
 
 int main(int argc, char **argv) {
     llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--shared]");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(token_lists_are_decoded_and_written),
-        cmocka_unit_test(golden_file_without_prompt_is_refused),
-        cmocka_unit_test(bad_usage_exits_2),
-    };
-    const struct CMUnitTest needs_shared[] = {
-        cmocka_unit_test(golden_file_that_matches_passes_and_output_reads_back),
-        cmocka_unit_test(golden_file_of_another_model_fails),
-    };
-    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
-    return run_test_group(tests, NULL, NULL);
+    if (test_part(argc, argv, "--shared"))
+        return run_cases(NULL, NULL,
+                         golden_file_that_matches_passes_and_output_reads_back,
+                         golden_file_of_another_model_fails);
+    return run_cases(NULL, NULL,
+                     token_lists_are_decoded_and_written,
+                     golden_file_without_prompt_is_refused,
+                     bad_usage_exits_2);
 }

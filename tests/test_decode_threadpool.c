@@ -73,10 +73,8 @@ static void split_covers_each_item_once_in_order(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(every_thread_runs_every_task_once),
-        cmocka_unit_test(zero_threads_are_refused),
-        cmocka_unit_test(split_covers_each_item_once_in_order),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     every_thread_runs_every_task_once,
+                     zero_threads_are_refused,
+                     split_covers_each_item_once_in_order);
 }

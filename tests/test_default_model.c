@@ -147,16 +147,14 @@ int main(void) {
     *strrchr(exe, '/') = '\0';
     snprintf(exe_dir, sizeof exe_dir, "%s", exe);
 
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(missing_model_names_every_place_searched, clean),
-        cmocka_unit_test_setup(install_prefix_is_searched_last, clean),
-        cmocka_unit_test_setup(source_tree_wins_over_install_prefix, clean),
-        cmocka_unit_test_setup(relocated_install_finds_share_beside_bin, clean),
-        cmocka_unit_test_setup(directory_of_argv0_wins_over_source_tree, clean),
-        cmocka_unit_test_setup(running_binary_directory_wins_over_everything, clean),
-        cmocka_unit_test_setup(output_buffer_too_small_fails_with_terminated_message, clean),
-    };
-    const int rc = run_test_group(tests, NULL, NULL);
+    const int rc = run_cases_each(clean, NULL,
+                                  missing_model_names_every_place_searched,
+                                  install_prefix_is_searched_last,
+                                  source_tree_wins_over_install_prefix,
+                                  relocated_install_finds_share_beside_bin,
+                                  directory_of_argv0_wins_over_source_tree,
+                                  running_binary_directory_wins_over_everything,
+                                  output_buffer_too_small_fails_with_terminated_message);
     clean(NULL);
     test_tmpdir_remove(tmp);
     return rc;

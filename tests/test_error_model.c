@@ -222,15 +222,13 @@ static void negative_indices_count_output_rows(void **state) {
 
 int main(int argc, char **argv) {
     model_path = test_first_arg(argc, argv, "MODEL.gguf");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(model_load_leaves_the_message),
-        cmocka_unit_test(vocab_load_leaves_the_message),
-        cmocka_unit_test(quantize_leaves_the_message),
-        cmocka_unit_test(a_successful_session_leaves_the_message_empty),
-        cmocka_unit_test(chain_add_reports_a_constructors_out_of_memory),
-        cmocka_unit_test(chain_add_does_not_blame_an_older_constructor_failure),
-        cmocka_unit_test(logits_ith_minus_one_is_the_last_row),
-        cmocka_unit_test(negative_indices_count_output_rows),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     model_load_leaves_the_message,
+                     vocab_load_leaves_the_message,
+                     quantize_leaves_the_message,
+                     a_successful_session_leaves_the_message_empty,
+                     chain_add_reports_a_constructors_out_of_memory,
+                     chain_add_does_not_blame_an_older_constructor_failure,
+                     logits_ith_minus_one_is_the_last_row,
+                     negative_indices_count_output_rows);
 }

@@ -21,47 +21,44 @@ static void known_message(char *buf, size_t size) {
     snprintf(buf, size, "%s", llamac_last_error());
 }
 
-static void model_loads_leave_the_message(void **state) {
-    (void)state;
-    char buf[4096], want[512];
+/* Loads `path` as a vocabulary or a model, keeps llamac_last_error() in msg
+ * while the object is alive, then frees it; returns the load status. */
+static llamac_status load(const char *path, bool vocab, char *msg, size_t size) {
+    llamac_model *m = NULL;
+    llamac_vocab *v = NULL;
+    const llamac_status st = vocab ? llamac_vocab_load(path, NULL, &v) : llamac_model_load(path, NULL, &m);
+    snprintf(msg, size, "%s", llamac_last_error());
+    llamac_vocab_free(v);
+    llamac_model_free(m);
+    return st;
+}
+
+/* Every file of `files` that ../shared holds loads after a known failure
+ * and leaves its message; skips when none is there. */
+static void loads_leave_the_message(const char *const *files, size_t n, bool vocab) {
+    char buf[4096], want[512], msg[4096];
     int loaded = 0;
-    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
-        const char *path = shared_path(buf, sizeof buf, models[i]);
+    for (size_t i = 0; i < n; i++) {
+        const char *path = shared_path(buf, sizeof buf, files[i]);
         if (!path) continue;
         known_message(want, sizeof want);
-        llamac_model *m = NULL;
-        llamac_status st = llamac_model_load(path, NULL, &m);
-        if (st != LLAMAC_OK) fail_msg("%s: %s", models[i], llamac_last_error());
-        if (strcmp(llamac_last_error(), want) != 0)
-            fail_msg("loading %s changed the message to '%s'", models[i], llamac_last_error());
-        llamac_model_free(m);
+        if (load(path, vocab, msg, sizeof msg) != LLAMAC_OK) fail_msg("%s: %s", files[i], msg);
+        if (strcmp(msg, want) != 0) fail_msg("loading %s changed the message to '%s'", files[i], msg);
         loaded++;
     }
     if (loaded == 0) skip();
+}
+
+static void model_loads_leave_the_message(void **state) {
+    (void)state;
+    loads_leave_the_message(models, sizeof models / sizeof models[0], false);
 }
 
 static void vocab_loads_leave_the_message(void **state) {
     (void)state;
-    char buf[4096], want[512];
-    int loaded = 0;
-    for (size_t i = 0; i < sizeof vocabs / sizeof vocabs[0]; i++) {
-        const char *path = shared_path(buf, sizeof buf, vocabs[i]);
-        if (!path) continue;
-        known_message(want, sizeof want);
-        llamac_vocab *v = NULL;
-        if (llamac_vocab_load(path, NULL, &v) != LLAMAC_OK) fail_msg("%s: %s", vocabs[i], llamac_last_error());
-        if (strcmp(llamac_last_error(), want) != 0)
-            fail_msg("loading %s changed the message to '%s'", vocabs[i], llamac_last_error());
-        llamac_vocab_free(v);
-        loaded++;
-    }
-    if (loaded == 0) skip();
+    loads_leave_the_message(vocabs, sizeof vocabs / sizeof vocabs[0], true);
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(model_loads_leave_the_message),
-        cmocka_unit_test(vocab_loads_leave_the_message),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL, model_loads_leave_the_message, vocab_loads_leave_the_message);
 }

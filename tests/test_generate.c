@@ -430,20 +430,18 @@ static void bad_arguments_are_refused_with_reasons(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(greedy_generation_reproduces_the_golden_tokens),
-        cmocka_unit_test(golden_prompt_text_tokenizes_to_the_golden_prompt),
-        cmocka_unit_test(same_seed_same_tokens_on_1_and_2_threads_other_seed_differs),
-        cmocka_unit_test(text_is_the_detokenized_tokens),
-        cmocka_unit_test(stop_string_across_tokens_stops_there_and_is_not_printed),
-        cmocka_unit_test(partial_stop_match_is_released_when_it_does_not_complete),
-        cmocka_unit_test(eog_token_stops_without_printing),
-        cmocka_unit_test(length_limits_count_tokens_and_zero_generates_none),
-        cmocka_unit_test(full_context_is_a_stop_not_an_error),
-        cmocka_unit_test(positions_past_int32_max_are_a_full_context),
-        cmocka_unit_test(abort_between_prompt_batches_leaves_the_cache_unchanged),
-        cmocka_unit_test(prompt_after_a_response_continues_the_sequence),
-        cmocka_unit_test(bad_arguments_are_refused_with_reasons),
-    };
-    return run_test_group(tests, setup, teardown);
+    return run_cases(setup, teardown,
+                     greedy_generation_reproduces_the_golden_tokens,
+                     golden_prompt_text_tokenizes_to_the_golden_prompt,
+                     same_seed_same_tokens_on_1_and_2_threads_other_seed_differs,
+                     text_is_the_detokenized_tokens,
+                     stop_string_across_tokens_stops_there_and_is_not_printed,
+                     partial_stop_match_is_released_when_it_does_not_complete,
+                     eog_token_stops_without_printing,
+                     length_limits_count_tokens_and_zero_generates_none,
+                     full_context_is_a_stop_not_an_error,
+                     positions_past_int32_max_are_a_full_context,
+                     abort_between_prompt_batches_leaves_the_cache_unchanged,
+                     prompt_after_a_response_continues_the_sequence,
+                     bad_arguments_are_refused_with_reasons);
 }

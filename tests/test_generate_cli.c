@@ -173,16 +173,12 @@ static void bad_arguments_print_usage_and_exit_2(void **state) {
 
 int main(int argc, char **argv) {
     llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--shared]");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(bad_arguments_print_usage_and_exit_2),
-        cmocka_unit_test(stop_string_is_not_printed),
-        cmocka_unit_test(seed_fixes_the_text_across_thread_counts),
-        cmocka_unit_test(keep_generates_past_the_context_size),
-        cmocka_unit_test(keep_cuts_an_over_long_prompt),
-    };
-    const struct CMUnitTest needs_shared[] = {
-        cmocka_unit_test(greedy_run_prints_the_golden_token_ids),
-    };
-    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
-    return run_test_group(tests, NULL, NULL);
+    if (test_part(argc, argv, "--shared"))
+        return run_cases(NULL, NULL, greedy_run_prints_the_golden_token_ids);
+    return run_cases(NULL, NULL,
+                     bad_arguments_print_usage_and_exit_2,
+                     stop_string_is_not_printed,
+                     seed_fixes_the_text_across_thread_counts,
+                     keep_generates_past_the_context_size,
+                     keep_cuts_an_over_long_prompt);
 }

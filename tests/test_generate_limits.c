@@ -305,12 +305,10 @@ static void run_refuses_a_prompt_longer_than_its_context(void **state) {
 int main(int argc, char **argv) {
     llamac_bin = argc > 1 ? argv[1] : NULL;
     model_path = getenv("LLAMAC_SHIPPED_MODEL");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(a_prompt_longer_than_the_context_is_refused_before_decoding),
-        cmocka_unit_test(a_bad_token_late_in_a_prompt_is_refused_before_decoding),
-        cmocka_unit_test(decode_refuses_a_batch_larger_than_the_free_cells_before_computing),
-        cmocka_unit_test(nan_logits_from_the_model_are_blamed_on_the_model),
-        cmocka_unit_test(run_refuses_a_prompt_longer_than_its_context),
-    };
-    return run_test_group(tests, setup, teardown);
+    return run_cases(setup, teardown,
+                     a_prompt_longer_than_the_context_is_refused_before_decoding,
+                     a_bad_token_late_in_a_prompt_is_refused_before_decoding,
+                     decode_refuses_a_batch_larger_than_the_free_cells_before_computing,
+                     nan_logits_from_the_model_are_blamed_on_the_model,
+                     run_refuses_a_prompt_longer_than_its_context);
 }

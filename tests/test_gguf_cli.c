@@ -87,16 +87,10 @@ static void valid_file_is_described(void **state) {
     char cpu[256];
     expected_cpu_line(cpu, sizeof cpu);
     assert_memory_equal(r.out, cpu, strlen(cpu)); /* the first line */
-    assert_non_null(strstr(r.out, "version:     3"));
-    assert_non_null(strstr(r.out, "metadata:    16 keys"));
-    assert_non_null(strstr(r.out, "STRING[3] \"alpha\", \"\", \"x\\x00y\""));
-    assert_non_null(strstr(r.out, "UINT32[4] 1, 2, 3, ..."));
-    assert_non_null(strstr(r.out, "INT8     -100"));
-    assert_non_null(strstr(r.out, "ARRAY[2]"));
-    assert_non_null(strstr(r.out, "tensors:     3"));
-    assert_non_null(strstr(r.out, "Q8_0"));
-    assert_non_null(strstr(r.out, "32 x 2"));
-    assert_non_null(strstr(r.out, "3 tensors, 84 elements, 124 bytes"));
+    assert_has_all(r.out, (const char *const[]){
+        "version:     3", "metadata:    16 keys", "STRING[3] \"alpha\", \"\", \"x\\x00y\"",
+        "UINT32[4] 1, 2, 3, ...", "INT8     -100", "ARRAY[2]", "tensors:     3", "Q8_0", "32 x 2",
+        "3 tensors, 84 elements, 124 bytes", NULL});
     unlink(path);
     gb_free(&b);
 }
@@ -141,14 +135,10 @@ static void shared_model_shows_tensors_and_tokenizer(void **state) {
     cli_result r;
     run(&r, "info", path, NULL);
     assert_int_equal(r.exit_code, 0);
-    assert_non_null(strstr(r.out, "tensors:     21"));
-    assert_non_null(strstr(r.out, "tokenizer.ggml.tokens"));
-    assert_non_null(strstr(r.out, "STRING[2048] \"<unk>\", \"<s>\", \"</s>\", ..."));
-    assert_non_null(strstr(r.out, "blk.1.attn_v.weight"));
-    assert_non_null(strstr(r.out, "Q6_K"));
-    assert_non_null(strstr(r.out, "Q4_K"));
-    assert_non_null(strstr(r.out, "F32"));
-    assert_non_null(strstr(r.out, "1673984 bytes"));
+    assert_has_all(r.out, (const char *const[]){
+        "tensors:     21", "tokenizer.ggml.tokens",
+        "STRING[2048] \"<unk>\", \"<s>\", \"</s>\", ...", "blk.1.attn_v.weight", "Q6_K", "Q4_K",
+        "F32", "1673984 bytes", NULL});
 }
 
 static void usage_errors_exit_2(void **state) {
@@ -178,17 +168,13 @@ static void missing_file_exits_1(void **state) {
 
 int main(int argc, char **argv) {
     llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--shared]");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(malformed_files_exit_1_with_one_line),
-        cmocka_unit_test(valid_file_is_described),
-        cmocka_unit_test(cpu_option_prints_the_probed_features_alone),
-        cmocka_unit_test(control_bytes_in_names_are_escaped),
-        cmocka_unit_test(usage_errors_exit_2),
-        cmocka_unit_test(missing_file_exits_1),
-    };
-    const struct CMUnitTest needs_shared[] = {
-        cmocka_unit_test(shared_model_shows_tensors_and_tokenizer),
-    };
-    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
-    return run_test_group(tests, test_tmpdir_setup, test_tmpdir_teardown);
+    if (test_part(argc, argv, "--shared"))
+        return run_cases(NULL, NULL, shared_model_shows_tensors_and_tokenizer);
+    return run_cases(test_tmpdir_setup, test_tmpdir_teardown,
+                     malformed_files_exit_1_with_one_line,
+                     valid_file_is_described,
+                     cpu_option_prints_the_probed_features_alone,
+                     control_bytes_in_names_are_escaped,
+                     usage_errors_exit_2,
+                     missing_file_exits_1);
 }

@@ -186,13 +186,9 @@ static void real_model_mutations_never_crash_or_leak(void **state) {
 
 int main(int argc, char **argv) {
     long_run = test_part(argc, argv, "--long");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(every_truncation_fails_cleanly),
-        cmocka_unit_test(random_byte_changes_never_crash_or_leak),
-    };
-    const struct CMUnitTest needs_shared[] = {
-        cmocka_unit_test(real_model_mutations_never_crash_or_leak),
-    };
-    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
-    return run_test_group(tests, NULL, NULL);
+    if (test_part(argc, argv, "--shared"))
+        return run_cases(NULL, NULL, real_model_mutations_never_crash_or_leak);
+    return run_cases(NULL, NULL,
+                     every_truncation_fails_cleanly,
+                     random_byte_changes_never_crash_or_leak);
 }

@@ -190,10 +190,8 @@ static void llama3_vocabulary_strings_are_indexed(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(every_shared_gguf_parses),
-        cmocka_unit_test(tiny_q4_k_m_has_the_expected_table),
-        cmocka_unit_test(llama3_vocabulary_strings_are_indexed),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     every_shared_gguf_parses,
+                     tiny_q4_k_m_has_the_expected_table,
+                     llama3_vocabulary_strings_are_indexed);
 }

@@ -85,10 +85,8 @@ static void value_type_names_follow_the_spec(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(type_table_matches_ggml_block_layouts),
-        cmocka_unit_test(retired_and_unknown_ids_have_no_size),
-        cmocka_unit_test(value_type_names_follow_the_spec),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     type_table_matches_ggml_block_layouts,
+                     retired_and_unknown_ids_have_no_size,
+                     value_type_names_follow_the_spec);
 }

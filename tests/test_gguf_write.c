@@ -14,26 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef struct tmpdir {
-    char dir[256];
-    char path[300];
-} tmpdir;
-
-static int make_dir(void **state) {
-    tmpdir *t = calloc(1, sizeof *t);
-    if (!t) return -1;
-    if (!test_tmpdir_new(t->dir, sizeof t->dir)) return -1;
-    snprintf(t->path, sizeof t->path, "%s/out.gguf", t->dir);
-    *state = t;
-    return 0;
-}
-
-static int remove_dir(void **state) {
-    tmpdir *t = *state;
-    test_tmpdir_remove(t->dir);
-    free(t);
-    return 0;
-}
+typedef test_case_dir tmpdir;
 
 static int count_entries(const char *dir) {
     int n = 0;
@@ -383,15 +364,13 @@ static void writer_memory_goes_through_the_allocator(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(written_file_reads_back_identically, make_dir, remove_dir),
-        cmocka_unit_test_setup_teardown(writer_bytes_match_an_independent_encoding, make_dir, remove_dir),
-        cmocka_unit_test_setup_teardown(copy_kv_reproduces_a_file, make_dir, remove_dir),
-        cmocka_unit_test(bad_tensors_are_refused),
-        cmocka_unit_test(bad_keys_and_values_are_refused),
-        cmocka_unit_test_setup_teardown(alignment_key_of_wrong_type_fails_the_write, make_dir, remove_dir),
-        cmocka_unit_test_setup_teardown(failed_write_leaves_nothing_behind, make_dir, remove_dir),
-        cmocka_unit_test_setup_teardown(writer_memory_goes_through_the_allocator, make_dir, remove_dir),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases_each(test_case_dir_setup, test_case_dir_teardown,
+                          written_file_reads_back_identically,
+                          writer_bytes_match_an_independent_encoding,
+                          copy_kv_reproduces_a_file,
+                          bad_tensors_are_refused,
+                          bad_keys_and_values_are_refused,
+                          alignment_key_of_wrong_type_fails_the_write,
+                          failed_write_leaves_nothing_behind,
+                          writer_memory_goes_through_the_allocator);
 }

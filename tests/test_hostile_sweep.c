@@ -335,6 +335,5 @@ int main(int argc, char **argv) {
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    const struct CMUnitTest tests[] = {cmocka_unit_test(sweep)};
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL, sweep);
 }

@@ -376,22 +376,20 @@ static void block_structs_match_the_gguf_type_table(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(f32_f16_bf16_rows_decode_exactly),
-        cmocka_unit_test(q4_0_block_decodes_by_hand),
-        cmocka_unit_test(q4_1_block_decodes_by_hand),
-        cmocka_unit_test(q5_0_block_decodes_by_hand),
-        cmocka_unit_test(q5_1_block_decodes_by_hand),
-        cmocka_unit_test(q8_0_and_q8_1_blocks_decode_by_hand),
-        cmocka_unit_test(iq4_nl_block_decodes_by_hand),
-        cmocka_unit_test(q2_K_block_decodes_by_hand),
-        cmocka_unit_test(q3_K_block_decodes_by_hand),
-        cmocka_unit_test(q4_K_block_decodes_by_hand),
-        cmocka_unit_test(q5_K_block_decodes_by_hand),
-        cmocka_unit_test(q6_K_block_decodes_by_hand),
-        cmocka_unit_test(iq4_xs_block_decodes_by_hand),
-        cmocka_unit_test(q8_K_block_decodes_by_hand),
-        cmocka_unit_test(block_structs_match_the_gguf_type_table),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     f32_f16_bf16_rows_decode_exactly,
+                     q4_0_block_decodes_by_hand,
+                     q4_1_block_decodes_by_hand,
+                     q5_0_block_decodes_by_hand,
+                     q5_1_block_decodes_by_hand,
+                     q8_0_and_q8_1_blocks_decode_by_hand,
+                     iq4_nl_block_decodes_by_hand,
+                     q2_K_block_decodes_by_hand,
+                     q3_K_block_decodes_by_hand,
+                     q4_K_block_decodes_by_hand,
+                     q5_K_block_decodes_by_hand,
+                     q6_K_block_decodes_by_hand,
+                     iq4_xs_block_decodes_by_hand,
+                     q8_K_block_decodes_by_hand,
+                     block_structs_match_the_gguf_type_table);
 }

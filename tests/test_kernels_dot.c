@@ -528,20 +528,18 @@ static void iq4_nl_encoder_reproduces_values_on_its_grid(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(weight_types_dot_with_ggml_activation_types),
-        cmocka_unit_test(vec_dot_equals_float64_dot_of_decoded_rows),
-        cmocka_unit_test(vec_dot_with_one_hot_activation_picks_one_weight),
-        cmocka_unit_test(vec_dot_is_deterministic_across_buffers),
-        cmocka_unit_test(activation_encoding_of_a_batch_equals_row_by_row),
-        cmocka_unit_test(q8_0_rounds_half_away_from_zero),
-        cmocka_unit_test(q8_K_maps_largest_value_to_minus_127_and_ties_to_even),
-        cmocka_unit_test(activation_encoders_round_trip_within_their_bounds),
-        cmocka_unit_test(encoders_survive_non_finite_input),
-        cmocka_unit_test(q4_0_encoder_writes_ggml_nibble_order),
-        cmocka_unit_test(q5_0_encoder_writes_high_bits_in_element_order),
-        cmocka_unit_test(weight_encoders_round_trip_within_their_step),
-        cmocka_unit_test(iq4_nl_encoder_reproduces_values_on_its_grid),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     weight_types_dot_with_ggml_activation_types,
+                     vec_dot_equals_float64_dot_of_decoded_rows,
+                     vec_dot_with_one_hot_activation_picks_one_weight,
+                     vec_dot_is_deterministic_across_buffers,
+                     activation_encoding_of_a_batch_equals_row_by_row,
+                     q8_0_rounds_half_away_from_zero,
+                     q8_K_maps_largest_value_to_minus_127_and_ties_to_even,
+                     activation_encoders_round_trip_within_their_bounds,
+                     encoders_survive_non_finite_input,
+                     q4_0_encoder_writes_ggml_nibble_order,
+                     q5_0_encoder_writes_high_bits_in_element_order,
+                     weight_encoders_round_trip_within_their_step,
+                     iq4_nl_encoder_reproduces_values_on_its_grid);
 }

@@ -71,12 +71,7 @@ static void avx2_exp_and_swiglu_give_the_reference_bits(void **state) {
 }
 
 int main(int argc, char **argv) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(expf_is_within_a_few_ulp_of_the_c_library),
-    };
-    const struct CMUnitTest needs_avx2[] = {
-        cmocka_unit_test(avx2_exp_and_swiglu_give_the_reference_bits),
-    };
-    if (test_part(argc, argv, "--avx2")) return run_test_group(needs_avx2, NULL, NULL);
-    return run_test_group(tests, NULL, NULL);
+    if (test_part(argc, argv, "--avx2"))
+        return run_cases(NULL, NULL, avx2_exp_and_swiglu_give_the_reference_bits);
+    return run_cases(NULL, NULL, expf_is_within_a_few_ulp_of_the_c_library);
 }

@@ -166,13 +166,11 @@ static void row_conversions_match_scalar_ones(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(fp16_known_patterns_decode_exactly),
-        cmocka_unit_test(fp16_encode_rounds_to_nearest_even),
-        cmocka_unit_test(fp16_every_non_nan_half_round_trips),
-        cmocka_unit_test(fp16_encoder_picks_a_nearest_half),
-        cmocka_unit_test(bf16_known_patterns_and_ties),
-        cmocka_unit_test(row_conversions_match_scalar_ones),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     fp16_known_patterns_decode_exactly,
+                     fp16_encode_rounds_to_nearest_even,
+                     fp16_every_non_nan_half_round_trips,
+                     fp16_encoder_picks_a_nearest_half,
+                     bf16_known_patterns_and_ties,
+                     row_conversions_match_scalar_ones);
 }

@@ -154,21 +154,19 @@ FILE_TEST(IQ4_NL)
 FILE_TEST(IQ4_XS)
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(tiny_F16_decodes_close_to_f32_weights),
-        cmocka_unit_test(tiny_BF16_decodes_close_to_f32_weights),
-        cmocka_unit_test(tiny_Q8_0_decodes_close_to_f32_weights),
-        cmocka_unit_test(tiny_Q4_0_decodes_close_to_f32_weights),
-        cmocka_unit_test(tiny_Q4_1_decodes_close_to_f32_weights),
-        cmocka_unit_test(tiny_Q5_0_decodes_close_to_f32_weights),
-        cmocka_unit_test(tiny_Q5_1_decodes_close_to_f32_weights),
-        cmocka_unit_test(tiny_Q2_K_decodes_close_to_f32_weights),
-        cmocka_unit_test(tiny_Q3_K_M_decodes_close_to_f32_weights),
-        cmocka_unit_test(tiny_Q4_K_M_decodes_close_to_f32_weights),
-        cmocka_unit_test(tiny_Q5_K_M_decodes_close_to_f32_weights),
-        cmocka_unit_test(tiny_Q6_K_decodes_close_to_f32_weights),
-        cmocka_unit_test(tiny_IQ4_NL_decodes_close_to_f32_weights),
-        cmocka_unit_test(tiny_IQ4_XS_decodes_close_to_f32_weights),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     tiny_F16_decodes_close_to_f32_weights,
+                     tiny_BF16_decodes_close_to_f32_weights,
+                     tiny_Q8_0_decodes_close_to_f32_weights,
+                     tiny_Q4_0_decodes_close_to_f32_weights,
+                     tiny_Q4_1_decodes_close_to_f32_weights,
+                     tiny_Q5_0_decodes_close_to_f32_weights,
+                     tiny_Q5_1_decodes_close_to_f32_weights,
+                     tiny_Q2_K_decodes_close_to_f32_weights,
+                     tiny_Q3_K_M_decodes_close_to_f32_weights,
+                     tiny_Q4_K_M_decodes_close_to_f32_weights,
+                     tiny_Q5_K_M_decodes_close_to_f32_weights,
+                     tiny_Q6_K_decodes_close_to_f32_weights,
+                     tiny_IQ4_NL_decodes_close_to_f32_weights,
+                     tiny_IQ4_XS_decodes_close_to_f32_weights);
 }

@@ -341,22 +341,19 @@ static void axpy_avx2_gives_the_reference_bits(void **state) {
 }
 
 int main(int argc, char **argv) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(backend_names_round_trip_and_unknown_names_are_refused),
-        cmocka_unit_test(resolution_never_yields_auto_or_an_unavailable_backend),
-        cmocka_unit_test(forced_scalar_hands_out_the_reference_table),
-        cmocka_unit_test(axpy_reference_adds_a_times_x),
-    };
-    const struct CMUnitTest needs_avx2[] = {
-        cmocka_unit_test(avx2_table_matches_scalar_table_shape),
-        cmocka_unit_test(every_avx2_vec_dot_matches_scalar_on_1_to_8_blocks),
-        cmocka_unit_test(every_avx2_vec_dot_matches_scalar_on_a_4096_row),
-        cmocka_unit_test(float_dots_handle_every_tail_length),
-        cmocka_unit_test(extreme_codes_do_not_saturate_the_integer_sums),
-        cmocka_unit_test(exact_order_formats_give_the_reference_bits),
-        cmocka_unit_test(vec_dot_result_depends_only_on_the_rows),
-        cmocka_unit_test(axpy_avx2_gives_the_reference_bits),
-    };
-    if (test_part(argc, argv, "--avx2")) return run_test_group(needs_avx2, NULL, NULL);
-    return run_test_group(tests, NULL, NULL);
+    if (test_part(argc, argv, "--avx2"))
+        return run_cases(NULL, NULL,
+                         avx2_table_matches_scalar_table_shape,
+                         every_avx2_vec_dot_matches_scalar_on_1_to_8_blocks,
+                         every_avx2_vec_dot_matches_scalar_on_a_4096_row,
+                         float_dots_handle_every_tail_length,
+                         extreme_codes_do_not_saturate_the_integer_sums,
+                         exact_order_formats_give_the_reference_bits,
+                         vec_dot_result_depends_only_on_the_rows,
+                         axpy_avx2_gives_the_reference_bits);
+    return run_cases(NULL, NULL,
+                     backend_names_round_trip_and_unknown_names_are_refused,
+                     resolution_never_yields_auto_or_an_unavailable_backend,
+                     forced_scalar_hands_out_the_reference_table,
+                     axpy_reference_adds_a_times_x);
 }

@@ -151,15 +151,11 @@ static void gemm_lookup_follows_the_backend(void **state) {
 }
 
 int main(int argc, char **argv) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(gemm_lookup_follows_the_backend),
-    };
-    const struct CMUnitTest needs_avx2[] = {
-        cmocka_unit_test(gemm_is_bit_identical_to_vec_dot_for_every_shape),
-        cmocka_unit_test(gemm_on_very_long_rows_is_bit_identical_too),
-        cmocka_unit_test(gemm_of_nothing_writes_nothing),
-        cmocka_unit_test(packed_gemms_are_bit_identical_to_vec_dot),
-    };
-    if (test_part(argc, argv, "--avx2")) return run_test_group(needs_avx2, NULL, NULL);
-    return run_test_group(tests, NULL, NULL);
+    if (test_part(argc, argv, "--avx2"))
+        return run_cases(NULL, NULL,
+                         gemm_is_bit_identical_to_vec_dot_for_every_shape,
+                         gemm_on_very_long_rows_is_bit_identical_too,
+                         gemm_of_nothing_writes_nothing,
+                         packed_gemms_are_bit_identical_to_vec_dot);
+    return run_cases(NULL, NULL, gemm_lookup_follows_the_backend);
 }

@@ -203,14 +203,12 @@ static void nan_input_stays_in_bounds_and_f16_keeps_the_payload(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(encoders_match_scalar_bytes_on_random_rows),
-        cmocka_unit_test(encoders_break_exact_ties_like_the_reference),
-        cmocka_unit_test(q8_K_takes_the_first_of_equal_magnitudes),
-        cmocka_unit_test(encoders_match_scalar_bytes_on_edge_values),
-        cmocka_unit_test(encoders_match_scalar_bytes_for_every_row_length),
-        cmocka_unit_test(half_decoders_match_scalar_on_every_code),
-        cmocka_unit_test(nan_input_stays_in_bounds_and_f16_keeps_the_payload),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     encoders_match_scalar_bytes_on_random_rows,
+                     encoders_break_exact_ties_like_the_reference,
+                     q8_K_takes_the_first_of_equal_magnitudes,
+                     encoders_match_scalar_bytes_on_edge_values,
+                     encoders_match_scalar_bytes_for_every_row_length,
+                     half_decoders_match_scalar_on_every_code,
+                     nan_input_stays_in_bounds_and_f16_keeps_the_payload);
 }

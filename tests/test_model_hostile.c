@@ -10,27 +10,8 @@
 #include <math.h>
 #include <string.h>
 
-typedef struct fixture {
-    char dir[256];
-    char base[300]; /* the valid model */
-    char path[300]; /* the crafted copy */
-} fixture;
-
-static int setup(void **state) {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f || !test_tmpdir_new(f->dir, sizeof f->dir)) return -1;
-    snprintf(f->base, sizeof f->base, "%s/base.gguf", f->dir);
-    snprintf(f->path, sizeof f->path, "%s/crafted.gguf", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture *f = *state;
-    test_tmpdir_remove(f->dir);
-    free(f);
-    return 0;
-}
+/* base: the valid model; path: the crafted copy. */
+typedef test_case_dir fixture;
 
 /* One change to the copy: a key set to a value of `type`, and/or a tensor
  * whose bytes are replaced (same size). */
@@ -308,18 +289,16 @@ static void an_absent_rope_count_on_an_odd_head_asks_for_the_key(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(the_base_model_loads, setup, teardown),
-        cmocka_unit_test_setup_teardown(zero_and_non_dividing_head_counts_are_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(rope_dimension_must_be_even_and_fit_a_head, setup, teardown),
-        cmocka_unit_test_setup_teardown(sizes_the_file_cannot_back_are_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(non_finite_and_non_positive_floats_are_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(keys_of_the_wrong_type_are_named, setup, teardown),
-        cmocka_unit_test_setup_teardown(rope_parameters_with_infinite_angles_are_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(rope_frequency_factors_must_be_finite_and_positive, setup, teardown),
-        cmocka_unit_test_setup_teardown(odd_head_size_decodes_with_both_cache_types, setup, teardown),
-        cmocka_unit_test_setup_teardown(messages_name_the_keys_that_disagree, setup, teardown),
-        cmocka_unit_test_setup_teardown(an_absent_rope_count_on_an_odd_head_asks_for_the_key, setup, teardown),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases_each(test_case_dir_setup, test_case_dir_teardown,
+                          the_base_model_loads,
+                          zero_and_non_dividing_head_counts_are_refused,
+                          rope_dimension_must_be_even_and_fit_a_head,
+                          sizes_the_file_cannot_back_are_refused,
+                          non_finite_and_non_positive_floats_are_refused,
+                          keys_of_the_wrong_type_are_named,
+                          rope_parameters_with_infinite_angles_are_refused,
+                          rope_frequency_factors_must_be_finite_and_positive,
+                          odd_head_size_decodes_with_both_cache_types,
+                          messages_name_the_keys_that_disagree,
+                          an_absent_rope_count_on_an_odd_head_asks_for_the_key);
 }

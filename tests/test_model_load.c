@@ -11,25 +11,7 @@
 
 #include <string.h>
 
-typedef struct fixture {
-    char dir[256];
-    char path[300];
-} fixture;
-
-static int setup(void **state) {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f || !test_tmpdir_new(f->dir, sizeof f->dir)) return -1;
-    snprintf(f->path, sizeof f->path, "%s/model.gguf", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture *f = *state;
-    test_tmpdir_remove(f->dir);
-    free(f);
-    return 0;
-}
+typedef test_case_dir fixture;
 
 static void write_spec(const fixture *f, const tm_spec *s) {
     llamac_status st = tm_write(s, f->path);
@@ -433,30 +415,25 @@ static void params_from_a_newer_header_are_refused(void **state) {
 }
 
 int main(int argc, char **argv) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(model_without_tokenizer_has_no_vocab, setup, teardown),
-        cmocka_unit_test_setup_teardown(missing_file_is_an_io_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(missing_tensor_is_rejected_by_name, setup, teardown),
-        cmocka_unit_test_setup_teardown(misshaped_tensor_is_rejected_with_both_shapes, setup, teardown),
-        cmocka_unit_test_setup_teardown(other_architecture_is_unsupported, setup, teardown),
-        cmocka_unit_test_setup_teardown(uncomputable_tensor_type_is_unsupported, setup, teardown),
-        cmocka_unit_test_setup_teardown(yarn_rope_scaling_is_unsupported, setup, teardown),
-        cmocka_unit_test_setup_teardown(head_counts_that_do_not_divide_are_rejected, setup, teardown),
-        cmocka_unit_test_setup_teardown(tied_embeddings_and_rope_freqs_load, setup, teardown),
-        cmocka_unit_test_setup_teardown(progress_runs_from_zero_to_one, setup, teardown),
-        cmocka_unit_test_setup_teardown(cancelling_from_progress_frees_everything, setup, teardown),
-        cmocka_unit_test_setup_teardown(read_and_mapped_loads_give_identical_logits, setup, teardown),
-        cmocka_unit_test_setup_teardown(params_from_a_newer_header_are_refused, setup, teardown),
-    };
-    const struct CMUnitTest needs_shared[] = {
-        cmocka_unit_test(tiny_model_reports_its_hyperparameters),
-    };
-    const struct CMUnitTest needs_avx2[] = {
-        cmocka_unit_test_setup_teardown(repacked_q4_0_and_q8_0_give_the_bits_of_the_original_rows, setup, teardown),
-        cmocka_unit_test_setup_teardown(running_out_of_memory_while_repacking_still_loads, setup, teardown),
-        cmocka_unit_test_setup_teardown(copied_matrices_are_read_from_the_copy_not_the_file, setup, teardown),
-    };
-    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
-    if (test_part(argc, argv, "--avx2")) return run_test_group(needs_avx2, NULL, NULL);
-    return run_test_group(tests, NULL, NULL);
+    if (test_part(argc, argv, "--shared"))
+        return run_cases(NULL, NULL, tiny_model_reports_its_hyperparameters);
+    if (test_part(argc, argv, "--avx2"))
+        return run_cases_each(test_case_dir_setup, test_case_dir_teardown,
+                              repacked_q4_0_and_q8_0_give_the_bits_of_the_original_rows,
+                              running_out_of_memory_while_repacking_still_loads,
+                              copied_matrices_are_read_from_the_copy_not_the_file);
+    return run_cases_each(test_case_dir_setup, test_case_dir_teardown,
+                          model_without_tokenizer_has_no_vocab,
+                          missing_file_is_an_io_error,
+                          missing_tensor_is_rejected_by_name,
+                          misshaped_tensor_is_rejected_with_both_shapes,
+                          other_architecture_is_unsupported,
+                          uncomputable_tensor_type_is_unsupported,
+                          yarn_rope_scaling_is_unsupported,
+                          head_counts_that_do_not_divide_are_rejected,
+                          tied_embeddings_and_rope_freqs_load,
+                          progress_runs_from_zero_to_one,
+                          cancelling_from_progress_frees_everything,
+                          read_and_mapped_loads_give_identical_logits,
+                          params_from_a_newer_header_are_refused);
 }

@@ -100,9 +100,7 @@ static void bad_usage_exits_2_and_failures_exit_1(void **state) {
 
 int main(int argc, char **argv) {
     llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(synth_then_quantize_then_bench),
-        cmocka_unit_test(bad_usage_exits_2_and_failures_exit_1),
-    };
-    return run_test_group(tests, test_tmpdir_setup, test_tmpdir_teardown);
+    return run_cases(test_tmpdir_setup, test_tmpdir_teardown,
+                     synth_then_quantize_then_bench,
+                     bad_usage_exits_2_and_failures_exit_1);
 }

@@ -98,10 +98,7 @@ int main(void) {
         perror("mkdtemp");
         return 1;
     }
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(seven_b_synthesis_and_quantization),
-    };
-    int rc = run_test_group(tests, NULL, NULL);
+    int rc = run_cases(NULL, NULL, seven_b_synthesis_and_quantization);
     test_tmpdir_remove(dir);
     return rc;
 }

@@ -326,18 +326,15 @@ static void caller_allocator_sees_every_allocation(void **state) {
 }
 
 int main(int argc, char **argv) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(non_finite_weight_is_refused_and_nothing_is_left),
-        cmocka_unit_test(metadata_is_carried_over),
-        cmocka_unit_test(output_does_not_depend_on_thread_count),
-        cmocka_unit_test(failures_are_reported_and_leave_nothing),
-        cmocka_unit_test(caller_allocator_sees_every_allocation),
-    };
-    const struct CMUnitTest needs_shared[] = {
-        cmocka_unit_test(quantized_tiny_matches_the_reference_blocks),
-        cmocka_unit_test(quantized_tiny_is_faithful_to_f32),
-        cmocka_unit_test(requantizing_needs_allow_requantize),
-    };
-    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, test_tmpdir_setup, test_tmpdir_teardown);
-    return run_test_group(tests, test_tmpdir_setup, test_tmpdir_teardown);
+    if (test_part(argc, argv, "--shared"))
+        return run_cases(test_tmpdir_setup, test_tmpdir_teardown,
+                         quantized_tiny_matches_the_reference_blocks,
+                         quantized_tiny_is_faithful_to_f32,
+                         requantizing_needs_allow_requantize);
+    return run_cases(test_tmpdir_setup, test_tmpdir_teardown,
+                     non_finite_weight_is_refused_and_nothing_is_left,
+                     metadata_is_carried_over,
+                     output_does_not_depend_on_thread_count,
+                     failures_are_reported_and_leave_nothing,
+                     caller_allocator_sees_every_allocation);
 }

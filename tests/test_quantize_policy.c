@@ -190,15 +190,13 @@ static void ftype_names_round_trip(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(q4_k_m_mix_on_tinyllama),
-        cmocka_unit_test(q5_k_m_mix_on_32_layers),
-        cmocka_unit_test(q4_k_m_mix_on_two_layers),
-        cmocka_unit_test(output_and_embeddings),
-        cmocka_unit_test(other_k_mixes),
-        cmocka_unit_test(row_length_fallbacks),
-        cmocka_unit_test(which_tensors_are_quantized),
-        cmocka_unit_test(ftype_names_round_trip),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     q4_k_m_mix_on_tinyllama,
+                     q5_k_m_mix_on_32_layers,
+                     q4_k_m_mix_on_two_layers,
+                     output_and_embeddings,
+                     other_k_mixes,
+                     row_length_fallbacks,
+                     which_tensors_are_quantized,
+                     ftype_names_round_trip);
 }

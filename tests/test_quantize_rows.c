@@ -205,13 +205,11 @@ static void rows_encode_independently(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(every_encoder_error_is_within_its_bit_budget),
-        cmocka_unit_test(error_falls_as_bits_rise),
-        cmocka_unit_test(zero_rows_decode_to_zero),
-        cmocka_unit_test(group_extremes_survive),
-        cmocka_unit_test(bad_arguments_are_refused),
-        cmocka_unit_test(rows_encode_independently),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     every_encoder_error_is_within_its_bit_budget,
+                     error_falls_as_bits_rise,
+                     zero_rows_decode_to_zero,
+                     group_extremes_survive,
+                     bad_arguments_are_refused,
+                     rows_encode_independently);
 }

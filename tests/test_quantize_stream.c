@@ -134,9 +134,7 @@ static void failing_producer_leaves_nothing(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(produced_tensors_write_the_same_bytes),
-        cmocka_unit_test(failing_producer_leaves_nothing),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     produced_tensors_write_the_same_bytes,
+                     failing_producer_leaves_nothing);
 }

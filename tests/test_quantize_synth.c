@@ -225,13 +225,11 @@ static void bad_requests_are_refused(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(shapes_are_listed),
-        cmocka_unit_test(file_depends_on_the_seed_only),
-        cmocka_unit_test(tiny_file_loads_as_the_promised_model),
-        cmocka_unit_test(weights_have_the_promised_distribution),
-        cmocka_unit_test(synthesized_model_quantizes_and_runs),
-        cmocka_unit_test(bad_requests_are_refused),
-    };
-    return run_test_group(tests, test_tmpdir_setup, test_tmpdir_teardown);
+    return run_cases(test_tmpdir_setup, test_tmpdir_teardown,
+                     shapes_are_listed,
+                     file_depends_on_the_seed_only,
+                     tiny_file_loads_as_the_promised_model,
+                     weights_have_the_promised_distribution,
+                     synthesized_model_quantizes_and_runs,
+                     bad_requests_are_refused);
 }

@@ -428,21 +428,19 @@ static void large_vocab_top_k_is_fast(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(dist_frequencies_pass_chi_square_against_softmax),
-        cmocka_unit_test(dist_never_draws_a_masked_token),
-        cmocka_unit_test(dist_after_top_k_draws_only_from_the_kept_set),
-        cmocka_unit_test(same_seed_gives_same_tokens_different_seed_differs),
-        cmocka_unit_test(clone_continues_exactly_like_the_original),
-        cmocka_unit_test(reset_replays_from_the_start),
-        cmocka_unit_test(constructors_reject_bad_arguments_by_name),
-        cmocka_unit_test(apply_rejects_nan_inf_and_empty_candidates),
-        cmocka_unit_test(sample_without_a_selecting_sampler_says_so),
-        cmocka_unit_test(chain_add_keeps_constructor_error_and_refuses_cycles),
-        cmocka_unit_test(caller_allocator_sees_every_allocation_and_none_leak),
-        cmocka_unit_test(sample_allocates_only_on_its_first_call),
-        cmocka_unit_test(allocation_failures_are_reported_without_leaks),
-        cmocka_unit_test(large_vocab_top_k_is_fast),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     dist_frequencies_pass_chi_square_against_softmax,
+                     dist_never_draws_a_masked_token,
+                     dist_after_top_k_draws_only_from_the_kept_set,
+                     same_seed_gives_same_tokens_different_seed_differs,
+                     clone_continues_exactly_like_the_original,
+                     reset_replays_from_the_start,
+                     constructors_reject_bad_arguments_by_name,
+                     apply_rejects_nan_inf_and_empty_candidates,
+                     sample_without_a_selecting_sampler_says_so,
+                     chain_add_keeps_constructor_error_and_refuses_cycles,
+                     caller_allocator_sees_every_allocation_and_none_leak,
+                     sample_allocates_only_on_its_first_call,
+                     allocation_failures_are_reported_without_leaks,
+                     large_vocab_top_k_is_fast);
 }

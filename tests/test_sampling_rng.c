@@ -52,10 +52,8 @@ static void uniform_uses_the_top_53_bits(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(stream_matches_reference_xoshiro256starstar),
-        cmocka_unit_test(uniform_stays_in_unit_interval_with_mean_one_half),
-        cmocka_unit_test(uniform_uses_the_top_53_bits),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     stream_matches_reference_xoshiro256starstar,
+                     uniform_stays_in_unit_interval_with_mean_one_half,
+                     uniform_uses_the_top_53_bits);
 }

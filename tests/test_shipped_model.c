@@ -317,17 +317,14 @@ static void perplexity_of_validation_split_matches_card_within_1_percent(void **
 
 int main(int argc, char **argv) {
     llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--long]");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(prompt_tokenizes_to_the_trainers_ids),
-        cmocka_unit_test(greedy_continuation_is_the_trainers_at_any_thread_count),
-        cmocka_unit_test(llamac_run_without_model_prints_the_trainers_greedy_ids),
-        cmocka_unit_test(perplexity_of_first_verses_matches_torch_reference),
-        cmocka_unit_test(llamac_perplexity_cli_prints_the_reference_figure),
-    };
     /* Run alone with --long (-Dlong_tests=true), never skipped in the others. */
-    const struct CMUnitTest long_only[] = {
-        cmocka_unit_test(perplexity_of_validation_split_matches_card_within_1_percent),
-    };
-    if (test_part(argc, argv, "--long")) return run_test_group(long_only, setup, teardown);
-    return run_test_group(tests, setup, teardown);
+    if (test_part(argc, argv, "--long"))
+        return run_cases(setup, teardown,
+                         perplexity_of_validation_split_matches_card_within_1_percent);
+    return run_cases(setup, teardown,
+                     prompt_tokenizes_to_the_trainers_ids,
+                     greedy_continuation_is_the_trainers_at_any_thread_count,
+                     llamac_run_without_model_prints_the_trainers_greedy_ids,
+                     perplexity_of_first_verses_matches_torch_reference,
+                     llamac_perplexity_cli_prints_the_reference_figure);
 }

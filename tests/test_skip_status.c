@@ -76,12 +76,10 @@ static void seventy_seven_failures_are_not_a_skip(void **state) {
 int main(int argc, char **argv) {
     if (argc == 3 && !strcmp(argv[1], "--child")) return run_child(argv[2]);
     self = argv[0];
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(all_passing_exits_0),
-        cmocka_unit_test(a_skip_among_passes_exits_77),
-        cmocka_unit_test(all_skipping_exits_77),
-        cmocka_unit_test(a_failure_wins_over_a_skip),
-        cmocka_unit_test(seventy_seven_failures_are_not_a_skip),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     all_passing_exits_0,
+                     a_skip_among_passes_exits_77,
+                     all_skipping_exits_77,
+                     a_failure_wins_over_a_skip,
+                     seventy_seven_failures_are_not_a_skip);
 }

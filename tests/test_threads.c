@@ -444,11 +444,9 @@ static void one_vocab_tokenizes_on_many_threads(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(contexts_on_one_model_decode_at_once),
-        cmocka_unit_test(contexts_created_and_freed_repeatedly),
-        cmocka_unit_test(thread_pools_started_and_stopped_repeatedly),
-        cmocka_unit_test(one_vocab_tokenizes_on_many_threads),
-    };
-    return run_test_group(tests, setup, teardown);
+    return run_cases(setup, teardown,
+                     contexts_on_one_model_decode_at_once,
+                     contexts_created_and_freed_repeatedly,
+                     thread_pools_started_and_stopped_repeatedly,
+                     one_vocab_tokenizes_on_many_threads);
 }

@@ -41,6 +41,25 @@ int test_tmpdir_teardown(void **state) {
     return 0;
 }
 
+int test_case_dir_setup(void **state) {
+    test_case_dir *d = calloc(1, sizeof *d);
+    if (!d || !test_tmpdir_new(d->dir, sizeof d->dir)) {
+        free(d);
+        return -1;
+    }
+    snprintf(d->path, sizeof d->path, "%s/case.gguf", d->dir);
+    snprintf(d->base, sizeof d->base, "%s/base.gguf", d->dir);
+    *state = d;
+    return 0;
+}
+
+int test_case_dir_teardown(void **state) {
+    test_case_dir *d = *state;
+    test_tmpdir_remove(d->dir);
+    free(d);
+    return 0;
+}
+
 const char *test_tmpdir_path(char *buf, size_t size, const char *name) {
     snprintf(buf, size, "%s/%s", test_tmpdir, name);
     return buf;

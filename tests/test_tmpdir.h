@@ -21,4 +21,16 @@ int test_tmpdir_setup(void **state);
 int test_tmpdir_teardown(void **state);
 const char *test_tmpdir_path(char *buf, size_t size, const char *name);
 
+/* For cases that each want a fresh folder of their own:
+ *     return run_cases_each(test_case_dir_setup, test_case_dir_teardown, ...);
+ * makes one before each case and hands it in as *state (a test_case_dir);
+ * the teardown deletes it with whatever the case wrote. */
+typedef struct test_case_dir {
+    char dir[256];
+    char path[300]; /* dir/case.gguf: the file the case writes */
+    char base[300]; /* dir/base.gguf: a second file, for cases that derive one from another */
+} test_case_dir;
+int test_case_dir_setup(void **state);
+int test_case_dir_teardown(void **state);
+
 #endif

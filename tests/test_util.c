@@ -27,6 +27,40 @@ int test_exit_status(int failures) {
     return 0;
 }
 
+int run_named_tests(const char *names, const CMUnitTestFunction *funcs, CMFixtureFunction group_setup,
+                    CMFixtureFunction group_teardown, CMFixtureFunction setup, CMFixtureFunction teardown) {
+    size_t n = 0;
+    while (funcs[n]) n++;
+    char *copy = strdup(names);
+    struct CMUnitTest *tests = calloc(n, sizeof *tests);
+    if (!copy || !tests) {
+        fprintf(stderr, "out of memory listing %zu tests\n", n);
+        exit(1);
+    }
+    /* "a, b,c": cut at each comma, skip the white space that follows. */
+    char *name = copy;
+    for (size_t i = 0; i < n; i++) {
+        while (*name == ' ') name++;
+        char *comma = strchr(name, ',');
+        if (comma) *comma = '\0';
+        if ((comma == NULL) != (i + 1 == n)) {
+            fprintf(stderr, "test list \"%s\" does not hold %zu plain names\n", names, n);
+            exit(1);
+        }
+        tests[i] = (struct CMUnitTest){name, funcs[i], setup, teardown, NULL};
+        if (comma) name = comma + 1;
+    }
+    const int failures = _cmocka_run_group_tests("tests", tests, n, group_setup, group_teardown);
+    free(tests);
+    free(copy);
+    return test_exit_status(failures);
+}
+
+void assert_has_all(const char *text, const char *const *needles) {
+    for (; *needles; needles++)
+        if (!strstr(text, *needles)) fail_msg("\"%s\" not found in:\n%s", *needles, text);
+}
+
 bool test_part(int argc, char **argv, const char *flag) {
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], flag) == 0) return true;

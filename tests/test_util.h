@@ -1,10 +1,9 @@
 /* Test helpers: cmocka include order, visible skips, locating ../shared.
  *
- * EVERY TEST PROGRAM ENDS ITS main WITH run_test_group, never with
- * cmocka_run_group_tests (same arguments; cmocka's own deprecated run_tests
- * macro took the shorter name):
+ * EVERY TEST PROGRAM ENDS ITS main WITH run_cases (or run_cases_each,
+ * run_test_group), never with cmocka_run_group_tests:
  *
- *     return run_test_group(tests, setup, teardown);
+ *     return run_cases(setup, teardown, first_case, second_case);
  *
  * cmocka's runner returns only the number of failed cases, so a program whose
  * cases skipped would exit 0 and meson would print it as OK. run_test_group
@@ -18,8 +17,8 @@
  * whole program SKIP and would hide the cases that did run. Such a program
  * keeps the skippable cases in a group of their own, chosen by a flag:
  *
- *     if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
- *     return run_test_group(tests, NULL, NULL);
+ *     if (test_part(argc, argv, "--shared")) return run_cases(NULL, NULL, needs_shared_case);
+ *     return run_cases(NULL, NULL, first_case, second_case);
  *
  * and tests/meson.build registers the group as a test of its own (NAME_shared,
  * NAME_avx2: see test_parts there). A case that needs some real model, but no
@@ -47,6 +46,28 @@ void test_skip(const char *file, int line);
 int test_exit_status(int failures);
 #define run_test_group(group_tests, group_setup, group_teardown) \
     test_exit_status(cmocka_run_group_tests(group_tests, group_setup, group_teardown))
+
+/* Runs the named test functions as one group, the way run_test_group does
+ * (same exit status), without spelling out a CMUnitTest array:
+ *
+ *     return run_cases(group_setup, group_teardown, first_case, second_case);
+ *
+ * run_cases_each gives every case its own setup and teardown instead (cmocka's
+ * cmocka_unit_test_setup_teardown) and no group fixture. The names come from
+ * the stringified argument list, so each argument must be a plain function
+ * name; the compound literal checks that each one is a test function. */
+int run_named_tests(const char *names, const CMUnitTestFunction *funcs, CMFixtureFunction group_setup,
+                    CMFixtureFunction group_teardown, CMFixtureFunction setup, CMFixtureFunction teardown);
+#define run_cases(group_setup, group_teardown, ...)                                                    \
+    run_named_tests(#__VA_ARGS__, (const CMUnitTestFunction[]){__VA_ARGS__, NULL}, group_setup,      \
+                    group_teardown, NULL, NULL)
+#define run_cases_each(setup, teardown, ...)                                                           \
+    run_named_tests(#__VA_ARGS__, (const CMUnitTestFunction[]){__VA_ARGS__, NULL}, NULL, NULL, setup, \
+                    teardown)
+
+/* Fails unless `text` contains every string of the NULL-terminated list
+ * `needles` (names the first that is missing). */
+void assert_has_all(const char *text, const char *const *needles);
 
 /* Whether `flag` is one of the program's arguments (after argv[0]). */
 bool test_part(int argc, char **argv, const char *flag);

@@ -425,25 +425,23 @@ static void concurrent_tokenize_on_one_vocab_agrees(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(queries_report_the_file_contents),
-        cmocka_unit_test(end_of_generation_covers_eos_eot_eom_and_end_of_text),
-        cmocka_unit_test(add_special_prepends_bos),
-        cmocka_unit_test(parse_special_turns_special_text_into_one_token),
-        cmocka_unit_test(without_parse_special_special_text_is_plain_text),
-        cmocka_unit_test(pieces_decode_bytes_spaces_and_specials),
-        cmocka_unit_test(piece_buffer_too_small_reports_size_needed),
-        cmocka_unit_test(out_of_range_ids_are_not_found),
-        cmocka_unit_test(detokenize_drops_bos_and_renders_specials_on_request),
-        cmocka_unit_test(detokenize_buffer_too_small_reports_size_needed),
-        cmocka_unit_test(tokenize_buffer_too_small_reports_count_needed),
-        cmocka_unit_test(tokenize_rejects_bad_arguments),
-        cmocka_unit_test(embedded_nul_is_an_ordinary_byte),
-        cmocka_unit_test(ill_formed_utf8_becomes_byte_tokens),
-        cmocka_unit_test(streaming_detok_holds_an_incomplete_character_until_flush),
-        cmocka_unit_test(streaming_detok_strips_the_leading_space_only_when_asked),
-        cmocka_unit_test(ten_megabyte_single_word_tokenizes_and_round_trips),
-        cmocka_unit_test(concurrent_tokenize_on_one_vocab_agrees),
-    };
-    return run_test_group(tests, tv_vocabs_setup, tv_vocabs_teardown);
+    return run_cases(tv_vocabs_setup, tv_vocabs_teardown,
+                     queries_report_the_file_contents,
+                     end_of_generation_covers_eos_eot_eom_and_end_of_text,
+                     add_special_prepends_bos,
+                     parse_special_turns_special_text_into_one_token,
+                     without_parse_special_special_text_is_plain_text,
+                     pieces_decode_bytes_spaces_and_specials,
+                     piece_buffer_too_small_reports_size_needed,
+                     out_of_range_ids_are_not_found,
+                     detokenize_drops_bos_and_renders_specials_on_request,
+                     detokenize_buffer_too_small_reports_size_needed,
+                     tokenize_buffer_too_small_reports_count_needed,
+                     tokenize_rejects_bad_arguments,
+                     embedded_nul_is_an_ordinary_byte,
+                     ill_formed_utf8_becomes_byte_tokens,
+                     streaming_detok_holds_an_incomplete_character_until_flush,
+                     streaming_detok_strips_the_leading_space_only_when_asked,
+                     ten_megabyte_single_word_tokenizes_and_round_trips,
+                     concurrent_tokenize_on_one_vocab_agrees);
 }

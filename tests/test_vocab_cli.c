@@ -84,15 +84,11 @@ static void usage_errors_exit_2_and_bad_files_exit_1(void **state) {
 
 int main(int argc, char **argv) {
     llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--shared]");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(usage_errors_exit_2_and_bad_files_exit_1),
-    };
-    const struct CMUnitTest needs_shared[] = {
-        cmocka_unit_test(ids_of_hello_world_with_bos),
-        cmocka_unit_test(special_text_is_plain_unless_asked),
-        cmocka_unit_test(pieces_are_listed_one_per_line),
-        cmocka_unit_test(file_input_reads_raw_bytes),
-    };
-    if (test_part(argc, argv, "--shared")) return run_test_group(needs_shared, NULL, NULL);
-    return run_test_group(tests, NULL, NULL);
+    if (test_part(argc, argv, "--shared"))
+        return run_cases(NULL, NULL,
+                         ids_of_hello_world_with_bos,
+                         special_text_is_plain_unless_asked,
+                         pieces_are_listed_one_per_line,
+                         file_input_reads_raw_bytes);
+    return run_cases(NULL, NULL, usage_errors_exit_2_and_bad_files_exit_1);
 }

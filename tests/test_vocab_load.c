@@ -495,23 +495,21 @@ static void mutated_vocab_files_load_or_fail_cleanly(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(bpe_merges_lowest_rank_first_then_leftmost),
-        cmocka_unit_test(bpe_keeps_a_pretoken_that_is_a_token_whole),
-        cmocka_unit_test(spm_merges_highest_score_first),
-        cmocka_unit_test(spm_equal_scores_merge_leftmost_first),
-        cmocka_unit_test(spm_piece_joining_a_char_to_a_following_space_disables_word_split),
-        cmocka_unit_test(file_without_tokenizer_is_not_found),
-        cmocka_unit_test(unknown_tokenizers_are_unsupported),
-        cmocka_unit_test(missing_or_empty_token_list_is_refused),
-        cmocka_unit_test(mistyped_arrays_are_refused),
-        cmocka_unit_test(inconsistent_arrays_are_refused),
-        cmocka_unit_test(bad_values_are_refused),
-        cmocka_unit_test(bad_merges_are_refused),
-        cmocka_unit_test(special_ids_are_checked),
-        cmocka_unit_test(params_from_a_newer_header_are_refused),
-        cmocka_unit_test(every_allocation_failure_is_reported_without_leaks),
-        cmocka_unit_test(mutated_vocab_files_load_or_fail_cleanly),
-    };
-    return run_test_group(tests, test_tmpdir_setup, test_tmpdir_teardown);
+    return run_cases(test_tmpdir_setup, test_tmpdir_teardown,
+                     bpe_merges_lowest_rank_first_then_leftmost,
+                     bpe_keeps_a_pretoken_that_is_a_token_whole,
+                     spm_merges_highest_score_first,
+                     spm_equal_scores_merge_leftmost_first,
+                     spm_piece_joining_a_char_to_a_following_space_disables_word_split,
+                     file_without_tokenizer_is_not_found,
+                     unknown_tokenizers_are_unsupported,
+                     missing_or_empty_token_list_is_refused,
+                     mistyped_arrays_are_refused,
+                     inconsistent_arrays_are_refused,
+                     bad_values_are_refused,
+                     bad_merges_are_refused,
+                     special_ids_are_checked,
+                     params_from_a_newer_header_are_refused,
+                     every_allocation_failure_is_reported_without_leaks,
+                     mutated_vocab_files_load_or_fail_cleanly);
 }

@@ -146,14 +146,12 @@ static void spm_word_by_word_merging_equals_whole_text_merging(void **state) {
 
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--long") == 0) scale = 100;
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(spm_random_utf8_round_trips),
-        cmocka_unit_test(bpe_random_utf8_round_trips),
-        cmocka_unit_test(spm_random_bytes_round_trip),
-        cmocka_unit_test(bpe_random_bytes_round_trip),
-        cmocka_unit_test(spm_streaming_detok_never_splits_a_character),
-        cmocka_unit_test(bpe_streaming_detok_never_splits_a_character),
-        cmocka_unit_test(spm_word_by_word_merging_equals_whole_text_merging),
-    };
-    return run_test_group(tests, tv_vocabs_setup, tv_vocabs_teardown);
+    return run_cases(tv_vocabs_setup, tv_vocabs_teardown,
+                     spm_random_utf8_round_trips,
+                     bpe_random_utf8_round_trips,
+                     spm_random_bytes_round_trip,
+                     bpe_random_bytes_round_trip,
+                     spm_streaming_detok_never_splits_a_character,
+                     bpe_streaming_detok_never_splits_a_character,
+                     spm_word_by_word_merging_equals_whole_text_merging);
 }

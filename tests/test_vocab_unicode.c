@@ -167,12 +167,10 @@ static void llama3_pretokenizer_cuts_as_the_pattern_says(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(utf8_decoding_accepts_exactly_well_formed_characters),
-        cmocka_unit_test(utf8_encoding_inverts_decoding),
-        cmocka_unit_test(class_table_matches_the_unicode_database),
-        cmocka_unit_test(byte_alphabet_is_a_bijection_with_gpt2_spellings),
-        cmocka_unit_test(llama3_pretokenizer_cuts_as_the_pattern_says),
-    };
-    return run_test_group(tests, NULL, NULL);
+    return run_cases(NULL, NULL,
+                     utf8_decoding_accepts_exactly_well_formed_characters,
+                     utf8_encoding_inverts_decoding,
+                     class_table_matches_the_unicode_database,
+                     byte_alphabet_is_a_bijection_with_gpt2_spellings,
+                     llama3_pretokenizer_cuts_as_the_pattern_says);
 }

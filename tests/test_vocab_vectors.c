@@ -130,11 +130,9 @@ static void bpe_matches_independent_tokenizer_on_random_text(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(spm_matches_shared_vectors_and_round_trips),
-        cmocka_unit_test(bpe_matches_shared_vectors_and_round_trips),
-        cmocka_unit_test(spm_matches_independent_tokenizer_on_random_text),
-        cmocka_unit_test(bpe_matches_independent_tokenizer_on_random_text),
-    };
-    return run_test_group(tests, tv_vocabs_setup, tv_vocabs_teardown);
+    return run_cases(tv_vocabs_setup, tv_vocabs_teardown,
+                     spm_matches_shared_vectors_and_round_trips,
+                     bpe_matches_shared_vectors_and_round_trips,
+                     spm_matches_independent_tokenizer_on_random_text,
+                     bpe_matches_independent_tokenizer_on_random_text);
 }

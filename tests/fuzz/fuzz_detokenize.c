@@ -16,19 +16,7 @@
 
 enum { MAX_IDS = 2048 };
 
-static llamac_vocab *vocabs[2];
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-    (void)argc;
-    (void)argv;
-    vocabs[0] = fv_load_for_target(FV_SPM);
-    vocabs[1] = fv_load_for_target(FV_BPE);
-    if (!vocabs[0] || !vocabs[1]) abort();
-    return 0;
-}
 
 static bool in_range(const llamac_vocab *v, llamac_token t) {
     return t >= 0 && t < llamac_vocab_n_tokens(v);
@@ -108,7 +96,7 @@ static void check_stream(const llamac_vocab *v, const llamac_token *t, int32_t n
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) return 0;
     const uint8_t sw = data[0];
-    const llamac_vocab *v = vocabs[sw & 1];
+    const llamac_vocab *v = fv_target_vocabs[sw & 1];
     const bool remove_special = sw & 2, unparse_special = sw & 4, strip = sw & 8;
     const int32_t lstrip = (sw >> 4) & 3;
     const int32_t n_tokens = llamac_vocab_n_tokens(v);

@@ -14,19 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static llamac_vocab *vocabs[2];
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-    (void)argc;
-    (void)argv;
-    vocabs[0] = fv_load_for_target(FV_SPM);
-    vocabs[1] = fv_load_for_target(FV_BPE);
-    if (!vocabs[0] || !vocabs[1]) abort();
-    return 0;
-}
 
 /* SPM reads a typed U+2581 back as a space: such input cannot round-trip. */
 static bool has_spm_space(const char *s, size_t n) {
@@ -122,7 +110,7 @@ static void check_stream(const llamac_vocab *v, const llamac_token *t, int32_t n
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) return 0;
-    const llamac_vocab *v = vocabs[data[0] & 1];
+    const llamac_vocab *v = fv_target_vocabs[data[0] & 1];
     const bool parse_special = data[0] & 2, add_special = data[0] & 4;
     const char *text = (const char *)data + 1;
     const size_t len = size - 1;

@@ -40,4 +40,8 @@ llamac_vocab *fv_load(fv_kind kind);
  * by hand. The replay never sets it, so the corpus means the same there. */
 llamac_vocab *fv_load_for_target(fv_kind kind);
 
+/* Both vocabularies of fv_load_for_target, indexed by fv_kind, loaded by
+ * the LLVMFuzzerInitialize of fuzz_vocab_targets.c. */
+extern llamac_vocab *fv_target_vocabs[2];
+
 #endif
