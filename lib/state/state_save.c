@@ -1,6 +1,7 @@
 /* Saving a context or one sequence: plan (which cells, logits, sampler),
  * then stream the payload through deflate into a buffer or a file, then
  * write the header that the stream's size and CRC complete. */
+#include "state.h"
 #include "state_plan.h"
 #include "state_stream.h"
 
@@ -79,7 +80,7 @@ static void plan_free(lc_save_plan *p) {
 /* Decides what the state holds and fills the header but for the stored
  * size and payload CRC. */
 static llamac_status plan_save(lc_save_plan *p, const char *fn, const llamac_context *ctx, int32_t seq,
-                               const llamac_state_params *params) {
+                               const llamac_state_params *params, bool shuffle) {
     memset(p, 0, sizeof *p);
     llamac_state_params sp;
     llamac_status st = check_args(fn, ctx, seq, params, &sp);
@@ -95,7 +96,7 @@ static llamac_status plan_save(lc_save_plan *p, const char *fn, const llamac_con
     h->version = LC_STATE_VERSION;
     h->level = (uint32_t)sp.compression;
     h->flags = (sp.compression > 0 ? LC_STATE_DEFLATE : 0) |
-               (sp.compression > 0 && SHUFFLE_WHEN_DEFLATING ? LC_STATE_SHUFFLE : 0) |
+               (sp.compression > 0 && shuffle ? LC_STATE_SHUFFLE : 0) |
                (seq >= 0 ? LC_STATE_SEQUENCE : 0);
     lc_fingerprint_of(llamac_context_model(ctx), &h->fp);
     h->kv_type = d.kv_type;
@@ -218,7 +219,7 @@ llamac_status llamac_state_save_size(const llamac_context *ctx, llamac_seq_id se
     LC_REQUIRE(ctx);
     LC_REQUIRE(size);
     lc_save_plan p;
-    llamac_status st = plan_save(&p, __func__, ctx, seq, params);
+    llamac_status st = plan_save(&p, __func__, ctx, seq, params, SHUFFLE_WHEN_DEFLATING);
     if (st == LLAMAC_OK) {
         const uint64_t b = bound_of(&p);
         if (b > SIZE_MAX) st = lc_fail(LLAMAC_ERR_NO_MEMORY, "%s: a state of %llu bytes", __func__, (unsigned long long)b);
@@ -254,8 +255,13 @@ llamac_status llamac_state_save(const llamac_context *ctx, llamac_seq_id seq, co
     LC_REQUIRE(ctx);
     LC_REQUIRE(size);
     if (!buf && cap > 0) return lc_null_arg(__func__, "buf");
+    return lc_state_save_filtered(ctx, seq, params, SHUFFLE_WHEN_DEFLATING, buf, cap, size);
+}
+
+llamac_status lc_state_save_filtered(const llamac_context *ctx, int32_t seq, const llamac_state_params *params,
+                                     bool shuffle, void *buf, size_t cap, size_t *size) {
     lc_save_plan p;
-    llamac_status st = plan_save(&p, __func__, ctx, seq, params);
+    llamac_status st = plan_save(&p, "llamac_state_save", ctx, seq, params, shuffle);
     lc_state_header h;
     if (st == LLAMAC_OK) {
         uint8_t *out = buf;
@@ -280,7 +286,7 @@ llamac_status llamac_state_save_file(const llamac_context *ctx, llamac_seq_id se
     LC_REQUIRE(ctx);
     LC_REQUIRE(path);
     lc_save_plan p;
-    llamac_status st = plan_save(&p, __func__, ctx, seq, params);
+    llamac_status st = plan_save(&p, __func__, ctx, seq, params, SHUFFLE_WHEN_DEFLATING);
     if (st != LLAMAC_OK) {
         plan_free(&p);
         return st;
