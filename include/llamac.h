@@ -1526,7 +1526,8 @@ LLAMAC_API llamac_status llamac_state_save_size(const llamac_context *ctx, llama
 /* Saves the whole context (seq == LLAMAC_STATE_ALL_SEQS) or one sequence
  * into buf[0..cap). *size gets the bytes written; if cap is too small,
  * LLAMAC_ERR_BUFFER_TOO_SMALL with the exact size needed in *size (buf's
- * contents are then unspecified). The context is not changed. Errors as
+ * contents are then unspecified; buf may be NULL with cap 0 to ask, which
+ * costs one compression). The context is not changed. Errors as
  * llamac_state_save_size, plus LLAMAC_ERR_NO_MEMORY. */
 LLAMAC_API llamac_status llamac_state_save(const llamac_context *ctx, llamac_seq_id seq,
                                            const llamac_state_params *params, void *buf, size_t cap,

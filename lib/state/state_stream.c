@@ -232,6 +232,8 @@ llamac_status lc_source_read(lc_source *s, void *dst, size_t n) {
                 size_t m;
                 llamac_status st = next_block(s, k - got, &p, &m);
                 if (st != LLAMAC_OK) return st;
+                if (m == 0) /* the header checks make this unreachable; never spin */
+                    return lc_fail(LLAMAC_ERR_FORMAT, "%s: the stored payload ends early", s->what);
                 memcpy(out + off + got, p, m);
                 got += m;
             }
