@@ -72,7 +72,8 @@ typedef struct lc_kv_image {
  * seq >= 0, that sequence only (its cells removed, then the image's cells
  * taken from the lowest free cells in image order, so relative cell order,
  * and with it the summation order of attention, is kept), and the logits
- * when the image has them (a one-row batch) - other sequences' cells stay.
+ * when the image has them (a one-row batch; without them, logits that were
+ * `seq`'s are dropped as stale) - other sequences' cells stay.
  * Cannot fail: the caller checked the image fits (lc_ctx_cells_available_for
  * and the dims). */
 void lc_ctx_state_commit(llamac_context *ctx, const lc_kv_image *img, int32_t seq);
