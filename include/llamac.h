@@ -91,8 +91,10 @@ typedef enum llamac_status {
     LLAMAC_ERR_CANCELLED = 8,    /* a caller callback asked to stop */
     LLAMAC_ERR_CONTEXT_FULL = 9, /* no room left in the context (KV cache) */
     LLAMAC_ERR_INTERNAL = 10,    /* a bug in llamac; please report it */
-    LLAMAC_ERR_BUFFER_TOO_SMALL = 11 /* a caller's output buffer is too small; the
+    LLAMAC_ERR_BUFFER_TOO_SMALL = 11, /* a caller's output buffer is too small; the
                                         size needed was written (since 0.2.0) */
+    LLAMAC_ERR_MISMATCH = 12     /* valid data for another model, context or sampler
+                                    (a state file; added after 0.2.0) */
 } llamac_status;
 
 /* Short constant name of a status ("LLAMAC_ERR_FORMAT"); never NULL. */
@@ -1515,6 +1517,209 @@ LLAMAC_API const char *llamac_synth_shape_name(int32_t i);
 LLAMAC_API llamac_status llamac_model_synth(const char *path, const llamac_synth_params *params);
 
 /* ==== end of section 8 ==== */
+
+/* ======================================================================== */
+/* 9. State: save and restore a context, a sequence, a sampler             */
+/* ======================================================================== */
+
+/* A state file (docs/state-format.md) holds what a context needs to go on
+ * as if it had never stopped: the KV cells in use (positions, sequence
+ * ids, key and value rows), the logits of the last decode when they belong
+ * to what is saved, the caller's token ids of the saved text (so a prompt
+ * cache can match prefixes) and, optionally, a sampler's state. It is
+ * bound to its model: architecture, every hyperparameter, the tensor table
+ * (names, types, shapes) and a hash of the vocabulary are checked on load,
+ * and a state of another model is LLAMAC_ERR_MISMATCH. The payload is
+ * deflated (zlib) or stored, and protected by a CRC-32.
+ *
+ * Loading treats the bytes as untrusted: every size, count, cell index,
+ * position, sequence id, token id, the CRCs and the fingerprint are checked
+ * and the payload is decoded into scratch memory before the context
+ * changes, and the inflated size is bounded by the header and by what the
+ * context can hold (no decompression bomb). A failed load returns a
+ * specific status with a message naming the field and leaves the context
+ * (and the sampler) exactly as they were.
+ *
+ * Exactness: a restored context continues bit-identically to the one that
+ * was saved (same build, same back end): a whole-context state puts every
+ * cell back at its own index; a sequence state is placed into the lowest
+ * free cells in its saved order, so a sequence saved from an otherwise empty
+ * context and restored into an empty one lands on the same cells.
+ *
+ * Logits: a whole-context state holds the last decode's logits rows (if
+ * any); llamac_get_logits and llamac_get_logits_ith answer after a restore
+ * as before the save. A sequence state holds the last row only when it is
+ * that sequence's prediction after its last token (the last decode ended
+ * with it); after restoring it, llamac_get_logits(ctx, -1) returns that row
+ * (a one-token batch). Otherwise the state has no logits: decode the last
+ * token again (remove its position with llamac_kv_seq_rm first), which gives
+ * the same bits; the generator does this by itself. A sequence restore
+ * without logits clears the context's logits only if they were the
+ * destination sequence's; with logits it replaces them.
+ *
+ * The KV cache type must match (an F16 state does not load into an F32
+ * cache: LLAMAC_ERR_MISMATCH; no conversion). Memory: zlib's allocations
+ * and the load scratch go through the model's allocator; a save to a file
+ * streams through deflate without a second copy of the state in memory. */
+
+/* The `seq` argument that means the whole context. */
+#define LLAMAC_STATE_ALL_SEQS (-1)
+/* Bytes of a state file's header: enough for llamac_state_info_read. */
+#define LLAMAC_STATE_HEADER_BYTES 168
+
+typedef struct llamac_state_params {
+    size_t struct_size;          /* set by llamac_state_default_params() */
+    const llamac_token *tokens;  /* token ids of the saved text, stored as given
+                                    (may be NULL when n_tokens is 0) */
+    int32_t n_tokens;            /* 0..2^24; default 0 */
+    int32_t compression;         /* 0: stored (no deflate); 1..9: deflate level;
+                                    default 1 (fastest) */
+    const llamac_sampler *sampler; /* saved into the same file if not NULL */
+} llamac_state_params;
+
+/* Writes the defaults into the first `size` bytes of *params and sets
+ * params->struct_size = size (see docs/abi.md). Thread-safe. */
+LLAMAC_API void llamac_state_params_init(llamac_state_params *params, size_t size);
+static inline llamac_state_params llamac_state_default_params(void) {
+    llamac_state_params p;
+    llamac_state_params_init(&p, sizeof p);
+    return p;
+}
+
+/* An upper bound of the bytes llamac_state_save will write for the same
+ * arguments into *size (the exact size is known only after compressing).
+ * seq is LLAMAC_STATE_ALL_SEQS or a sequence id of the context (an empty
+ * sequence gives a state with no cells). `params` may be NULL for defaults.
+ * LLAMAC_ERR_INVALID_ARG for NULL ctx/size, a bad seq, params (struct_size,
+ * compression outside 0..9, n_tokens outside 0..2^24, NULL tokens with
+ * n_tokens > 0). */
+LLAMAC_API llamac_status llamac_state_save_size(const llamac_context *ctx, llamac_seq_id seq,
+                                                const llamac_state_params *params, size_t *size);
+
+/* Saves the whole context (seq == LLAMAC_STATE_ALL_SEQS) or one sequence
+ * into buf[0..cap). *size gets the bytes written; if cap is too small,
+ * LLAMAC_ERR_BUFFER_TOO_SMALL with the exact size needed in *size (buf's
+ * contents are then unspecified; buf may be NULL with cap 0 to ask, which
+ * costs one compression). The context is not changed. Errors as
+ * llamac_state_save_size, plus LLAMAC_ERR_NO_MEMORY. */
+LLAMAC_API llamac_status llamac_state_save(const llamac_context *ctx, llamac_seq_id seq,
+                                           const llamac_state_params *params, void *buf, size_t cap,
+                                           size_t *size);
+
+/* The same into a file that appears atomically (written to a temporary
+ * file beside `path`, synced, renamed): on failure `path` is untouched.
+ * The state is streamed through deflate, never held whole in memory.
+ * LLAMAC_ERR_IO names the file and the system error. */
+LLAMAC_API llamac_status llamac_state_save_file(const llamac_context *ctx, llamac_seq_id seq,
+                                                const llamac_state_params *params, const char *path);
+
+/* Restores a state into ctx. seq: LLAMAC_STATE_ALL_SEQS for a whole-context
+ * state (replaces every cell and the logits), or the destination sequence
+ * id for a sequence state (replaces that sequence's cells; any sequence id
+ * of any context of the same model whose cache type matches and which has
+ * room). `sampler` (may be NULL) gets the sampler state saved in the file.
+ * `tokens` (may be NULL) gets the saved token ids, tokens_cap of room;
+ * *n_tokens (may be NULL) gets their count.
+ * Errors, each leaving ctx and sampler unchanged:
+ *   LLAMAC_ERR_INVALID_ARG  NULL ctx/data, seq not a sequence id of ctx;
+ *   LLAMAC_ERR_FORMAT       malformed: magic, sizes, CRC-32s, a cell index,
+ *                           position, sequence id or token id out of range,
+ *                           duplicate positions, a stream that inflates to
+ *                           more or fewer bytes than the header declares;
+ *   LLAMAC_ERR_UNSUPPORTED  a newer format version or unknown flags;
+ *   LLAMAC_ERR_MISMATCH     another model (the message names the differing
+ *                           hyperparameter, tensor table or vocabulary),
+ *                           another KV cache type, more cells, sequences or
+ *                           logits rows than ctx has room for (n_ctx,
+ *                           n_seq_max, n_batch), a whole-context state given
+ *                           a sequence id or the reverse, a sampler given
+ *                           but the file holds none or one of another
+ *                           composition;
+ *   LLAMAC_ERR_CONTEXT_FULL a sequence state needs more cells than are free
+ *                           (counting the destination sequence's own);
+ *   LLAMAC_ERR_BUFFER_TOO_SMALL tokens_cap is below the saved count, which
+ *                           is written to *n_tokens;
+ *   LLAMAC_ERR_NO_MEMORY.
+ * One thread at a time per context (and sampler). */
+LLAMAC_API llamac_status llamac_state_load(llamac_context *ctx, llamac_seq_id seq, const void *data,
+                                           size_t size, llamac_sampler *sampler, llamac_token *tokens,
+                                           size_t tokens_cap, size_t *n_tokens);
+/* The same from a file (read as a stream; LLAMAC_ERR_IO names the file). */
+LLAMAC_API llamac_status llamac_state_load_file(llamac_context *ctx, llamac_seq_id seq, const char *path,
+                                                llamac_sampler *sampler, llamac_token *tokens,
+                                                size_t tokens_cap, size_t *n_tokens);
+
+/* What a state file's header says, filled by llamac_state_info_read /
+ * llamac_state_file_info without a model or context. */
+typedef struct llamac_state_info {
+    uint32_t version;        /* format version */
+    bool sequence;           /* one sequence's state (else the whole context) */
+    bool compressed;         /* payload deflated (else stored) */
+    bool shuffled;           /* K/V rows byte-shuffled before deflate */
+    bool has_logits;
+    bool has_sampler;
+    int32_t compression;     /* level it was written with, 0..9 */
+    llamac_type kv_type;     /* F16 or F32 */
+    int32_t n_cells;         /* KV cells saved */
+    int32_t cell_span;       /* whole context: n_ctx needed (highest saved cell + 1) */
+    int32_t n_seq;           /* whole context: n_seq_max needed; 1 for a sequence */
+    int32_t n_logits;        /* logits rows saved */
+    int32_t n_batch_last;    /* tokens of the last decode's batch (n_batch needed) */
+    int32_t n_tokens;        /* caller token ids saved */
+    uint32_t sampler_bytes;  /* the sampler state inside, 0 if none */
+    uint64_t payload_bytes;  /* payload uncompressed */
+    uint64_t stored_bytes;   /* payload as stored */
+    uint64_t file_bytes;     /* header + stored payload */
+    /* the model fingerprint */
+    char arch[16];           /* general.architecture, NUL-terminated */
+    int32_t n_vocab, n_ctx_train, n_embd, n_layer, n_head, n_head_kv, n_ff, head_dim, n_rot;
+    float rms_eps, rope_base, rope_freq_scale;
+    uint32_t n_tensors;
+    uint64_t tensors_hash;   /* FNV-1a 64 of the tensor table */
+    uint64_t vocab_hash;     /* FNV-1a 64 of the vocabulary (0: none) */
+} llamac_state_info;
+
+/* Reads the header at data[0..size) (size >= LLAMAC_STATE_HEADER_BYTES; the
+ * payload is not read nor checked) into *info. LLAMAC_ERR_INVALID_ARG for
+ * NULL arguments, LLAMAC_ERR_FORMAT / LLAMAC_ERR_UNSUPPORTED as for a load.
+ * Thread-safe. */
+LLAMAC_API llamac_status llamac_state_info_read(const void *data, size_t size, llamac_state_info *info);
+/* The same for a file; also checks that the file's size matches the header
+ * (LLAMAC_ERR_FORMAT for a truncated file). Thread-safe. */
+LLAMAC_API llamac_status llamac_state_file_info(const char *path, llamac_state_info *info);
+
+/* The token ids saved in a state (buffer or file) without a context: only
+ * the start of the payload is inflated, so the payload's CRC is checked by
+ * the load, not here. *n_tokens gets the count; LLAMAC_ERR_BUFFER_TOO_SMALL
+ * if tokens_cap is below it (tokens may be NULL with tokens_cap 0 to ask).
+ * Other errors as llamac_state_info_read. Thread-safe. */
+LLAMAC_API llamac_status llamac_state_tokens(const void *data, size_t size, llamac_token *tokens,
+                                             size_t tokens_cap, size_t *n_tokens);
+LLAMAC_API llamac_status llamac_state_file_tokens(const char *path, llamac_token *tokens, size_t tokens_cap,
+                                                  size_t *n_tokens);
+
+/* A sampler's state alone: random generator positions, mirostat's mu, the
+ * penalty window, each member of a chain in order. Parameters (seed,
+ * temperature, k ...) are not saved: restore into a sampler built the same
+ * way. The blob is small, self-checking (CRC-32) and independent of any
+ * model. */
+
+/* Bytes llamac_sampler_state_save writes for smpl now (it grows with the
+ * penalty window); 0 for NULL. */
+LLAMAC_API size_t llamac_sampler_state_size(const llamac_sampler *smpl);
+/* Writes the state into buf[0..cap); *size gets the bytes written, or the
+ * bytes needed with LLAMAC_ERR_BUFFER_TOO_SMALL (buf may be NULL to ask).
+ * LLAMAC_ERR_INVALID_ARG for NULL smpl/size. */
+LLAMAC_API llamac_status llamac_sampler_state_save(const llamac_sampler *smpl, void *buf, size_t cap,
+                                                   size_t *size);
+/* Restores a saved state into smpl, all or nothing: LLAMAC_ERR_MISMATCH if
+ * smpl is not of the same composition (kind of each member, in order; a
+ * penalty window longer than smpl's last_n), LLAMAC_ERR_FORMAT for a
+ * damaged blob (CRC, sizes, values), LLAMAC_ERR_UNSUPPORTED for a newer
+ * version, LLAMAC_ERR_NO_MEMORY; smpl is unchanged on any failure. */
+LLAMAC_API llamac_status llamac_sampler_state_load(llamac_sampler *smpl, const void *data, size_t size);
+
+/* ==== end of section 9 ==== */
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,7 @@ LAYERS = {
     'sampling': ['common'],
     'quantize': ['common', 'kernels', 'gguf'],
     'generate': ['common', 'runtime', 'vocab', 'sampling'],
+    'state':    ['common', 'runtime', 'model', 'sampling', 'vocab'],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

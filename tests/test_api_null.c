@@ -188,6 +188,7 @@ static void p_version_number(void) { NEUTRAL(llamac_version_number() == LLAMAC_V
 static void p_status_name(void) {
     NEUTRAL(strcmp(llamac_status_name((llamac_status)-1), "LLAMAC_ERR_UNKNOWN") == 0);
     NEUTRAL(strcmp(llamac_status_name(LLAMAC_ERR_BUFFER_TOO_SMALL), "LLAMAC_ERR_BUFFER_TOO_SMALL") == 0);
+    NEUTRAL(strcmp(llamac_status_name(LLAMAC_ERR_MISMATCH), "LLAMAC_ERR_MISMATCH") == 0);
 }
 static void p_last_error(void) { NEUTRAL(llamac_last_error() != NULL && strcmp(llamac_last_error(), sentinel) == 0); }
 static void p_type_name(void) {
@@ -696,6 +697,97 @@ static void p_synth_shape_name(void) {
 }
 static void p_model_synth(void) { REFUSED(llamac_model_synth(NULL, NULL), "path"); }
 
+/* ---- 9. state ---- */
+
+static void p_state_params_init(void) { PARAMS_INIT_PROBE(llamac_state_params, llamac_state_params_init); }
+static void p_state_save_size(void) {
+    size_t n = 0;
+    REFUSED(llamac_state_save_size(NULL, -1, NULL, &n), "ctx");
+    REFUSED(llamac_state_save_size(F.ctx, -1, NULL, NULL), "size");
+    INVALID(llamac_state_save_size(F.ctx, -2, NULL, &n));
+    INVALID(llamac_state_save_size(F.ctx, 1, NULL, &n));
+    llamac_state_params sp = llamac_state_default_params();
+    sp.compression = 10;
+    INVALID(llamac_state_save_size(F.ctx, -1, &sp, &n));
+    sp.compression = 1;
+    sp.n_tokens = 3;
+    INVALID(llamac_state_save_size(F.ctx, -1, &sp, &n));
+    sp.n_tokens = -1;
+    INVALID(llamac_state_save_size(F.ctx, -1, &sp, &n));
+    sp = llamac_state_default_params();
+    sp.struct_size = sizeof sp + 8;
+    INVALID(llamac_state_save_size(F.ctx, -1, &sp, &n));
+    SUCCEEDS(llamac_state_save_size(F.ctx, -1, NULL, &n));
+}
+static void p_state_save(void) {
+    unsigned char b[16];
+    size_t n = 0;
+    REFUSED(llamac_state_save(NULL, -1, NULL, b, sizeof b, &n), "ctx");
+    REFUSED(llamac_state_save(F.ctx, -1, NULL, b, sizeof b, NULL), "size");
+    REFUSED(llamac_state_save(F.ctx, -1, NULL, NULL, sizeof b, &n), "buf");
+    FAILS_WITH(llamac_state_save(F.ctx, -1, NULL, NULL, 0, &n), LLAMAC_ERR_BUFFER_TOO_SMALL);
+    assert_true(n > sizeof b);
+    INVALID(llamac_state_save(F.ctx, 7, NULL, b, sizeof b, &n));
+}
+static void p_state_save_file(void) {
+    REFUSED(llamac_state_save_file(NULL, -1, NULL, "/nonexistent-dir/s"), "ctx");
+    REFUSED(llamac_state_save_file(F.ctx, -1, NULL, NULL), "path");
+    FAILS_WITH(llamac_state_save_file(F.ctx, -1, NULL, "/nonexistent-dir/s"), LLAMAC_ERR_IO);
+}
+static void p_state_load(void) {
+    unsigned char b[8] = {0};
+    REFUSED(llamac_state_load(NULL, -1, b, sizeof b, NULL, NULL, 0, NULL), "ctx");
+    REFUSED(llamac_state_load(F.ctx, -1, NULL, sizeof b, NULL, NULL, 0, NULL), "data");
+    INVALID(llamac_state_load(F.ctx, 5, b, sizeof b, NULL, NULL, 0, NULL));
+    FAILS_WITH(llamac_state_load(F.ctx, -1, b, sizeof b, NULL, NULL, 0, NULL), LLAMAC_ERR_FORMAT);
+}
+static void p_state_load_file(void) {
+    REFUSED(llamac_state_load_file(NULL, -1, "/nonexistent", NULL, NULL, 0, NULL), "ctx");
+    REFUSED(llamac_state_load_file(F.ctx, -1, NULL, NULL, NULL, 0, NULL), "path");
+    FAILS_WITH(llamac_state_load_file(F.ctx, -1, "/nonexistent-dir/s", NULL, NULL, 0, NULL), LLAMAC_ERR_IO);
+}
+static void p_state_info_read(void) {
+    unsigned char b[8] = {0};
+    llamac_state_info info;
+    REFUSED(llamac_state_info_read(NULL, 0, &info), "data");
+    REFUSED(llamac_state_info_read(b, sizeof b, NULL), "info");
+    FAILS_WITH(llamac_state_info_read(b, sizeof b, &info), LLAMAC_ERR_FORMAT);
+}
+static void p_state_file_info(void) {
+    llamac_state_info info;
+    REFUSED(llamac_state_file_info(NULL, &info), "path");
+    REFUSED(llamac_state_file_info("/nonexistent", NULL), "info");
+    FAILS_WITH(llamac_state_file_info("/nonexistent-dir/s", &info), LLAMAC_ERR_IO);
+}
+static void p_state_tokens(void) {
+    unsigned char b[8] = {0};
+    size_t n;
+    REFUSED(llamac_state_tokens(NULL, 0, NULL, 0, &n), "data");
+    REFUSED(llamac_state_tokens(b, sizeof b, NULL, 0, NULL), "n_tokens");
+    FAILS_WITH(llamac_state_tokens(b, sizeof b, NULL, 0, &n), LLAMAC_ERR_FORMAT);
+}
+static void p_state_file_tokens(void) {
+    size_t n;
+    REFUSED(llamac_state_file_tokens(NULL, NULL, 0, &n), "path");
+    REFUSED(llamac_state_file_tokens("/nonexistent", NULL, 0, NULL), "n_tokens");
+    FAILS_WITH(llamac_state_file_tokens("/nonexistent-dir/s", NULL, 0, &n), LLAMAC_ERR_IO);
+}
+static void p_sampler_state_size(void) { NEUTRAL(llamac_sampler_state_size(NULL) == 0); }
+static void p_sampler_state_save(void) {
+    unsigned char b[4];
+    size_t n = 0;
+    REFUSED(llamac_sampler_state_save(NULL, b, sizeof b, &n), "smpl");
+    REFUSED(llamac_sampler_state_save(F.chain, b, sizeof b, NULL), "size");
+    FAILS_WITH(llamac_sampler_state_save(F.chain, b, sizeof b, &n), LLAMAC_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(n, llamac_sampler_state_size(F.chain));
+}
+static void p_sampler_state_load(void) {
+    unsigned char b[4] = {0};
+    REFUSED(llamac_sampler_state_load(NULL, b, sizeof b), "smpl");
+    REFUSED(llamac_sampler_state_load(F.chain, NULL, sizeof b), "data");
+    FAILS_WITH(llamac_sampler_state_load(F.chain, b, sizeof b), LLAMAC_ERR_FORMAT);
+}
+
 /* ---- the table ---- */
 
 typedef struct probe {
@@ -738,6 +830,9 @@ static const probe probes[] = {
     P(generator_n_generated), P(generator_resume),
     P(ftype_name), P(ftype_from_name), P(quantize_params_init), P(model_quantize), P(quantize_rows),
     P(synth_params_init), P(synth_shape_name), P(model_synth),
+    P(state_params_init), P(state_save_size), P(state_save), P(state_save_file), P(state_load), P(state_load_file),
+    P(state_info_read), P(state_file_info), P(state_tokens), P(state_file_tokens), P(sampler_state_size),
+    P(sampler_state_save), P(sampler_state_load),
 };
 #define N_PROBES (sizeof probes / sizeof probes[0])
 

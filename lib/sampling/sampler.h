@@ -23,6 +23,19 @@ typedef struct lc_sampler_vtable {
     llamac_status (*clone_deep)(llamac_sampler *dst, const llamac_sampler *src);
     /* Optional: release heap-owned members of the state. */
     void (*free_state)(llamac_sampler *smpl);
+    /* State save/restore (llamac_sampler_state_*), all four or none (none:
+     * the kind keeps nothing between calls but its parameters, and its
+     * saved body is empty). state_write writes exactly state_size bytes.
+     * state_check validates a body of n bytes against this sampler and
+     * reserves whatever state_commit will need, changing nothing a caller
+     * can observe; LLAMAC_ERR_FORMAT for bad values, LLAMAC_ERR_MISMATCH
+     * when the body cannot belong to a sampler with these parameters.
+     * state_commit, after a successful check of the same bytes, cannot
+     * fail. */
+    size_t (*state_size)(const llamac_sampler *smpl);
+    void (*state_write)(const llamac_sampler *smpl, uint8_t *out);
+    llamac_status (*state_check)(llamac_sampler *smpl, const uint8_t *in, size_t n);
+    void (*state_commit)(llamac_sampler *smpl, const uint8_t *in, size_t n);
 } lc_sampler_vtable;
 
 struct llamac_sampler {
@@ -50,6 +63,28 @@ llamac_sampler *lc_sampler_refuse(const char *fmt, ...) LC_PRINTF(1, 2);
  * constructor's failure) on failure. */
 llamac_sampler *lc_sampler_new(const llamac_allocator *allocator, const lc_sampler_vtable *vt,
                                size_t state_size);
+
+/* One sampler's saved state (sampler_state.c): u8 name length, the kind's
+ * name, u32 body length, the body (a chain's: u32 count, then each
+ * member's record). `where` names the sampler in messages ("sampler 2"). */
+size_t lc_sampler_record_size(const llamac_sampler *smpl);
+uint8_t *lc_sampler_record_write(const llamac_sampler *smpl, uint8_t *out); /* returns the end */
+llamac_status lc_sampler_record_check(llamac_sampler *smpl, const uint8_t *in, size_t n, size_t *used,
+                                      const char *where);
+/* After a successful check of the same bytes; returns the bytes used. */
+size_t lc_sampler_record_commit(llamac_sampler *smpl, const uint8_t *in);
+
+/* The public blob (llamac_sampler_state_save's bytes): checked whole,
+ * then committed; lib/state/ embeds the same blob in state files. */
+llamac_status lc_sampler_blob_check(llamac_sampler *smpl, const uint8_t *blob, size_t size);
+void lc_sampler_blob_commit(llamac_sampler *smpl, const uint8_t *blob);
+
+/* The saved state of the xoshiro generator: 32 bytes; an all-zero state
+ * (which would only ever give 0) is LLAMAC_ERR_FORMAT. */
+#define LC_RNG_STATE_BYTES 32
+void lc_rng_state_write(const lc_rng *rng, uint8_t *out);
+llamac_status lc_rng_state_check(const uint8_t *in, const char *who);
+void lc_rng_state_read(lc_rng *rng, const uint8_t *in);
 
 /* ---- candidate-array helpers (sampler_candidates.c) ---- */
 

@@ -2,6 +2,7 @@
 #include "sampler.h"
 
 #include <math.h>
+#include <stddef.h>
 
 /* ---- greedy ---- */
 
@@ -37,7 +38,31 @@ static void dist_reset(llamac_sampler *smpl) {
     lc_rng_seed(&s->rng, s->seed);
 }
 
-static const lc_sampler_vtable dist_vt = {.name = "dist", .apply = dist_apply, .reset = dist_reset};
+/* Saved: the generator's position (the seed is a parameter). */
+static size_t dist_state_size(const llamac_sampler *smpl) {
+    LC_UNUSED(smpl);
+    return LC_RNG_STATE_BYTES;
+}
+
+static void dist_state_write(const llamac_sampler *smpl, uint8_t *out) {
+    lc_rng_state_write(&((const dist_state *)smpl->state)->rng, out);
+}
+
+static llamac_status dist_state_check(llamac_sampler *smpl, const uint8_t *in, size_t n) {
+    LC_UNUSED(smpl);
+    if (n != LC_RNG_STATE_BYTES)
+        return lc_fail(LLAMAC_ERR_FORMAT, "state of %zu bytes, expected %d", n, LC_RNG_STATE_BYTES);
+    return lc_rng_state_check(in, "rng");
+}
+
+static void dist_state_commit(llamac_sampler *smpl, const uint8_t *in, size_t n) {
+    LC_UNUSED(n);
+    lc_rng_state_read(&((dist_state *)smpl->state)->rng, in);
+}
+
+static const lc_sampler_vtable dist_vt = {.name = "dist", .apply = dist_apply, .reset = dist_reset,
+                                          .state_size = dist_state_size, .state_write = dist_state_write,
+                                          .state_check = dist_state_check, .state_commit = dist_state_commit};
 
 llamac_sampler *llamac_sampler_init_dist(uint64_t seed, const llamac_allocator *allocator) {
     llamac_sampler *smpl = lc_sampler_new(allocator, &dist_vt, sizeof(dist_state));

@@ -3,6 +3,8 @@
 #include "sampler.h"
 #include "common/params.h"
 
+#include "common/bytes.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -210,6 +212,46 @@ static llamac_status chain_clone_deep(llamac_sampler *dst, const llamac_sampler 
     return LLAMAC_OK;
 }
 
+/* Saved: u32 member count, then each member's record in order. */
+static size_t chain_state_size(const llamac_sampler *smpl) {
+    const chain_state *c = smpl->state;
+    size_t n = 4;
+    for (size_t i = 0; i < c->n; i++) n += lc_sampler_record_size(c->items[i]);
+    return n;
+}
+
+static void chain_state_write(const llamac_sampler *smpl, uint8_t *out) {
+    const chain_state *c = smpl->state;
+    lc_put_u32(out, (uint32_t)c->n);
+    out += 4;
+    for (size_t i = 0; i < c->n; i++) out = lc_sampler_record_write(c->items[i], out);
+}
+
+static llamac_status chain_state_check(llamac_sampler *smpl, const uint8_t *in, size_t n) {
+    const chain_state *c = smpl->state;
+    if (n < 4) return lc_fail(LLAMAC_ERR_FORMAT, "state of %zu bytes, expected at least 4", n);
+    if (lc_get_u32(in) != c->n)
+        return lc_fail(LLAMAC_ERR_MISMATCH, "the state has %u samplers, this chain %zu", lc_get_u32(in), c->n);
+    size_t off = 4;
+    for (size_t i = 0; i < c->n; i++) {
+        char where[48];
+        snprintf(where, sizeof where, "member %zu", i);
+        size_t used = 0;
+        llamac_status st = lc_sampler_record_check(c->items[i], in + off, n - off, &used, where);
+        if (st != LLAMAC_OK) return st;
+        off += used;
+    }
+    if (off != n) return lc_fail(LLAMAC_ERR_FORMAT, "%zu bytes after the last member", n - off);
+    return LLAMAC_OK;
+}
+
+static void chain_state_commit(llamac_sampler *smpl, const uint8_t *in, size_t n) {
+    LC_UNUSED(n);
+    const chain_state *c = smpl->state;
+    size_t off = 4;
+    for (size_t i = 0; i < c->n; i++) off += lc_sampler_record_commit(c->items[i], in + off);
+}
+
 static const lc_sampler_vtable chain_vt = {
     .name = "chain",
     .apply = chain_apply,
@@ -217,6 +259,10 @@ static const lc_sampler_vtable chain_vt = {
     .reset = chain_reset,
     .clone_deep = chain_clone_deep,
     .free_state = chain_free_state,
+    .state_size = chain_state_size,
+    .state_write = chain_state_write,
+    .state_check = chain_state_check,
+    .state_commit = chain_state_commit,
 };
 
 void llamac_sampler_chain_params_init(llamac_sampler_chain_params *params, size_t size) {

@@ -3,6 +3,8 @@
  * that truncates the distribution before each draw. */
 #include "sampler.h"
 
+#include "common/bytes.h"
+
 #include <math.h>
 
 typedef struct mirostat_state {
@@ -42,10 +44,41 @@ static void mirostat_reset(llamac_sampler *smpl) {
     lc_rng_seed(&s->rng, s->seed);
 }
 
+/* Saved: mu (f32) then the generator's position. */
+static size_t mirostat_state_size(const llamac_sampler *smpl) {
+    LC_UNUSED(smpl);
+    return 4 + LC_RNG_STATE_BYTES;
+}
+
+static void mirostat_state_write(const llamac_sampler *smpl, uint8_t *out) {
+    const mirostat_state *s = smpl->state;
+    lc_put_f32(out, s->mu);
+    lc_rng_state_write(&s->rng, out + 4);
+}
+
+static llamac_status mirostat_state_check(llamac_sampler *smpl, const uint8_t *in, size_t n) {
+    LC_UNUSED(smpl);
+    if (n != 4 + LC_RNG_STATE_BYTES)
+        return lc_fail(LLAMAC_ERR_FORMAT, "state of %zu bytes, expected %d", n, 4 + LC_RNG_STATE_BYTES);
+    if (!isfinite(lc_get_f32(in))) return lc_fail(LLAMAC_ERR_FORMAT, "mu is not finite");
+    return lc_rng_state_check(in + 4, "rng");
+}
+
+static void mirostat_state_commit(llamac_sampler *smpl, const uint8_t *in, size_t n) {
+    LC_UNUSED(n);
+    mirostat_state *s = smpl->state;
+    s->mu = lc_get_f32(in);
+    lc_rng_state_read(&s->rng, in + 4);
+}
+
 static const lc_sampler_vtable mirostat_vt = {
     .name = "mirostat-v2",
     .apply = mirostat_apply,
     .reset = mirostat_reset,
+    .state_size = mirostat_state_size,
+    .state_write = mirostat_state_write,
+    .state_check = mirostat_state_check,
+    .state_commit = mirostat_state_commit,
 };
 
 llamac_sampler *llamac_sampler_init_mirostat_v2(uint64_t seed, float tau, float eta,

@@ -3,6 +3,8 @@
  * logits, plus OpenAI-style frequency / presence terms). */
 #include "sampler.h"
 
+#include "common/bytes.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -126,6 +128,47 @@ static void penalties_free_state(llamac_sampler *smpl) {
     lc_free(&smpl->env, s->table);
 }
 
+/* Saved: u32 count, u32 head, then the window as stored (count tokens),
+ * so the oldest-first order and the next slot to overwrite come back. */
+static size_t penalties_state_size(const llamac_sampler *smpl) {
+    const penalties_state *s = smpl->state;
+    return 8 + 4 * s->count;
+}
+
+static void penalties_state_write(const llamac_sampler *smpl, uint8_t *out) {
+    const penalties_state *s = smpl->state;
+    lc_put_u32(out, (uint32_t)s->count);
+    lc_put_u32(out + 4, (uint32_t)s->head);
+    for (size_t i = 0; i < s->count; i++) lc_put_u32(out + 8 + 4 * i, (uint32_t)s->ring[i]);
+}
+
+static llamac_status penalties_state_check(llamac_sampler *smpl, const uint8_t *in, size_t n) {
+    penalties_state *s = smpl->state;
+    if (n < 8) return lc_fail(LLAMAC_ERR_FORMAT, "state of %zu bytes, expected at least 8", n);
+    const uint32_t count = lc_get_u32(in), head = lc_get_u32(in + 4);
+    if ((n - 8) / 4 != count || (n - 8) % 4)
+        return lc_fail(LLAMAC_ERR_FORMAT, "window of %u tokens in %zu bytes", count, n - 8);
+    if (count > (uint32_t)s->last_n)
+        return lc_fail(LLAMAC_ERR_MISMATCH, "window of %u tokens, this sampler keeps last_n %d", count,
+                       (int)s->last_n);
+    /* head moves only once the window is full */
+    if (count < (uint32_t)s->last_n ? head != 0 : head >= count)
+        return lc_fail(LLAMAC_ERR_FORMAT, "window head %u for %u tokens of last_n %d", head, count, (int)s->last_n);
+    for (uint32_t i = 0; i < count; i++)
+        if ((int32_t)lc_get_u32(in + 8 + 4 * (size_t)i) < 0)
+            return lc_fail(LLAMAC_ERR_FORMAT, "window token %u is negative", i);
+    /* capacity is not observable: reserving now lets the commit not fail */
+    return lc_reserve(&smpl->env, &s->ring, &s->ring_cap, count, sizeof *s->ring);
+}
+
+static void penalties_state_commit(llamac_sampler *smpl, const uint8_t *in, size_t n) {
+    LC_UNUSED(n);
+    penalties_state *s = smpl->state;
+    s->count = lc_get_u32(in);
+    s->head = lc_get_u32(in + 4);
+    for (size_t i = 0; i < s->count; i++) s->ring[i] = (llamac_token)lc_get_u32(in + 8 + 4 * i);
+}
+
 static const lc_sampler_vtable penalties_vt = {
     .name = "penalties",
     .apply = penalties_apply,
@@ -133,6 +176,10 @@ static const lc_sampler_vtable penalties_vt = {
     .reset = penalties_reset,
     .clone_deep = penalties_clone_deep,
     .free_state = penalties_free_state,
+    .state_size = penalties_state_size,
+    .state_write = penalties_state_write,
+    .state_check = penalties_state_check,
+    .state_commit = penalties_state_commit,
 };
 
 llamac_sampler *llamac_sampler_init_penalties(int32_t last_n, float repeat, float freq,

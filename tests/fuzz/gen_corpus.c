@@ -4,6 +4,7 @@
  * every run, so regenerating the committed corpus (tests/fuzz/corpus)
  * changes nothing unless a seed or the writer changed. Built by meson,
  * never run by `meson test`. */
+#include "fuzz_states.h"
 #include "fuzz_vocabs.h"
 #include "../model_builder.h"
 #include "../test_gguf_cases.h"
@@ -278,6 +279,55 @@ static void cli_seeds(void) {
     }
 }
 
+/* ---- state: states of fuzz_states.c's model, each kind the format has ---- */
+
+static void state_seed(llamac_context *ctx, llamac_seq_id seq, int32_t level, const llamac_sampler *smpl,
+                       const llamac_token *tokens, int32_t n_tokens, const char *name) {
+    llamac_state_params sp = llamac_state_default_params();
+    sp.compression = level;
+    sp.sampler = smpl;
+    sp.tokens = tokens;
+    sp.n_tokens = n_tokens;
+    size_t size = 0;
+    check(llamac_state_save_size(ctx, seq, &sp, &size), name);
+    unsigned char *buf = malloc(size);
+    if (!buf) return;
+    check(llamac_state_save(ctx, seq, &sp, buf, size, &size), name);
+    save("state", name, buf, size);
+    free(buf);
+}
+
+static void state_seeds(void) {
+    llamac_model *m = fs_model_load();
+    llamac_context *ctx = m ? fs_context(m) : NULL;
+    llamac_sampler *smpl = fs_sampler();
+    if (!ctx || !smpl) {
+        failures++;
+        return;
+    }
+    state_seed(ctx, LLAMAC_STATE_ALL_SEQS, 0, NULL, NULL, 0, "empty-stored.state");
+    const llamac_token toks[7] = {1, 5, 9, 13, 2, 40, 63};
+    llamac_batch b;
+    check(llamac_batch_init(&b, 7, 2, NULL), "batch");
+    const llamac_seq_id both[2] = {0, 1}, one = 1;
+    for (int32_t i = 0; i < 4; i++) llamac_batch_add(&b, toks[i], i, both, 2, false); /* shared prefix */
+    for (int32_t i = 4; i < 7; i++) llamac_batch_add(&b, toks[i], i, &one, 1, true);
+    check(llamac_decode(ctx, &b), "decode");
+    llamac_batch_free(&b);
+    llamac_token t;
+    float l[64] = {0};
+    for (int i = 0; i < 5; i++) check(llamac_sampler_sample(smpl, l, 64, &t), "sample");
+    state_seed(ctx, LLAMAC_STATE_ALL_SEQS, 0, smpl, toks, 7, "whole-stored-sampler.state");
+    state_seed(ctx, LLAMAC_STATE_ALL_SEQS, 1, smpl, toks, 7, "whole-deflated-sampler.state");
+    state_seed(ctx, LLAMAC_STATE_ALL_SEQS, 9, NULL, NULL, 0, "whole-deflated-9.state");
+    state_seed(ctx, 1, 0, NULL, toks, 7, "seq1-stored-logits.state");
+    state_seed(ctx, 1, 1, smpl, toks, 7, "seq1-deflated-logits.state");
+    state_seed(ctx, 0, 0, NULL, toks, 4, "seq0-stored-no-logits.state");
+    llamac_sampler_free(smpl);
+    llamac_context_free(ctx);
+    llamac_model_free(m);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s DIR\n", argv[0]);
@@ -285,7 +335,7 @@ int main(int argc, char **argv) {
     }
     out_root = argv[1];
     make_dir(out_root);
-    const char *targets[] = {"gguf", "vocab", "tokenize", "detokenize", "cli"};
+    const char *targets[] = {"gguf", "vocab", "tokenize", "detokenize", "cli", "state"};
     for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", out_root, targets[i]);
@@ -297,5 +347,6 @@ int main(int argc, char **argv) {
     tokenize_seeds();
     detokenize_seeds();
     cli_seeds();
+    state_seeds();
     return failures ? 1 : 0;
 }
