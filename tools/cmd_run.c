@@ -5,6 +5,7 @@
 #include "cmd_parse.h"
 #include "commands.h"
 #include "default_model.h"
+#include "run_state.h"
 
 #include "llamac.h"
 
@@ -21,6 +22,7 @@
 
 typedef struct run_args {
     const char *model, *prompt, *prompt_file;
+    const char *save_state, *load_state, *prompt_cache;
     int32_t n_predict, top_k, threads, n_keep;
     uint32_t n_ctx;
     float temp, top_p, min_p, repeat_penalty;
@@ -38,6 +40,7 @@ static void run_usage(FILE *f) {
             "                  [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]\n"
             "                  [--repeat-last-n N] [--seed S] [-t THREADS] [-c N_CTX]\n"
             "                  [--stop STRING]... [--keep N] [--ids] [--prompt-limit BYTES]\n"
+            "                  [--save-state FILE] [--load-state FILE] [--prompt-cache FILE]\n"
             "\n"
             "Generates a continuation of the prompt (tokenized with BOS; special-token\n"
             "text like <|eot_id|> is parsed) and streams it to stdout, without the\n"
@@ -63,6 +66,13 @@ static void run_usage(FILE *f) {
             "                       drop half of the rest and go on; a prompt longer than\n"
             "                       the context is cut in its middle instead of refused\n"
             "                       (default -1: off)\n"
+            "  --save-state FILE    after the run, save the sequence (prompt and generated\n"
+            "                       tokens, their ids, the sampler's state) to FILE\n"
+            "  --load-state FILE    continue the sequence saved in FILE (its sampler state\n"
+            "                       too when the sampling options are the same); -p / -f\n"
+            "                       are then optional and add text after it, without BOS\n"
+            "  --prompt-cache FILE  reuse the longest common prefix of the prompt saved in\n"
+            "                       FILE (decode only the rest), then save this prompt there\n"
             "  --ids                print token ids (one line, space-separated) instead of text\n"
             "  --prompt-limit BYTES refuse a PROMPT_FILE larger than this (default 64M; a K, M\n"
             "                       or G suffix counts KiB, MiB, GiB); pipes and devices are\n"
@@ -71,6 +81,16 @@ static void run_usage(FILE *f) {
             MAX_STOPS);
 }
 
+
+/* A file name option: any non-empty string. */
+static bool file_opt(const char *opt, const char *v, const char **out) {
+    if (!v[0]) {
+        fprintf(stderr, "llamac run: %s takes a file name, not ''\n", opt);
+        return false;
+    }
+    *out = v;
+    return true;
+}
 
 /* Returns -1 when the run should go on, else the exit status. */
 static int parse_args(int argc, char **argv, run_args *a) {
@@ -90,7 +110,8 @@ static int parse_args(int argc, char **argv, run_args *a) {
         static const char *const valued[] = {"-m", "-p", "-f", "-n", "--temp", "--top-k",
                                              "--top-p", "--min-p", "--repeat-penalty",
                                              "--repeat-last-n", "--seed", "-t", "-c", "--stop",
-                                             "--prompt-limit", "--keep"};
+                                             "--prompt-limit", "--keep", "--save-state",
+                                             "--load-state", "--prompt-cache"};
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(o, valued[k]);
         if (!known) {
@@ -107,6 +128,9 @@ static int parse_args(int argc, char **argv, run_args *a) {
         if (!strcmp(o, "-m")) a->model = v;
         else if (!strcmp(o, "-p")) a->prompt = v;
         else if (!strcmp(o, "-f")) a->prompt_file = v;
+        else if (!strcmp(o, "--save-state")) ok = file_opt(o, v, &a->save_state);
+        else if (!strcmp(o, "--load-state")) ok = file_opt(o, v, &a->load_state);
+        else if (!strcmp(o, "--prompt-cache")) ok = file_opt(o, v, &a->prompt_cache);
         else if (!strcmp(o, "-n")) ok = tool_opt_i32("run", o, v, -1, INT32_MAX, &a->n_predict);
         else if (!strcmp(o, "--keep")) ok = tool_opt_i32("run", o, v, -1, INT32_MAX, &a->n_keep);
         else if (!strcmp(o, "--temp")) ok = tool_opt_f32("run", o, v, 0.0f, 1e6f, &a->temp);
@@ -133,8 +157,21 @@ static int parse_args(int argc, char **argv, run_args *a) {
         }
         if (!ok) goto bad; /* the message is printed */
     }
-    if (!a->prompt == !a->prompt_file) {
-        fprintf(stderr, "llamac run: need exactly one of -p PROMPT, -f FILE\n");
+    if (a->prompt && a->prompt_file) {
+        fprintf(stderr, "llamac run: give -p PROMPT or -f FILE, not both\n");
+        goto bad;
+    }
+    if (!a->prompt && !a->prompt_file && !a->load_state) {
+        fprintf(stderr, "llamac run: need -p PROMPT or -f FILE (or --load-state FILE)\n");
+        goto bad;
+    }
+    if (a->load_state && a->prompt_cache) {
+        fprintf(stderr, "llamac run: --load-state and --prompt-cache cannot be combined\n");
+        goto bad;
+    }
+    if (a->n_keep >= 0 && (a->save_state || a->prompt_cache)) {
+        /* after a shift the cells no longer hold the tokens at their positions */
+        fprintf(stderr, "llamac run: --keep cannot be combined with --save-state or --prompt-cache\n");
         goto bad;
     }
     return -1;
@@ -169,14 +206,14 @@ static llamac_sampler *build_chain(const run_args *a) {
     return c;
 }
 
-static llamac_status tokenize_all(const llamac_vocab *vocab, const char *text, size_t len,
+static llamac_status tokenize_all(const llamac_vocab *vocab, const char *text, size_t len, bool add_special,
                                   llamac_token **out, int32_t *n) {
     int32_t need = 0;
-    llamac_status st = llamac_tokenize(vocab, text, len, NULL, 0, true, true, &need);
+    llamac_status st = llamac_tokenize(vocab, text, len, NULL, 0, add_special, true, &need);
     if (st != LLAMAC_OK && st != LLAMAC_ERR_BUFFER_TOO_SMALL) return st;
     *out = malloc((size_t)(need > 0 ? need : 1) * sizeof **out);
     if (!*out) return LLAMAC_ERR_NO_MEMORY;
-    return llamac_tokenize(vocab, text, len, *out, need, true, true, n);
+    return llamac_tokenize(vocab, text, len, *out, need, add_special, true, n);
 }
 
 static volatile sig_atomic_t interrupted;
@@ -219,8 +256,10 @@ int cmd_run(int argc, char **argv) {
     llamac_context *ctx = NULL;
     llamac_sampler *chain = NULL;
     llamac_generator *gen = NULL;
-    llamac_token *tokens = NULL;
+    llamac_token *tokens = NULL; /* the prompt, or the text after a loaded state */
     int32_t n_tokens = 0;
+    run_tokens seq = {0};        /* sequence 0's tokens in order, for --save-state */
+    const char *fail_opt = NULL, *fail_file = NULL; /* the state file a failure is about */
     rc = 1;
 
     const double t0 = tool_now_seconds();
@@ -240,11 +279,49 @@ int cmd_run(int argc, char **argv) {
     if ((st = llamac_context_new(model, &cp, &ctx))) goto fail;
     const double t_load = tool_now_seconds() - t0;
 
-    if ((st = tokenize_all(vocab, prompt, prompt_len, &tokens, &n_tokens))) goto fail;
+    /* after a loaded state, the text continues it: no BOS */
+    if (prompt && (prompt_len > 0 || !a.load_state) &&
+        (st = tokenize_all(vocab, prompt, prompt_len, !a.load_state, &tokens, &n_tokens)))
+        goto fail;
     if (!(chain = build_chain(&a))) {
         st = LLAMAC_ERR_INVALID_ARG;
         goto fail;
     }
+
+    /* What a state file gave: n_reused tokens of the sequence are in the
+     * cache without being decoded by this run. */
+    const char *reuse_from = NULL;
+    const char *restore_path = a.load_state ? a.load_state : a.prompt_cache;
+    int32_t n_reused = 0, n_decoded = 0;
+    double t_restore = 0;
+    bool cache_write = false;
+    if (a.load_state) {
+        const double ts = tool_now_seconds();
+        bool sampler_note;
+        if ((st = run_state_restore(ctx, chain, a.load_state, &seq, &sampler_note))) {
+            fail_opt = "--load-state";
+            fail_file = a.load_state;
+            goto fail;
+        }
+        t_restore = tool_now_seconds() - ts;
+        if (sampler_note)
+            fprintf(stderr, "llamac run: the sampler state in '%s' belongs to other sampling options; "
+                            "the sampler starts afresh\n", a.load_state);
+        if (seq.n == 0) {
+            fprintf(stderr, "llamac run: '%s' holds no token ids to continue from\n", a.load_state);
+            goto done;
+        }
+        reuse_from = "state file";
+    } else if (a.prompt_cache) {
+        const double ts = tool_now_seconds();
+        prompt_cache_use use;
+        prompt_cache_restore(ctx, a.prompt_cache, tokens, n_tokens, &use);
+        t_restore = tool_now_seconds() - ts;
+        n_reused = use.n_reused;
+        cache_write = use.write && !use.unchanged;
+        reuse_from = "prompt cache";
+    }
+
     llamac_generator_params gp = llamac_generator_default_params();
     gp.n_predict = a.n_predict;
     gp.stop_strings = a.stops;
@@ -255,14 +332,60 @@ int cmd_run(int argc, char **argv) {
 
     signal(SIGINT, on_sigint);
     const double t1 = tool_now_seconds();
-    if ((st = llamac_generator_prompt(gen, tokens, n_tokens))) goto fail;
+    if (a.load_state) {
+        /* Text after the state needs no logits of the state's last token,
+         * so when its cell is there the text is decoded right after it;
+         * otherwise resume decodes that token again (the same bits). */
+        if (n_tokens > 0 && llamac_kv_seq_pos_max(ctx, 0) + 1 == seq.n) {
+            n_reused = seq.n;
+        } else {
+            n_reused = seq.n - 1;
+            n_decoded = 1;
+            st = llamac_generator_resume(gen, seq.ids, seq.n);
+        }
+        if (!st && n_tokens > 0) {
+            st = llamac_generator_prompt(gen, tokens, n_tokens);
+            n_decoded += n_tokens;
+        }
+    } else if (n_reused > 0 && n_reused == n_tokens) {
+        /* the whole prompt was cached: its last token is decoded again for
+         * the logits the first sample needs */
+        n_reused = n_tokens - 1;
+        n_decoded = 1;
+        st = llamac_generator_resume(gen, tokens, n_tokens);
+    } else {
+        n_decoded = n_tokens - n_reused;
+        st = llamac_generator_prompt(gen, tokens + n_reused, n_decoded);
+    }
+    if (st) goto fail;
     const double t_prompt = tool_now_seconds() - t1;
+    if (!run_tokens_append(&seq, tokens, n_tokens)) {
+        st = LLAMAC_ERR_NO_MEMORY;
+        goto fail;
+    }
+
+    /* The prompt cache holds the prompt, as llama.cpp's does without
+     * --prompt-cache-all; written only when it changes. */
+    double t_cache_save = -1;
+    uint64_t cache_bytes = 0;
+    if (cache_write) {
+        const double ts = tool_now_seconds();
+        llamac_status cst = run_state_save(ctx, NULL, a.prompt_cache, &seq, &cache_bytes);
+        if (cst)
+            fprintf(stderr, "llamac run: prompt cache not saved: %s: %s\n", llamac_status_name(cst),
+                    llamac_last_error());
+        else t_cache_save = tool_now_seconds() - ts;
+    }
 
     const double t2 = tool_now_seconds();
     llamac_generation_step step;
     const char *sep = "";
     do {
         if ((st = llamac_generator_next(gen, &step))) break;
+        if (a.save_state && step.token != LLAMAC_TOKEN_NULL && !run_tokens_append(&seq, &step.token, 1)) {
+            st = LLAMAC_ERR_NO_MEMORY;
+            break;
+        }
         if (a.ids && step.token != LLAMAC_TOKEN_NULL && step.stop != LLAMAC_STOP_EOG) {
             printf("%s%d", sep, (int)step.token);
             sep = " ";
@@ -278,27 +401,50 @@ int cmd_run(int argc, char **argv) {
     static const char *const why[] = {"-", "end of generation", "token limit", "stop string",
                                       "context full"};
     const char *ended = st == LLAMAC_ERR_CANCELLED ? "interrupted" : st ? "error" : why[step.stop];
+    fprintf(stderr, "\nllamac run: %s\n  load       %8.1f ms\n", llamac_model_desc(model), t_load * 1e3);
+    if (reuse_from)
+        fprintf(stderr, "  %-10s %8.1f ms  '%s'\n", a.load_state ? "state load" : "cache load", t_restore * 1e3,
+                restore_path);
+    fprintf(stderr, "  prompt     %8.1f ms  %5d tokens  %8.2f tokens/s", t_prompt * 1e3, (int)n_decoded,
+            per_s(n_decoded, t_prompt));
+    if (reuse_from) fprintf(stderr, "  (%s: %d reused, %d decoded)", reuse_from, (int)n_reused, (int)n_decoded);
+    fprintf(stderr, "\n");
+    if (t_cache_save >= 0)
+        fprintf(stderr, "  cache save %8.1f ms  %d tokens, %llu bytes\n", t_cache_save * 1e3, (int)n_tokens,
+                (unsigned long long)cache_bytes);
     fprintf(stderr,
-            "\nllamac run: %s\n"
-            "  load       %8.1f ms\n"
-            "  prompt     %8.1f ms  %5d tokens  %8.2f tokens/s\n"
             "  generation %8.1f ms  %5d tokens  %8.2f tokens/s  (stopped: %s)\n"
             "  seed %llu, %d threads\n",
-            llamac_model_desc(model), t_load * 1e3, t_prompt * 1e3, (int)n_tokens,
-            per_s(n_tokens, t_prompt), t_gen * 1e3, (int)n_gen, per_s(n_gen, t_gen),
-            ended, (unsigned long long)a.seed,
+            t_gen * 1e3, (int)n_gen, per_s(n_gen, t_gen), ended, (unsigned long long)a.seed,
             (int)llamac_context_n_threads(ctx));
     if (st) goto fail;
+
+    if (a.save_state) {
+        const double ts = tool_now_seconds();
+        uint64_t bytes = 0;
+        if ((st = run_state_save(ctx, chain, a.save_state, &seq, &bytes))) {
+            fail_opt = "--save-state";
+            fail_file = a.save_state;
+            goto fail;
+        }
+        fprintf(stderr, "  state save %8.1f ms  %d tokens, %llu bytes\n", (tool_now_seconds() - ts) * 1e3,
+                (int)seq.n, (unsigned long long)bytes);
+    }
     rc = 0;
     goto done;
 
 fail:
-    fprintf(stderr, "llamac run: %s: %s\n", llamac_status_name(st), llamac_last_error());
+    if (fail_opt)
+        fprintf(stderr, "llamac run: %s '%s': %s: %s\n", fail_opt, fail_file, llamac_status_name(st),
+                llamac_last_error());
+    else
+        fprintf(stderr, "llamac run: %s: %s\n", llamac_status_name(st), llamac_last_error());
 done:
     llamac_generator_free(gen);
     llamac_sampler_free(chain);
     llamac_context_free(ctx);
     llamac_model_free(model);
+    run_tokens_free(&seq);
     free(tokens);
     free(file_text);
     return rc;

@@ -28,5 +28,6 @@ int cmd_perplexity(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_state(int argc, char **argv);
 
 #endif

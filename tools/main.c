@@ -22,6 +22,7 @@ static const command commands[] = {
     {"synth", cmd_synth, "write a llama GGUF of a real shape with random weights"},
     {"quantize", cmd_quantize, "re-encode a model's weights (Q4_K_M, Q8_0, ...)"},
     {"bench", cmd_bench, "measure prompt and generation speed (like llama-bench)"},
+    {"state", cmd_state, "show a state file's header (llamac run --save-state)"},
     /* one line per subcommand, in the order `llamac --help` lists them */
 };
 

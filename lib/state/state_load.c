@@ -294,10 +294,13 @@ llamac_status llamac_state_load(llamac_context *ctx, llamac_seq_id seq, const vo
     return st;
 }
 
-/* Opens a state file and reads its header; checks the file's size. */
+/* Opens a state file and reads its header; checks the file's size.
+ * O_NONBLOCK keeps open() from waiting for a writer when the path is a FIFO
+ * (refused just after as not a regular file); on a regular file it changes
+ * nothing. */
 llamac_status lc_state_file_open(const char *path, int *fd_out, lc_state_header *h) {
     *fd_out = -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return lc_fail(LLAMAC_ERR_IO, "cannot open state file '%s' (errno %d)", path, errno);
     struct stat sb;
     uint8_t header[LC_STATE_HEADER];

@@ -30,6 +30,7 @@ static const parser parsers[] = {
     {"info", info_parse_only},
     {"quantize", quantize_parse_only},
     {"synth", synth_parse_only},
+    {"state", state_parse_only},
 };
 enum { N_PARSERS = sizeof parsers / sizeof parsers[0] };
 

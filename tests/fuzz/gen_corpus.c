@@ -224,7 +224,7 @@ static void detokenize_seeds(void) {
 /* ---- cli: the parser's index in fuzz_cli.c, then NUL-separated args ---- */
 
 typedef struct cli_seed {
-    unsigned char parser; /* run, logits, perplexity, bench, tokenize, info, quantize, synth */
+    unsigned char parser; /* run, logits, perplexity, bench, tokenize, info, quantize, synth, state */
     const char *args;     /* NULs written as \n here, for readability */
 } cli_seed;
 
@@ -264,6 +264,15 @@ static const cli_seed cli_seeds_table[] = {
     {6, "in\nout\nQ8_0\n-t"},
     {0, "-p\nx\n-c\n64\n--keep\n8\n-n\n300\n--ids"},
     {0, "--keep\n-2\n-p\nx\n--keep"},
+    {0, "-m\nm.gguf\n-p\nx\n-n\n0\n--save-state\ns.state\n--temp\n0"},
+    {0, "--load-state\ns.state\n-n\n24\n--ids\n--save-state\nt.state"},
+    {0, "--load-state\ns.state\n-f\nmore.txt\n--prompt-cache\nc.state"},
+    {0, "-f\nprompt.txt\n--prompt-cache\nc.state\n-c\n1024\n--keep\n4"},
+    {0, "-p\nx\n--save-state\n\n--load-state"},
+    {8, "s.state"},
+    {8, "--tokens\ns.state"},
+    {8, "a.state\nb.state\n--bogus"},
+    {8, "--tokens"},
 };
 
 static void cli_seeds(void) {
