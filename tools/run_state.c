@@ -49,20 +49,22 @@ llamac_status run_state_restore(llamac_context *ctx, llamac_sampler *chain, cons
     /* run's context has one sequence, so a whole-context state (of a context
      * with one sequence) restores as well as a sequence state does */
     const llamac_seq_id seq = info.sequence ? 0 : LLAMAC_STATE_ALL_SEQS;
-    run_tokens saved = {0};
-    if ((st = read_tokens(path, &info, &saved))) return st;
-    st = llamac_state_load_file(ctx, seq, path, info.has_sampler ? chain : NULL, NULL, 0, NULL);
+    /* the ids come with the load, checked by its CRC */
+    llamac_token *ids = malloc((size_t)(info.n_tokens > 0 ? info.n_tokens : 1) * sizeof *ids);
+    if (!ids) return LLAMAC_ERR_NO_MEMORY;
+    size_t n = 0;
+    st = llamac_state_load_file(ctx, seq, path, info.has_sampler ? chain : NULL, ids, (size_t)info.n_tokens, &n);
     if (st == LLAMAC_ERR_MISMATCH && info.has_sampler) {
         /* maybe only the chain differs (other sampling options): the cells
          * are still good; if the model differs, this fails the same way */
-        st = llamac_state_load_file(ctx, seq, path, NULL, NULL, 0, NULL);
+        st = llamac_state_load_file(ctx, seq, path, NULL, ids, (size_t)info.n_tokens, &n);
         *sampler_note = st == LLAMAC_OK;
     }
-    if (st == LLAMAC_OK && !run_tokens_append(tokens, saved.ids, saved.n)) {
+    if (st == LLAMAC_OK && !run_tokens_append(tokens, ids, (int32_t)n)) {
         llamac_kv_clear(ctx);
         st = LLAMAC_ERR_NO_MEMORY;
     }
-    run_tokens_free(&saved);
+    free(ids);
     return st;
 }
 
