@@ -11,10 +11,10 @@
 #include <cpuid.h>
 
 enum {
-    BIT_AVX2 = 1 << 0,
-    BIT_AVX512 = 1 << 1,
-    BIT_AVX512_VNNI = 1 << 2,
-    BIT_AVX_VNNI = 1 << 3,
+    BIT_AVX2 = LC_CPU_AVX2_FMA_F16C,
+    BIT_AVX512 = LC_CPU_AVX512,
+    BIT_AVX512_VNNI = LC_CPU_AVX512_VNNI,
+    BIT_AVX_VNNI = LC_CPU_AVX_VNNI,
     BIT_PROBED = 1 << 30
 };
 
@@ -55,12 +55,19 @@ static int probe(void) {
  * unset computes the same value, so a race only repeats the probe. */
 static atomic_int cpu_bits = 0;
 
-lc_cpu_features lc_cpu_features_get(void) {
+static int cpu_bits_get(void) {
     int bits = atomic_load_explicit(&cpu_bits, memory_order_relaxed);
     if (!bits) {
         bits = probe();
         atomic_store_explicit(&cpu_bits, bits, memory_order_relaxed);
     }
+    return bits;
+}
+
+bool lc_cpu_has(unsigned needs) { return ((unsigned)cpu_bits_get() & needs) == needs; }
+
+lc_cpu_features lc_cpu_features_get(void) {
+    const int bits = cpu_bits_get();
     lc_cpu_features f = {
         .avx2_fma_f16c = bits & BIT_AVX2,
         .avx512 = bits & BIT_AVX512,
@@ -71,6 +78,8 @@ lc_cpu_features lc_cpu_features_get(void) {
 }
 
 #else
+
+bool lc_cpu_has(unsigned needs) { return needs == 0; }
 
 lc_cpu_features lc_cpu_features_get(void) {
     lc_cpu_features f = {false, false, false, false};

@@ -22,7 +22,7 @@ typedef struct lc_weight {
     size_t row_bytes;
     llamac_type vec_dot_type; /* what activations are converted to for it */
     uint8_t *owned;           /* the rows copied at load (model_repack.c), or NULL: read `data` */
-    bool packed;              /* `owned` is lc_pack8's layout, for lc_packed_gemm */
+    bool packed;              /* `owned` is lc_pack8's layout, for a table's packed_gemm */
 } lc_weight;
 
 typedef struct lc_layer {
@@ -69,7 +69,7 @@ struct llamac_model {
     float *owned_vectors;      /* the norms and rope_freqs copied at load, or NULL */
 };
 
-/* model_repack.c: when lc_packed_gemm has a kernel on this CPU for some
+/* model_repack.c: when the best back end of this CPU has a packed gemm for some
  * matrix, copies every matrix (packed where a packed kernel takes it) and
  * the norms into owned memory and releases the mapped originals, so that
  * inference touches no file page but token_embd's rows; and frees them. */
