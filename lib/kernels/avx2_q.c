@@ -133,7 +133,7 @@ AVX2_ALWAYS_INLINE void q_tile(q_prep_fn prep, q_lanes_fn lanes, size_t xsz, siz
 /* Q4_1/Q5_1: the weight minimum m meets Q8_1's precomputed d * sum(quants)
  * s; those terms are summed separately, in block order, and added last.
  * Without minimum terms 0 is added, as a float: the same steps either way. */
-AVX2_ALWAYS_INLINE float post_terms(bool has_min, const void *vx, size_t xsz, const void *vy, int64_t nb) {
+static inline float post_terms(bool has_min, const void *vx, size_t xsz, const void *vy, int64_t nb) {
     if (!has_min) return 0.f;
     const uint8_t *p = (const uint8_t *)vx + 2; /* m follows d */
     const lc_block_q8_1 *y = vy;
