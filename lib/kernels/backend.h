@@ -7,7 +7,13 @@
  * the next best one, entry by entry. lc_kernel_table_resolve flattens a
  * table and its ancestors into one complete table; a context does that
  * once, at creation, and every kernel call of the forward pass is then an
- * index into its own copy. See docs/kernels.md for adding a back end. */
+ * index into its own copy. See docs/kernels.md for adding a back end.
+ *
+ * What every table's entries promise: activation encoders (from_float of
+ * Q8_0, Q8_1, Q8_K, F16) write the reference's bytes; axpy, attn_values,
+ * exp and swiglu give the reference's bits; vec_dot and gemm differ from
+ * the reference at most in float summation order, and within one table
+ * depend only on the rows (gemm element = vec_dot, bit for bit). */
 #ifndef LLAMAC_KERNELS_BACKEND_H
 #define LLAMAC_KERNELS_BACKEND_H
 
@@ -24,7 +30,8 @@ struct lc_kernel_table {
     lc_gemm_fn gemm[LLAMAC_TYPE_COUNT];        /* NULL: loop over vec_dot */
     lc_gemm_fn packed_gemm[LLAMAC_TYPE_COUNT]; /* on lc_pack8's layout; NULL: not packed */
     lc_axpy_fn axpy[LLAMAC_TYPE_COUNT];        /* F32 and F16, the KV cache encodings */
-    lc_attn_values_fn attn_values[LLAMAC_TYPE_COUNT]; /* NULL: axpy per head and cell */
+    lc_attn_values_fn attn_values[LLAMAC_TYPE_COUNT]; /* used for head sizes divisible by 8;
+                                                         NULL: axpy per head and cell */
     lc_exp_fn exp;
     lc_swiglu_fn swiglu;
 };
