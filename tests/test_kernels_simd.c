@@ -341,19 +341,15 @@ static void axpy_avx2_gives_the_reference_bits(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (test_part(argc, argv, "--avx2"))
-        return run_cases(NULL, NULL,
-                         avx2_table_matches_scalar_table_shape,
-                         every_avx2_vec_dot_matches_scalar_on_1_to_8_blocks,
-                         every_avx2_vec_dot_matches_scalar_on_a_4096_row,
-                         float_dots_handle_every_tail_length,
-                         extreme_codes_do_not_saturate_the_integer_sums,
-                         exact_order_formats_give_the_reference_bits,
-                         vec_dot_result_depends_only_on_the_rows,
-                         axpy_avx2_gives_the_reference_bits);
-    return run_cases(NULL, NULL,
-                     backend_names_round_trip_and_unknown_names_are_refused,
-                     resolution_never_yields_auto_or_an_unavailable_backend,
-                     forced_scalar_hands_out_the_reference_table,
-                     axpy_reference_adds_a_times_x);
+    return run_parts(test_part(argc, argv, "--avx2"), NULL, NULL,
+                     CASES(backend_names_round_trip_and_unknown_names_are_refused,
+                           resolution_never_yields_auto_or_an_unavailable_backend,
+                           forced_scalar_hands_out_the_reference_table, axpy_reference_adds_a_times_x),
+                     CASES(avx2_table_matches_scalar_table_shape,
+                           every_avx2_vec_dot_matches_scalar_on_1_to_8_blocks,
+                           every_avx2_vec_dot_matches_scalar_on_a_4096_row,
+                           float_dots_handle_every_tail_length,
+                           extreme_codes_do_not_saturate_the_integer_sums,
+                           exact_order_formats_give_the_reference_bits,
+                           vec_dot_result_depends_only_on_the_rows, axpy_avx2_gives_the_reference_bits));
 }
