@@ -201,6 +201,7 @@ static void stale_key_angles_would_be_detected(void **state) {
     fprintf(stderr, "stale key angles vs recompute: mean KLD %.3e\n", kld);
     assert_true(kld > 1e-3);
     llamac_context_free(ctx);
+    llamac_context_free(ref);
     du_model_close(&m);
 }
 
