@@ -134,7 +134,7 @@ static void avx2_heads_together_give_each_heads_bits_alone(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (test_part(argc, argv, "--avx2"))
-        return run_cases(NULL, NULL, avx2_heads_together_give_each_heads_bits_alone);
-    return run_cases(NULL, NULL, scalar_heads_together_give_each_heads_bits_alone);
+    return run_parts(test_part(argc, argv, "--avx2"), NULL, NULL,
+                     CASES(scalar_heads_together_give_each_heads_bits_alone),
+                     CASES(avx2_heads_together_give_each_heads_bits_alone));
 }

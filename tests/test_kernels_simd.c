@@ -390,20 +390,15 @@ static void axpy_avx2_gives_the_reference_bits(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (test_part(argc, argv, "--avx2"))
-        return run_cases(NULL, NULL,
-                         avx2_table_takes_what_it_lacks_from_scalar,
-                         every_avx2_vec_dot_matches_scalar_on_1_to_8_blocks,
-                         every_avx2_vec_dot_matches_scalar_on_a_4096_row,
-                         float_dots_handle_every_tail_length,
-                         extreme_codes_do_not_saturate_the_integer_sums,
-                         exact_order_formats_give_the_reference_bits,
-                         vec_dot_result_depends_only_on_the_rows,
-                         axpy_avx2_gives_the_reference_bits);
-    return run_cases(NULL, NULL,
-                     kernel_names_round_trip_and_unknown_names_are_refused,
-                     auto_is_the_best_table_that_runs_here,
-                     scalar_table_resolves_to_itself,
-                     resolution_takes_the_nearest_ancestors_entry,
-                     axpy_reference_adds_a_times_x);
+    return run_parts(test_part(argc, argv, "--avx2"), NULL, NULL,
+                     CASES(kernel_names_round_trip_and_unknown_names_are_refused,
+                           auto_is_the_best_table_that_runs_here, scalar_table_resolves_to_itself,
+                           resolution_takes_the_nearest_ancestors_entry, axpy_reference_adds_a_times_x),
+                     CASES(avx2_table_takes_what_it_lacks_from_scalar,
+                           every_avx2_vec_dot_matches_scalar_on_1_to_8_blocks,
+                           every_avx2_vec_dot_matches_scalar_on_a_4096_row,
+                           float_dots_handle_every_tail_length,
+                           extreme_codes_do_not_saturate_the_integer_sums,
+                           exact_order_formats_give_the_reference_bits,
+                           vec_dot_result_depends_only_on_the_rows, axpy_avx2_gives_the_reference_bits));
 }

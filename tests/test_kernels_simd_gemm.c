@@ -156,11 +156,9 @@ static void gemm_lookup_follows_the_backend(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (test_part(argc, argv, "--avx2"))
-        return run_cases(NULL, NULL,
-                         gemm_is_bit_identical_to_vec_dot_for_every_shape,
-                         gemm_on_very_long_rows_is_bit_identical_too,
-                         gemm_of_nothing_writes_nothing,
-                         packed_gemms_are_bit_identical_to_vec_dot);
-    return run_cases(NULL, NULL, gemm_lookup_follows_the_backend);
+    return run_parts(test_part(argc, argv, "--avx2"), NULL, NULL,
+                     CASES(gemm_lookup_follows_the_backend),
+                     CASES(gemm_is_bit_identical_to_vec_dot_for_every_shape,
+                           gemm_on_very_long_rows_is_bit_identical_too, gemm_of_nothing_writes_nothing,
+                           packed_gemms_are_bit_identical_to_vec_dot));
 }

@@ -5,6 +5,7 @@
 #include "cmd_parse.h"
 #include "commands.h"
 #include "default_model.h"
+#include "session.h"
 
 #include "llamac.h"
 
@@ -215,17 +216,17 @@ int cmd_run(int argc, char **argv) {
     }
     const char *prompt = a.prompt ? a.prompt : file_text;
 
-    llamac_model *model = NULL;
-    llamac_context *ctx = NULL;
+    tool_session ss;
     llamac_sampler *chain = NULL;
     llamac_generator *gen = NULL;
     llamac_token *tokens = NULL;
     int32_t n_tokens = 0;
+    llamac_status st;
     rc = 1;
 
     const double t0 = tool_now_seconds();
-    llamac_status st = llamac_model_load(a.model, NULL, &model);
-    if (st) goto fail;
+    if (!tool_session_load(&ss, "run", a.model, NULL)) goto done;
+    const llamac_model *model = ss.model;
     const llamac_vocab *vocab = llamac_model_vocab(model);
     if (!vocab) {
         fprintf(stderr, "llamac run: %s has no tokenizer\n", a.model);
@@ -235,9 +236,9 @@ int cmd_run(int argc, char **argv) {
     const int32_t n_train = llamac_model_n_ctx_train(model);
     cp.n_ctx = a.n_ctx ? a.n_ctx : (uint32_t)(n_train > 0 && n_train < 4096 ? n_train : 4096);
     cp.n_threads = a.threads;
-    cp.kernels = tool_kernels_from_env();
     cp.abort_fn = abort_on_sigint;
-    if ((st = llamac_context_new(model, &cp, &ctx))) goto fail;
+    if (!tool_session_context(&ss, cp)) goto done;
+    llamac_context *ctx = ss.ctx;
     const double t_load = tool_now_seconds() - t0;
 
     if ((st = tokenize_all(vocab, prompt, prompt_len, &tokens, &n_tokens))) goto fail;
@@ -293,12 +294,11 @@ int cmd_run(int argc, char **argv) {
     goto done;
 
 fail:
-    fprintf(stderr, "llamac run: %s: %s\n", llamac_status_name(st), llamac_last_error());
+    tool_session_fail(&ss, st);
 done:
     llamac_generator_free(gen);
     llamac_sampler_free(chain);
-    llamac_context_free(ctx);
-    llamac_model_free(model);
+    tool_session_close(&ss);
     free(tokens);
     free(file_text);
     return rc;
