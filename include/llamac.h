@@ -790,11 +790,12 @@ typedef int32_t llamac_seq_id;
 
 /* Which CPU kernels a context computes with. AUTO (the default) picks the
  * fastest the CPU supports, probed once per process; SCALAR forces the
- * portable reference kernels; AVX2 forces the AVX2+FMA+F16C kernels and
- * makes llamac_context_new fail with LLAMAC_ERR_UNSUPPORTED on a CPU
- * without them. Logits are bit-exact for one choice whatever the thread
- * count or batch split; two choices may differ in the last bits for some
- * weight types (see docs/kernels.md). Values may be added. */
+ * portable reference kernels; AVX2 forces the AVX2+FMA+F16C kernels. A
+ * forced back end that this library was built without, or that the CPU
+ * cannot run, makes llamac_context_new fail with LLAMAC_ERR_UNSUPPORTED.
+ * Logits are bit-exact for one choice whatever the thread count or batch
+ * split; two choices may differ in the last bits for some weight types
+ * (see docs/kernels.md). Each new back end appends a value. */
 typedef enum llamac_kernels {
     LLAMAC_KERNELS_AUTO = 0,
     LLAMAC_KERNELS_SCALAR = 1,
@@ -837,8 +838,9 @@ static inline llamac_context_params llamac_context_default_params(void) {
  * and all are allocated before any is written, so a request too large for
  * memory fails at the allocator without touching memory. Fails with
  * LLAMAC_ERR_INVALID_ARG (a zero or absurd size, a size that overflows
- * size_t, an unknown kv_type), LLAMAC_ERR_UNSUPPORTED (kv_type other than
- * F16/F32) or LLAMAC_ERR_NO_MEMORY (the message names the refused buffer's
+ * size_t, an unknown kv_type or kernels value), LLAMAC_ERR_UNSUPPORTED
+ * (kv_type other than F16/F32, forced kernels this build or CPU lacks) or
+ * LLAMAC_ERR_NO_MEMORY (the message names the refused buffer's
  * bytes and the context's total); *out is then NULL. */
 LLAMAC_API llamac_status llamac_context_new(const llamac_model *model, const llamac_context_params *params,
                                             llamac_context **out);

@@ -67,10 +67,10 @@ static void *run(void *arg) {
 
 /* Seconds per GEMV over `reps` GEMVs on n_threads threads, with the
  * weight kernel and the activation encoder of `backend`. */
-static double time_gemv(lc_backend backend, llamac_type type, int use_gemm, uint8_t **mats, int n_mats,
+static double time_gemv(const lc_kernel_table *backend, llamac_type type, int use_gemm, uint8_t **mats, int n_mats,
                         size_t row_bytes, int reps, int n_threads) {
-    const lc_type_traits *tr = lc_traits(backend, type);
-    const lc_type_traits *act = tr->vec_dot_type == LLAMAC_TYPE_F32 ? NULL : lc_traits(backend, tr->vec_dot_type);
+    const lc_type_traits *tr = lc_kt_traits(backend, type);
+    const lc_type_traits *act = tr->vec_dot_type == LLAMAC_TYPE_F32 ? NULL : lc_kt_traits(backend, tr->vec_dot_type);
     static float x[N_IN], out[N_OUT];
     simd_rng r = {1};
     for (int i = 0; i < N_IN; i++) x[i] = simd_rng_gauss(&r);
@@ -79,7 +79,7 @@ static double time_gemv(lc_backend backend, llamac_type type, int use_gemm, uint
     void *xq[16];
     for (int t = 0; t < n_threads; t++) {
         xq[t] = malloc(simd_row_bytes(tr->vec_dot_type, N_IN) + 64);
-        jobs[t] = (job){tr, act, use_gemm ? lc_gemm(backend, type) : NULL, mats, n_mats, row_bytes, x, xq[t], out,
+        jobs[t] = (job){tr, act, use_gemm ? lc_kt_gemm(backend, type) : NULL, mats, n_mats, row_bytes, x, xq[t], out,
                         (int64_t)N_OUT * t / n_threads, (int64_t)N_OUT * (t + 1) / n_threads, reps};
     }
     const double t0 = now();
@@ -94,11 +94,11 @@ static double time_gemv(lc_backend backend, llamac_type type, int use_gemm, uint
 #define ROW_TILE 16
 
 /* Seconds for one n_tok-token product of the matrix on one thread. */
-static double time_prompt(lc_backend backend, llamac_type type, const uint8_t *w, size_t row_bytes, int n_tok,
+static double time_prompt(const lc_kernel_table *backend, llamac_type type, const uint8_t *w, size_t row_bytes, int n_tok,
                           int use_gemm, int reps) {
-    const lc_type_traits *tr = lc_traits(backend, type);
-    const lc_type_traits *act = lc_traits(backend, tr->vec_dot_type);
-    const lc_gemm_fn gemm = use_gemm ? lc_gemm(backend, type) : NULL;
+    const lc_type_traits *tr = lc_kt_traits(backend, type);
+    const lc_type_traits *act = lc_kt_traits(backend, tr->vec_dot_type);
+    const lc_gemm_fn gemm = use_gemm ? lc_kt_gemm(backend, type) : NULL;
     if (use_gemm && !gemm) return 0;
     const size_t yb = simd_row_bytes(tr->vec_dot_type, N_IN);
     float *x = malloc((size_t)n_tok * N_IN * sizeof *x), *out = malloc((size_t)n_tok * N_OUT * sizeof *out);
@@ -182,8 +182,8 @@ int main(int argc, char **argv) {
         /* [0] scalar vec_dot, [1] avx2 vec_dot, [2] avx2 gemm at one token */
         double hot[3] = {0, 0, 0}, cold[3] = {0, 0, 0};
         for (int b = 0; b < 3; b++) {
-            const lc_backend be = b == 0 ? LC_BACKEND_SCALAR : LC_BACKEND_AVX2;
-            if (!lc_backend_available(be) || (b == 2 && !lc_gemm(be, type))) continue;
+            const lc_kernel_table *be = simd_kernels(b == 0 ? LLAMAC_KERNELS_SCALAR : LLAMAC_KERNELS_AVX2);
+            if (!be || (b == 2 && !lc_kt_gemm(be, type))) continue;
             const int rr = b == 0 ? LC_MAX(reps / 8, 2) : reps; /* scalar is slow */
             time_gemv(be, type, b == 2, mats, 1, row_bytes, 2, n_threads); /* warm up */
             hot[b] = time_gemv(be, type, b == 2, mats, 1, row_bytes, rr, n_threads);
@@ -209,11 +209,11 @@ int main(int argc, char **argv) {
     for (int ti = 0; ti < n_types; ti++) {
         const size_t row_bytes = simd_row_bytes(types[ti], N_IN);
         const int pr = LC_MAX(reps / 10, 2);
-        const double sc = time_prompt(LC_BACKEND_SCALAR, types[ti], prompt_mats[ti], row_bytes, n_prompt, 0, 1);
+        const double sc = time_prompt(simd_kernels(LLAMAC_KERNELS_SCALAR), types[ti], prompt_mats[ti], row_bytes, n_prompt, 0, 1);
         double av = 0, ag = 0;
-        if (lc_backend_available(LC_BACKEND_AVX2)) {
-            av = time_prompt(LC_BACKEND_AVX2, types[ti], prompt_mats[ti], row_bytes, n_prompt, 0, pr);
-            ag = time_prompt(LC_BACKEND_AVX2, types[ti], prompt_mats[ti], row_bytes, n_prompt, 1, pr);
+        if (simd_kernels(LLAMAC_KERNELS_AVX2)) {
+            av = time_prompt(simd_kernels(LLAMAC_KERNELS_AVX2), types[ti], prompt_mats[ti], row_bytes, n_prompt, 0, pr);
+            ag = time_prompt(simd_kernels(LLAMAC_KERNELS_AVX2), types[ti], prompt_mats[ti], row_bytes, n_prompt, 1, pr);
         }
         printf("| %s | %.1f (%.0f) | %.1f (%.0f) | ", llamac_type_name(types[ti]), 1e3 * sc, n_prompt / sc, 1e3 * av,
                av > 0 ? n_prompt / av : 0);

@@ -8,6 +8,7 @@
 
 #include "model/model.h"
 #include "runtime/ops.h"
+#include "test_kernels_simd_util.h"
 
 #include <math.h>
 
@@ -39,12 +40,12 @@ static void fill_cache(llamac_type type, cache *c, uint64_t *seed) {
     }
 }
 
-static lc_kv_head view_of(const cache *c, int kv_head, llamac_type type, lc_backend be) {
+static lc_kv_head view_of(const cache *c, int kv_head, llamac_type type, const lc_kernel_table *kt) {
     const size_t off = lc_row_size(type, (int64_t)kv_head * HEAD_DIM);
-    const lc_type_traits *tr = lc_traits(be, type);
+    const lc_type_traits *tr = lc_kt_traits(kt, type);
     return (lc_kv_head){.k = c->k + off, .v = c->v + off, .stride = c->stride, .type = type, .traits = tr,
-                        .q_traits = lc_traits(be, tr->vec_dot_type), .axpy = lc_axpy(be, type),
-                        .gemm = lc_gemm(be, type), .values = NULL, .exp = lc_exp_kernel(be)};
+                        .q_traits = lc_kt_traits(kt, tr->vec_dot_type), .axpy = lc_kt_axpy(kt, type),
+                        .gemm = lc_kt_gemm(kt, type), .values = NULL, .exp = kt->exp};
 }
 
 typedef struct scratch_mem {
@@ -82,7 +83,7 @@ static void reference(const cache *c, int kv_head, llamac_type type, const float
 
 /* The check on one back end's kernels (the same caches for every back end:
  * the seed starts over). */
-static void heads_together_give_each_heads_bits_alone(lc_backend backend) {
+static void heads_together_give_each_heads_bits_alone(const lc_kernel_table *kt) {
     const llamac_type types[] = {LLAMAC_TYPE_F16, LLAMAC_TYPE_F32};
     /* runs of 1, 3, 7 and 12 cells with gaps, out of order between runs */
     const int32_t cells[] = {3, 20, 21, 22, 0, 1, 2, 5, 6, 7, 8, 9, 10, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 12};
@@ -94,9 +95,9 @@ static void heads_together_give_each_heads_bits_alone(lc_backend backend) {
         float q[MAX_M * HEAD_DIM];
         for (int i = 0; i < MAX_M * HEAD_DIM; i++) q[i] = rng_f(&seed);
         for (int kvh = 0; kvh < KV_HEADS; kvh++) {
-            const lc_kv_head view = view_of(&c, kvh, types[ti], backend);
+            const lc_kv_head view = view_of(&c, kvh, types[ti], kt);
             lc_kv_head fused = view; /* value sums of all heads in one kernel, where there is one */
-            fused.values = lc_attn_values(backend, types[ti]);
+            fused.values = lc_kt_attn_values(kt, types[ti]);
             scratch_mem sm;
             scratch_init(&sm);
             for (int len = 1; len <= n; len += len < 5 ? 1 : 7) {
@@ -120,20 +121,20 @@ static void heads_together_give_each_heads_bits_alone(lc_backend backend) {
 
 static void scalar_heads_together_give_each_heads_bits_alone(void **state) {
     (void)state;
-    heads_together_give_each_heads_bits_alone(LC_BACKEND_SCALAR);
+    heads_together_give_each_heads_bits_alone(simd_kernels(LLAMAC_KERNELS_SCALAR));
 }
 
 static void avx2_heads_together_give_each_heads_bits_alone(void **state) {
     (void)state;
-    if (!lc_backend_available(LC_BACKEND_AVX2)) {
+    if (!simd_kernels(LLAMAC_KERNELS_AVX2)) {
         fprintf(stderr, "SKIP: no AVX2 kernels on this CPU\n");
         skip();
     }
-    heads_together_give_each_heads_bits_alone(LC_BACKEND_AVX2);
+    heads_together_give_each_heads_bits_alone(simd_kernels(LLAMAC_KERNELS_AVX2));
 }
 
 int main(int argc, char **argv) {
-    if (test_part(argc, argv, "--avx2"))
-        return run_cases(NULL, NULL, avx2_heads_together_give_each_heads_bits_alone);
-    return run_cases(NULL, NULL, scalar_heads_together_give_each_heads_bits_alone);
+    return run_parts(test_part(argc, argv, "--avx2"), NULL, NULL,
+                     CASES(scalar_heads_together_give_each_heads_bits_alone),
+                     CASES(avx2_heads_together_give_each_heads_bits_alone));
 }

@@ -6,7 +6,7 @@
 #include "decode_util.h"
 
 #include "../tools/golden.h"
-#include "runtime/context.h"
+#include "kernels/backend.h"
 
 #include <math.h>
 #include <string.h>
@@ -27,11 +27,16 @@ static void spec_for(tm_spec *s, llamac_type wtype) {
 }
 
 /* All rows (prompt, then each gen token alone) with a given cut. */
-static float *run(const du_model *m, lc_backend backend, int32_t n_threads, int32_t chunk) {
+static float *run(const du_model *m, llamac_kernels kernels, int32_t n_threads, int32_t chunk) {
     llamac_token toks[N_PROMPT + N_GEN];
     du_tokens(toks, N_PROMPT + N_GEN, m->n_vocab, 3);
-    llamac_context *ctx = du_context(m->model, 64, N_PROMPT, 1, n_threads);
-    lc_context_set_backend(ctx, backend);
+    llamac_context_params p = llamac_context_default_params();
+    p.n_ctx = 64;
+    p.n_batch = N_PROMPT;
+    p.n_threads = n_threads;
+    p.kernels = kernels;
+    llamac_context *ctx = NULL;
+    if (llamac_context_new(m->model, &p, &ctx) != LLAMAC_OK) fail_msg("context: %s", llamac_last_error());
     float *out = malloc((size_t)(N_PROMPT + N_GEN) * (size_t)m->n_vocab * sizeof(float));
     assert_non_null(out);
     llamac_status st = golden_decode(ctx, toks, N_PROMPT, toks + N_PROMPT, N_GEN, chunk, out);
@@ -40,7 +45,7 @@ static float *run(const du_model *m, lc_backend backend, int32_t n_threads, int3
     return out;
 }
 
-static void check_backend(const du_model *m, lc_backend backend) {
+static void check_backend(const du_model *m, llamac_kernels backend) {
     const size_t n = (size_t)(N_PROMPT + N_GEN) * (size_t)m->n_vocab;
     float *ref = run(m, backend, 1, 0);
     /* A broken pass (NaN, constant rows) would compare equal to itself. */
@@ -55,7 +60,7 @@ static void check_backend(const du_model *m, lc_backend backend) {
     for (int32_t t = 2; t <= 3; t++) {
         float *other = run(m, backend, t, 0);
         char what[64];
-        snprintf(what, sizeof what, "%s kernels: %d threads vs 1", lc_backend_name(backend), t);
+        snprintf(what, sizeof what, "%s kernels: %d threads vs 1", lc_kernels_name(backend), t);
         du_assert_same_bits(ref, other, n, what);
         free(other);
     }
@@ -63,7 +68,7 @@ static void check_backend(const du_model *m, lc_backend backend) {
     for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
         float *other = run(m, backend, 2, chunks[i]);
         char what[64];
-        snprintf(what, sizeof what, "%s kernels: chunks of %d vs one batch", lc_backend_name(backend), chunks[i]);
+        snprintf(what, sizeof what, "%s kernels: chunks of %d vs one batch", lc_kernels_name(backend), chunks[i]);
         du_assert_same_bits(ref, other, n, what);
         free(other);
     }
@@ -71,8 +76,9 @@ static void check_backend(const du_model *m, lc_backend backend) {
 }
 
 static void check_model(const du_model *m) {
-    check_backend(m, LC_BACKEND_SCALAR);
-    if (lc_backend_available(LC_BACKEND_AVX2)) check_backend(m, LC_BACKEND_AVX2);
+    lc_kernel_table avx2;
+    check_backend(m, LLAMAC_KERNELS_SCALAR);
+    if (lc_kernels_resolve(LLAMAC_KERNELS_AVX2, &avx2)) check_backend(m, LLAMAC_KERNELS_AVX2);
 }
 
 static void check_synthetic(llamac_type wtype) {

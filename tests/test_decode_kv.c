@@ -10,6 +10,16 @@
 
 #define NV 64 /* tm_spec_default's vocabulary */
 
+/* The logits of x decoded after the first n_p tokens of p, in a context of
+ * its own: what a continuation must reproduce after any cache operation. */
+static void fresh_continuation(const llamac_model *model, const llamac_token *p, int32_t n_p,
+                               const llamac_token *x, int32_t n_x, float *out) {
+    llamac_context *ref = du_context(model, 32, 16, 1, 1);
+    assert_int_equal(du_decode(ref, p, n_p, 0, 0, NULL), LLAMAC_OK);
+    assert_int_equal(du_decode(ref, x, n_x, n_p, 0, out), LLAMAC_OK);
+    llamac_context_free(ref);
+}
+
 static void copied_sequence_continues_like_the_original(void **state) {
     (void)state;
     du_model m;
@@ -19,9 +29,7 @@ static void copied_sequence_continues_like_the_original(void **state) {
     du_tokens(x, 3, NV, 12);
     float fresh[11 * NV], got[3 * NV];
 
-    llamac_context *ref = du_context(m.model, 32, 16, 1, 1);
-    assert_int_equal(du_decode(ref, p, 8, 0, 0, NULL), LLAMAC_OK);
-    assert_int_equal(du_decode(ref, x, 3, 8, 0, fresh), LLAMAC_OK);
+    fresh_continuation(m.model, p, 8, x, 3, fresh);
 
     llamac_context *ctx = du_context(m.model, 32, 16, 3, 2);
     assert_int_equal(du_decode(ctx, p, 8, 0, 0, NULL), LLAMAC_OK);
@@ -40,7 +48,6 @@ static void copied_sequence_continues_like_the_original(void **state) {
     assert_int_equal(llamac_kv_seq_cp(ctx, 0, 1, 0, 4), LLAMAC_OK);
     assert_int_equal(llamac_kv_seq_pos_max(ctx, 1), 3);
     llamac_context_free(ctx);
-    llamac_context_free(ref);
     du_model_close(&m);
 }
 
@@ -53,9 +60,7 @@ static void removed_positions_decode_again_as_if_new(void **state) {
     du_tokens(z, 4, NV, 22);
     float fresh[4 * NV], got[4 * NV];
 
-    llamac_context *ref = du_context(m.model, 32, 16, 1, 1);
-    assert_int_equal(du_decode(ref, p, 6, 0, 0, NULL), LLAMAC_OK);
-    assert_int_equal(du_decode(ref, z, 4, 6, 0, fresh), LLAMAC_OK);
+    fresh_continuation(m.model, p, 6, z, 4, fresh);
 
     llamac_context *ctx = du_context(m.model, 32, 16, 1, 1);
     assert_int_equal(du_decode(ctx, p, 10, 0, 0, NULL), LLAMAC_OK);
@@ -75,7 +80,6 @@ static void removed_positions_decode_again_as_if_new(void **state) {
     assert_int_equal(llamac_kv_n_used(ctx), 0);
     assert_int_equal(llamac_kv_seq_pos_max(ctx, 0), -1);
     llamac_context_free(ctx);
-    llamac_context_free(ref);
     du_model_close(&m);
 }
 

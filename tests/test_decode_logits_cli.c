@@ -141,12 +141,9 @@ static void bad_usage_exits_2(void **state) {
 
 int main(int argc, char **argv) {
     llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--shared]");
-    if (test_part(argc, argv, "--shared"))
-        return run_cases(NULL, NULL,
-                         golden_file_that_matches_passes_and_output_reads_back,
-                         golden_file_of_another_model_fails);
-    return run_cases(NULL, NULL,
-                     token_lists_are_decoded_and_written,
-                     golden_file_without_prompt_is_refused,
-                     bad_usage_exits_2);
+    return run_parts(test_part(argc, argv, "--shared"), NULL, NULL,
+                     CASES(token_lists_are_decoded_and_written, golden_file_without_prompt_is_refused,
+                           bad_usage_exits_2),
+                     CASES(golden_file_that_matches_passes_and_output_reads_back,
+                           golden_file_of_another_model_fails));
 }

@@ -173,12 +173,9 @@ static void bad_arguments_print_usage_and_exit_2(void **state) {
 
 int main(int argc, char **argv) {
     llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--shared]");
-    if (test_part(argc, argv, "--shared"))
-        return run_cases(NULL, NULL, greedy_run_prints_the_golden_token_ids);
-    return run_cases(NULL, NULL,
-                     bad_arguments_print_usage_and_exit_2,
-                     stop_string_is_not_printed,
-                     seed_fixes_the_text_across_thread_counts,
-                     keep_generates_past_the_context_size,
-                     keep_cuts_an_over_long_prompt);
+    return run_parts(test_part(argc, argv, "--shared"), NULL, NULL,
+                     CASES(bad_arguments_print_usage_and_exit_2, stop_string_is_not_printed,
+                           seed_fixes_the_text_across_thread_counts, keep_generates_past_the_context_size,
+                           keep_cuts_an_over_long_prompt),
+                     CASES(greedy_run_prints_the_golden_token_ids));
 }

@@ -318,6 +318,35 @@ static void uninterrupted(const fixture *f, const llamac_token *prompt, int32_t 
     llamac_context_free(ctx);
 }
 
+/* The prompt of the resume tests and the uninterrupted run over it. */
+typedef struct resume_runs {
+    llamac_token prompt[11];
+    run_record ref, got;
+} resume_runs;
+
+static void resume_runs_init(const fixture *f, resume_runs *r) {
+    some_tokens(f, r->prompt, 11);
+    const size_t bytes = (size_t)N_RESUME * (size_t)f->n_vocab * sizeof(float);
+    r->ref.logits = malloc(bytes);
+    r->got.logits = malloc(bytes);
+    assert_true(r->ref.logits && r->got.logits);
+    uninterrupted(f, r->prompt, 11, &r->ref);
+}
+
+static void resume_runs_free(resume_runs *r) {
+    free(r->ref.logits);
+    free(r->got.logits);
+}
+
+/* A context whose cache holds the prompt, left by a generator that is gone. */
+static llamac_context *ctx_holding_prompt(const fixture *f, llamac_sampler *s, const llamac_token *prompt) {
+    llamac_context *ctx = new_ctx(f, 64, 2);
+    llamac_generator *first = new_gen(ctx, s, -1);
+    assert_int_equal(llamac_generator_prompt(first, prompt, 11), LLAMAC_OK);
+    llamac_generator_free(first);
+    return ctx;
+}
+
 static void assert_same_steps(const fixture *f, const run_record *a, const run_record *b, int from) {
     for (int i = from; i < N_RESUME; i++) {
         if (a->tokens[i] != b->tokens[i]) fail_msg("step %d: token %d vs %d", i, a->tokens[i], b->tokens[i]);
@@ -333,30 +362,22 @@ static void assert_same_steps(const fixture *f, const run_record *a, const run_r
  * at the end of a batch of 11, gives the same bits). */
 static void a_new_generator_resumed_on_the_prompt_continues_bit_identically(void **state) {
     fixture *f = *state;
-    llamac_token prompt[11];
-    some_tokens(f, prompt, 11);
-    run_record ref = {.logits = malloc((size_t)N_RESUME * (size_t)f->n_vocab * sizeof(float))};
-    run_record got = {.logits = malloc((size_t)N_RESUME * (size_t)f->n_vocab * sizeof(float))};
-    assert_true(ref.logits && got.logits);
-    uninterrupted(f, prompt, 11, &ref);
+    resume_runs r;
+    resume_runs_init(f, &r);
 
-    llamac_context *ctx = new_ctx(f, 64, 2);
     llamac_sampler *s = llamac_sampler_init_greedy(NULL);
-    llamac_generator *first = new_gen(ctx, s, -1);
-    assert_int_equal(llamac_generator_prompt(first, prompt, 11), LLAMAC_OK);
-    llamac_generator_free(first);
+    llamac_context *ctx = ctx_holding_prompt(f, s, r.prompt);
     llamac_generator *gen = new_gen(ctx, s, -1);
-    assert_int_equal(llamac_generator_resume(gen, prompt, 11), LLAMAC_OK);
+    assert_int_equal(llamac_generator_resume(gen, r.prompt, 11), LLAMAC_OK);
     assert_int_equal(llamac_kv_n_used(ctx), 11);
     assert_int_equal(llamac_kv_seq_pos_max(ctx, 0), 10);
-    record_steps(f, gen, ctx, &got, 0, N_RESUME);
-    assert_same_steps(f, &ref, &got, 0);
+    record_steps(f, gen, ctx, &r.got, 0, N_RESUME);
+    assert_same_steps(f, &r.ref, &r.got, 0);
 
     llamac_generator_free(gen);
     llamac_sampler_free(s);
     llamac_context_free(ctx);
-    free(ref.logits);
-    free(got.logits);
+    resume_runs_free(&r);
 }
 
 /* Stopped after 8 steps, the cache holds the prompt and 7 responses (the
@@ -365,22 +386,18 @@ static void a_new_generator_resumed_on_the_prompt_continues_bit_identically(void
  * one's cell replaced) continues as the uninterrupted run. */
 static void a_resume_mid_response_continues_bit_identically(void **state) {
     fixture *f = *state;
-    llamac_token prompt[11];
-    some_tokens(f, prompt, 11);
-    run_record ref = {.logits = malloc((size_t)N_RESUME * (size_t)f->n_vocab * sizeof(float))};
-    run_record got = {.logits = malloc((size_t)N_RESUME * (size_t)f->n_vocab * sizeof(float))};
-    assert_true(ref.logits && got.logits);
-    uninterrupted(f, prompt, 11, &ref);
+    resume_runs r;
+    resume_runs_init(f, &r);
     llamac_token all[11 + N_RESUME];
-    memcpy(all, prompt, sizeof prompt);
-    memcpy(all + 11, ref.tokens, sizeof ref.tokens);
+    memcpy(all, r.prompt, sizeof r.prompt);
+    memcpy(all + 11, r.ref.tokens, sizeof r.ref.tokens);
 
     for (int cached_last = 0; cached_last < 2; cached_last++) {
         llamac_context *ctx = new_ctx(f, 64, 2);
         llamac_sampler *s = llamac_sampler_init_greedy(NULL);
         llamac_generator *first = new_gen(ctx, s, -1);
-        assert_int_equal(llamac_generator_prompt(first, prompt, 11), LLAMAC_OK);
-        record_steps(f, first, ctx, &got, 0, 8);
+        assert_int_equal(llamac_generator_prompt(first, r.prompt, 11), LLAMAC_OK);
+        record_steps(f, first, ctx, &r.got, 0, 8);
         llamac_generator_free(first);
         assert_int_equal(llamac_kv_n_used(ctx), 11 + 7);
         llamac_generator *gen = new_gen(ctx, s, -1);
@@ -388,14 +405,13 @@ static void a_resume_mid_response_continues_bit_identically(void **state) {
         const int32_t n = cached_last ? 18 : 19;
         assert_int_equal(llamac_generator_resume(gen, all, n), LLAMAC_OK);
         assert_int_equal(llamac_kv_n_used(ctx), n);
-        record_steps(f, gen, ctx, &got, n - 11, N_RESUME);
-        assert_same_steps(f, &ref, &got, 0);
+        record_steps(f, gen, ctx, &r.got, n - 11, N_RESUME);
+        assert_same_steps(f, &r.ref, &r.got, 0);
         llamac_generator_free(gen);
         llamac_sampler_free(s);
         llamac_context_free(ctx);
     }
-    free(ref.logits);
-    free(got.logits);
+    resume_runs_free(&r);
 }
 
 static bool abort_once(void *user) {
@@ -407,18 +423,11 @@ static bool abort_once(void *user) {
  * token (documented); the same call again then continues bit-identically. */
 static void a_cancelled_resume_can_be_retried(void **state) {
     fixture *f = *state;
-    llamac_token prompt[11];
-    some_tokens(f, prompt, 11);
-    run_record ref = {.logits = malloc((size_t)N_RESUME * (size_t)f->n_vocab * sizeof(float))};
-    run_record got = {.logits = malloc((size_t)N_RESUME * (size_t)f->n_vocab * sizeof(float))};
-    assert_true(ref.logits && got.logits);
-    uninterrupted(f, prompt, 11, &ref);
+    resume_runs r;
+    resume_runs_init(f, &r);
 
-    llamac_context *ctx = new_ctx(f, 64, 2);
     llamac_sampler *s = llamac_sampler_init_greedy(NULL);
-    llamac_generator *first = new_gen(ctx, s, -1);
-    assert_int_equal(llamac_generator_prompt(first, prompt, 11), LLAMAC_OK);
-    llamac_generator_free(first);
+    llamac_context *ctx = ctx_holding_prompt(f, s, r.prompt);
     int calls = 0;
     llamac_generator_params gp = llamac_generator_default_params();
     gp.stop_at_eog = false;
@@ -426,16 +435,15 @@ static void a_cancelled_resume_can_be_retried(void **state) {
     gp.abort_user = &calls;
     llamac_generator *gen = NULL;
     assert_int_equal(llamac_generator_new(ctx, s, &gp, &gen), LLAMAC_OK);
-    assert_int_equal(llamac_generator_resume(gen, prompt, 11), LLAMAC_ERR_CANCELLED);
+    assert_int_equal(llamac_generator_resume(gen, r.prompt, 11), LLAMAC_ERR_CANCELLED);
     assert_int_equal(llamac_kv_n_used(ctx), 10);
-    assert_int_equal(llamac_generator_resume(gen, prompt, 11), LLAMAC_OK);
-    record_steps(f, gen, ctx, &got, 0, N_RESUME);
-    assert_same_steps(f, &ref, &got, 0);
+    assert_int_equal(llamac_generator_resume(gen, r.prompt, 11), LLAMAC_OK);
+    record_steps(f, gen, ctx, &r.got, 0, N_RESUME);
+    assert_same_steps(f, &r.ref, &r.got, 0);
     llamac_generator_free(gen);
     llamac_sampler_free(s);
     llamac_context_free(ctx);
-    free(ref.logits);
-    free(got.logits);
+    resume_runs_free(&r);
 }
 
 static void assert_mentions(const char *what) {

@@ -168,13 +168,9 @@ static void missing_file_exits_1(void **state) {
 
 int main(int argc, char **argv) {
     llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--shared]");
-    if (test_part(argc, argv, "--shared"))
-        return run_cases(NULL, NULL, shared_model_shows_tensors_and_tokenizer);
-    return run_cases(test_tmpdir_setup, test_tmpdir_teardown,
-                     malformed_files_exit_1_with_one_line,
-                     valid_file_is_described,
-                     cpu_option_prints_the_probed_features_alone,
-                     control_bytes_in_names_are_escaped,
-                     usage_errors_exit_2,
-                     missing_file_exits_1);
+    return run_parts(test_part(argc, argv, "--shared"), test_tmpdir_setup, test_tmpdir_teardown,
+                     CASES(malformed_files_exit_1_with_one_line, valid_file_is_described,
+                           cpu_option_prints_the_probed_features_alone, control_bytes_in_names_are_escaped,
+                           usage_errors_exit_2, missing_file_exits_1),
+                     CASES(shared_model_shows_tensors_and_tokenizer));
 }

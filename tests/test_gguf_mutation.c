@@ -186,9 +186,7 @@ static void real_model_mutations_never_crash_or_leak(void **state) {
 
 int main(int argc, char **argv) {
     long_run = test_part(argc, argv, "--long");
-    if (test_part(argc, argv, "--shared"))
-        return run_cases(NULL, NULL, real_model_mutations_never_crash_or_leak);
-    return run_cases(NULL, NULL,
-                     every_truncation_fails_cleanly,
-                     random_byte_changes_never_crash_or_leak);
+    return run_parts(test_part(argc, argv, "--shared"), NULL, NULL,
+                     CASES(every_truncation_fails_cleanly, random_byte_changes_never_crash_or_leak),
+                     CASES(real_model_mutations_never_crash_or_leak));
 }

@@ -9,7 +9,7 @@
 #include "test_util.h"
 
 #include "../tools/golden.h"
-#include "runtime/context_private.h"
+#include "runtime/context.h"
 #include "llamac.h"
 
 #include <string.h>
@@ -31,13 +31,11 @@ static llamac_context *new_context(const llamac_model *model, int32_t n_threads)
     cp.n_ctx = 128;
     cp.n_batch = 64;
     cp.n_threads = n_threads;
+    const char *env = getenv("LLAMAC_KERNELS");
+    if (env && !lc_kernels_parse(env, &cp.kernels)) fail_msg("LLAMAC_KERNELS=%s: expected auto, scalar or avx2", env);
     llamac_context *ctx = NULL;
     llamac_status st = llamac_context_new(model, &cp, &ctx);
     if (st != LLAMAC_OK) fail_msg("context: %s: %s", llamac_status_name(st), llamac_last_error());
-    lc_backend backend;
-    const char *env = getenv("LLAMAC_KERNELS");
-    if (env && !lc_backend_parse(env, &backend)) fail_msg("LLAMAC_KERNELS=%s: expected auto, scalar or avx2", env);
-    if (env) lc_context_set_backend(ctx, backend);
     return ctx;
 }
 
@@ -82,7 +80,7 @@ static void check_type(const char *type) {
     const double kld_f32 = golden_mean_kld(f32.logits, ours, ref.n_vocab, 0, ref.n_prompt);
     const double faithful_max = golden_faithful_max(kld_q);
     fprintf(stderr, "%-7s %-6s criterion 1: mean KLD %.3e (limit %.1e)   criterion 2: %.3e (limit %.3e, KLD_q %.3e)\n",
-            type, lc_backend_name(ctx->backend), kld_same, same_max, kld_f32, faithful_max, kld_q);
+            type, lc_context_kernels_name(ctx), kld_same, same_max, kld_f32, faithful_max, kld_q);
     if (kld_same > same_max) fail_msg("%s: criterion 1 mean KLD %.3e > %.1e", type, kld_same, same_max);
     if (kld_f32 > faithful_max) fail_msg("%s: criterion 2 mean KLD %.3e > %.3e", type, kld_f32, faithful_max);
 

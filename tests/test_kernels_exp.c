@@ -71,7 +71,7 @@ static void avx2_exp_and_swiglu_give_the_reference_bits(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (test_part(argc, argv, "--avx2"))
-        return run_cases(NULL, NULL, avx2_exp_and_swiglu_give_the_reference_bits);
-    return run_cases(NULL, NULL, expf_is_within_a_few_ulp_of_the_c_library);
+    return run_parts(test_part(argc, argv, "--avx2"), NULL, NULL,
+                     CASES(expf_is_within_a_few_ulp_of_the_c_library),
+                     CASES(avx2_exp_and_swiglu_give_the_reference_bits));
 }

@@ -22,63 +22,110 @@ static const llamac_type weight_types[] = {
 
 /* ---- dispatch ---- */
 
-static void backend_names_round_trip_and_unknown_names_are_refused(void **state) {
+static void kernel_names_round_trip_and_unknown_names_are_refused(void **state) {
     (void)state;
-    const lc_backend all[] = {LC_BACKEND_AUTO, LC_BACKEND_SCALAR, LC_BACKEND_AVX2};
+    const llamac_kernels all[] = {LLAMAC_KERNELS_AUTO, LLAMAC_KERNELS_SCALAR, LLAMAC_KERNELS_AVX2};
+    const char *names[] = {"auto", "scalar", "avx2"};
     for (size_t i = 0; i < 3; i++) {
-        lc_backend b = (lc_backend)99;
-        assert_true(lc_backend_parse(lc_backend_name(all[i]), &b));
-        assert_int_equal(b, all[i]);
+        llamac_kernels k = (llamac_kernels)99;
+        assert_string_equal(lc_kernels_name(all[i]), names[i]);
+        assert_true(lc_kernels_parse(names[i], &k));
+        assert_int_equal(k, all[i]);
     }
-    lc_backend b = LC_BACKEND_SCALAR;
-    assert_false(lc_backend_parse("AVX2", &b));
-    assert_false(lc_backend_parse("avx512", &b));
-    assert_false(lc_backend_parse("", &b));
-    assert_false(lc_backend_parse(NULL, &b));
-    assert_int_equal(b, LC_BACKEND_SCALAR);
-    assert_string_equal(lc_backend_name((lc_backend)42), "unknown");
+    llamac_kernels k = LLAMAC_KERNELS_SCALAR;
+    assert_false(lc_kernels_parse("AVX2", &k));
+    assert_false(lc_kernels_parse("avx512", &k));
+    assert_false(lc_kernels_parse("", &k));
+    assert_false(lc_kernels_parse(NULL, &k));
+    assert_int_equal(k, LLAMAC_KERNELS_SCALAR);
+    assert_null(lc_kernels_name((llamac_kernels)42));
+    assert_null(lc_kernels_name((llamac_kernels)-1));
 }
 
-static void resolution_never_yields_auto_or_an_unavailable_backend(void **state) {
+static void auto_is_the_best_table_that_runs_here(void **state) {
     (void)state;
-    const lc_backend auto_is = lc_backend_resolve(LC_BACKEND_AUTO);
-    assert_int_not_equal(auto_is, LC_BACKEND_AUTO);
-    assert_true(lc_backend_available(auto_is));
-    assert_int_equal(lc_backend_resolve(LC_BACKEND_SCALAR), LC_BACKEND_SCALAR);
-    assert_int_equal(lc_backend_resolve((lc_backend)42), LC_BACKEND_SCALAR);
-    assert_int_equal(lc_backend_resolve(LC_BACKEND_AVX2),
-                     lc_backend_available(LC_BACKEND_AVX2) ? LC_BACKEND_AVX2 : LC_BACKEND_SCALAR);
+    const lc_kernel_table *best = lc_kernel_table_for(LLAMAC_KERNELS_AUTO);
+    assert_non_null(best);
+    assert_true(lc_kernel_table_runs_here(best));
+    assert_ptr_equal(lc_kernel_table_for(LLAMAC_KERNELS_SCALAR), &lc_scalar_kernels);
+    assert_null(lc_kernel_table_for((llamac_kernels)42));
+    const lc_kernel_table *avx2 = lc_kernel_table_for(LLAMAC_KERNELS_AVX2);
     /* AUTO prefers the fastest back end the CPU runs */
-    if (lc_backend_available(LC_BACKEND_AVX2)) assert_int_equal(auto_is, LC_BACKEND_AVX2);
+    assert_ptr_equal(best, avx2 && lc_kernel_table_runs_here(avx2) ? avx2 : &lc_scalar_kernels);
+    assert_string_equal(lc_kernel_table_name(best), best == avx2 ? "avx2" : "scalar");
+    lc_kernel_table t;
+    assert_true(lc_kernels_resolve(LLAMAC_KERNELS_AUTO, &t));
+    assert_int_equal(lc_kernels_resolve(LLAMAC_KERNELS_AVX2, &t), simd_kernels(LLAMAC_KERNELS_AVX2) != NULL);
+    assert_false(lc_kernels_resolve((llamac_kernels)42, &t));
 }
 
-static void forced_scalar_hands_out_the_reference_table(void **state) {
+/* The root is complete: resolving it changes nothing, and its table is
+ * what lc_scalar_traits hands out. */
+static void scalar_table_resolves_to_itself(void **state) {
     (void)state;
-    for (int t = -1; t <= LLAMAC_TYPE_COUNT; t++)
-        assert_ptr_equal(lc_traits(LC_BACKEND_SCALAR, (llamac_type)t), lc_scalar_traits((llamac_type)t));
+    const lc_kernel_table *s = simd_kernels(LLAMAC_KERNELS_SCALAR);
+    assert_null(lc_scalar_kernels.parent);
+    assert_memory_equal(s, &lc_scalar_kernels, sizeof *s);
+    for (int t = -1; t <= LLAMAC_TYPE_COUNT; t++) {
+        const lc_type_traits *a = lc_kt_traits(s, (llamac_type)t), *b = lc_scalar_traits((llamac_type)t);
+        if (!b) assert_null(a);
+        else assert_memory_equal(a, b, sizeof *a);
+    }
+    assert_ptr_equal(s->exp, lc_exp_ref);
+    assert_ptr_equal(s->swiglu, lc_swiglu_ref);
 }
 
-/* traits_avx2.c spells out its table; it must not drift from the scalar one. */
-static void avx2_table_matches_scalar_table_shape(void **state) {
+/* Inheritance: a resolved AVX2 table has every entry its own table sets,
+ * the scalar entry wherever it sets none, and the reference's
+ * vec_dot_type for every type. */
+static void avx2_table_takes_what_it_lacks_from_scalar(void **state) {
     (void)state;
     if (!simd_have_avx2("avx2 table")) { skip(); return; }
-    for (int t = -1; t <= LLAMAC_TYPE_COUNT; t++) {
-        const lc_type_traits *s = lc_scalar_traits((llamac_type)t);
-        const lc_type_traits *a = lc_traits(LC_BACKEND_AVX2, (llamac_type)t);
-        assert_ptr_equal(a, lc_avx2_traits((llamac_type)t));
-        if (!s) {
-            assert_null(a);
-            continue;
-        }
-        assert_non_null(a);
-        assert_int_equal(a->vec_dot_type, s->vec_dot_type);
-        assert_int_equal(a->to_float != NULL, s->to_float != NULL);
-        assert_int_equal(a->from_float != NULL, s->from_float != NULL);
-        assert_int_equal(a->vec_dot != NULL, s->vec_dot != NULL);
+    const lc_kernel_table *a = simd_kernels(LLAMAC_KERNELS_AVX2), *own = &lc_avx2_kernels;
+    const lc_kernel_table *s = &lc_scalar_kernels;
+    assert_null(a->parent);
+    assert_ptr_equal(own->parent, s);
+    for (int t = 0; t < LLAMAC_TYPE_COUNT; t++) {
+#define EXPECT(field) assert_ptr_equal(a->field, own->field ? own->field : s->field)
+        EXPECT(traits[t].to_float);
+        EXPECT(traits[t].from_float);
+        EXPECT(traits[t].vec_dot);
+        EXPECT(gemm[t]);
+        EXPECT(packed_gemm[t]);
+        EXPECT(axpy[t]);
+        EXPECT(attn_values[t]);
+        assert_int_equal(a->traits[t].vec_dot_type, s->traits[t].vec_dot_type);
     }
+    EXPECT(exp);
+    EXPECT(swiglu);
+#undef EXPECT
+    /* the table sets only what it has: the decoders of Q4_0 come from the parent */
+    assert_null(own->traits[LLAMAC_TYPE_Q4_0].to_float);
+    assert_ptr_equal(a->traits[LLAMAC_TYPE_Q4_0].to_float, lc_q4_0_to_float_ref);
     /* the priority kernels really are SIMD ones */
     for (size_t i = 0; i < N_WEIGHT_TYPES; i++)
-        assert_ptr_not_equal(lc_avx2_traits(weight_types[i])->vec_dot, lc_scalar_traits(weight_types[i])->vec_dot);
+        assert_ptr_not_equal(a->traits[weight_types[i]].vec_dot, lc_scalar_traits(weight_types[i])->vec_dot);
+}
+
+/* A three-level chain: an entry comes from the nearest table that has it. */
+static void resolution_takes_the_nearest_ancestors_entry(void **state) {
+    (void)state;
+    static const lc_kernel_table mid = {.parent = &lc_scalar_kernels, .needs = 0, .exp = lc_exp_ref,
+                                        .traits[LLAMAC_TYPE_F32] = {.vec_dot = lc_vec_dot_f16_ref}};
+    static const lc_kernel_table top = {.parent = &mid, .needs = 0,
+                                        .traits[LLAMAC_TYPE_F32] = {.vec_dot = lc_vec_dot_bf16_ref},
+                                        .traits[LLAMAC_TYPE_F16] = {.vec_dot = lc_vec_dot_bf16_ref}};
+    lc_kernel_table r;
+    lc_kernel_table_resolve(&top, &r);
+    assert_ptr_equal(r.traits[LLAMAC_TYPE_F32].vec_dot, lc_vec_dot_bf16_ref); /* top's */
+    assert_ptr_equal(r.traits[LLAMAC_TYPE_F16].vec_dot, lc_vec_dot_bf16_ref); /* top's */
+    assert_ptr_equal(r.traits[LLAMAC_TYPE_F32].to_float, lc_f32_to_float_ref); /* the root's */
+    assert_ptr_equal(r.exp, lc_exp_ref);                                    /* mid's */
+    assert_ptr_equal(r.traits[LLAMAC_TYPE_Q4_0].vec_dot, lc_vec_dot_q4_0_q8_0_ref);
+    assert_int_equal(r.traits[LLAMAC_TYPE_Q4_0].vec_dot_type, LLAMAC_TYPE_Q8_0); /* the root's, not 0 */
+    assert_null(r.gemm[LLAMAC_TYPE_Q4_0]); /* nobody has it */
+    assert_true(lc_kernel_table_runs_here(&top));
+    assert_null(lc_kernel_table_name(&top));
 }
 
 /* ---- vec_dot ---- */
@@ -114,7 +161,7 @@ static void decode_part(llamac_type w, const void *x, int64_t n, size_t zero_off
 }
 
 static dot_case run_dot(llamac_type wtype, int64_t n, const void *x, const void *y) {
-    const lc_type_traits *s = lc_scalar_traits(wtype), *a = lc_avx2_traits(wtype);
+    const lc_type_traits *s = lc_scalar_traits(wtype), *a = simd_avx2_traits(wtype);
     const lc_type_traits *act = lc_scalar_traits(s->vec_dot_type);
     const size_t fn = (size_t)(n > 0 ? n : 1) * sizeof(float);
     float *xd = malloc(fn), *xm = malloc(fn), *yd = malloc(fn);
@@ -255,7 +302,7 @@ static void exact_order_formats_give_the_reference_bits(void **state) {
             assert_true(simd_random_row(act, n, 1.f, &r, y));
             float ref, got;
             lc_scalar_traits(w)->vec_dot(n, &ref, x, y);
-            lc_avx2_traits(w)->vec_dot(n, &got, x, y);
+            simd_avx2_traits(w)->vec_dot(n, &got, x, y);
             if (memcmp(&ref, &got, sizeof ref) != 0)
                 fail_msg("%s n=%lld: avx2 %.9g (0x%08x), reference %.9g (0x%08x)", llamac_type_name(w), (long long)n,
                          (double)got, lc_f32_bits(got), (double)ref, lc_f32_bits(ref));
@@ -274,7 +321,7 @@ static void vec_dot_result_depends_only_on_the_rows(void **state) {
     simd_rng r = {77};
     for (size_t i = 0; i < N_WEIGHT_TYPES; i++) {
         const llamac_type w = weight_types[i], act = lc_scalar_traits(w)->vec_dot_type;
-        const lc_vec_dot_fn dot = lc_avx2_traits(w)->vec_dot;
+        const lc_vec_dot_fn dot = simd_avx2_traits(w)->vec_dot;
         const size_t xb = simd_row_bytes(w, n), yb = simd_row_bytes(act, n);
         uint8_t *x = malloc(xb + 64), *y = malloc(yb + 64);
         assert_non_null(x);
@@ -303,12 +350,13 @@ static void axpy_reference_adds_a_times_x(void **state) {
     const float x32[2] = {3.f, -2.f};
     const uint16_t x16[2] = {lc_fp32_to_fp16(3.f), lc_fp32_to_fp16(-2.f)};
     float y[2] = {1.f, 1.f};
-    lc_axpy(LC_BACKEND_SCALAR, LLAMAC_TYPE_F32)(2, 0.5f, x32, y);
+    const lc_kernel_table *sk = simd_kernels(LLAMAC_KERNELS_SCALAR);
+    lc_kt_axpy(sk, LLAMAC_TYPE_F32)(2, 0.5f, x32, y);
     assert_true(y[0] == 2.5f && y[1] == 0.f);
-    lc_axpy(LC_BACKEND_SCALAR, LLAMAC_TYPE_F16)(2, 0.25f, x16, y);
+    lc_kt_axpy(sk, LLAMAC_TYPE_F16)(2, 0.25f, x16, y);
     assert_true(y[0] == 3.25f && y[1] == -0.5f);
-    assert_null(lc_axpy(LC_BACKEND_SCALAR, LLAMAC_TYPE_Q4_0));
-    assert_null(lc_axpy(LC_BACKEND_AUTO, LLAMAC_TYPE_Q8_0));
+    assert_null(lc_kt_axpy(sk, LLAMAC_TYPE_Q4_0));
+    assert_null(lc_kt_axpy(simd_kernels(LLAMAC_KERNELS_AUTO), LLAMAC_TYPE_Q8_0));
 }
 
 /* Two roundings per element in both back ends: the same bits, every tail
@@ -323,7 +371,8 @@ static void axpy_avx2_gives_the_reference_bits(void **state) {
     uint8_t *x = malloc(N_MAX * sizeof(float));
     assert_true(f && y_ref && y_simd && x);
     for (size_t i = 0; i < 2; i++) {
-        const lc_axpy_fn ref = lc_axpy(LC_BACKEND_SCALAR, ft[i]), simd = lc_axpy(LC_BACKEND_AVX2, ft[i]);
+        const lc_axpy_fn ref = lc_kt_axpy(simd_kernels(LLAMAC_KERNELS_SCALAR), ft[i]),
+                         simd = lc_kt_axpy(simd_kernels(LLAMAC_KERNELS_AVX2), ft[i]);
         assert_ptr_not_equal(ref, simd);
         for (int64_t n = 0; n <= N_MAX; n = n < 80 ? n + 1 : N_MAX + (n == N_MAX)) {
             for (int64_t k = 0; k < n; k++) y_ref[k] = y_simd[k] = simd_rng_gauss(&r);
@@ -341,19 +390,15 @@ static void axpy_avx2_gives_the_reference_bits(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (test_part(argc, argv, "--avx2"))
-        return run_cases(NULL, NULL,
-                         avx2_table_matches_scalar_table_shape,
-                         every_avx2_vec_dot_matches_scalar_on_1_to_8_blocks,
-                         every_avx2_vec_dot_matches_scalar_on_a_4096_row,
-                         float_dots_handle_every_tail_length,
-                         extreme_codes_do_not_saturate_the_integer_sums,
-                         exact_order_formats_give_the_reference_bits,
-                         vec_dot_result_depends_only_on_the_rows,
-                         axpy_avx2_gives_the_reference_bits);
-    return run_cases(NULL, NULL,
-                     backend_names_round_trip_and_unknown_names_are_refused,
-                     resolution_never_yields_auto_or_an_unavailable_backend,
-                     forced_scalar_hands_out_the_reference_table,
-                     axpy_reference_adds_a_times_x);
+    return run_parts(test_part(argc, argv, "--avx2"), NULL, NULL,
+                     CASES(kernel_names_round_trip_and_unknown_names_are_refused,
+                           auto_is_the_best_table_that_runs_here, scalar_table_resolves_to_itself,
+                           resolution_takes_the_nearest_ancestors_entry, axpy_reference_adds_a_times_x),
+                     CASES(avx2_table_takes_what_it_lacks_from_scalar,
+                           every_avx2_vec_dot_matches_scalar_on_1_to_8_blocks,
+                           every_avx2_vec_dot_matches_scalar_on_a_4096_row,
+                           float_dots_handle_every_tail_length,
+                           extreme_codes_do_not_saturate_the_integer_sums,
+                           exact_order_formats_give_the_reference_bits,
+                           vec_dot_result_depends_only_on_the_rows, axpy_avx2_gives_the_reference_bits));
 }

@@ -20,8 +20,9 @@ static const llamac_type gemm_types[] = {
 /* Runs gemm on n_rows x n_tok with padded strides and compares every
  * element (and the untouched padding) with vec_dot. */
 static void check_gemm_of(llamac_type w, bool packed, int64_t n, int64_t n_rows, int64_t n_tok, uint64_t seed) {
-    const lc_type_traits *tr = lc_traits(LC_BACKEND_AVX2, w);
-    const lc_gemm_fn gemm = packed ? lc_packed_gemm(LC_BACKEND_AVX2, w) : lc_gemm(LC_BACKEND_AVX2, w);
+    const lc_kernel_table *kt = simd_kernels(LLAMAC_KERNELS_AVX2);
+    const lc_type_traits *tr = lc_kt_traits(kt, w);
+    const lc_gemm_fn gemm = packed ? lc_kt_packed_gemm(kt, w) : lc_kt_gemm(kt, w);
     assert_non_null(gemm);
     const llamac_type act = tr->vec_dot_type;
     const size_t xs = simd_row_bytes(w, n) + 12, ys = simd_row_bytes(act, n) + 12; /* keep 4-byte alignment */
@@ -91,8 +92,8 @@ static void packed_gemms_are_bit_identical_to_vec_dot(void **state) {
         check_gemm_of(types[k], true, 5632, 48, 12, seed++);
     }
     /* no packed form for other types, nor in the scalar back end */
-    assert_null(lc_packed_gemm(LC_BACKEND_AVX2, LLAMAC_TYPE_Q3_K));
-    assert_null(lc_packed_gemm(LC_BACKEND_SCALAR, LLAMAC_TYPE_Q4_0));
+    assert_null(lc_kt_packed_gemm(simd_kernels(LLAMAC_KERNELS_AVX2), LLAMAC_TYPE_Q3_K));
+    assert_null(lc_kt_packed_gemm(simd_kernels(LLAMAC_KERNELS_SCALAR), LLAMAC_TYPE_Q4_0));
     assert_false(lc_pack8(LLAMAC_TYPE_Q3_K, NULL, 0, 0, 0, NULL));
 }
 
@@ -134,7 +135,7 @@ static void gemm_of_nothing_writes_nothing(void **state) {
     if (!simd_have_avx2("gemm")) { skip(); return; }
     float out[4] = {1.f, 2.f, 3.f, 4.f};
     for (size_t k = 0; k < N_GEMM_TYPES; k++) {
-        const lc_gemm_fn gemm = lc_gemm(LC_BACKEND_AVX2, gemm_types[k]);
+        const lc_gemm_fn gemm = lc_kt_gemm(simd_kernels(LLAMAC_KERNELS_AVX2), gemm_types[k]);
         gemm(64, 0, 4, NULL, 0, NULL, 0, out, 1);
         gemm(64, 4, 0, NULL, 0, NULL, 0, out, 1);
     }
@@ -143,19 +144,21 @@ static void gemm_of_nothing_writes_nothing(void **state) {
 
 static void gemm_lookup_follows_the_backend(void **state) {
     (void)state;
-    for (int t = -1; t <= LLAMAC_TYPE_COUNT; t++) assert_null(lc_gemm(LC_BACKEND_SCALAR, (llamac_type)t));
-    assert_null(lc_gemm(LC_BACKEND_AUTO, LLAMAC_TYPE_Q8_K)); /* activation-only */
-    assert_null(lc_gemm(LC_BACKEND_AUTO, LLAMAC_TYPE_I32));
-    if (lc_backend_available(LC_BACKEND_AVX2))
-        for (size_t k = 0; k < N_GEMM_TYPES; k++) assert_non_null(lc_gemm(LC_BACKEND_AUTO, gemm_types[k]));
+    const lc_kernel_table *best = simd_kernels(LLAMAC_KERNELS_AUTO);
+    for (int t = -1; t <= LLAMAC_TYPE_COUNT; t++)
+        assert_null(lc_kt_gemm(simd_kernels(LLAMAC_KERNELS_SCALAR), (llamac_type)t));
+    assert_null(lc_kt_gemm(best, LLAMAC_TYPE_Q8_K)); /* activation-only */
+    assert_null(lc_kt_gemm(best, LLAMAC_TYPE_I32));
+    assert_null(lc_kt_gemm(best, (llamac_type)-1));
+    assert_null(lc_kt_gemm(best, LLAMAC_TYPE_COUNT));
+    if (simd_kernels(LLAMAC_KERNELS_AVX2))
+        for (size_t k = 0; k < N_GEMM_TYPES; k++) assert_non_null(lc_kt_gemm(best, gemm_types[k]));
 }
 
 int main(int argc, char **argv) {
-    if (test_part(argc, argv, "--avx2"))
-        return run_cases(NULL, NULL,
-                         gemm_is_bit_identical_to_vec_dot_for_every_shape,
-                         gemm_on_very_long_rows_is_bit_identical_too,
-                         gemm_of_nothing_writes_nothing,
-                         packed_gemms_are_bit_identical_to_vec_dot);
-    return run_cases(NULL, NULL, gemm_lookup_follows_the_backend);
+    return run_parts(test_part(argc, argv, "--avx2"), NULL, NULL,
+                     CASES(gemm_lookup_follows_the_backend),
+                     CASES(gemm_is_bit_identical_to_vec_dot_for_every_shape,
+                           gemm_on_very_long_rows_is_bit_identical_too, gemm_of_nothing_writes_nothing,
+                           packed_gemms_are_bit_identical_to_vec_dot));
 }

@@ -7,18 +7,17 @@
 #include "test_util.h"
 
 #include "../tools/golden.h"
-#include "runtime/context.h"
 #include "test_kernels_simd_util.h"
 
-static float *decode_with(llamac_model *model, const golden *ref, lc_backend backend) {
+static float *decode_with(llamac_model *model, const golden *ref, llamac_kernels kernels) {
     llamac_context_params cp = llamac_context_default_params();
     cp.n_ctx = 128;
     cp.n_batch = 64;
     cp.n_threads = 2;
+    cp.kernels = kernels;
     llamac_context *ctx = NULL;
     llamac_status st = llamac_context_new(model, &cp, &ctx);
     if (st != LLAMAC_OK) fail_msg("context: %s: %s", llamac_status_name(st), llamac_last_error());
-    lc_context_set_backend(ctx, backend);
     const size_t n = (size_t)(ref->n_prompt + ref->n_gen) * ref->n_vocab;
     float *logits = malloc(n * sizeof *logits);
     assert_non_null(logits);
@@ -40,7 +39,8 @@ static void check_model(const char *type) {
     llamac_model *model = NULL;
     llamac_status st = llamac_model_load(mpath, NULL, &model);
     if (st != LLAMAC_OK) fail_msg("loading %s: %s", mpath, llamac_last_error());
-    float *fast = decode_with(model, &ref, LC_BACKEND_AVX2), *slow = decode_with(model, &ref, LC_BACKEND_SCALAR);
+    float *fast = decode_with(model, &ref, LLAMAC_KERNELS_AVX2),
+          *slow = decode_with(model, &ref, LLAMAC_KERNELS_SCALAR);
     for (uint32_t r = 0; r < ref.n_prompt + ref.n_gen; r++)
         for (uint32_t v = 0; v < ref.n_vocab; v++) {
             const size_t i = (size_t)r * ref.n_vocab + v;

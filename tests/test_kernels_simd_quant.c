@@ -25,7 +25,7 @@ static void expect_same_bytes(llamac_type type, const float *f, int64_t n, const
     memset(ref, 0xa5, nb + 1);
     memset(got, 0x5a, nb + 1);
     lc_scalar_traits(type)->from_float(f, ref, n);
-    lc_avx2_traits(type)->from_float(f, got, n);
+    simd_avx2_traits(type)->from_float(f, got, n);
     for (size_t i = 0; i < nb; i++) {
         if (ref[i] != got[i]) {
             const size_t bb = llamac_type_block_bytes(type);
@@ -162,7 +162,7 @@ static void half_decoders_match_scalar_on_every_code(void **state) {
     const llamac_type types[] = {LLAMAC_TYPE_F16, LLAMAC_TYPE_BF16};
     for (int t = 0; t < 2; t++) {
         lc_scalar_traits(types[t])->to_float(codes, ref, 65536 + 5);
-        lc_avx2_traits(types[t])->to_float(codes, got, 65536 + 5);
+        simd_avx2_traits(types[t])->to_float(codes, got, 65536 + 5);
         for (uint32_t i = 0; i < 65536 + 5; i++) {
             const int f16_snan = types[t] == LLAMAC_TYPE_F16 && (codes[i] & 0x7e00) == 0x7c00 && (codes[i] & 0x1ff);
             if (f16_snan) {
@@ -193,8 +193,8 @@ static void nan_input_stays_in_bounds_and_f16_keeps_the_payload(void **state) {
         assert_non_null(a);
         assert_non_null(b);
         a[nb] = b[nb] = 0x77;
-        lc_avx2_traits(encoders[e])->from_float(f, a, 256);
-        lc_avx2_traits(encoders[e])->from_float(f, b, 256);
+        simd_avx2_traits(encoders[e])->from_float(f, a, 256);
+        simd_avx2_traits(encoders[e])->from_float(f, b, 256);
         assert_memory_equal(a, b, nb);
         assert_int_equal(a[nb], 0x77);
         free(a);

@@ -4,7 +4,7 @@
 #define LLAMAC_TEST_KERNELS_SIMD_UTIL_H
 
 #include "kernels/blocks.h"
-#include "kernels/kernels.h"
+#include "kernels/backend.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -31,9 +31,26 @@ static inline size_t simd_row_bytes(llamac_type type, int64_t n) {
     return (size_t)(n / llamac_type_block_size(type)) * llamac_type_block_bytes(type);
 }
 
+/* The resolved table of a built-in back end (AUTO: the best), as a
+ * context would hold it, or NULL when this build or CPU cannot run it.
+ * One copy per back end and test program, resolved on first use. */
+static inline const lc_kernel_table *simd_kernels(llamac_kernels kernels) {
+    static lc_kernel_table tables[8];
+    static bool have[8];
+    if ((unsigned)kernels >= 8) return NULL;
+    if (!have[kernels] && !lc_kernels_resolve(kernels, &tables[kernels])) return NULL;
+    have[kernels] = true;
+    return &tables[kernels];
+}
+
+/* The resolved AVX2 traits of `type` (call after simd_have_avx2). */
+static inline const lc_type_traits *simd_avx2_traits(llamac_type type) {
+    return lc_kt_traits(simd_kernels(LLAMAC_KERNELS_AVX2), type);
+}
+
 /* Whether the AVX2 back end can run here; prints a loud SKIP line if not. */
 static inline int simd_have_avx2(const char *what) {
-    if (lc_backend_available(LC_BACKEND_AVX2)) return 1;
+    if (simd_kernels(LLAMAC_KERNELS_AVX2)) return 1;
     fprintf(stderr, "SKIP: %s: this CPU (or build) has no AVX2+FMA+F16C\n", what);
     return 0;
 }

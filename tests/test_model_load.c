@@ -5,7 +5,7 @@
 #include "test_tmpdir.h"
 #include "test_util.h"
 
-#include "kernels/kernels.h"
+#include "kernels/backend.h"
 #include "model/model.h"
 #include "model_builder.h"
 
@@ -281,7 +281,8 @@ static void packable_logits(const char *path, bool use_mmap, bool repack, llamac
 static void repacked_q4_0_and_q8_0_give_the_bits_of_the_original_rows(void **state) {
     fixture *f = *state;
     enum { N = 64 };
-    const bool avx2 = lc_backend_available(LC_BACKEND_AVX2);
+    lc_kernel_table avx2_kernels;
+    const bool avx2 = lc_kernels_resolve(LLAMAC_KERNELS_AVX2, &avx2_kernels);
     if (!avx2) fprintf(stderr, "SKIP (partly): no AVX2 here, so nothing is packed; checking the loads only\n");
     const llamac_kernels kinds[2] = {LLAMAC_KERNELS_AUTO, LLAMAC_KERNELS_SCALAR};
     for (int k = 0; k < 4; k++) {
@@ -317,7 +318,8 @@ static void copied_matrices_are_read_from_the_copy_not_the_file(void **state) {
     s.retype = "blk.0.ffn_up.weight";
     s.retype_as = LLAMAC_TYPE_F32;
     write_spec(f, &s);
-    if (!lc_backend_available(LC_BACKEND_AVX2)) {
+    lc_kernel_table avx2_probe;
+    if (!lc_kernels_resolve(LLAMAC_KERNELS_AVX2, &avx2_probe)) {
         fprintf(stderr, "SKIP: no AVX2, nothing is repacked\n");
         skip();
         return;
@@ -362,7 +364,8 @@ static void running_out_of_memory_while_repacking_still_loads(void **state) {
     s.wtype = LLAMAC_TYPE_Q4_0;
     s.n_ff = 64;
     write_spec(f, &s);
-    if (!lc_backend_available(LC_BACKEND_AVX2)) {
+    lc_kernel_table avx2_kernels;
+    if (!lc_kernels_resolve(LLAMAC_KERNELS_AVX2, &avx2_kernels)) {
         fprintf(stderr, "SKIP: no AVX2, nothing is repacked\n");
         skip();
         return;

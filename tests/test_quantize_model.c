@@ -326,15 +326,10 @@ static void caller_allocator_sees_every_allocation(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (test_part(argc, argv, "--shared"))
-        return run_cases(test_tmpdir_setup, test_tmpdir_teardown,
-                         quantized_tiny_matches_the_reference_blocks,
-                         quantized_tiny_is_faithful_to_f32,
-                         requantizing_needs_allow_requantize);
-    return run_cases(test_tmpdir_setup, test_tmpdir_teardown,
-                     non_finite_weight_is_refused_and_nothing_is_left,
-                     metadata_is_carried_over,
-                     output_does_not_depend_on_thread_count,
-                     failures_are_reported_and_leave_nothing,
-                     caller_allocator_sees_every_allocation);
+    return run_parts(test_part(argc, argv, "--shared"), test_tmpdir_setup, test_tmpdir_teardown,
+                     CASES(non_finite_weight_is_refused_and_nothing_is_left, metadata_is_carried_over,
+                           output_does_not_depend_on_thread_count, failures_are_reported_and_leave_nothing,
+                           caller_allocator_sees_every_allocation),
+                     CASES(quantized_tiny_matches_the_reference_blocks, quantized_tiny_is_faithful_to_f32,
+                           requantizing_needs_allow_requantize));
 }

@@ -318,13 +318,11 @@ static void perplexity_of_validation_split_matches_card_within_1_percent(void **
 int main(int argc, char **argv) {
     llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--long]");
     /* Run alone with --long (-Dlong_tests=true), never skipped in the others. */
-    if (test_part(argc, argv, "--long"))
-        return run_cases(setup, teardown,
-                         perplexity_of_validation_split_matches_card_within_1_percent);
-    return run_cases(setup, teardown,
-                     prompt_tokenizes_to_the_trainers_ids,
-                     greedy_continuation_is_the_trainers_at_any_thread_count,
-                     llamac_run_without_model_prints_the_trainers_greedy_ids,
-                     perplexity_of_first_verses_matches_torch_reference,
-                     llamac_perplexity_cli_prints_the_reference_figure);
+    return run_parts(test_part(argc, argv, "--long"), setup, teardown,
+                     CASES(prompt_tokenizes_to_the_trainers_ids,
+                           greedy_continuation_is_the_trainers_at_any_thread_count,
+                           llamac_run_without_model_prints_the_trainers_greedy_ids,
+                           perplexity_of_first_verses_matches_torch_reference,
+                           llamac_perplexity_cli_prints_the_reference_figure),
+                     CASES(perplexity_of_validation_split_matches_card_within_1_percent));
 }

@@ -56,6 +56,12 @@ int run_named_tests(const char *names, const CMUnitTestFunction *funcs, CMFixtur
     return test_exit_status(failures);
 }
 
+int run_parts(bool second, CMFixtureFunction group_setup, CMFixtureFunction group_teardown, test_cases first,
+              test_cases other) {
+    const test_cases run = second ? other : first;
+    return run_named_tests(run.names, run.funcs, group_setup, group_teardown, NULL, NULL);
+}
+
 void assert_has_all(const char *text, const char *const *needles) {
     for (; *needles; needles++)
         if (!strstr(text, *needles)) fail_msg("\"%s\" not found in:\n%s", *needles, text);

@@ -65,6 +65,22 @@ int run_named_tests(const char *names, const CMUnitTestFunction *funcs, CMFixtur
     run_named_tests(#__VA_ARGS__, (const CMUnitTestFunction[]){__VA_ARGS__, NULL}, NULL, NULL, setup, \
                     teardown)
 
+/* A program whose cases come in two parts, the second registered by
+ * tests/meson.build as its own run (needs ../shared, AVX2 or a long run):
+ *
+ *     return run_parts(test_part(argc, argv, "--shared"), NULL, NULL,
+ *                      CASES(first_case, second_case), CASES(shared_case));
+ *
+ * runs the second list when `second` is true, else the first, as one group
+ * with the given group fixtures, the way run_cases does. */
+typedef struct test_cases {
+    const char *names;
+    const CMUnitTestFunction *funcs;
+} test_cases;
+#define CASES(...) ((test_cases){#__VA_ARGS__, (const CMUnitTestFunction[]){__VA_ARGS__, NULL}})
+int run_parts(bool second, CMFixtureFunction group_setup, CMFixtureFunction group_teardown, test_cases first,
+              test_cases other);
+
 /* Fails unless `text` contains every string of the NULL-terminated list
  * `needles` (names the first that is missing). */
 void assert_has_all(const char *text, const char *const *needles);

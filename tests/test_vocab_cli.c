@@ -84,11 +84,8 @@ static void usage_errors_exit_2_and_bad_files_exit_1(void **state) {
 
 int main(int argc, char **argv) {
     llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--shared]");
-    if (test_part(argc, argv, "--shared"))
-        return run_cases(NULL, NULL,
-                         ids_of_hello_world_with_bos,
-                         special_text_is_plain_unless_asked,
-                         pieces_are_listed_one_per_line,
-                         file_input_reads_raw_bytes);
-    return run_cases(NULL, NULL, usage_errors_exit_2_and_bad_files_exit_1);
+    return run_parts(test_part(argc, argv, "--shared"), NULL, NULL,
+                     CASES(usage_errors_exit_2_and_bad_files_exit_1),
+                     CASES(ids_of_hello_world_with_bos, special_text_is_plain_unless_asked,
+                           pieces_are_listed_one_per_line, file_input_reads_raw_bytes));
 }

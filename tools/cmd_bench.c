@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "cmd_parse.h"
 #include "commands.h"
+#include "session.h"
 
 #include "llamac.h"
 
@@ -184,21 +185,17 @@ int cmd_bench(int argc, char **argv) {
     if (rc >= 0) return rc;
 
     const double t_load = tool_now_seconds();
-    llamac_model *model = NULL;
+    tool_session ss;
     llamac_model_params mp = llamac_model_default_params();
     mp.repack = a.repack;
-    if (llamac_model_load(a.model, &mp, &model)) {
-        fprintf(stderr, "llamac bench: %s\n", llamac_last_error());
-        return 1;
-    }
+    if (!tool_session_load(&ss, "bench", a.model, &mp)) return 1;
+    const llamac_model *model = ss.model;
     const double load_s = tool_now_seconds() - t_load;
     const int32_t n_max = a.n_prompt > a.n_gen ? a.n_prompt : a.n_gen;
     llamac_context_params cp = llamac_context_default_params();
     cp.n_ctx = (uint32_t)n_max;
     cp.n_batch = (uint32_t)(a.n_prompt > 0 ? a.n_prompt : 1);
     cp.n_threads = a.threads;
-    cp.kernels = tool_kernels_from_env();
-    llamac_context *ctx = NULL;
     llamac_batch batch = {0};
     llamac_token *tok = malloc((size_t)n_max * sizeof *tok);
     double *samples = malloc((size_t)a.reps * sizeof *samples);
@@ -207,8 +204,9 @@ int cmd_bench(int argc, char **argv) {
         fprintf(stderr, "llamac bench: out of memory\n");
         goto done;
     }
-    if (llamac_context_new(model, &cp, &ctx) ||
-        llamac_batch_init(&batch, (int32_t)cp.n_batch, 1, NULL)) {
+    if (!tool_session_context(&ss, cp)) goto done;
+    llamac_context *ctx = ss.ctx;
+    if (llamac_batch_init(&batch, (int32_t)cp.n_batch, 1, NULL)) {
         fprintf(stderr, "llamac bench: %s\n", llamac_last_error());
         goto done;
     }
@@ -260,8 +258,7 @@ int cmd_bench(int argc, char **argv) {
     rc = 0;
 done:
     llamac_batch_free(&batch);
-    llamac_context_free(ctx);
-    llamac_model_free(model);
+    tool_session_close(&ss);
     free(tok);
     free(samples);
     return rc;

@@ -6,6 +6,7 @@
 #include "cmd_parse.h"
 #include "commands.h"
 #include "golden.h"
+#include "session.h"
 
 #include "llamac.h"
 
@@ -245,12 +246,12 @@ int cmd_logits(int argc, char **argv) {
         return 2;
     }
 
-    llamac_model *model = NULL;
-    llamac_context *ctx = NULL;
+    tool_session ss;
     float *logits = NULL;
+    llamac_status st;
     rc = 1;
-    llamac_status st = llamac_model_load(a.model, NULL, &model);
-    if (st != LLAMAC_OK) goto fail;
+    if (!tool_session_load(&ss, "logits", a.model, NULL)) goto done;
+    const llamac_model *model = ss.model;
     const uint32_t n_vocab = (uint32_t)llamac_model_n_vocab(model), rows = n_prompt + n_gen;
     if (a.golden && ref.n_vocab != n_vocab) {
         fprintf(stderr, "llamac logits: %s has %u logits per row, the model %u\n", a.golden, ref.n_vocab, n_vocab);
@@ -260,15 +261,14 @@ int cmd_logits(int argc, char **argv) {
     cp.n_ctx = rows;
     cp.n_batch = a.chunk > 0 ? (uint32_t)a.chunk : (n_prompt > 0 ? n_prompt : 1);
     cp.n_threads = a.threads;
-    cp.kernels = tool_kernels_from_env();
     cp.kv_type = a.kv;
-    if ((st = llamac_context_new(model, &cp, &ctx))) goto fail;
+    if (!tool_session_context(&ss, cp)) goto done;
     logits = malloc((size_t)rows * n_vocab * sizeof(float));
     if (!logits) {
         fprintf(stderr, "llamac logits: out of memory\n");
         goto done;
     }
-    if ((st = golden_decode(ctx, prompt, n_prompt, gen, n_gen, a.chunk, logits))) goto fail;
+    if ((st = golden_decode(ss.ctx, prompt, n_prompt, gen, n_gen, a.chunk, logits))) goto fail;
 
     if (a.out) {
         golden g = {n_vocab, n_prompt, n_gen, prompt, gen, logits};
@@ -281,11 +281,10 @@ int cmd_logits(int argc, char **argv) {
     goto done;
 
 fail:
-    fprintf(stderr, "llamac logits: %s: %s\n", llamac_status_name(st), llamac_last_error());
+    tool_session_fail(&ss, st);
 done:
     free(logits);
-    llamac_context_free(ctx);
-    llamac_model_free(model);
+    tool_session_close(&ss);
     if (a.golden) {
         golden_free(&ref);
     } else {

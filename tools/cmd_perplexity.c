@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "default_model.h"
 #include "perplexity.h"
+#include "session.h"
 
 #include "llamac.h"
 
@@ -137,13 +138,13 @@ int cmd_perplexity(int argc, char **argv) {
         return 1;
     }
 
-    llamac_model *model = NULL;
-    llamac_context *ctx = NULL;
+    tool_session ss;
     llamac_token *tokens = NULL;
     int32_t n_tokens = 0;
+    llamac_status st;
     rc = 1;
-    llamac_status st = llamac_model_load(a.model, NULL, &model);
-    if (st) goto lib_fail;
+    if (!tool_session_load(&ss, "perplexity", a.model, NULL)) goto done;
+    const llamac_model *model = ss.model;
     const llamac_vocab *vocab = llamac_model_vocab(model);
     if (!vocab) {
         fprintf(stderr, "llamac perplexity: %s has no tokenizer\n", a.model);
@@ -169,8 +170,8 @@ int cmd_perplexity(int argc, char **argv) {
     cp.n_ctx = (uint32_t)a.n_ctx;
     cp.n_batch = (uint32_t)a.n_ctx;
     cp.n_threads = a.threads;
-    cp.kernels = tool_kernels_from_env();
-    if ((st = llamac_context_new(model, &cp, &ctx))) goto lib_fail;
+    if (!tool_session_context(&ss, cp)) goto done;
+    llamac_context *ctx = ss.ctx;
 
     const int32_t window = a.n_ctx - 1;
     printf("%s: %zu bytes, %d tokens, %lld windows of <= %d tokens after BOS\n", a.text, text_len,
@@ -195,10 +196,9 @@ int cmd_perplexity(int argc, char **argv) {
     goto done;
 
 lib_fail:
-    fprintf(stderr, "llamac perplexity: %s: %s\n", llamac_status_name(st), llamac_last_error());
+    tool_session_fail(&ss, st);
 done:
-    llamac_context_free(ctx);
-    llamac_model_free(model);
+    tool_session_close(&ss);
     free(tokens);
     free(text);
     return rc;

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "default_model.h"
 #include "run_state.h"
+#include "session.h"
 
 #include "llamac.h"
 
@@ -252,19 +253,19 @@ int cmd_run(int argc, char **argv) {
     }
     const char *prompt = a.prompt ? a.prompt : file_text;
 
-    llamac_model *model = NULL;
-    llamac_context *ctx = NULL;
+    tool_session ss;
     llamac_sampler *chain = NULL;
     llamac_generator *gen = NULL;
     llamac_token *tokens = NULL; /* the prompt, or the text after a loaded state */
     int32_t n_tokens = 0;
     run_tokens seq = {0};        /* sequence 0's tokens in order, for --save-state */
     const char *fail_opt = NULL, *fail_file = NULL; /* the state file a failure is about */
+    llamac_status st = LLAMAC_OK;
     rc = 1;
 
     const double t0 = tool_now_seconds();
-    llamac_status st = llamac_model_load(a.model, NULL, &model);
-    if (st) goto fail;
+    if (!tool_session_load(&ss, "run", a.model, NULL)) goto done;
+    const llamac_model *model = ss.model;
     const llamac_vocab *vocab = llamac_model_vocab(model);
     if (!vocab) {
         fprintf(stderr, "llamac run: %s has no tokenizer\n", a.model);
@@ -274,9 +275,9 @@ int cmd_run(int argc, char **argv) {
     const int32_t n_train = llamac_model_n_ctx_train(model);
     cp.n_ctx = a.n_ctx ? a.n_ctx : (uint32_t)(n_train > 0 && n_train < 4096 ? n_train : 4096);
     cp.n_threads = a.threads;
-    cp.kernels = tool_kernels_from_env();
     cp.abort_fn = abort_on_sigint;
-    if ((st = llamac_context_new(model, &cp, &ctx))) goto fail;
+    if (!tool_session_context(&ss, cp)) goto done;
+    llamac_context *ctx = ss.ctx;
     const double t_load = tool_now_seconds() - t0;
 
     /* after a loaded state, the text continues it: no BOS */
@@ -438,12 +439,11 @@ fail:
         fprintf(stderr, "llamac run: %s '%s': %s: %s\n", fail_opt, fail_file, llamac_status_name(st),
                 llamac_last_error());
     else
-        fprintf(stderr, "llamac run: %s: %s\n", llamac_status_name(st), llamac_last_error());
+        tool_session_fail(&ss, st);
 done:
     llamac_generator_free(gen);
     llamac_sampler_free(chain);
-    llamac_context_free(ctx);
-    llamac_model_free(model);
+    tool_session_close(&ss);
     run_tokens_free(&seq);
     free(tokens);
     free(file_text);

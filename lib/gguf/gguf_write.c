@@ -176,30 +176,29 @@ llamac_status llamac_gguf_writer_set_value(llamac_gguf_writer *w, const char *ke
     return set_raw(w, key, &b);
 }
 
+/* One scalar value: the typed setters below differ only in the type. The
+ * NULL checks name the public function that was called. */
+static llamac_status set_scalar(const char *fn, llamac_gguf_writer *w, const char *key, llamac_gguf_type type,
+                                const void *v) {
+    if (!w) return lc_null_arg(fn, "w");
+    if (!key) return lc_null_arg(fn, "key");
+    return llamac_gguf_writer_set_value(w, key, type, false, v, 1);
+}
+
 llamac_status llamac_gguf_writer_set_u32(llamac_gguf_writer *w, const char *key, uint32_t v) {
-    LC_REQUIRE(w);
-    LC_REQUIRE(key);
-    return llamac_gguf_writer_set_value(w, key, LLAMAC_GGUF_UINT32, false, &v, 1);
+    return set_scalar(__func__, w, key, LLAMAC_GGUF_UINT32, &v);
 }
 llamac_status llamac_gguf_writer_set_i32(llamac_gguf_writer *w, const char *key, int32_t v) {
-    LC_REQUIRE(w);
-    LC_REQUIRE(key);
-    return llamac_gguf_writer_set_value(w, key, LLAMAC_GGUF_INT32, false, &v, 1);
+    return set_scalar(__func__, w, key, LLAMAC_GGUF_INT32, &v);
 }
 llamac_status llamac_gguf_writer_set_u64(llamac_gguf_writer *w, const char *key, uint64_t v) {
-    LC_REQUIRE(w);
-    LC_REQUIRE(key);
-    return llamac_gguf_writer_set_value(w, key, LLAMAC_GGUF_UINT64, false, &v, 1);
+    return set_scalar(__func__, w, key, LLAMAC_GGUF_UINT64, &v);
 }
 llamac_status llamac_gguf_writer_set_f32(llamac_gguf_writer *w, const char *key, float v) {
-    LC_REQUIRE(w);
-    LC_REQUIRE(key);
-    return llamac_gguf_writer_set_value(w, key, LLAMAC_GGUF_FLOAT32, false, &v, 1);
+    return set_scalar(__func__, w, key, LLAMAC_GGUF_FLOAT32, &v);
 }
 llamac_status llamac_gguf_writer_set_bool(llamac_gguf_writer *w, const char *key, bool v) {
-    LC_REQUIRE(w);
-    LC_REQUIRE(key);
-    return llamac_gguf_writer_set_value(w, key, LLAMAC_GGUF_BOOL, false, &v, 1);
+    return set_scalar(__func__, w, key, LLAMAC_GGUF_BOOL, &v);
 }
 
 llamac_status llamac_gguf_writer_set_string(llamac_gguf_writer *w, const char *key,

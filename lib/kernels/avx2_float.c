@@ -136,7 +136,7 @@ void lc_vec_dot_bf16_avx2(int64_t n, float *s, const void *x, const void *y) { f
  * then serve every row of a block of up to ROW_BLOCK rows (L2-resident
  * weights), whose accumulators wait in acc_buf between chunks. Converted
  * values are exact, so the FMAs are the very ones vec_dot performs. */
-#define T_MAX 4
+#define F_TOK_MAX 4
 #define R_MAX 4
 #define K_CHUNK 1024
 #define ROW_BLOCK 128
@@ -145,10 +145,10 @@ void lc_vec_dot_bf16_avx2(int64_t n, float *s, const void *x, const void *y) { f
 #define ROW_BLOCK_BYTES (320 * 1024)
 
 /* Steps of 8 over [k0, k0 + kc) for rows x0.. (R of them, stride xs) and T
- * tokens whose floats start at yf + t * K_CHUNK. acc: [R][T_MAX]. */
+ * tokens whose floats start at yf + t * K_CHUNK. acc: [R][F_TOK_MAX]. */
 AVX2_ALWAYS_INLINE void tile(int kind, int R, int T, const uint8_t *x0, size_t xs, const float *yf, int64_t k0,
-                             int64_t kc, __m256 (*acc)[T_MAX]) {
-    __m256 a[R_MAX][T_MAX];
+                             int64_t kc, __m256 (*acc)[F_TOK_MAX]) {
+    __m256 a[R_MAX][F_TOK_MAX];
     for (int r = 0; r < R; r++)
         for (int t = 0; t < T; t++) a[r][t] = acc[r][t];
     for (int64_t k = 0; k < kc; k += 8) {
@@ -170,7 +170,7 @@ AVX2_ALWAYS_INLINE void tile(int kind, int R, int T, const uint8_t *x0, size_t x
  * starts cold. (Integer arithmetic: the next rows may lie past the matrix,
  * and a prefetch never faults.) */
 AVX2_ALWAYS_INLINE void tile1(int kind, int R, const uint8_t *x0, size_t xs, const float *yf, int64_t k0, int64_t kc,
-                              __m256 (*acc)[T_MAX]) {
+                              __m256 (*acc)[F_TOK_MAX]) {
     const int64_t line = kind == KIND_F32 ? 16 : 32; /* elements per 64 bytes */
     const size_t el = kind == KIND_F32 ? 4 : 2;
     const uintptr_t next = (uintptr_t)x0 + (size_t)R * xs;
@@ -178,8 +178,7 @@ AVX2_ALWAYS_INLINE void tile1(int kind, int R, const uint8_t *x0, size_t xs, con
     for (int r = 0; r < R; r++) a[r] = acc[r][0];
     for (int64_t k = 0; k < kc; k += 8) {
         if (((k0 + k) & (line - 1)) == 0)
-            for (int r = 0; r < R; r++)
-                _mm_prefetch((const char *)(next + (size_t)r * xs + (size_t)(k0 + k) * el), _MM_HINT_T0);
+            for (int r = 0; r < R; r++) avx2_prefetch(next + (size_t)r * xs + (size_t)(k0 + k) * el, 64);
         const __m256 yv = _mm256_loadu_ps(yf + k);
         for (int r = 0; r < R; r++) a[r] = _mm256_fmadd_ps(load8(kind, x0 + (size_t)r * xs, k0 + k), yv, a[r]);
     }
@@ -190,7 +189,7 @@ AVX2_ALWAYS_INLINE void tile1(int kind, int R, const uint8_t *x0, size_t xs, con
  * single token, where nothing else hides the FMA latency), with constant R
  * and T so the loops unroll. */
 AVX2_ALWAYS_INLINE void rows_tiles(int kind, int T, int64_t nr, const uint8_t *xb, size_t xs, const float *yf,
-                                   int64_t k0, int64_t kc, __m256 (*acc)[T_MAX]) {
+                                   int64_t k0, int64_t kc, __m256 (*acc)[F_TOK_MAX]) {
     const int RT = T == 1 ? 4 : 3;
     int64_t r = 0;
     for (; r + RT <= nr; r += RT) {
@@ -204,18 +203,18 @@ AVX2_ALWAYS_INLINE void float_gemm(int kind, int64_t n, int64_t n_rows, int64_t 
                                    const void *y, size_t ys, float *out, size_t os) {
     if (n_rows <= 0 || n_tok <= 0) return; /* no pointer arithmetic on NULL */
     const int64_t n8 = n - n % 8; /* elements the steps of 8 cover */
-    float ybuf[T_MAX * K_CHUNK];
-    __m256 acc_buf[ROW_BLOCK][T_MAX];
+    float ybuf[F_TOK_MAX * K_CHUNK];
+    __m256 acc_buf[ROW_BLOCK][F_TOK_MAX];
     const int64_t row_block = LC_MAX(12, LC_MIN((int64_t)ROW_BLOCK, (int64_t)(ROW_BLOCK_BYTES / xs) / 3 * 3));
     for (int64_t rb = 0; rb < n_rows; rb += row_block) {
         const int64_t nr = LC_MIN(row_block, n_rows - rb);
         const uint8_t *xb = (const uint8_t *)x + (size_t)rb * xs;
-        for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {
-            const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);
-            const uint8_t *yt[T_MAX];
+        for (int64_t t0 = 0; t0 < n_tok; t0 += F_TOK_MAX) {
+            const int T = (int)LC_MIN((int64_t)F_TOK_MAX, n_tok - t0);
+            const uint8_t *yt[F_TOK_MAX];
             for (int t = 0; t < T; t++) yt[t] = (const uint8_t *)y + (size_t)(t0 + t) * ys;
             for (int64_t r = 0; r < nr; r++)
-                for (int t = 0; t < T_MAX; t++) acc_buf[r][t] = _mm256_setzero_ps();
+                for (int t = 0; t < F_TOK_MAX; t++) acc_buf[r][t] = _mm256_setzero_ps();
             for (int64_t k0 = 0; k0 < n8; k0 += K_CHUNK) {
                 const int64_t kc = LC_MIN((int64_t)K_CHUNK, n8 - k0);
                 for (int t = 0; t < T; t++) /* F32 too: the copy is L1-resident, the row may not be */

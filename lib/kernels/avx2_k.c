@@ -14,7 +14,7 @@
  * compiled without fusing a * b + c, as the default builds are).
  *
  * vec_dot and gemm run one tile function (one weight row against 1 or up
- * to T_MAX tokens): each weight super-block is unpacked (codes, scales)
+ * to K_TOK_MAX tokens): each weight super-block is unpacked (codes, scales)
  * once for all the tile's tokens, and the tokens' integer totals are
  * gathered into the lanes of one register, where the float steps run for
  * all tokens at once. The Q4_K, Q5_K and Q6_K gemm (most of a Q4_K_M or
@@ -25,7 +25,8 @@
 #include "avx2_util.h"
 #include "blocks.h"
 
-#define T_MAX 4
+/* Most tokens one tile (or packed group) call takes. */
+#define K_TOK_MAX 4
 
 static inline uint32_t load_u32(const uint8_t *p) {
     uint32_t v;
@@ -97,7 +98,7 @@ static inline __m128 d_dmin(const void *p) {
  * 2j+1 of mn16). */
 AVX2_ALWAYS_INLINE void finish_minscale(__m128 *acc, int T, const lc_block_q8_K *const *y, int64_t i, __m128 dm,
                                         const __m256i *sumi, __m256i mn16) {
-    __m256i mins[T_MAX];
+    __m256i mins[K_TOK_MAX];
     for (int t = 0; t < T; t++) mins[t] = _mm256_madd_epi16(avx2_loadu(y[t][i].bsums), mn16);
     const __m128 yd = act_scales(y, i, T);
     const __m128 dd = _mm_mul_ps(_mm_set1_ps(_mm_cvtss_f32(dm)), yd);
@@ -112,7 +113,7 @@ AVX2_ALWAYS_INLINE void finish_minscale(__m128 *acc, int T, const lc_block_q8_K 
 #define TILE_ARGS int64_t nb, const void *vx, const uint8_t *y0, size_t ys, int T, __m128 *acc
 #define TILE_SETUP(XT)                                                                                \
     const XT *x = vx;                                                                                 \
-    const lc_block_q8_K *y[T_MAX];                                                                    \
+    const lc_block_q8_K *y[K_TOK_MAX];                                                                    \
     for (int t = 0; t < T; t++) y[t] = (const lc_block_q8_K *)(y0 + (size_t)t * ys);
 
 /* ---- Q2_K: x = d sc q - dmin mn, q in 0..3, 16-element sub-blocks ---- */
@@ -122,7 +123,7 @@ AVX2_ALWAYS_INLINE void tile_q2_K(TILE_ARGS) {
         const __m128i packed = avx2_loadu128(x[i].scales);
         const __m128i sc8 = _mm_and_si128(packed, _mm_set1_epi8(15));
         const __m256i mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(15)));
-        __m256i sumi[T_MAX];
+        __m256i sumi[K_TOK_MAX];
         for (int t = 0; t < T; t++) sumi[t] = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++) {
             const __m256i qs = avx2_loadu(x[i].qs + 32 * h);
@@ -157,7 +158,7 @@ AVX2_ALWAYS_INLINE void tile_q3_K(TILE_ARGS) {
     for (int64_t i = 0; i < nb; i++) {
         const __m128i sc8 = q3_K_scales(x[i].scales);
         const __m256i hmask = avx2_loadu(x[i].hmask);
-        __m256i sumi[T_MAX];
+        __m256i sumi[K_TOK_MAX];
         for (int t = 0; t < T; t++) sumi[t] = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++) {
             const __m256i qs = avx2_loadu(x[i].qs + 32 * h);
@@ -218,7 +219,7 @@ AVX2_ALWAYS_INLINE void tile_q4_K(TILE_ARGS) {
     for (int64_t i = 0; i < nb; i++) {
         const __m128i scmn = k_scales_mins(x[i].scales);
         const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scmn));
-        __m256i sumi[T_MAX];
+        __m256i sumi[K_TOK_MAX];
         for (int t = 0; t < T; t++) sumi[t] = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++) {
             const __m256i qs = avx2_loadu(x[i].qs + 32 * c);
@@ -237,7 +238,7 @@ AVX2_ALWAYS_INLINE void tile_q5_K(TILE_ARGS) {
         const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scmn));
         /* bit 4 of sub-block j's element l is bit j of qh[l] */
         __m256i qh = avx2_loadu(x[i].qh);
-        __m256i sumi[T_MAX];
+        __m256i sumi[K_TOK_MAX];
         for (int t = 0; t < T; t++) sumi[t] = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++) {
             const __m256i qs = avx2_loadu(x[i].qs + 32 * c);
@@ -258,7 +259,7 @@ AVX2_ALWAYS_INLINE void tile_q6_K(TILE_ARGS) {
     const __m256i m4 = mask8(15), m2hi = mask8(0x30);
     for (int64_t i = 0; i < nb; i++) {
         const __m128i sc8 = avx2_loadu128(x[i].scales);
-        __m256i sumi[T_MAX];
+        __m256i sumi[K_TOK_MAX];
         for (int t = 0; t < T; t++) sumi[t] = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++) {
             const __m256i ql0 = avx2_loadu(x[i].ql + 64 * h), ql1 = avx2_loadu(x[i].ql + 64 * h + 32);
@@ -303,7 +304,7 @@ AVX2_ALWAYS_INLINE void tile_iq4_xs(TILE_ARGS) {
         }
         const __m128i ls8 = _mm_sub_epi8(_mm_cvtsi64_si128((long long)ls), _mm_set1_epi8(32));
         const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(ls8));
-        __m256i sumi[T_MAX];
+        __m256i sumi[K_TOK_MAX];
         for (int t = 0; t < T; t++) sumi[t] = _mm256_setzero_si256();
         for (int j = 0; j < 8; j++) {
             const __m256i q = _mm256_shuffle_epi8(levels, avx2_nibbles_lo_hi(x[i].qs + 16 * j));
@@ -559,18 +560,17 @@ AVX2_ALWAYS_INLINE void kx8_minscale_group(bool FIVE, const uint8_t *group, int6
                                            int T, __m256 *acc, bool stream) {
     const size_t bytes = FIVE ? LC_Q5_KX8_BYTES : LC_Q4_KX8_BYTES;
     const int per_madd = FIVE ? 4 : 8;
-    const lc_block_q8_K *y[T_MAX];
+    const lc_block_q8_K *y[K_TOK_MAX];
     for (int t = 0; t < T; t++) y[t] = (const lc_block_q8_K *)(y0 + (size_t)t * ys);
     for (int64_t i = 0; i < nb; i++) {
         const uint8_t *blk = group + (size_t)i * bytes;
         if (stream) /* one token streams the matrix: a super-block ahead, across pages */
-            for (size_t o = 0; o < bytes; o += 64)
-                _mm_prefetch((const char *)((uintptr_t)blk + 2 * bytes + o), _MM_HINT_T0);
-        __m256i sc[8], mn[4], isum[T_MAX];
+            avx2_prefetch((uintptr_t)blk + 2 * bytes, bytes);
+        __m256i sc[8], mn[4], isum[K_TOK_MAX];
         q4kx8_scales(blk, sc, mn); /* the same fields at the same offsets in both layouts */
         for (int t = 0; t < T; t++) isum[t] = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++) {
-            __m256i pl[T_MAX], ph[T_MAX];
+            __m256i pl[K_TOK_MAX], ph[K_TOK_MAX];
             for (int t = 0; t < T; t++) pl[t] = ph[t] = _mm256_setzero_si256();
             for (int k = 0; k < 8; k++) {
                 __m256i lo, hi;
@@ -755,14 +755,16 @@ static inline void q6kx8_prep(const uint8_t *const *x, int64_t i, q6k_rows4 *w) 
  * isum = sum sc q y - 32 sum sc bsum, exact, and tile_q6_K's float step. */
 AVX2_ALWAYS_INLINE void q6kx8_group(const uint8_t *group, int64_t nb, const uint8_t *y0, size_t ys, int T,
                                     __m256 *acc, bool stream) {
-    const lc_block_q8_K *y[T_MAX];
+    const lc_block_q8_K *y[K_TOK_MAX];
     for (int t = 0; t < T; t++) y[t] = (const lc_block_q8_K *)(y0 + (size_t)t * ys);
     for (int64_t i = 0; i < nb; i++) {
         const uint8_t *blk = group + (size_t)i * LC_Q6_KX8_BYTES;
         if (stream) /* one token streams the matrix: a super-block ahead, across pages */
+            /* spelled out, not avx2_prefetch: with the helper gcc allocates
+             * this group's registers differently, +0.6 % instructions here */
             for (int o = 0; o < LC_Q6_KX8_BYTES; o += 64)
                 _mm_prefetch((const char *)((uintptr_t)blk + 2 * LC_Q6_KX8_BYTES + (uintptr_t)o), _MM_HINT_T0);
-        __m256i sp[8], isum[T_MAX];
+        __m256i sp[8], isum[K_TOK_MAX];
         q6kx8_scale_pairs(blk, sp);
         for (int t = 0; t < T; t++) isum[t] = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++) {
@@ -965,47 +967,54 @@ AVX2_ALWAYS_INLINE void q5k_token(const q5k_rows4 *w, const k_act *a, int t, flo
     }
 
 /* vec_dot and gemm of one format from its tile; gemm walks the tokens in
- * groups of T_MAX and, for each group, every row (static when it only
+ * groups of K_TOK_MAX and, for each group, every row (static when it only
  * serves the eight-row gemm's few-token calls). */
 /* One token streams the rows from DRAM one after another; rows of a file
  * mapping cross 4 KiB pages every few rows, where the hardware prefetcher
  * stops, so the row PF_ROWS ahead is fetched in software (integer
  * arithmetic: it may lie past the matrix, and a prefetch never faults). */
 #define PF_ROWS 8
-static inline void prefetch_row(uintptr_t p, size_t bytes) {
-    for (size_t o = 0; o < bytes; o += 64) _mm_prefetch((const char *)(p + o), _MM_HINT_T0);
+
+typedef void (*k_tile_fn)(TILE_ARGS);
+
+AVX2_ALWAYS_INLINE void k_vec_dot(k_tile_fn tile, int64_t n, float *s, const void *vx, const void *vy) {
+    __m128 acc = _mm_setzero_ps();
+    tile(n / LC_QK_K, vx, vy, 0, 1, &acc);
+    *s = _mm_cvtss_f32(acc);
 }
 
-#define DEFINE_K_DOTS(VEC_DOT, GEMM_LINKAGE, GEMM, TILE)                                                               \
-    void VEC_DOT(int64_t n, float *s, const void *vx, const void *vy) {                                  \
-        __m128 acc = _mm_setzero_ps();                                                                   \
-        TILE(n / LC_QK_K, vx, vy, 0, 1, &acc);                                                           \
-        *s = _mm_cvtss_f32(acc);                                                                         \
-    }                                                                                                    \
-    GEMM_LINKAGE void GEMM(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y, \
-              size_t y_stride, float *out, size_t out_stride) {                                          \
-        const int64_t nb = n / LC_QK_K;                                                                  \
-        if (n_rows <= 0 || n_tok <= 0) return; /* no pointer arithmetic on NULL */                     \
-        for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {                                                  \
-            const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);                                       \
-            const uint8_t *y0 = (const uint8_t *)y + (size_t)t0 * y_stride;                              \
-            for (int64_t r = 0; r < n_rows; r++) {                                                       \
-                const void *xr = (const uint8_t *)x + (size_t)r * x_stride;                              \
-                if (n_tok == 1) /* see prefetch_row */                                                  \
-                    prefetch_row((uintptr_t)x + (size_t)(r + PF_ROWS) * x_stride, x_stride);            \
-                __m128 acc = _mm_setzero_ps();                                                           \
-                switch (T) { /* constant T: the tile's token loops unroll */                             \
-                case 4: TILE(nb, xr, y0, y_stride, 4, &acc); break;                                      \
-                case 3: TILE(nb, xr, y0, y_stride, 3, &acc); break;                                      \
-                case 2: TILE(nb, xr, y0, y_stride, 2, &acc); break;                                      \
-                default: TILE(nb, xr, y0, y_stride, 1, &acc); break;                                     \
-                }                                                                                        \
-                float f[4];                                                                              \
-                _mm_storeu_ps(f, acc);                                                                   \
-                for (int t = 0; t < T; t++) out[(size_t)(t0 + t) * out_stride + (size_t)r] = f[t];       \
-            }                                                                                            \
-        }                                                                                                \
+AVX2_ALWAYS_INLINE void k_tiles_gemm(k_tile_fn tile, int64_t n, int64_t n_rows, int64_t n_tok, const void *x,
+                                     size_t x_stride, const void *y, size_t y_stride, float *out, size_t out_stride) {
+    const int64_t nb = n / LC_QK_K;
+    if (n_rows <= 0 || n_tok <= 0) return; /* no pointer arithmetic on NULL */
+    for (int64_t t0 = 0; t0 < n_tok; t0 += K_TOK_MAX) {
+        const int T = (int)LC_MIN((int64_t)K_TOK_MAX, n_tok - t0);
+        const uint8_t *y0 = (const uint8_t *)y + (size_t)t0 * y_stride;
+        for (int64_t r = 0; r < n_rows; r++) {
+            const void *xr = (const uint8_t *)x + (size_t)r * x_stride;
+            if (n_tok == 1) /* see PF_ROWS */
+                avx2_prefetch((uintptr_t)x + (size_t)(r + PF_ROWS) * x_stride, x_stride);
+            __m128 acc = _mm_setzero_ps();
+            switch (T) { /* constant T: the tile's token loops unroll */
+            case 4: tile(nb, xr, y0, y_stride, 4, &acc); break;
+            case 3: tile(nb, xr, y0, y_stride, 3, &acc); break;
+            case 2: tile(nb, xr, y0, y_stride, 2, &acc); break;
+            default: tile(nb, xr, y0, y_stride, 1, &acc); break;
+            }
+            float f[4];
+            _mm_storeu_ps(f, acc);
+            for (int t = 0; t < T; t++) out[(size_t)(t0 + t) * out_stride + (size_t)r] = f[t];
+        }
     }
+}
+
+#define GEMM_ARGS                                                                                       \
+    int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y, size_t y_stride, \
+        float *out, size_t out_stride
+#define GEMM_PASS n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride
+#define DEFINE_K_DOTS(VEC_DOT, GEMM_LINKAGE, GEMM, TILE)                                                \
+    void VEC_DOT(int64_t n, float *s, const void *vx, const void *vy) { k_vec_dot(TILE, n, s, vx, vy); } \
+    GEMM_LINKAGE void GEMM(GEMM_ARGS) { k_tiles_gemm(TILE, GEMM_PASS); }
 
 DEFINE_K_DOTS(lc_vec_dot_q2_K_q8_K_avx2, , lc_gemm_q2_K_q8_K_avx2, tile_q2_K)
 DEFINE_K_DOTS(lc_vec_dot_q3_K_q8_K_avx2, , lc_gemm_q3_K_q8_K_avx2, tile_q3_K)
@@ -1017,30 +1026,34 @@ DEFINE_ROWS_GEMM(lc_gemm_q4_K_q8_K_avx2, gemm_q4_K_tiles, q4k_rows4, q4k_prep, q
 DEFINE_ROWS_GEMM(lc_gemm_q5_K_q8_K_avx2, gemm_q5_K_tiles, q5k_rows4, q5k_prep, q5k_token, 5)
 DEFINE_ROWS_GEMM(lc_gemm_q6_K_q8_K_avx2, gemm_q6_K_tiles, q6k_rows4, q6k_prep, q6k_token, 6)
 
-/* Packed K-quants (lc_pack8): groups of 8 rows, up to T_MAX tokens at a
+/* Packed K-quants (lc_pack8): groups of 8 rows, up to K_TOK_MAX tokens at a
  * time, each group's running sums in registers across its super-blocks. */
-#define DEFINE_KX8_TILES(NAME, GROUP_FN)                                                                \
-    static void NAME(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y, \
-                     size_t y_stride, float *out, size_t out_stride) {                                  \
-        const int64_t nb = n / LC_QK_K;                                                                 \
-        for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {                                                \
-            const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);                                     \
-            const uint8_t *y0 = (const uint8_t *)y + (size_t)t0 * y_stride;                            \
-            for (int64_t r0 = 0; r0 < n_rows; r0 += KROWS) {                                           \
-                const uint8_t *group = (const uint8_t *)x + (size_t)r0 * x_stride;                     \
-                __m256 acc[T_MAX];                                                                     \
-                for (int t = 0; t < T_MAX; t++) acc[t] = _mm256_setzero_ps();                          \
-                switch (T) { /* constant T: the token loops unroll */                                  \
-                case 4: GROUP_FN(group, nb, y0, y_stride, 4, acc, false); break;                       \
-                case 3: GROUP_FN(group, nb, y0, y_stride, 3, acc, false); break;                       \
-                case 2: GROUP_FN(group, nb, y0, y_stride, 2, acc, false); break;                       \
-                default: GROUP_FN(group, nb, y0, y_stride, 1, acc, true); break;                       \
-                }                                                                                      \
-                for (int t = 0; t < T; t++)                                                            \
-                    _mm256_storeu_ps(out + (size_t)(t0 + t) * out_stride + (size_t)r0, acc[t]);        \
-            }                                                                                          \
-        }                                                                                              \
+typedef void (*kx8_group_fn)(const uint8_t *group, int64_t nb, const uint8_t *y0, size_t ys, int T, __m256 *acc,
+                             bool stream);
+
+AVX2_ALWAYS_INLINE void kx8_tiles(kx8_group_fn group_fn, GEMM_ARGS) {
+    const int64_t nb = n / LC_QK_K;
+    for (int64_t t0 = 0; t0 < n_tok; t0 += K_TOK_MAX) {
+        const int T = (int)LC_MIN((int64_t)K_TOK_MAX, n_tok - t0);
+        const uint8_t *y0 = (const uint8_t *)y + (size_t)t0 * y_stride;
+        for (int64_t r0 = 0; r0 < n_rows; r0 += KROWS) {
+            const uint8_t *group = (const uint8_t *)x + (size_t)r0 * x_stride;
+            __m256 acc[K_TOK_MAX];
+            for (int t = 0; t < K_TOK_MAX; t++) acc[t] = _mm256_setzero_ps();
+            switch (T) { /* constant T: the token loops unroll */
+            case 4: group_fn(group, nb, y0, y_stride, 4, acc, false); break;
+            case 3: group_fn(group, nb, y0, y_stride, 3, acc, false); break;
+            case 2: group_fn(group, nb, y0, y_stride, 2, acc, false); break;
+            default: group_fn(group, nb, y0, y_stride, 1, acc, true); break;
+            }
+            for (int t = 0; t < T; t++)
+                _mm256_storeu_ps(out + (size_t)(t0 + t) * out_stride + (size_t)r0, acc[t]);
+        }
     }
+}
+
+#define DEFINE_KX8_TILES(NAME, GROUP_FN) \
+    static void NAME(GEMM_ARGS) { kx8_tiles(GROUP_FN, GEMM_PASS); }
 
 DEFINE_KX8_TILES(gemm_q4_Kx8_tiles, q4kx8_group)
 DEFINE_KX8_TILES(gemm_q5_Kx8_tiles, q5kx8_group)

@@ -1,7 +1,8 @@
 /* Entry points of the AVX2 + FMA + F16C back end (files avx2_*.c, built
  * into the kernels_avx2 static library with -mavx2 -mfma -mf16c). Calling
  * any of them on a CPU without those extensions is an illegal instruction:
- * reach them only through lc_traits(), which checks the CPU first.
+ * reach them only through the kernel table dispatch.c hands out after
+ * checking the CPU.
  *
  * Each has the signature and contract of its scalar counterpart in
  * kernels.h. Encoders write the same bytes as the scalar ones for all
@@ -11,13 +12,10 @@
 #ifndef LLAMAC_KERNELS_AVX2_KERNELS_H
 #define LLAMAC_KERNELS_AVX2_KERNELS_H
 
-#include "kernels.h"
+#include "backend.h"
 
-/* The AVX2 traits of `type` (scalar entries where there is no AVX2 one), or
- * NULL exactly when lc_scalar_traits(type) is NULL. */
-const lc_type_traits *lc_avx2_traits(llamac_type type);
-/* Its gemm of `type`, or NULL. */
-lc_gemm_fn lc_avx2_gemm(llamac_type type);
+/* avx2_table.c: the back end's kernel table (parent: the scalar one). */
+extern const lc_kernel_table lc_avx2_kernels;
 
 /* avx2_float.c: conversions, vec_dot and gemm */
 void lc_f16_to_float_avx2(const void *src, float *dst, int64_t n);
@@ -39,8 +37,6 @@ void lc_attn_values_f16_avx2(int64_t n, int m, int hd, const float *p, int64_t p
                              size_t v_stride, const int32_t *cells, float *out);
 void lc_attn_values_f32_avx2(int64_t n, int m, int hd, const float *p, int64_t ps, const uint8_t *v,
                              size_t v_stride, const int32_t *cells, float *out);
-/* Its axpy of `type`, or NULL. */
-lc_axpy_fn lc_avx2_axpy(llamac_type type);
 
 /* avx2_exp.c: the activation function (see lc_swiglu_fn) and exp over a row */
 void lc_swiglu_avx2(float *gate, const float *up, int64_t n);

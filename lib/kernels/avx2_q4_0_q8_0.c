@@ -26,7 +26,7 @@
 
 #define ROWS 8
 /* Tokens sharing one unpacked weight chunk. */
-#define T_MAX 8
+#define Q4Q8_TOK_MAX 8
 /* Blocks per chunk of the shared dimension. */
 #define K_BLOCKS 64
 
@@ -126,9 +126,9 @@ static inline void transpose_4x2(const __m256i r[4], __m256i c[4]) {
  * all, and per block the terms besides the quants: dy as float and (Q4_0)
  * 8 * the sum of the quants. */
 typedef struct act_tile {
-    int32_t q[K_BLOCKS][8][T_MAX];
-    float dy[K_BLOCKS][T_MAX];
-    int32_t sum8[K_BLOCKS][T_MAX];
+    int32_t q[K_BLOCKS][8][Q4Q8_TOK_MAX];
+    float dy[K_BLOCKS][Q4Q8_TOK_MAX];
+    int32_t sum8[K_BLOCKS][Q4Q8_TOK_MAX];
 } act_tile;
 
 static void prep_tile(const lc_block_q8_0 *const *y, int T, int64_t nb, bool with_sums, act_tile *a) {
@@ -177,13 +177,12 @@ AVX2_ALWAYS_INLINE void q4_0_rows(int64_t b0, int64_t b1, const uint8_t *const *
                                   const char *pf, size_t pf_step) {
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     for (int64_t b = b0; b < b1; b++) {
-        for (size_t o = 0; o < pf_step; o += 64)
-            _mm_prefetch((const char *)((uintptr_t)pf + (size_t)b * pf_step + o), _MM_HINT_T0);
+        avx2_prefetch((uintptr_t)pf + (size_t)b * pf_step, pf_step);
         __m256i r[4], c[4];
         for (int j = 0; j < 4; j++)
             r[j] = load2x128(((const lc_block_q4_0 *)x[j] + b)->qs, ((const lc_block_q4_0 *)x[j + 4] + b)->qs);
         transpose_4x2(r, c);
-        __m256i p[T_MAX];
+        __m256i p[Q4Q8_TOK_MAX];
         for (int t = 0; t < T; t++) p[t] = _mm256_setzero_si256();
         for (int i = 0; i < 4; i++) {
             const __m256i wl = _mm256_and_si256(c[i], m4);
@@ -215,12 +214,8 @@ AVX2_ALWAYS_INLINE void q4_0x8_rows(int64_t b0, int64_t b1, const uint8_t *xp, i
         const uint8_t *blk = xp + (size_t)b * LC_Q4_0X8_BYTES;
         /* one token streams the matrix: fetch PF_BLOCKS blocks ahead,
          * across the 4 KiB pages the hardware prefetcher stops at */
-        if (stream) {
-            _mm_prefetch((const char *)((uintptr_t)blk + PF_BLOCKS * LC_Q4_0X8_BYTES), _MM_HINT_T0);
-            _mm_prefetch((const char *)((uintptr_t)blk + PF_BLOCKS * LC_Q4_0X8_BYTES + 64), _MM_HINT_T0);
-            _mm_prefetch((const char *)((uintptr_t)blk + PF_BLOCKS * LC_Q4_0X8_BYTES + 128), _MM_HINT_T0);
-        }
-        __m256i p[T_MAX];
+        if (stream) avx2_prefetch((uintptr_t)blk + PF_BLOCKS * LC_Q4_0X8_BYTES, LC_Q4_0X8_BYTES);
+        __m256i p[Q4Q8_TOK_MAX];
         for (int t = 0; t < T; t++) p[t] = _mm256_setzero_si256();
         for (int i = 0; i < 4; i++) {
             const __m256i c = avx2_loadu(blk + 16 + 32 * i);
@@ -248,9 +243,8 @@ AVX2_ALWAYS_INLINE void q8_0_rows(int64_t b0, int64_t b1, const uint8_t *const *
                                   const char *pf, size_t pf_step) {
     const __m256i ones = _mm256_set1_epi16(1);
     for (int64_t b = b0; b < b1; b++) {
-        for (size_t o = 0; o < pf_step; o += 64)
-            _mm_prefetch((const char *)((uintptr_t)pf + (size_t)b * pf_step + o), _MM_HINT_T0);
-        __m256i isum[T_MAX];
+        avx2_prefetch((uintptr_t)pf + (size_t)b * pf_step, pf_step);
+        __m256i isum[Q4Q8_TOK_MAX];
         for (int t = 0; t < T; t++) isum[t] = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++) {
             __m256i r[4], w[4];
@@ -279,9 +273,8 @@ AVX2_ALWAYS_INLINE void q8_0x8_rows(int64_t b0, int64_t b1, const uint8_t *xp, i
     for (int64_t b = b0; b < b1; b++) {
         const uint8_t *blk = xp + (size_t)b * LC_Q8_0X8_BYTES;
         if (stream) /* as in q4_0x8_rows */
-            for (int o = 0; o < LC_Q8_0X8_BYTES; o += 64)
-                _mm_prefetch((const char *)((uintptr_t)blk + PF_BLOCKS / 2 * LC_Q8_0X8_BYTES + (uintptr_t)o), _MM_HINT_T0);
-        __m256i isum[T_MAX];
+            avx2_prefetch((uintptr_t)blk + PF_BLOCKS / 2 * LC_Q8_0X8_BYTES, LC_Q8_0X8_BYTES);
+        __m256i isum[Q4Q8_TOK_MAX];
         for (int t = 0; t < T; t++) isum[t] = _mm256_setzero_si256();
         for (int i = 0; i < 8; i++) {
             const __m256i w = avx2_loadu(blk + 16 + 32 * i);
@@ -472,7 +465,7 @@ static __attribute__((noinline)) void gemm_q4_0x8_rows(int64_t n, int64_t n_rows
 }
 
 /* Loop order: chunks of K_BLOCKS blocks (the tokens' activation slices
- * stay in L1/L2), then groups of T_MAX tokens (their per-block terms
+ * stay in L1/L2), then groups of Q4Q8_TOK_MAX tokens (their per-block terms
  * prepared once), then groups of 8 rows (a short last group repeats its
  * last row and drops the extra results). Between chunks the running sums
  * wait in `out`: a float stored and reloaded is the same float, so the
@@ -486,9 +479,9 @@ static __attribute__((noinline)) void gemm_q4_0x8_rows(int64_t n, int64_t n_rows
         for (int64_t k0 = 0; k0 < nb; k0 += K_BLOCKS) {                                                 \
             const int64_t k1 = LC_MIN(nb, k0 + K_BLOCKS);                                               \
             const bool first = k0 == 0;                                                                 \
-            for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {                                             \
-                const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);                                  \
-                const lc_block_q8_0 *yt[T_MAX];                                                         \
+            for (int64_t t0 = 0; t0 < n_tok; t0 += Q4Q8_TOK_MAX) {                                             \
+                const int T = (int)LC_MIN((int64_t)Q4Q8_TOK_MAX, n_tok - t0);                                  \
+                const lc_block_q8_0 *yt[Q4Q8_TOK_MAX];                                                         \
                 for (int t = 0; t < T; t++)                                                             \
                     yt[t] = (const lc_block_q8_0 *)((const uint8_t *)y + (size_t)(t0 + t) * y_stride) + k0; \
                 prep_tile(yt, T, k1 - k0, SUMS, &tile);                                                   \
@@ -497,8 +490,8 @@ static __attribute__((noinline)) void gemm_q4_0x8_rows(int64_t n, int64_t n_rows
                     for (int j = 0; j < ROWS; j++)                                                      \
                         xr[j] = (const uint8_t *)x + (size_t)LC_MIN(r0 + j, n_rows - 1) * x_stride;     \
                     const int nr = (int)LC_MIN((int64_t)ROWS, n_rows - r0);                             \
-                    __m256 acc[T_MAX];                                                                  \
-                    for (int t = 0; t < T_MAX; t++) {                                                   \
+                    __m256 acc[Q4Q8_TOK_MAX];                                                                  \
+                    for (int t = 0; t < Q4Q8_TOK_MAX; t++) {                                                   \
                         float *const o = &out[(size_t)(t0 + t) * out_stride + (size_t)r0];              \
                         float f[ROWS];                                                                  \
                         if (first || t >= T) acc[t] = _mm256_setzero_ps();                              \
@@ -561,16 +554,16 @@ void lc_gemm_q4_0_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void
         act_tile tile;                                                                                          \
         for (int64_t k0 = 0; k0 < nb; k0 += K_BLOCKS) {                                                         \
             const int64_t k1 = LC_MIN(nb, k0 + K_BLOCKS);                                                       \
-            for (int64_t t0 = 0; t0 < n_tok; t0 += T_MAX) {                                                     \
-                const int T = (int)LC_MIN((int64_t)T_MAX, n_tok - t0);                                          \
-                const lc_block_q8_0 *yt[T_MAX];                                                                 \
+            for (int64_t t0 = 0; t0 < n_tok; t0 += Q4Q8_TOK_MAX) {                                                     \
+                const int T = (int)LC_MIN((int64_t)Q4Q8_TOK_MAX, n_tok - t0);                                          \
+                const lc_block_q8_0 *yt[Q4Q8_TOK_MAX];                                                                 \
                 for (int t = 0; t < T; t++)                                                                     \
                     yt[t] = (const lc_block_q8_0 *)((const uint8_t *)y + (size_t)(t0 + t) * y_stride) + k0;     \
                 prep_tile(yt, T, k1 - k0, SUMS, &tile);                                                         \
                 for (int64_t r0 = 0; r0 < n_rows; r0 += ROWS) {                                                 \
                     const uint8_t *xp = (const uint8_t *)x + (size_t)r0 * x_stride;                             \
-                    __m256 acc[T_MAX];                                                                          \
-                    for (int t = 0; t < T_MAX; t++)                                                             \
+                    __m256 acc[Q4Q8_TOK_MAX];                                                                          \
+                    for (int t = 0; t < Q4Q8_TOK_MAX; t++)                                                             \
                         acc[t] = k0 == 0 || t >= T                                                              \
                                      ? _mm256_setzero_ps()                                                      \
                                      : _mm256_loadu_ps(&out[(size_t)(t0 + t) * out_stride + (size_t)r0]);       \

@@ -10,6 +10,14 @@
 
 #define AVX2_ALWAYS_INLINE static inline __attribute__((always_inline))
 
+/* Software prefetch of `bytes` from address p into L1, one request per
+ * 64-byte line. p is an integer: the span may lie past the end of the
+ * matrix being streamed (pointer arithmetic there would be undefined),
+ * and a prefetch never faults. */
+AVX2_ALWAYS_INLINE void avx2_prefetch(uintptr_t p, size_t bytes) {
+    for (size_t o = 0; o < bytes; o += 64) _mm_prefetch((const char *)(p + o), _MM_HINT_T0);
+}
+
 /* An empty asm that claims to change v: the compiler must keep v in a
  * register at this point and cannot reassociate integer sums across it.
  * Without it gcc hoists every maddubs of a block ahead of the adds (legal

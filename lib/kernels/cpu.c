@@ -74,12 +74,17 @@ static int probe(void) {
  * unset computes the same value, so a race only repeats the probe. */
 static atomic_int cpu_bits = 0;
 
-lc_cpu_features lc_cpu_features_get(void) {
+static int cpu_bits_get(void) {
     int bits = atomic_load_explicit(&cpu_bits, memory_order_relaxed);
     if (!bits) {
         bits = probe();
         atomic_store_explicit(&cpu_bits, bits, memory_order_relaxed);
     }
+    return bits;
+}
+
+lc_cpu_features lc_cpu_features_get(void) {
+    const int bits = cpu_bits_get();
     lc_cpu_features f = {
         .avx2 = bits & BIT_AVX2,
         .fma = bits & BIT_FMA,
@@ -104,6 +109,13 @@ lc_cpu_features lc_cpu_features_get(void) {
 }
 
 #endif
+
+bool lc_cpu_has(unsigned needs) {
+    const lc_cpu_features f = lc_cpu_features_get();
+    const unsigned have = (f.avx2_fma_f16c ? LC_CPU_AVX2_FMA_F16C : 0u) | (f.avx512 ? LC_CPU_AVX512 : 0u) |
+                          (f.avx512_vnni ? LC_CPU_AVX512_VNNI : 0u) | (f.avx_vnni ? LC_CPU_AVX_VNNI : 0u);
+    return (have & needs) == needs;
+}
 
 size_t lc_cpu_features_describe(lc_cpu_features f, char *buf, size_t size) {
     const struct {

@@ -23,6 +23,18 @@ typedef struct lc_cpu_features {
     bool avx_vnni;    /* VPDPBUSD with VEX encoding, on 256-bit registers */
 } lc_cpu_features;
 
+/* CPU features as bits, for a kernel table's `needs` (backend.h). */
+typedef enum lc_cpu_need {
+    LC_CPU_AVX2_FMA_F16C = 1 << 0,
+    LC_CPU_AVX512 = 1 << 1,      /* F + BW + VL */
+    LC_CPU_AVX512_VNNI = 1 << 2,
+    LC_CPU_AVX_VNNI = 1 << 3
+} lc_cpu_need;
+
+/* Whether this CPU has every feature in `needs` (an OR of lc_cpu_need;
+ * 0: always true). Safe from any thread. */
+bool lc_cpu_has(unsigned needs);
+
 /* The features of this CPU. The first call probes (cpuid, xgetbv) and
  * caches the answer in a write-once atomic; later calls read it. Safe from
  * any thread; non-x86 builds report nothing. */

@@ -1,133 +1,106 @@
-/* The single place that picks kernels: back end names, resolution against
- * the CPU probe, and the per-type traits lookup. Compiled without any
- * -m flags, so it runs on every CPU and only hands out AVX2 entry points
- * after the probe said they will run. */
-#include "kernels.h"
+/* The single place that picks kernels: the list of back ends built into
+ * this library, their names, and the resolution of a table against its
+ * parents and the CPU. Compiled without any -m flags, so it runs on every
+ * CPU and hands out a SIMD table only after the probe said it will run.
+ * LC_HAVE_AVX2 comes from lib/meson.build, which defines it exactly where
+ * it builds the kernels_avx2 library. */
+#include "backend.h"
 
 #include "cpu.h"
 
 #include <string.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#define LC_BUILD_HAS_AVX2 1 /* lib/meson.build builds kernels_avx2 on x86 */
+#ifdef LC_HAVE_AVX2
 #include "avx2_kernels.h"
+#define AVX2_TABLE (&lc_avx2_kernels)
 #else
-#define LC_BUILD_HAS_AVX2 0
+#define AVX2_TABLE NULL
 #endif
 
-bool lc_backend_available(lc_backend backend) {
-    switch (backend) {
-    case LC_BACKEND_AUTO:
-    case LC_BACKEND_SCALAR: return true;
-    case LC_BACKEND_AVX2: return LC_BUILD_HAS_AVX2 && lc_cpu_features_get().avx2_fma_f16c;
-    }
-    return false;
-}
-
-lc_backend lc_backend_resolve(lc_backend requested) {
-    if (requested == LC_BACKEND_AUTO)
-        return lc_backend_available(LC_BACKEND_AVX2) ? LC_BACKEND_AVX2 : LC_BACKEND_SCALAR;
-    if (requested == LC_BACKEND_AVX2 && lc_backend_available(LC_BACKEND_AVX2)) return LC_BACKEND_AVX2;
-    return LC_BACKEND_SCALAR;
-}
-
-static const char *const backend_names[] = {
-    [LC_BACKEND_AUTO] = "auto",
-    [LC_BACKEND_SCALAR] = "scalar",
-    [LC_BACKEND_AVX2] = "avx2",
+/* Every public llamac_kernels value but AUTO, worst to best: AUTO takes
+ * the last one whose table is built and runs here. A new back end is one
+ * line here (its table NULL when this build lacks it). */
+static const struct {
+    llamac_kernels id;
+    const char *name;
+    const lc_kernel_table *table;
+} backends[] = {
+    {LLAMAC_KERNELS_SCALAR, "scalar", &lc_scalar_kernels},
+    {LLAMAC_KERNELS_AVX2, "avx2", AVX2_TABLE},
 };
+#define N_BACKENDS (sizeof backends / sizeof backends[0])
 
-const char *lc_backend_name(lc_backend backend) {
-    if ((unsigned)backend >= sizeof backend_names / sizeof backend_names[0]) return "unknown";
-    return backend_names[backend];
+#define FILL(field) \
+    if (!out->field) out->field = p->field
+
+void lc_kernel_table_resolve(const lc_kernel_table *t, lc_kernel_table *out) {
+    *out = *t;
+    const lc_kernel_table *root = t;
+    for (const lc_kernel_table *p = t->parent; p; p = p->parent) {
+        root = p;
+        out->needs |= p->needs;
+        for (int i = 0; i < LLAMAC_TYPE_COUNT; i++) {
+            FILL(traits[i].to_float);
+            FILL(traits[i].from_float);
+            FILL(traits[i].vec_dot);
+            FILL(gemm[i]);
+            FILL(packed_gemm[i]);
+            FILL(axpy[i]);
+            FILL(attn_values[i]);
+        }
+        FILL(exp);
+        FILL(swiglu);
+    }
+    for (int i = 0; i < LLAMAC_TYPE_COUNT; i++) out->traits[i].vec_dot_type = root->traits[i].vec_dot_type;
+    out->parent = NULL;
 }
 
-bool lc_backend_parse(const char *name, lc_backend *out) {
+bool lc_kernel_table_runs_here(const lc_kernel_table *t) {
+    for (; t; t = t->parent)
+        if (!lc_cpu_has(t->needs)) return false;
+    return true;
+}
+
+const lc_kernel_table *lc_kernel_table_for(llamac_kernels kernels) {
+    const lc_kernel_table *best = NULL;
+    for (size_t i = 0; i < N_BACKENDS; i++) {
+        if (backends[i].id == kernels) return backends[i].table;
+        if (backends[i].table && lc_kernel_table_runs_here(backends[i].table)) best = backends[i].table;
+    }
+    return kernels == LLAMAC_KERNELS_AUTO ? best : NULL;
+}
+
+bool lc_kernels_resolve(llamac_kernels kernels, lc_kernel_table *out) {
+    const lc_kernel_table *t = lc_kernel_table_for(kernels);
+    if (!t || !lc_kernel_table_runs_here(t)) return false;
+    lc_kernel_table_resolve(t, out);
+    return true;
+}
+
+const char *lc_kernels_name(llamac_kernels kernels) {
+    if (kernels == LLAMAC_KERNELS_AUTO) return "auto";
+    for (size_t i = 0; i < N_BACKENDS; i++)
+        if (backends[i].id == kernels) return backends[i].name;
+    return NULL;
+}
+
+const char *lc_kernel_table_name(const lc_kernel_table *t) {
+    for (size_t i = 0; i < N_BACKENDS; i++)
+        if (backends[i].table && backends[i].table == t) return backends[i].name;
+    return NULL;
+}
+
+bool lc_kernels_parse(const char *name, llamac_kernels *out) {
     if (!name) return false;
-    for (unsigned i = 0; i < sizeof backend_names / sizeof backend_names[0]; i++) {
-        if (strcmp(name, backend_names[i]) == 0) {
-            *out = (lc_backend)i;
+    if (strcmp(name, "auto") == 0) {
+        *out = LLAMAC_KERNELS_AUTO;
+        return true;
+    }
+    for (size_t i = 0; i < N_BACKENDS; i++) {
+        if (strcmp(name, backends[i].name) == 0) {
+            *out = backends[i].id;
             return true;
         }
     }
     return false;
-}
-
-const lc_type_traits *lc_traits(lc_backend backend, llamac_type type) {
-#if LC_BUILD_HAS_AVX2
-    if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) return lc_avx2_traits(type);
-#else
-    (void)backend;
-#endif
-    return lc_scalar_traits(type);
-}
-
-lc_gemm_fn lc_packed_gemm(lc_backend backend, llamac_type type) {
-#if LC_BUILD_HAS_AVX2
-    if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) {
-        if (type == LLAMAC_TYPE_Q4_0) return lc_gemm_q4_0x8_q8_0_avx2;
-        if (type == LLAMAC_TYPE_Q8_0) return lc_gemm_q8_0x8_q8_0_avx2;
-        if (type == LLAMAC_TYPE_Q4_K) return lc_gemm_q4_Kx8_q8_K_avx2;
-        if (type == LLAMAC_TYPE_Q5_K) return lc_gemm_q5_Kx8_q8_K_avx2;
-        if (type == LLAMAC_TYPE_Q6_K) return lc_gemm_q6_Kx8_q8_K_avx2;
-    }
-#else
-    (void)backend;
-    (void)type;
-#endif
-    return NULL;
-}
-
-lc_exp_fn lc_exp_kernel(lc_backend backend) {
-#if LC_BUILD_HAS_AVX2
-    if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) return lc_exp_avx2;
-#else
-    (void)backend;
-#endif
-    return lc_exp_ref;
-}
-
-lc_swiglu_fn lc_swiglu_kernel(lc_backend backend) {
-#if LC_BUILD_HAS_AVX2
-    if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) return lc_swiglu_avx2;
-#else
-    (void)backend;
-#endif
-    return lc_swiglu_ref;
-}
-
-lc_attn_values_fn lc_attn_values(lc_backend backend, llamac_type type) {
-#if LC_BUILD_HAS_AVX2
-    if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) {
-        if (type == LLAMAC_TYPE_F16) return lc_attn_values_f16_avx2;
-        if (type == LLAMAC_TYPE_F32) return lc_attn_values_f32_avx2;
-    }
-#else
-    (void)backend;
-    (void)type;
-#endif
-    return NULL;
-}
-
-lc_axpy_fn lc_axpy(lc_backend backend, llamac_type type) {
-#if LC_BUILD_HAS_AVX2
-    if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) return lc_avx2_axpy(type);
-#else
-    (void)backend;
-#endif
-    switch (type) {
-    case LLAMAC_TYPE_F32: return lc_axpy_f32_ref;
-    case LLAMAC_TYPE_F16: return lc_axpy_f16_ref;
-    default: return NULL;
-    }
-}
-
-lc_gemm_fn lc_gemm(lc_backend backend, llamac_type type) {
-#if LC_BUILD_HAS_AVX2
-    if (lc_backend_resolve(backend) == LC_BACKEND_AVX2) return lc_avx2_gemm(type);
-#else
-    (void)backend;
-    (void)type;
-#endif
-    return NULL;
 }

@@ -4,8 +4,9 @@
  * rows. Activations are first converted ONCE per matmul into the weight
  * type's `vec_dot_type` (F32 for F32 weights, F16 for F16, Q8_0/Q8_1/Q8_K
  * int8 blocks for quantized weights), then every weight row is dotted with
- * that converted row. SIMD back ends replace the function pointers; the
- * scalar versions here are the reference they are tested against.
+ * that converted row. Each back end is a table of these function pointers
+ * (backend.h); the scalar versions declared here are the reference the
+ * others are tested against and fall back to.
  *
  * Determinism contract: vec_dot's result for (x row, y row) depends only on
  * those bytes — never on threads or batch shape. */
@@ -207,42 +208,14 @@ void lc_vec_dot_q5_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y)
 void lc_vec_dot_q6_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
 void lc_vec_dot_iq4_xs_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
 
-/* ---- back ends (dispatch.c, cpu.c; see docs/kernels.md) -----------------
- * A back end is a set of traits tables: SCALAR is the reference above,
- * AVX2 needs AVX2 + FMA + F16C (x86 builds only). AUTO is the best one the
- * running CPU supports, probed once on first use — the library's one piece
- * of global state: a write-once atomic, so any thread may call these.
- * Activation encoders (from_float of Q8_0, Q8_1, Q8_K, F16) give the same
- * bytes in every back end; vec_dot results differ between back ends only by
- * float summation order, and within one back end depend only on the rows. */
-typedef enum lc_backend {
-    LC_BACKEND_AUTO = 0,
-    LC_BACKEND_SCALAR = 1,
-    LC_BACKEND_AVX2 = 2
-} lc_backend;
-
-/* The back end that `requested` runs as on this CPU: AUTO becomes the best
- * available, an unavailable or unknown one becomes SCALAR. Never AUTO. */
-lc_backend lc_backend_resolve(lc_backend requested);
-/* Whether `backend` can run here as itself (AUTO and SCALAR always can). */
-bool lc_backend_available(lc_backend backend);
-/* "auto", "scalar", "avx2"; "unknown" for other values. */
-const char *lc_backend_name(lc_backend backend);
-/* Parses one of the names above (as in LLAMAC_KERNELS, which only tests and
- * tools read: the library never looks at the environment). False, *out
- * untouched, for NULL or any other text. */
-bool lc_backend_parse(const char *name, lc_backend *out);
-/* Traits of `type` in the back end `backend` resolves to: per type, the
- * back end's own kernels where it has them, the scalar reference for the
- * rest. NULL exactly when lc_scalar_traits(type) is NULL. Constant tables;
- * safe from any thread. */
-const lc_type_traits *lc_traits(lc_backend backend, llamac_type type);
+/* ---- batched and element-wise kernels -----------------------------------
+ * Entries of a back end's kernel table (backend.h) besides the traits. */
 
 /* Many dot products at once, for prompt processing: for r < n_rows and
  * t < n_tok,
  *     out[t * out_stride + r] = vec_dot(n, x + r * x_stride, y + t * y_stride)
  * (strides in bytes for x and y, in floats for out), every element
- * bit-identical to lc_traits(backend, type)->vec_dot — so a matmul may use
+ * bit-identical to the same table's vec_dot of the type — so a matmul may use
  * it for any subset of rows and tokens without breaking the determinism
  * contract. Faster than the loop because each unpacked weight block serves
  * several tokens, and for Q4_0/Q8_0 because it works on 8 rows at once —
@@ -252,27 +225,21 @@ const lc_type_traits *lc_traits(lc_backend backend, llamac_type type);
  * multiple of 8). */
 typedef void (*lc_gemm_fn)(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
                            const void *y, size_t y_stride, float *out, size_t out_stride);
-/* The gemm of `type` in the back end `backend` resolves to, or NULL when
- * that back end has none (then loop over vec_dot). */
-lc_gemm_fn lc_gemm(lc_backend backend, llamac_type type);
-/* A gemm on weights repacked at load (see blocks.h): its matrix argument is
- * the packed image, x_stride the unpacked row size; n_rows and the first
- * row a multiple of 8. Bit-identical to lc_gemm(backend, type) on the
- * unpacked rows. NULL when the back end has none for `type`. */
-lc_gemm_fn lc_packed_gemm(lc_backend backend, llamac_type type);
+/* A table's packed_gemm is a gemm on weights repacked at load (see
+ * blocks.h): its matrix argument is the packed image, x_stride the
+ * unpacked row size; n_rows and the first row a multiple of 8.
+ * Bit-identical to the table's gemm on the unpacked rows. */
+
 /* pack.c: packs rows 0..n_rows-1 (n_rows % 8 == 0) of n elements each,
  * row_bytes apart, into dst (n_rows * lc_row_size(type, n) bytes), for
- * Q4_0 and Q8_0; false (nothing written) for other types. */
+ * Q4_0, Q8_0, Q4_K, Q5_K and Q6_K (the layouts in blocks.h); false
+ * (nothing written) for other types. */
 bool lc_pack8(llamac_type type, const void *src, size_t row_bytes, int64_t n_rows, int64_t n, void *dst);
 
 /* y[i] = lc_expf(x[i]) for a row (x == y allowed); every back end gives
  * lc_expf's bits. */
 typedef void (*lc_exp_fn)(const float *x, float *y, int64_t n);
-lc_exp_fn lc_exp_kernel(lc_backend backend);
 void lc_exp_ref(const float *x, float *y, int64_t n);
-
-/* The SwiGLU of the back end `backend` resolves to. */
-lc_swiglu_fn lc_swiglu_kernel(lc_backend backend);
 void lc_swiglu_ref(float *gate, const float *up, int64_t n);
 /* exp in float with the same bits on every platform and back end
  * (scalar_float.c says how; within a few ulp of expf). Inputs above
@@ -282,13 +249,5 @@ void lc_swiglu_ref(float *gate, const float *up, int64_t n);
 #define LC_EXP_HI 88.0296919311f
 #define LC_EXP_LO (-87.3365447504f)
 float lc_expf(float x);
-
-/* The fused value sums of `type` (F16, F32) in the back end, or NULL (then
- * call axpy per head and cell); AVX2 only, for head sizes divisible by 8. */
-lc_attn_values_fn lc_attn_values(lc_backend backend, llamac_type type);
-
-/* The axpy of `type` (F32 and F16, the cache encodings) in the back end
- * `backend` resolves to, or NULL for other types. */
-lc_axpy_fn lc_axpy(lc_backend backend, llamac_type type);
 
 #endif

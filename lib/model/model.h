@@ -24,8 +24,9 @@ typedef struct lc_weight {
     size_t row_bytes;
     llamac_type vec_dot_type; /* what activations are converted to for it */
     uint8_t *owned;           /* the rows copied at load (model_repack.c), or NULL: read `data` */
-    bool packed;              /* `owned` is lc_pack8's layout, read only by lc_packed_gemm; a back
-                                 end without that kernel reads `data` (faulting the pages back in) */
+    bool packed;              /* `owned` is lc_pack8's layout, read only by the table's
+                                 packed_gemm; a table without one reads `data` (faulting the
+                                 pages back in) */
 } lc_weight;
 
 typedef struct lc_layer {
@@ -72,7 +73,7 @@ struct llamac_model {
     float *owned_vectors;      /* the norms and rope_freqs copied at load, or NULL */
 };
 
-/* model_repack.c: when lc_packed_gemm has a kernel on this CPU for some
+/* model_repack.c: when the best back end of this CPU has a packed gemm for some
  * matrix (of a multiple of 8 rows), gives the matrices owned copies:
  * - mapped file: every matrix but token_embd (and a tied output) is
  *   copied, packed where a packed kernel takes it, the norms and

@@ -30,22 +30,24 @@ static llamac_status key_status(llamac_status st, const char *key, bool required
     return st;
 }
 
+/* An optional key that is not there: tolerated, and asked without a getter
+ * so that no message is left behind. */
+static bool optional_absent(const llamac_gguf *g, const char *key, bool required) {
+    return !required && llamac_gguf_find_key(g, key) < 0;
+}
+
 /* An unsigned key that must fit an int32 and be >= min (`def` when absent
  * and not required). */
 static llamac_status key_i32(const llamac_gguf *g, const char *key, bool required, int32_t def, int32_t min,
                              int32_t *out) {
     uint32_t v;
     bool absent;
-    if (!required && llamac_gguf_find_key(g, key) < 0) { /* absent: tolerated, no message left behind */
+    if (optional_absent(g, key, required)) {
         *out = def;
         return LLAMAC_OK;
     }
     llamac_status st = key_status(llamac_gguf_get_u32(g, key, &v), key, required, &absent);
-    if (st != LLAMAC_OK) return st;
-    if (absent) {
-        *out = def;
-        return LLAMAC_OK;
-    }
+    if (st != LLAMAC_OK) return st; /* present, or required: `absent` cannot be set here */
     if (v > INT32_MAX || (int32_t)v < min)
         return lc_fail(LLAMAC_ERR_FORMAT, "model: key %s is %u, expected %d..%d", key, v, min, INT32_MAX);
     *out = (int32_t)v;
@@ -56,16 +58,12 @@ static llamac_status key_i32(const llamac_gguf *g, const char *key, bool require
 static llamac_status key_f32(const llamac_gguf *g, const char *key, bool required, float def, float *out) {
     float v;
     bool absent;
-    if (!required && llamac_gguf_find_key(g, key) < 0) { /* absent: tolerated, no message left behind */
+    if (optional_absent(g, key, required)) {
         *out = def;
         return LLAMAC_OK;
     }
     llamac_status st = key_status(llamac_gguf_get_f32(g, key, &v), key, required, &absent);
-    if (st != LLAMAC_OK) return st;
-    if (absent) {
-        *out = def;
-        return LLAMAC_OK;
-    }
+    if (st != LLAMAC_OK) return st; /* present, or required: `absent` cannot be set here */
     if (!isfinite(v)) return lc_fail(LLAMAC_ERR_FORMAT, "model: key %s is %g, expected a finite number", key, v);
     *out = v;
     return LLAMAC_OK;

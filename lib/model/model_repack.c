@@ -1,6 +1,7 @@
-/* Load-time weight repacking; see lc_packed_gemm for the contract. */
+/* Load-time weight repacking; see the packed_gemm entry of a kernel table
+ * (kernels/kernels.h, kernels/backend.h) for the contract. */
 #include "gguf/gguf.h"
-#include "kernels/kernels.h"
+#include "kernels/backend.h"
 #include "model.h"
 
 #include <sys/mman.h>
@@ -24,7 +25,13 @@ static void advise_huge(void *p, size_t n) {
 /* Rows copied between releases: a multiple of 8 (packed groups). */
 #define SLICE_ROWS 256
 
-static bool packable(const lc_weight *w) { return lc_packed_gemm(LC_BACKEND_AUTO, w->type) && w->n_out % 8 == 0; }
+/* Packed for the best back end of this CPU: a context forcing another
+ * one without a packed gemm reads the original rows. */
+static bool packable(const lc_weight *w) {
+    lc_kernel_table best;
+    lc_kernels_resolve(LLAMAC_KERNELS_AUTO, &best);
+    return best.packed_gemm[w->type] && w->n_out % 8 == 0;
+}
 
 /* An owned copy of w's rows, packed where a packed gemm takes them, and
  * the file's pages under them released. */

@@ -45,15 +45,6 @@ static llamac_status resolve_params(const llamac_model *model, const llamac_cont
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_context_new: n_threads is %d, expected 0 (automatic) .. %d",
                        p->n_threads, MAX_THREADS);
     if (p->n_threads == 0) p->n_threads = lc_cpu_count(MAX_AUTO_THREADS);
-    switch (p->kernels) {
-    case LLAMAC_KERNELS_AUTO: case LLAMAC_KERNELS_SCALAR: break;
-    case LLAMAC_KERNELS_AVX2:
-        if (!lc_backend_available(LC_BACKEND_AVX2))
-            return lc_fail(LLAMAC_ERR_UNSUPPORTED, "llamac_context_new: kernels AVX2 requested but this CPU lacks AVX2/FMA/F16C");
-        break;
-    default:
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_context_new: kernels is %d, expected 0..2", (int)p->kernels);
-    }
     if (p->kv_type != LLAMAC_TYPE_F16 && p->kv_type != LLAMAC_TYPE_F32) {
         const char *name = llamac_type_name(p->kv_type);
         return lc_fail(name ? LLAMAC_ERR_UNSUPPORTED : LLAMAC_ERR_INVALID_ARG,
@@ -240,15 +231,40 @@ static llamac_status plan_context(const llamac_model *model, const llamac_contex
     return LLAMAC_OK;
 }
 
-llamac_status llamac_context_new(const llamac_model *model, const llamac_context_params *params,
-                                 llamac_context **out) {
+/* The table of the back end `kernels` names, checked against this build
+ * and this CPU. */
+static llamac_status pick_kernels(llamac_kernels kernels, const lc_kernel_table **out) {
+    const char *name = lc_kernels_name(kernels);
+    if (!name)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_context_new: kernels is %d, not a llamac_kernels value",
+                       (int)kernels);
+    const lc_kernel_table *t = lc_kernel_table_for(kernels);
+    if (!t)
+        return lc_fail(LLAMAC_ERR_UNSUPPORTED, "llamac_context_new: kernels %s requested but this build has none",
+                       name);
+    if (!lc_kernel_table_runs_here(t))
+        return lc_fail(LLAMAC_ERR_UNSUPPORTED,
+                       "llamac_context_new: kernels %s requested but this CPU lacks the instructions they use", name);
+    *out = t;
+    return LLAMAC_OK;
+}
+
+/* Checks the arguments and resolves the params; *table: the back end
+ * they name, unless pick is false. */
+static llamac_status begin_new(const llamac_model *model, const llamac_context_params *params, bool pick,
+                               llamac_context_params *p, const lc_kernel_table **table, llamac_context **out) {
     if (!out) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_context_new: out is NULL");
     *out = NULL;
     if (!model) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_context_new: model is NULL");
-    llamac_context_params p;
-    llamac_status st = resolve_params(model, params, &p);
-    if (st != LLAMAC_OK) return st;
+    llamac_status st = resolve_params(model, params, p);
+    if (st == LLAMAC_OK && pick) st = pick_kernels(p->kernels, table);
+    return st;
+}
 
+/* Sizes, allocates and fills a context of resolved params p. */
+static llamac_status context_new(const llamac_model *model, llamac_context_params p, const lc_kernel_table *table,
+                                 llamac_context **out) {
+    llamac_status st;
     const lc_env *env = &model->env;
     const lc_hparams *hp = &model->hp;
     if (p.n_ctx > (uint32_t)hp->n_ctx_train)
@@ -279,14 +295,28 @@ llamac_status llamac_context_new(const llamac_model *model, const llamac_context
     ctx->pool = pool;
     lc_rope_init(&ctx->rope, hp->n_rot, hp->rope_base, hp->rope_freq_scale, model->rope_freqs);
     ctx->kq_scale = 1.0f / sqrtf((float)hp->head_dim);
-    /* llamac_kernels and lc_backend share their numbering. */
-    _Static_assert((int)LLAMAC_KERNELS_SCALAR == (int)LC_BACKEND_SCALAR &&
-                       (int)LLAMAC_KERNELS_AVX2 == (int)LC_BACKEND_AVX2, "kernel enums diverged");
-    ctx->backend = lc_backend_resolve((lc_backend)p.kernels);
+    lc_kernel_table_resolve(table, &ctx->kernels);
+    const char *name = lc_kernel_table_name(table);
+    ctx->kernels_name = name ? name : "custom";
     lc_kv_init(&ctx->kv, env, &kv_shape, &b.kv);
     bind_arena(ctx, b.arena, &arena);
     *out = ctx;
     return LLAMAC_OK;
+}
+
+llamac_status llamac_context_new(const llamac_model *model, const llamac_context_params *params,
+                                 llamac_context **out) {
+    llamac_context_params p;
+    const lc_kernel_table *table = NULL;
+    llamac_status st = begin_new(model, params, true, &p, &table, out);
+    return st != LLAMAC_OK ? st : context_new(model, p, table, out);
+}
+
+llamac_status lc_context_new_with_kernels(const llamac_model *model, const llamac_context_params *params,
+                                          const lc_kernel_table *table, llamac_context **out) {
+    llamac_context_params p;
+    llamac_status st = begin_new(model, params, false, &p, NULL, out);
+    return st != LLAMAC_OK ? st : context_new(model, p, table, out);
 }
 
 void llamac_context_free(llamac_context *ctx) {
@@ -299,9 +329,7 @@ void llamac_context_free(llamac_context *ctx) {
 
 const lc_env *lc_context_env(const llamac_context *ctx) { return ctx->env; }
 
-void lc_context_set_backend(llamac_context *ctx, lc_backend backend) {
-    ctx->backend = lc_backend_resolve(backend);
-}
+const char *lc_context_kernels_name(const llamac_context *ctx) { return ctx->kernels_name; }
 
 /* Getters: a NULL ctx gives the neutral value (NULL, 0, -1), no message. */
 const llamac_model *llamac_context_model(const llamac_context *ctx) { return ctx ? ctx->model : NULL; }

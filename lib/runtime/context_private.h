@@ -40,7 +40,8 @@ struct llamac_context {
     lc_kv_cache kv;
     lc_rope rope;
     float kq_scale;
-    lc_backend backend; /* kernels in use: params.kernels resolved (AUTO: the best this CPU runs) */
+    const char *kernels_name;  /* its back end's, "custom" for lc_context_new_with_kernels' */
+    lc_kernel_table kernels;   /* resolved once at creation: every entry filled from its parents */
 
     void *arena;       /* one block holding every buffer below */
     lc_activations act;

@@ -27,7 +27,7 @@ static bool aborted(const llamac_context *ctx) {
 
 static void embed(const llamac_context *ctx, const lc_weight *tok_embd, const llamac_token *tokens, int64_t n,
                   float *x) {
-    const lc_to_float_fn to_float = lc_traits(ctx->backend, tok_embd->type)->to_float;
+    const lc_to_float_fn to_float = ctx->kernels.traits[tok_embd->type].to_float;
     for (int64_t t = 0; t < n; t++)
         to_float(tok_embd->data + (size_t)tokens[t] * tok_embd->row_bytes, x + t * tok_embd->n_in,
                                    tok_embd->n_in);
@@ -47,18 +47,18 @@ static void rope_rows(const llamac_context *ctx, float *rows, int64_t n, int n_h
 
 static void matmul1(llamac_context *ctx, const float *x, int64_t n, const lc_weight *w, float *out) {
     const lc_matmul_job jobs[] = {{w, out}};
-    lc_matmul(ctx->pool, ctx->backend, jobs, 1, x, n, ctx->act.conv);
+    lc_matmul(ctx->pool, &ctx->kernels, jobs, 1, x, n, ctx->act.conv);
 }
 
 /* ---- attention ---- */
 
 static void store_kv(llamac_context *ctx, int32_t il, int64_t n) {
     const lc_kv_cache *kv = &ctx->kv;
-    const lc_type_traits *tr = lc_traits(ctx->backend, kv->type);
+    const lc_from_float_fn from_float = ctx->kernels.traits[kv->type].from_float;
     const int64_t n_kv = (int64_t)ctx->model->hp.n_head_kv * ctx->model->hp.head_dim;
     for (int64_t t = 0; t < n; t++) {
-        tr->from_float(ctx->act.k + t * n_kv, lc_kv_k(kv, il, ctx->batch_cells[t]), n_kv);
-        tr->from_float(ctx->act.v + t * n_kv, lc_kv_v(kv, il, ctx->batch_cells[t]), n_kv);
+        from_float(ctx->act.k + t * n_kv, lc_kv_k(kv, il, ctx->batch_cells[t]), n_kv);
+        from_float(ctx->act.v + t * n_kv, lc_kv_v(kv, il, ctx->batch_cells[t]), n_kv);
     }
 }
 
@@ -85,6 +85,7 @@ typedef struct attn_task {
     llamac_context *ctx;
     const llamac_batch *batch;
     int32_t il;
+    lc_kv_head view; /* the cache's kernels; each unit sets k and v */
 } attn_task;
 
 /* Work is split over (token, KV head, chunk of up to LC_ATTN_HEADS of its
@@ -100,11 +101,7 @@ static void attention_task(void *arg, int ith, int nth) {
     const int64_t n_q = (int64_t)hp->n_head * hp->head_dim;
     const int group = hp->n_head / hp->n_head_kv;
     const size_t head_bytes = lc_row_size(kv->type, hp->head_dim);
-    const lc_type_traits *tr = lc_traits(ctx->backend, kv->type);
-    lc_kv_head view = {.stride = kv->row_bytes, .type = kv->type, .traits = tr,
-                       .q_traits = lc_traits(ctx->backend, tr->vec_dot_type),
-                       .axpy = lc_axpy(ctx->backend, kv->type), .gemm = lc_gemm(ctx->backend, kv->type),
-                       .values = lc_attn_values(ctx->backend, kv->type), .exp = lc_exp_kernel(ctx->backend)};
+    lc_kv_head view = at->view;
 
     const int chunks = (group + LC_ATTN_HEADS - 1) / LC_ATTN_HEADS; /* per KV head */
     const int64_t per_token = (int64_t)hp->n_head_kv * chunks;
@@ -144,13 +141,18 @@ static void swiglu_part(void *arg, int ith, int nth) {
 }
 
 static void swiglu(llamac_context *ctx, float *gate, const float *up, int64_t n) {
-    swiglu_task st = {lc_swiglu_kernel(ctx->backend), gate, up, n};
+    swiglu_task st = {ctx->kernels.swiglu, gate, up, n};
     if (n < 8192) swiglu_part(&st, 0, 1); /* a token's worth is cheaper than a hand-off */
     else lc_threadpool_run(ctx->pool, swiglu_part, &st);
 }
 
 static void attention(llamac_context *ctx, const llamac_batch *batch, int32_t il) {
-    attn_task at = {ctx, batch, il};
+    const lc_kernel_table *k = &ctx->kernels;
+    const llamac_type type = ctx->kv.type;
+    const lc_type_traits *tr = &k->traits[type];
+    attn_task at = {ctx, batch, il,
+                    {.stride = ctx->kv.row_bytes, .type = type, .traits = tr, .q_traits = &k->traits[tr->vec_dot_type],
+                     .axpy = k->axpy[type], .gemm = k->gemm[type], .values = k->attn_values[type], .exp = k->exp}};
     lc_threadpool_run(ctx->pool, attention_task, &at);
 }
 
@@ -173,7 +175,7 @@ llamac_status lc_forward(llamac_context *ctx, const llamac_batch *batch) {
         /* attention block */
         rmsnorm_rows(a->xb, a->x, L->attn_norm, n, n_embd, hp->rms_eps);
         const lc_matmul_job qkv[] = {{&L->wq, a->q}, {&L->wk, a->k}, {&L->wv, a->v}};
-        lc_matmul(ctx->pool, ctx->backend, qkv, 3, a->xb, n, a->conv);
+        lc_matmul(ctx->pool, &ctx->kernels, qkv, 3, a->xb, n, a->conv);
         rope_rows(ctx, a->q, n, hp->n_head);
         rope_rows(ctx, a->k, n, hp->n_head_kv);
         store_kv(ctx, il, n);
@@ -184,7 +186,7 @@ llamac_status lc_forward(llamac_context *ctx, const llamac_batch *batch) {
         /* feed-forward block (SwiGLU) */
         rmsnorm_rows(a->xb, a->x, L->ffn_norm, n, n_embd, hp->rms_eps);
         const lc_matmul_job gate_up[] = {{&L->w_gate, a->hb}, {&L->w_up, a->hb2}};
-        lc_matmul(ctx->pool, ctx->backend, gate_up, 2, a->xb, n, a->conv);
+        lc_matmul(ctx->pool, &ctx->kernels, gate_up, 2, a->xb, n, a->conv);
         swiglu(ctx, a->hb, a->hb2, n * n_ff);
         matmul1(ctx, a->hb, n, &L->w_down, a->xb);
         lc_add(a->x, a->xb, n * n_embd);
@@ -214,7 +216,7 @@ static void rerotate_task_run(void *arg, int ith, int nth) {
     llamac_context *ctx = rt->ctx;
     const lc_hparams *hp = &ctx->model->hp;
     const lc_kv_cache *kv = &ctx->kv;
-    const lc_type_traits *tr = lc_traits(ctx->backend, kv->type);
+    const lc_type_traits *tr = &ctx->kernels.traits[kv->type];
     const int64_t n_kv = (int64_t)hp->n_head_kv * hp->head_dim;
     float *row = ctx->threads[ith].row;
     int64_t i0, i1;

@@ -22,7 +22,7 @@ typedef struct act_rows {
 typedef struct matmul_task {
     const lc_matmul_job *jobs;
     int n_jobs;
-    lc_backend backend;
+    lc_from_float_fn convert_fn; /* conversion phase: the encoder of `convert` */
     const act_rows *act[LC_MATMUL_MAX_JOBS]; /* per job */
     lc_vec_dot_fn dot[LC_MATMUL_MAX_JOBS];   /* per job */
     lc_gemm_fn gemm[LC_MATMUL_MAX_JOBS];     /* per job, NULL: loop over dot */
@@ -51,11 +51,10 @@ size_t lc_matmul_scratch_bytes(const lc_matmul_job *jobs, int n_jobs, int64_t n_
 static void convert_task(void *arg, int ith, int nth) {
     const matmul_task *mt = arg;
     const act_rows *a = mt->convert;
-    const lc_type_traits *tr = lc_traits(mt->backend, a->type);
     int64_t t0, t1;
     lc_split_range(mt->n_tok, ith, nth, &t0, &t1);
     for (int64_t t = t0; t < t1; t++)
-        tr->from_float(mt->x + t * mt->n_in, (uint8_t *)a->data + (size_t)t * a->row_bytes, mt->n_in);
+        mt->convert_fn(mt->x + t * mt->n_in, (uint8_t *)a->data + (size_t)t * a->row_bytes, mt->n_in);
 }
 
 /* Rows [r0, r1) of one weight against every token. A back end's gemm
@@ -98,10 +97,9 @@ static void dot_task(void *arg, int ith, int nth) {
     }
 }
 
-void lc_matmul(lc_threadpool *pool, lc_backend backend, const lc_matmul_job *jobs, int n_jobs, const float *x,
-               int64_t n_tok, void *scratch) {
-    matmul_task mt = {.jobs = jobs, .n_jobs = n_jobs, .backend = backend, .n_tok = n_tok, .x = x,
-                      .n_in = jobs[0].w->n_in};
+void lc_matmul(lc_threadpool *pool, const lc_kernel_table *kt, const lc_matmul_job *jobs, int n_jobs,
+               const float *x, int64_t n_tok, void *scratch) {
+    matmul_task mt = {.jobs = jobs, .n_jobs = n_jobs, .n_tok = n_tok, .x = x, .n_in = jobs[0].w->n_in};
     LC_ASSERT(n_jobs >= 1 && n_jobs <= LC_MATMUL_MAX_JOBS);
     act_rows acts[LC_MATMUL_MAX_JOBS];
     int n_acts = 0;
@@ -112,13 +110,13 @@ void lc_matmul(lc_threadpool *pool, lc_backend backend, const lc_matmul_job *job
         LC_ASSERT(w->n_in == mt.n_in); /* one x feeds every job */
         mt.tile0[j] = mt.n_tiles;
         mt.n_tiles += (w->n_out + ROW_TILE - 1) / ROW_TILE;
-        mt.dot[j] = lc_traits(backend, w->type)->vec_dot;
-        mt.gemm[j] = lc_gemm(backend, w->type);
+        mt.dot[j] = kt->traits[w->type].vec_dot;
+        mt.gemm[j] = kt->gemm[w->type];
         mt.wdata[j] = w->owned && !w->packed ? w->owned : w->data;
         /* a packed image needs its own gemm (a back end without one reads
          * the file's rows); row tiles start at multiples of ROW_TILE, a
          * multiple of 8 as packed gemms require */
-        const lc_gemm_fn packed = w->owned && w->packed ? lc_packed_gemm(backend, w->type) : NULL;
+        const lc_gemm_fn packed = w->owned && w->packed ? kt->packed_gemm[w->type] : NULL;
         if (packed) mt.gemm[j] = packed, mt.wdata[j] = w->owned;
         LC_ASSERT(!packed || w->n_out % 8 == 0); /* packed images hold groups of 8 rows */
         int k = 0;
@@ -133,6 +131,7 @@ void lc_matmul(lc_threadpool *pool, lc_backend backend, const lc_matmul_job *job
                 a->data = next;
                 next += align64(a->row_bytes * (size_t)n_tok);
                 mt.convert = a;
+                mt.convert_fn = kt->traits[t].from_float;
                 /* One row is cheaper to convert here than to hand out. */
                 if (n_tok == 1) convert_task(&mt, 0, 1);
                 else lc_threadpool_run(pool, convert_task, &mt);

@@ -17,6 +17,7 @@
 #ifndef LLAMAC_MATMUL_H
 #define LLAMAC_MATMUL_H
 
+#include "kernels/backend.h"
 #include "model/model.h"
 #include "common/threadpool.h"
 
@@ -33,9 +34,10 @@ typedef struct lc_matmul_job {
 size_t lc_matmul_scratch_bytes(const lc_matmul_job *jobs, int n_jobs, int64_t n_tok);
 
 /* Runs the jobs (1..LC_MATMUL_MAX_JOBS, all with the same n_in) on x, n_tok
- * rows of n_in floats, with the kernels of `backend`. `scratch` (64-byte aligned, lc_matmul_scratch_bytes
- * long) receives the converted activations. */
-void lc_matmul(lc_threadpool *pool, lc_backend backend, const lc_matmul_job *jobs, int n_jobs, const float *x,
-               int64_t n_tok, void *scratch);
+ * rows of n_in floats, with the kernels of the resolved table `kt`.
+ * `scratch` (64-byte aligned, lc_matmul_scratch_bytes long) receives the
+ * converted activations. */
+void lc_matmul(lc_threadpool *pool, const lc_kernel_table *kt, const lc_matmul_job *jobs, int n_jobs,
+               const float *x, int64_t n_tok, void *scratch);
 
 #endif

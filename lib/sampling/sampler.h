@@ -38,6 +38,12 @@ typedef struct lc_sampler_vtable {
     void (*state_commit)(llamac_sampler *smpl, const uint8_t *in, size_t n);
 } lc_sampler_vtable;
 
+/* The four state hooks of a kind whose functions are named KIND_state_size,
+ * KIND_state_write, KIND_state_check and KIND_state_commit. */
+#define LC_SAMPLER_STATE_HOOKS(kind)                                                              \
+    .state_size = kind##_state_size, .state_write = kind##_state_write,                          \
+    .state_check = kind##_state_check, .state_commit = kind##_state_commit
+
 struct llamac_sampler {
     const lc_sampler_vtable *vt;
     lc_env env;

@@ -61,8 +61,7 @@ static void dist_state_commit(llamac_sampler *smpl, const uint8_t *in, size_t n)
 }
 
 static const lc_sampler_vtable dist_vt = {.name = "dist", .apply = dist_apply, .reset = dist_reset,
-                                          .state_size = dist_state_size, .state_write = dist_state_write,
-                                          .state_check = dist_state_check, .state_commit = dist_state_commit};
+                                          LC_SAMPLER_STATE_HOOKS(dist)};
 
 llamac_sampler *llamac_sampler_init_dist(uint64_t seed, const llamac_allocator *allocator) {
     llamac_sampler *smpl = lc_sampler_new(allocator, &dist_vt, sizeof(dist_state));

@@ -259,10 +259,7 @@ static const lc_sampler_vtable chain_vt = {
     .reset = chain_reset,
     .clone_deep = chain_clone_deep,
     .free_state = chain_free_state,
-    .state_size = chain_state_size,
-    .state_write = chain_state_write,
-    .state_check = chain_state_check,
-    .state_commit = chain_state_commit,
+    LC_SAMPLER_STATE_HOOKS(chain),
 };
 
 void llamac_sampler_chain_params_init(llamac_sampler_chain_params *params, size_t size) {

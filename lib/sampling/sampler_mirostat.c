@@ -75,10 +75,7 @@ static const lc_sampler_vtable mirostat_vt = {
     .name = "mirostat-v2",
     .apply = mirostat_apply,
     .reset = mirostat_reset,
-    .state_size = mirostat_state_size,
-    .state_write = mirostat_state_write,
-    .state_check = mirostat_state_check,
-    .state_commit = mirostat_state_commit,
+    LC_SAMPLER_STATE_HOOKS(mirostat),
 };
 
 llamac_sampler *llamac_sampler_init_mirostat_v2(uint64_t seed, float tau, float eta,

@@ -176,10 +176,7 @@ static const lc_sampler_vtable penalties_vt = {
     .reset = penalties_reset,
     .clone_deep = penalties_clone_deep,
     .free_state = penalties_free_state,
-    .state_size = penalties_state_size,
-    .state_write = penalties_state_write,
-    .state_check = penalties_state_check,
-    .state_commit = penalties_state_commit,
+    LC_SAMPLER_STATE_HOOKS(penalties),
 };
 
 llamac_sampler *llamac_sampler_init_penalties(int32_t last_n, float repeat, float freq,

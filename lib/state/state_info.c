@@ -7,13 +7,18 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The header at the start of `size` bytes, decoded and checked. */
+static llamac_status header_of(const void *data, size_t size, lc_state_header *h) {
+    if (size < LC_STATE_HEADER)
+        return lc_fail(LLAMAC_ERR_FORMAT, "state: %zu bytes, shorter than the %d-byte header", size, LC_STATE_HEADER);
+    return lc_state_header_decode(data, h);
+}
+
 llamac_status llamac_state_info_read(const void *data, size_t size, llamac_state_info *info) {
     LC_REQUIRE(data);
     LC_REQUIRE(info);
-    if (size < LC_STATE_HEADER)
-        return lc_fail(LLAMAC_ERR_FORMAT, "state: %zu bytes, shorter than the %d-byte header", size, LC_STATE_HEADER);
     lc_state_header h;
-    llamac_status st = lc_state_header_decode(data, &h);
+    llamac_status st = header_of(data, size, &h);
     if (st == LLAMAC_OK) lc_state_info_of(&h, info);
     return st;
 }
@@ -58,10 +63,8 @@ llamac_status llamac_state_tokens(const void *data, size_t size, llamac_token *t
                                   size_t *n_tokens) {
     LC_REQUIRE(data);
     LC_REQUIRE(n_tokens);
-    if (size < LC_STATE_HEADER)
-        return lc_fail(LLAMAC_ERR_FORMAT, "state: %zu bytes, shorter than the %d-byte header", size, LC_STATE_HEADER);
     lc_state_header h;
-    llamac_status st = lc_state_header_decode(data, &h);
+    llamac_status st = header_of(data, size, &h);
     if (st != LLAMAC_OK) return st;
     if (h.stored_bytes != size - LC_STATE_HEADER)
         return lc_fail(LLAMAC_ERR_FORMAT, "state: %zu bytes, the header declares %llu", size,
