@@ -1757,7 +1757,8 @@ typedef struct llamac_chat_message {
  *   LLAMAC_ERR_INVALID_ARG   NULL n_out; tmpl and model both NULL; NULL
  *                            messages with n_messages > 0; a message with a
  *                            NULL role or content (named by its index);
- *                            NULL buf with buf_size > 0;
+ *                            NULL buf with buf_size > 0; a prompt longer
+ *                            than SIZE_MAX bytes;
  *   LLAMAC_ERR_UNSUPPORTED   tmpl (or the model's template) is no built-in's
  *                            name and no built-in is detected in it; the
  *                            message quotes its start (no silent fallback);

@@ -63,7 +63,8 @@ static llamac_status apply(const llamac_model *model, const char *tmpl, const ll
     }
     lc_chat_sink sink = {.buf = buf, .cap = buf_size};
     lc_chat_format(id, messages, n_messages, add_generation_prompt, &sink);
-    if (sink.overflow) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_chat_apply_template: the prompt's length overflows size_t");
+    if (sink.overflow)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_chat_apply_template: the prompt's length overflows size_t");
     *n_out = sink.len;
     if (sink.len > buf_size)
         return lc_fail(LLAMAC_ERR_BUFFER_TOO_SMALL,
