@@ -840,13 +840,8 @@ AVX2_ALWAYS_INLINE void q6k_token(const q6k_rows4 *w, const k_act *a, int t, flo
                     NULL);
 }
 
-typedef struct q5k_rows {
-    __m256i w[8][8]; /* sub-block j, dword k of its 32 codes 0..31 (Q8_K dword 8j + k); lane = row */
-    __m256i sc[8];   /* sc[j] of row r in int16 lanes 2r, 2r+1 */
-    __m256i mn[4];   /* (mn[2k], mn[2k+1]) of row r in lanes 2r, 2r+1 */
-    __m256i corr;    /* 128 * sum_j sc[j] * (sum of sub-block j's codes) */
-    __m256 d, dmin;
-} q5k_rows;
+/* Q5_K's eight transposed rows have Q4_K's shape, with codes 0..31. */
+typedef q4k_rows q5k_rows;
 
 static inline void q5k_rows_prep(const uint8_t *const *x, int64_t i, q5k_rows *w) {
     const uint8_t *p[KROWS];

@@ -310,20 +310,31 @@ void lc_q2_K_from_float_ref(const float *src, void *dst, int64_t n) {
     }
 }
 
+/* Fits the 16 sub-blocks of 16 of a super-block each with fit (codes into
+ * L, scale into scales) and returns the scale of largest magnitude (the
+ * first on ties), its magnitude in *amax_out. */
+static inline float fit_sub16(const float *x, int nmax, float (*fit)(int n, int nmax, const float *x, int8_t *L),
+                              float scales[16], int8_t L[256], float *amax_out) {
+    float max_scale = 0, amax = 0;
+    for (int j = 0; j < 16; j++) {
+        scales[j] = fit(16, nmax, x + 16 * j, L + 16 * j);
+        if (fabsf(scales[j]) > amax) {
+            amax = fabsf(scales[j]);
+            max_scale = scales[j];
+        }
+    }
+    *amax_out = amax;
+    return max_scale;
+}
+
 void lc_q3_K_from_float_ref(const float *src, void *dst, int64_t n) {
     lc_block_q3_K *y = dst;
     for (int64_t b = 0; b < n / LC_QK_K; b++, src += LC_QK_K) {
         const float *x = src;
         int8_t L[256];
         float scales[16];
-        float max_scale = 0, amax = 0;
-        for (int j = 0; j < 16; j++) {
-            scales[j] = fit_q3(16, 4, x + 16 * j, L + 16 * j);
-            if (fabsf(scales[j]) > amax) {
-                amax = fabsf(scales[j]);
-                max_scale = scales[j];
-            }
-        }
+        float amax;
+        const float max_scale = fit_sub16(x, 4, fit_q3, scales, L, &amax);
         /* signed 6-bit scales, stored +32 (byte map in blocks.h) */
         int sc[16] = {0};
         memset(y[b].scales, 0, sizeof y[b].scales);
@@ -395,14 +406,8 @@ void lc_q6_K_from_float_ref(const float *src, void *dst, int64_t n) {
         const float *x = src;
         int8_t L[256];
         float scales[16];
-        float max_scale = 0, max_abs = 0;
-        for (int s = 0; s < 16; s++) {
-            scales[s] = fit_symmetric(16, 32, x + 16 * s, L + 16 * s);
-            if (fabsf(scales[s]) > max_abs) {
-                max_abs = fabsf(scales[s]);
-                max_scale = scales[s];
-            }
-        }
+        float max_abs;
+        const float max_scale = fit_sub16(x, 32, fit_symmetric, scales, L, &max_abs);
         if (max_abs < GROUP_EPS) {
             memset(&y[b], 0, sizeof y[b]);
             continue;
