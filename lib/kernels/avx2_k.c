@@ -153,6 +153,29 @@ static inline __m128i q3_K_scales(const uint8_t p[12]) {
     return _mm_sub_epi8(_mm_set_epi32((int)w3, (int)w2, (int)w1, (int)w0), _mm_set1_epi8(32));
 }
 
+/* Q3_K and Q6_K: 16-element sub-blocks with int8 scales sc8. Elements
+ * 128h + 32k .. +31 (sub-blocks 8h + 2k and 8h + 2k + 1), codes q taken
+ * unsigned, against every token. */
+AVX2_ALWAYS_INLINE void k16_pair(__m256i *sumi, int T, const lc_block_q8_K *const *y, int64_t i, int h, int k,
+                                 __m256i q, __m128i sc8) {
+    const __m256i sc = pair_scales(sc8, 4 * h + k);
+    for (int t = 0; t < T; t++) {
+        const __m256i p = _mm256_maddubs_epi16(q, avx2_loadu(y[t][i].qs + 128 * h + 32 * k));
+        sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(p, sc));
+    }
+}
+
+/* The codes were q + 2^shift (Q3_K 4, Q6_K 32):
+ * sum sc (q_u - 2^shift) y = sum sc q_u y - 2^shift sum sc bsum. */
+AVX2_ALWAYS_INLINE void k16_offset(__m256i *sumi, int T, const lc_block_q8_K *const *y, int64_t i, __m128i sc8,
+                                   int shift) {
+    const __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
+    for (int t = 0; t < T; t++) {
+        const __m256i offs = _mm256_madd_epi16(avx2_loadu(y[t][i].bsums), sc16);
+        sumi[t] = _mm256_sub_epi32(sumi[t], _mm256_slli_epi32(offs, shift));
+    }
+}
+
 AVX2_ALWAYS_INLINE void tile_q3_K(TILE_ARGS) {
     TILE_SETUP(lc_block_q3_K)
     for (int64_t i = 0; i < nb; i++) {
@@ -165,20 +188,10 @@ AVX2_ALWAYS_INLINE void tile_q3_K(TILE_ARGS) {
             for (int k = 0; k < 4; k++) {
                 /* element 128h + 32k + l: high bit is bit 4h + k of hmask[l] */
                 const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(hmask, 4 * h + k), mask8(1));
-                const __m256i q = _mm256_or_si256(two_bits(qs, k), _mm256_slli_epi16(hb, 2));
-                const __m256i sc = pair_scales(sc8, 4 * h + k);
-                for (int t = 0; t < T; t++) {
-                    const __m256i p = _mm256_maddubs_epi16(q, avx2_loadu(y[t][i].qs + 128 * h + 32 * k));
-                    sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(p, sc));
-                }
+                k16_pair(sumi, T, y, i, h, k, _mm256_or_si256(two_bits(qs, k), _mm256_slli_epi16(hb, 2)), sc8);
             }
         }
-        /* sum sc * (q_u - 4) y = sum sc q_u y - 4 sum sc bsum */
-        const __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
-        for (int t = 0; t < T; t++) {
-            const __m256i offs = _mm256_madd_epi16(avx2_loadu(y[t][i].bsums), sc16);
-            sumi[t] = _mm256_sub_epi32(sumi[t], _mm256_slli_epi32(offs, 2));
-        }
+        k16_offset(sumi, T, y, i, sc8, 2);
         finish_scale(acc, T, y, i, avx2_fp16(x[i].d), sumi);
     }
 }
@@ -272,20 +285,9 @@ AVX2_ALWAYS_INLINE void tile_q6_K(TILE_ARGS) {
                 _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
                                 _mm256_and_si256(_mm256_srli_epi16(qh, 2), m2hi)),
             };
-            for (int k = 0; k < 4; k++) {
-                const __m256i sc = pair_scales(sc8, 4 * h + k);
-                for (int t = 0; t < T; t++) {
-                    const __m256i p = _mm256_maddubs_epi16(q[k], avx2_loadu(y[t][i].qs + 128 * h + 32 * k));
-                    sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(p, sc));
-                }
-            }
+            for (int k = 0; k < 4; k++) k16_pair(sumi, T, y, i, h, k, q[k], sc8);
         }
-        /* sum sc (q - 32) y = sum sc q y - 32 sum sc bsum */
-        const __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
-        for (int t = 0; t < T; t++) {
-            const __m256i offs = _mm256_madd_epi16(avx2_loadu(y[t][i].bsums), sc16);
-            sumi[t] = _mm256_sub_epi32(sumi[t], _mm256_slli_epi32(offs, 5));
-        }
+        k16_offset(sumi, T, y, i, sc8, 5);
         finish_scale(acc, T, y, i, avx2_fp16(x[i].d), sumi);
     }
 }
@@ -838,13 +840,8 @@ AVX2_ALWAYS_INLINE void q6k_token(const q6k_rows4 *w, const k_act *a, int t, flo
                     NULL);
 }
 
-typedef struct q5k_rows {
-    __m256i w[8][8]; /* sub-block j, dword k of its 32 codes 0..31 (Q8_K dword 8j + k); lane = row */
-    __m256i sc[8];   /* sc[j] of row r in int16 lanes 2r, 2r+1 */
-    __m256i mn[4];   /* (mn[2k], mn[2k+1]) of row r in lanes 2r, 2r+1 */
-    __m256i corr;    /* 128 * sum_j sc[j] * (sum of sub-block j's codes) */
-    __m256 d, dmin;
-} q5k_rows;
+/* Q5_K's eight transposed rows have Q4_K's shape, with codes 0..31. */
+typedef q4k_rows q5k_rows;
 
 static inline void q5k_rows_prep(const uint8_t *const *x, int64_t i, q5k_rows *w) {
     const uint8_t *p[KROWS];

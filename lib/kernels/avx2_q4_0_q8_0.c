@@ -464,6 +464,15 @@ static __attribute__((noinline)) void gemm_q4_0x8_rows(int64_t n, int64_t n_rows
     q4_0_rows_gemm(true, n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride);
 }
 
+/* Lays out tokens t0..t0+T-1 (rows of y, y_stride bytes apart), blocks
+ * k0..k1-1, as the activation tile (prep_tile) for both gemm drivers. */
+AVX2_ALWAYS_INLINE void prep_token_tile(const void *y, size_t y_stride, int64_t t0, int T, int64_t k0, int64_t k1,
+                                        bool with_sums, act_tile *tile) {
+    const lc_block_q8_0 *yt[Q4Q8_TOK_MAX];
+    for (int t = 0; t < T; t++) yt[t] = (const lc_block_q8_0 *)((const uint8_t *)y + (size_t)(t0 + t) * y_stride) + k0;
+    prep_tile(yt, T, k1 - k0, with_sums, tile);
+}
+
 /* Loop order: chunks of K_BLOCKS blocks (the tokens' activation slices
  * stay in L1/L2), then groups of Q4Q8_TOK_MAX tokens (their per-block terms
  * prepared once), then groups of 8 rows (a short last group repeats its
@@ -481,10 +490,7 @@ static __attribute__((noinline)) void gemm_q4_0x8_rows(int64_t n, int64_t n_rows
             const bool first = k0 == 0;                                                                 \
             for (int64_t t0 = 0; t0 < n_tok; t0 += Q4Q8_TOK_MAX) {                                             \
                 const int T = (int)LC_MIN((int64_t)Q4Q8_TOK_MAX, n_tok - t0);                                  \
-                const lc_block_q8_0 *yt[Q4Q8_TOK_MAX];                                                         \
-                for (int t = 0; t < T; t++)                                                             \
-                    yt[t] = (const lc_block_q8_0 *)((const uint8_t *)y + (size_t)(t0 + t) * y_stride) + k0; \
-                prep_tile(yt, T, k1 - k0, SUMS, &tile);                                                   \
+                prep_token_tile(y, y_stride, t0, T, k0, k1, SUMS, &tile);                                      \
                 for (int64_t r0 = 0; r0 < n_rows; r0 += ROWS) {                                         \
                     const uint8_t *xr[ROWS];                                                            \
                     for (int j = 0; j < ROWS; j++)                                                      \
@@ -556,10 +562,7 @@ void lc_gemm_q4_0_q8_0_avx2(int64_t n, int64_t n_rows, int64_t n_tok, const void
             const int64_t k1 = LC_MIN(nb, k0 + K_BLOCKS);                                                       \
             for (int64_t t0 = 0; t0 < n_tok; t0 += Q4Q8_TOK_MAX) {                                                     \
                 const int T = (int)LC_MIN((int64_t)Q4Q8_TOK_MAX, n_tok - t0);                                          \
-                const lc_block_q8_0 *yt[Q4Q8_TOK_MAX];                                                                 \
-                for (int t = 0; t < T; t++)                                                                     \
-                    yt[t] = (const lc_block_q8_0 *)((const uint8_t *)y + (size_t)(t0 + t) * y_stride) + k0;     \
-                prep_tile(yt, T, k1 - k0, SUMS, &tile);                                                         \
+                prep_token_tile(y, y_stride, t0, T, k0, k1, SUMS, &tile);                                      \
                 for (int64_t r0 = 0; r0 < n_rows; r0 += ROWS) {                                                 \
                     const uint8_t *xp = (const uint8_t *)x + (size_t)r0 * x_stride;                             \
                     __m256 acc[Q4Q8_TOK_MAX];                                                                          \

@@ -17,6 +17,11 @@
 
 #include <string.h>
 
+/* A kernel body written once and specialized per type: its varying parts
+ * (block size, unpack function, constants) are compile-time-constant
+ * arguments, so every caller gets its own copy as a macro would give. */
+#define LC_ALWAYS_INLINE static inline __attribute__((always_inline))
+
 /* Converts n elements (a multiple of the type's block size) to float. */
 typedef void (*lc_to_float_fn)(const void *src, float *dst, int64_t n);
 /* Encodes n floats (a multiple of the block size) into blocks

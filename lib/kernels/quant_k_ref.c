@@ -121,6 +121,23 @@ static float fit_affine(int n, int nmax, const float *x, const float *w, uint8_t
     return scale;
 }
 
+/* Rounds x to the symmetric grid l = nearest(iscale x) in -nmax..nmax-1,
+ * stores L[i] = l + bias and returns the weighted sums (weights x^2)
+ * sum w x l and sum w l^2, in element order. */
+static inline void round_symmetric(int n, int nmax, float iscale, const float *x, int bias, int8_t *L,
+                                   float *sumlx_out, float *suml2_out) {
+    float sumlx = 0, suml2 = 0;
+    for (int i = 0; i < n; i++) {
+        const int l = clamp_int(lc_nearest_int(iscale * x[i]), -nmax, nmax - 1);
+        L[i] = (int8_t)(l + bias);
+        const float w = x[i] * x[i];
+        sumlx += w * x[i] * l;
+        suml2 += w * l * l;
+    }
+    *sumlx_out = sumlx;
+    *suml2_out = suml2;
+}
+
 /* Symmetric fit x ~ scale * (L - nmax), L in 0..2 nmax - 1, weights x^2
  * (ggml's make_qx_quants with rmse_type 1 and no importance). The largest
  * magnitude maps to -nmax; then 18 neighbouring grids (nmax +- 0.1 k) are
@@ -133,29 +150,14 @@ static float fit_symmetric(int n, int nmax, const float *x, int8_t *L) {
         memset(L, 0, (size_t)n);
         return 0.f;
     }
-    float iscale = -nmax / max;
-    float sumlx = 0, suml2 = 0;
-    for (int i = 0; i < n; i++) {
-        const int l = clamp_int(lc_nearest_int(iscale * x[i]), -nmax, nmax - 1);
-        L[i] = (int8_t)(l + nmax);
-        const float w = x[i] * x[i];
-        sumlx += w * x[i] * l;
-        suml2 += w * l * l;
-    }
+    float sumlx, suml2;
+    round_symmetric(n, nmax, -nmax / max, x, nmax, L, &sumlx, &suml2);
     float scale = suml2 ? sumlx / suml2 : 0.0f;
     float best = scale * sumlx;
     for (int is = -9; is <= 9; is++) {
         if (is == 0) continue;
-        iscale = -(nmax + 0.1f * is) / max;
-        sumlx = suml2 = 0;
         int8_t cand[32];
-        for (int i = 0; i < n; i++) {
-            const int l = clamp_int(lc_nearest_int(iscale * x[i]), -nmax, nmax - 1);
-            cand[i] = (int8_t)(l + nmax);
-            const float w = x[i] * x[i];
-            sumlx += w * x[i] * l;
-            suml2 += w * l * l;
-        }
+        round_symmetric(n, nmax, -(nmax + 0.1f * is) / max, x, nmax, cand, &sumlx, &suml2);
         if (suml2 > 0 && sumlx * sumlx > best * suml2) {
             memcpy(L, cand, (size_t)n);
             scale = sumlx / suml2;
@@ -176,15 +178,8 @@ static float fit_q3(int n, int nmax, const float *x, int8_t *L) {
         memset(L, 0, (size_t)n);
         return 0.f;
     }
-    const float iscale = -nmax / max;
-    float sumlx = 0, suml2 = 0;
-    for (int i = 0; i < n; i++) {
-        const int l = clamp_int(lc_nearest_int(iscale * x[i]), -nmax, nmax - 1);
-        L[i] = (int8_t)l;
-        const float w = x[i] * x[i];
-        sumlx += w * x[i] * l;
-        suml2 += w * l * l;
-    }
+    float sumlx, suml2;
+    round_symmetric(n, nmax, -nmax / max, x, 0, L, &sumlx, &suml2);
     for (int sweep = 0; sweep < 5; sweep++) {
         int changed = 0;
         for (int i = 0; i < n; i++) {
@@ -315,20 +310,31 @@ void lc_q2_K_from_float_ref(const float *src, void *dst, int64_t n) {
     }
 }
 
+/* Fits the 16 sub-blocks of 16 of a super-block each with fit (codes into
+ * L, scale into scales) and returns the scale of largest magnitude (the
+ * first on ties), its magnitude in *amax_out. */
+static inline float fit_sub16(const float *x, int nmax, float (*fit)(int n, int nmax, const float *x, int8_t *L),
+                              float scales[16], int8_t L[256], float *amax_out) {
+    float max_scale = 0, amax = 0;
+    for (int j = 0; j < 16; j++) {
+        scales[j] = fit(16, nmax, x + 16 * j, L + 16 * j);
+        if (fabsf(scales[j]) > amax) {
+            amax = fabsf(scales[j]);
+            max_scale = scales[j];
+        }
+    }
+    *amax_out = amax;
+    return max_scale;
+}
+
 void lc_q3_K_from_float_ref(const float *src, void *dst, int64_t n) {
     lc_block_q3_K *y = dst;
     for (int64_t b = 0; b < n / LC_QK_K; b++, src += LC_QK_K) {
         const float *x = src;
         int8_t L[256];
         float scales[16];
-        float max_scale = 0, amax = 0;
-        for (int j = 0; j < 16; j++) {
-            scales[j] = fit_q3(16, 4, x + 16 * j, L + 16 * j);
-            if (fabsf(scales[j]) > amax) {
-                amax = fabsf(scales[j]);
-                max_scale = scales[j];
-            }
-        }
+        float amax;
+        const float max_scale = fit_sub16(x, 4, fit_q3, scales, L, &amax);
         /* signed 6-bit scales, stored +32 (byte map in blocks.h) */
         int sc[16] = {0};
         memset(y[b].scales, 0, sizeof y[b].scales);
@@ -400,14 +406,8 @@ void lc_q6_K_from_float_ref(const float *src, void *dst, int64_t n) {
         const float *x = src;
         int8_t L[256];
         float scales[16];
-        float max_scale = 0, max_abs = 0;
-        for (int s = 0; s < 16; s++) {
-            scales[s] = fit_symmetric(16, 32, x + 16 * s, L + 16 * s);
-            if (fabsf(scales[s]) > max_abs) {
-                max_abs = fabsf(scales[s]);
-                max_scale = scales[s];
-            }
-        }
+        float max_abs;
+        const float max_scale = fit_sub16(x, 32, fit_symmetric, scales, L, &max_abs);
         if (max_abs < GROUP_EPS) {
             memset(&y[b], 0, sizeof y[b]);
             continue;

@@ -24,16 +24,36 @@ static inline void unpack_2bit(const uint8_t qs[64], int8_t q[256]) {
                 q[128 * h + 32 * k + l] = (int8_t)((qs[32 * h + l] >> (2 * k)) & 3);
 }
 
-static void unpack_q2_K(const lc_block_q2_K *b, int8_t q[256], int sc[16], int mn[16]) {
-    unpack_2bit(b->qs, q);
+/* One super-block unpacked: 256 codes (offsets applied), the integer scale
+ * (and min) of each sub-block of 16 or 32 codes, and the float
+ * super-block scale(s). Every format's unpack fills this one shape, so
+ * decoding and dot products are written once below (k_to_float,
+ * k_vec_dot) with the sub-block length and the presence of mins as
+ * constant arguments. */
+typedef struct {
+    int8_t q[256];
+    int sc[16], mn[16];
+    float d, dmin;
+} k_unpacked;
+
+typedef void (*k_unpack_fn)(const void *block, k_unpacked *u);
+
+/* Sub-blocks of 16: sc and mn are the nibbles of scales[s]. */
+static inline void unpack_q2_K(const void *vb, k_unpacked *u) {
+    const lc_block_q2_K *b = vb;
+    unpack_2bit(b->qs, u->q);
     for (int s = 0; s < 16; s++) {
-        sc[s] = b->scales[s] & 15;
-        mn[s] = b->scales[s] >> 4;
+        u->sc[s] = b->scales[s] & 15;
+        u->mn[s] = b->scales[s] >> 4;
     }
+    u->d = lc_fp16_to_fp32(b->d);
+    u->dmin = lc_fp16_to_fp32(b->dmin);
 }
 
-/* Codes in -4..3 and the signed scales sc - 32. */
-static void unpack_q3_K(const lc_block_q3_K *b, int8_t q[256], int sc[16]) {
+/* Sub-blocks of 16: codes in -4..3 and the signed scales sc - 32. */
+static inline void unpack_q3_K(const void *vb, k_unpacked *u) {
+    const lc_block_q3_K *b = vb;
+    int8_t *q = u->q;
     unpack_2bit(b->qs, q);
     for (int k = 0; k < 8; k++) /* element 32k + l: bit k of hmask[l] */
         for (int l = 0; l < 32; l++)
@@ -41,8 +61,9 @@ static void unpack_q3_K(const lc_block_q3_K *b, int8_t q[256], int sc[16]) {
     for (int s = 0; s < 16; s++) {
         const int low = s < 8 ? b->scales[s] & 15 : b->scales[s - 8] >> 4;
         const int high = (b->scales[8 + s % 4] >> (2 * (s / 4))) & 3;
-        sc[s] = (low | high << 4) - 32;
+        u->sc[s] = (low | high << 4) - 32;
     }
+    u->d = lc_fp16_to_fp32(b->d);
 }
 
 /* The 6-bit scales and mins of Q4_K/Q5_K (see LC_K_SCALE_SIZE). */
@@ -64,23 +85,33 @@ static inline void unpack_k_nibbles(const uint8_t qs[128], int8_t q[256]) {
         }
 }
 
-static void unpack_q4_K(const lc_block_q4_K *b, int8_t q[256], int sc[8], int mn[8]) {
-    unpack_k_nibbles(b->qs, q);
-    unpack_k_scales(b->scales, sc, mn);
+/* Sub-blocks of 32. */
+static inline void unpack_q4_K(const void *vb, k_unpacked *u) {
+    const lc_block_q4_K *b = vb;
+    unpack_k_nibbles(b->qs, u->q);
+    unpack_k_scales(b->scales, u->sc, u->mn);
+    u->d = lc_fp16_to_fp32(b->d);
+    u->dmin = lc_fp16_to_fp32(b->dmin);
 }
 
-static void unpack_q5_K(const lc_block_q5_K *b, int8_t q[256], int sc[8], int mn[8]) {
+/* Sub-blocks of 32. */
+static inline void unpack_q5_K(const void *vb, k_unpacked *u) {
+    const lc_block_q5_K *b = vb;
+    int8_t *q = u->q;
     unpack_k_nibbles(b->qs, q);
     for (int j = 0; j < 8; j++) /* element 32j + l: bit j of qh[l] */
         for (int l = 0; l < 32; l++) q[32 * j + l] = (int8_t)(q[32 * j + l] | ((b->qh[l] >> j) & 1) << 4);
-    unpack_k_scales(b->scales, sc, mn);
+    unpack_k_scales(b->scales, u->sc, u->mn);
+    u->d = lc_fp16_to_fp32(b->d);
+    u->dmin = lc_fp16_to_fp32(b->dmin);
 }
 
-/* Codes in -32..31 and the int8 scales. */
-static void unpack_q6_K(const lc_block_q6_K *b, int8_t q[256], int sc[16]) {
+/* Sub-blocks of 16: codes in -32..31 and the int8 scales. */
+static inline void unpack_q6_K(const void *vb, k_unpacked *u) {
+    const lc_block_q6_K *b = vb;
     for (int h = 0; h < 2; h++) {
         const uint8_t *ql = b->ql + 64 * h, *qh = b->qh + 32 * h;
-        int8_t *o = q + 128 * h;
+        int8_t *o = u->q + 128 * h;
         for (int l = 0; l < 32; l++) {
             o[l] = (int8_t)(((ql[l] & 15) | ((qh[l] >> 0) & 3) << 4) - 32);
             o[l + 32] = (int8_t)(((ql[l + 32] & 15) | ((qh[l] >> 2) & 3) << 4) - 32);
@@ -88,20 +119,24 @@ static void unpack_q6_K(const lc_block_q6_K *b, int8_t q[256], int sc[16]) {
             o[l + 96] = (int8_t)(((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32);
         }
     }
-    for (int s = 0; s < 16; s++) sc[s] = b->scales[s];
+    for (int s = 0; s < 16; s++) u->sc[s] = b->scales[s];
+    u->d = lc_fp16_to_fp32(b->d);
 }
 
-/* IQ4_XS: level values (not codes) and the signed scales ls - 32. */
-static void unpack_iq4_xs(const lc_block_iq4_xs *b, int8_t q[256], int sc[8]) {
+/* IQ4_XS, sub-blocks of 32: level values (not codes) and the signed scales
+ * ls - 32. */
+static inline void unpack_iq4_xs(const void *vb, k_unpacked *u) {
+    const lc_block_iq4_xs *b = vb;
     for (int j = 0; j < 8; j++) {
         const int low = (b->scales_l[j / 2] >> (4 * (j % 2))) & 15;
         const int high = (b->scales_h >> (2 * j)) & 3;
-        sc[j] = (low | high << 4) - 32;
+        u->sc[j] = (low | high << 4) - 32;
         for (int l = 0; l < 16; l++) {
-            q[32 * j + l] = lc_iq4nl_values[b->qs[16 * j + l] & 15];
-            q[32 * j + 16 + l] = lc_iq4nl_values[b->qs[16 * j + l] >> 4];
+            u->q[32 * j + l] = lc_iq4nl_values[b->qs[16 * j + l] & 15];
+            u->q[32 * j + 16 + l] = lc_iq4nl_values[b->qs[16 * j + l] >> 4];
         }
     }
+    u->d = lc_fp16_to_fp32(b->d);
 }
 
 /* Integer dot of `len` codes with Q8_K quants. */
@@ -113,89 +148,51 @@ static inline int32_t dot_i8(const int8_t *a, const int8_t *b, int len) {
 
 /* ---- decoding ---- */
 
-void lc_q2_K_to_float_ref(const void *src, float *dst, int64_t n) {
-    const lc_block_q2_K *b = src;
-    int8_t q[256];
-    int sc[16], mn[16];
-    for (int64_t i = 0; i < n / LC_QK_K; i++, dst += 256) {
-        const float d = lc_fp16_to_fp32(b[i].d), dmin = lc_fp16_to_fp32(b[i].dmin);
-        unpack_q2_K(&b[i], q, sc, mn);
-        for (int s = 0; s < 16; s++) {
-            const float dl = d * (float)sc[s], ml = dmin * (float)mn[s];
-            for (int l = 0; l < 16; l++) dst[16 * s + l] = dl * (float)q[16 * s + l] - ml;
+/* x = (d sc_s) q - (dmin mn_s) per sub-block s of `sub` codes, the
+ * multiplies in ggml's dequantizers' order (the min term only if
+ * has_min). */
+LC_ALWAYS_INLINE void k_to_float(const void *src, float *dst, int64_t n, size_t block_bytes,
+                                 k_unpack_fn unpack, int sub, bool has_min) {
+    const uint8_t *b = src;
+    k_unpacked u;
+    for (int64_t i = 0; i < n / LC_QK_K; i++, b += block_bytes, dst += LC_QK_K) {
+        unpack(b, &u);
+        for (int s = 0; s < LC_QK_K / sub; s++) {
+            const float dl = u.d * (float)u.sc[s];
+            float *o = dst + sub * s;
+            const int8_t *q = u.q + sub * s;
+            if (has_min) {
+                const float ml = u.dmin * (float)u.mn[s];
+                for (int l = 0; l < sub; l++) o[l] = dl * (float)q[l] - ml;
+            } else {
+                for (int l = 0; l < sub; l++) o[l] = dl * (float)q[l];
+            }
         }
     }
+}
+
+void lc_q2_K_to_float_ref(const void *src, float *dst, int64_t n) {
+    k_to_float(src, dst, n, sizeof(lc_block_q2_K), unpack_q2_K, 16, true);
 }
 
 void lc_q3_K_to_float_ref(const void *src, float *dst, int64_t n) {
-    const lc_block_q3_K *b = src;
-    int8_t q[256];
-    int sc[16];
-    for (int64_t i = 0; i < n / LC_QK_K; i++, dst += 256) {
-        const float d = lc_fp16_to_fp32(b[i].d);
-        unpack_q3_K(&b[i], q, sc);
-        for (int s = 0; s < 16; s++) {
-            const float dl = d * (float)sc[s];
-            for (int l = 0; l < 16; l++) dst[16 * s + l] = dl * (float)q[16 * s + l];
-        }
-    }
-}
-
-/* Q4_K and Q5_K decode alike once unpacked. */
-static void k_minscale_to_float(const int8_t q[256], const int sc[8], const int mn[8], float d,
-                                float dmin, float *dst) {
-    for (int j = 0; j < 8; j++) {
-        const float dl = d * (float)sc[j], ml = dmin * (float)mn[j];
-        for (int l = 0; l < 32; l++) dst[32 * j + l] = dl * (float)q[32 * j + l] - ml;
-    }
+    k_to_float(src, dst, n, sizeof(lc_block_q3_K), unpack_q3_K, 16, false);
 }
 
 void lc_q4_K_to_float_ref(const void *src, float *dst, int64_t n) {
-    const lc_block_q4_K *b = src;
-    int8_t q[256];
-    int sc[8], mn[8];
-    for (int64_t i = 0; i < n / LC_QK_K; i++, dst += 256) {
-        unpack_q4_K(&b[i], q, sc, mn);
-        k_minscale_to_float(q, sc, mn, lc_fp16_to_fp32(b[i].d), lc_fp16_to_fp32(b[i].dmin), dst);
-    }
+    k_to_float(src, dst, n, sizeof(lc_block_q4_K), unpack_q4_K, 32, true);
 }
 
 void lc_q5_K_to_float_ref(const void *src, float *dst, int64_t n) {
-    const lc_block_q5_K *b = src;
-    int8_t q[256];
-    int sc[8], mn[8];
-    for (int64_t i = 0; i < n / LC_QK_K; i++, dst += 256) {
-        unpack_q5_K(&b[i], q, sc, mn);
-        k_minscale_to_float(q, sc, mn, lc_fp16_to_fp32(b[i].d), lc_fp16_to_fp32(b[i].dmin), dst);
-    }
+    k_to_float(src, dst, n, sizeof(lc_block_q5_K), unpack_q5_K, 32, true);
 }
 
 void lc_q6_K_to_float_ref(const void *src, float *dst, int64_t n) {
-    const lc_block_q6_K *b = src;
-    int8_t q[256];
-    int sc[16];
-    for (int64_t i = 0; i < n / LC_QK_K; i++, dst += 256) {
-        const float d = lc_fp16_to_fp32(b[i].d);
-        unpack_q6_K(&b[i], q, sc);
-        for (int s = 0; s < 16; s++) {
-            const float dl = d * (float)sc[s];
-            for (int l = 0; l < 16; l++) dst[16 * s + l] = dl * (float)q[16 * s + l];
-        }
-    }
+    k_to_float(src, dst, n, sizeof(lc_block_q6_K), unpack_q6_K, 16, false);
 }
 
 void lc_iq4_xs_to_float_ref(const void *src, float *dst, int64_t n) {
-    const lc_block_iq4_xs *b = src;
-    int8_t q[256];
-    int sc[8];
-    for (int64_t i = 0; i < n / LC_QK_K; i++, dst += 256) {
-        const float d = lc_fp16_to_fp32(b[i].d);
-        unpack_iq4_xs(&b[i], q, sc);
-        for (int j = 0; j < 8; j++) {
-            const float dl = d * (float)sc[j];
-            for (int l = 0; l < 32; l++) dst[32 * j + l] = dl * (float)q[32 * j + l];
-        }
-    }
+    k_to_float(src, dst, n, sizeof(lc_block_iq4_xs), unpack_iq4_xs, 32, false);
 }
 
 void lc_q8_K_to_float_ref(const void *src, float *dst, int64_t n) {
@@ -240,106 +237,56 @@ void lc_q8_K_from_float_ref(const float *src, void *dst, int64_t n) {
 
 /* ---- dot products ---- */
 
-/* Q2_K: sum over sub-blocks of (d sc q - dmin mn) * yd y
- *     = yd d * sum_s sc_s (q . y)_s  -  yd dmin * sum_s mn_s bsum_s. */
-void lc_vec_dot_q2_K_q8_K_ref(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q2_K *x = vx;
+/* Per super-block, with y = yd * Y and sub-blocks s of `sub` codes:
+ *   sum_s (d sc_s q - dmin mn_s) . y
+ *     = (d yd) * sum_s sc_s (q . Y)_s  -  (dmin yd) * sum_s mn_s bsum_s,
+ * both sums exact in int32 (a sub-block of 32 spans two Q8_K bsums); the
+ * min term only if has_min. Super-blocks accumulate in order. */
+LC_ALWAYS_INLINE void k_vec_dot(int64_t n, float *s, const void *vx, const void *vy, size_t block_bytes,
+                                k_unpack_fn unpack, int sub, bool has_min) {
+    const uint8_t *x = vx;
     const lc_block_q8_K *y = vy;
-    int8_t q[256];
-    int sc[16], mn[16];
+    k_unpacked u;
     float sum = 0.f;
     for (int64_t i = 0; i < n / LC_QK_K; i++) {
-        unpack_q2_K(&x[i], q, sc, mn);
+        unpack(x + (size_t)i * block_bytes, &u);
         int32_t isum = 0, imin = 0;
-        for (int t = 0; t < 16; t++) {
-            isum += sc[t] * dot_i8(q + 16 * t, y[i].qs + 16 * t, 16);
-            imin += mn[t] * y[i].bsums[t];
+        for (int t = 0; t < LC_QK_K / sub; t++) {
+            isum += u.sc[t] * dot_i8(u.q + sub * t, y[i].qs + sub * t, sub);
+            if (has_min) {
+                int32_t bsum = 0;
+                for (int g = 0; g < sub / 16; g++) bsum += y[i].bsums[sub / 16 * t + g];
+                imin += u.mn[t] * bsum;
+            }
         }
-        sum += y[i].d * lc_fp16_to_fp32(x[i].d) * (float)isum -
-               y[i].d * lc_fp16_to_fp32(x[i].dmin) * (float)imin;
+        if (has_min)
+            sum += u.d * y[i].d * (float)isum - u.dmin * y[i].d * (float)imin;
+        else
+            sum += u.d * y[i].d * (float)isum;
     }
     *s = sum;
+}
+
+void lc_vec_dot_q2_K_q8_K_ref(int64_t n, float *s, const void *vx, const void *vy) {
+    k_vec_dot(n, s, vx, vy, sizeof(lc_block_q2_K), unpack_q2_K, 16, true);
 }
 
 void lc_vec_dot_q3_K_q8_K_ref(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q3_K *x = vx;
-    const lc_block_q8_K *y = vy;
-    int8_t q[256];
-    int sc[16];
-    float sum = 0.f;
-    for (int64_t i = 0; i < n / LC_QK_K; i++) {
-        unpack_q3_K(&x[i], q, sc);
-        int32_t isum = 0;
-        for (int t = 0; t < 16; t++) isum += sc[t] * dot_i8(q + 16 * t, y[i].qs + 16 * t, 16);
-        sum += lc_fp16_to_fp32(x[i].d) * y[i].d * (float)isum;
-    }
-    *s = sum;
-}
-
-/* Q4_K/Q5_K: as Q2_K with 32-element sub-blocks, whose Q8_K sums are two
- * adjacent bsums. */
-static float k_minscale_dot(const int8_t q[256], const int sc[8], const int mn[8], uint16_t d,
-                            uint16_t dmin, const lc_block_q8_K *y) {
-    int32_t isum = 0, imin = 0;
-    for (int j = 0; j < 8; j++) {
-        isum += sc[j] * dot_i8(q + 32 * j, y->qs + 32 * j, 32);
-        imin += mn[j] * (y->bsums[2 * j] + y->bsums[2 * j + 1]);
-    }
-    return lc_fp16_to_fp32(d) * y->d * (float)isum - lc_fp16_to_fp32(dmin) * y->d * (float)imin;
+    k_vec_dot(n, s, vx, vy, sizeof(lc_block_q3_K), unpack_q3_K, 16, false);
 }
 
 void lc_vec_dot_q4_K_q8_K_ref(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q4_K *x = vx;
-    const lc_block_q8_K *y = vy;
-    int8_t q[256];
-    int sc[8], mn[8];
-    float sum = 0.f;
-    for (int64_t i = 0; i < n / LC_QK_K; i++) {
-        unpack_q4_K(&x[i], q, sc, mn);
-        sum += k_minscale_dot(q, sc, mn, x[i].d, x[i].dmin, &y[i]);
-    }
-    *s = sum;
+    k_vec_dot(n, s, vx, vy, sizeof(lc_block_q4_K), unpack_q4_K, 32, true);
 }
 
 void lc_vec_dot_q5_K_q8_K_ref(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q5_K *x = vx;
-    const lc_block_q8_K *y = vy;
-    int8_t q[256];
-    int sc[8], mn[8];
-    float sum = 0.f;
-    for (int64_t i = 0; i < n / LC_QK_K; i++) {
-        unpack_q5_K(&x[i], q, sc, mn);
-        sum += k_minscale_dot(q, sc, mn, x[i].d, x[i].dmin, &y[i]);
-    }
-    *s = sum;
+    k_vec_dot(n, s, vx, vy, sizeof(lc_block_q5_K), unpack_q5_K, 32, true);
 }
 
 void lc_vec_dot_q6_K_q8_K_ref(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q6_K *x = vx;
-    const lc_block_q8_K *y = vy;
-    int8_t q[256];
-    int sc[16];
-    float sum = 0.f;
-    for (int64_t i = 0; i < n / LC_QK_K; i++) {
-        unpack_q6_K(&x[i], q, sc);
-        int32_t isum = 0;
-        for (int t = 0; t < 16; t++) isum += sc[t] * dot_i8(q + 16 * t, y[i].qs + 16 * t, 16);
-        sum += lc_fp16_to_fp32(x[i].d) * y[i].d * (float)isum;
-    }
-    *s = sum;
+    k_vec_dot(n, s, vx, vy, sizeof(lc_block_q6_K), unpack_q6_K, 16, false);
 }
 
 void lc_vec_dot_iq4_xs_q8_K_ref(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_iq4_xs *x = vx;
-    const lc_block_q8_K *y = vy;
-    int8_t q[256];
-    int sc[8];
-    float sum = 0.f;
-    for (int64_t i = 0; i < n / LC_QK_K; i++) {
-        unpack_iq4_xs(&x[i], q, sc);
-        int32_t isum = 0;
-        for (int j = 0; j < 8; j++) isum += sc[j] * dot_i8(q + 32 * j, y[i].qs + 32 * j, 32);
-        sum += lc_fp16_to_fp32(x[i].d) * y[i].d * (float)isum;
-    }
-    *s = sum;
+    k_vec_dot(n, s, vx, vy, sizeof(lc_block_iq4_xs), unpack_iq4_xs, 32, false);
 }

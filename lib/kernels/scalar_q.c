@@ -101,72 +101,117 @@ static inline void min_max(const float *x, int n, float *min, float *max) {
     *max = hi;
 }
 
+/* ---- one block's codes ---- */
+
+/* Each weight format's unpack: the block's 32 codes with the format's
+ * offset taken off, in element order (in buf, or the block's own bytes for
+ * Q8_0/Q8_1), its scale d and, for Q4_1/Q5_1, its minimum m. x = d q (+ m).
+ * Decoding and dot products are written once on top (q_to_float,
+ * q_vec_dot), with has_min as a constant argument. */
+typedef const int8_t *(*q_unpack_fn)(const void *block, int8_t buf[32], float *d, float *m);
+
+static inline const int8_t *unpack_q4_0(const void *vb, int8_t buf[32], float *d, float *m) {
+    const lc_block_q4_0 *b = vb;
+    (void)m;
+    unpack_nibbles(b->qs, buf);
+    for (int j = 0; j < 32; j++) buf[j] = (int8_t)(buf[j] - 8);
+    *d = lc_fp16_to_fp32(b->d);
+    return buf;
+}
+
+static inline const int8_t *unpack_q4_1(const void *vb, int8_t buf[32], float *d, float *m) {
+    const lc_block_q4_1 *b = vb;
+    unpack_nibbles(b->qs, buf);
+    *d = lc_fp16_to_fp32(b->d);
+    *m = lc_fp16_to_fp32(b->m);
+    return buf;
+}
+
+static inline const int8_t *unpack_q5_0(const void *vb, int8_t buf[32], float *d, float *m) {
+    const lc_block_q5_0 *b = vb;
+    (void)m;
+    unpack_5bit(b->qs, b->qh, buf);
+    for (int j = 0; j < 32; j++) buf[j] = (int8_t)(buf[j] - 16);
+    *d = lc_fp16_to_fp32(b->d);
+    return buf;
+}
+
+static inline const int8_t *unpack_q5_1(const void *vb, int8_t buf[32], float *d, float *m) {
+    const lc_block_q5_1 *b = vb;
+    unpack_5bit(b->qs, b->qh, buf);
+    *d = lc_fp16_to_fp32(b->d);
+    *m = lc_fp16_to_fp32(b->m);
+    return buf;
+}
+
+static inline const int8_t *unpack_q8_0(const void *vb, int8_t buf[32], float *d, float *m) {
+    const lc_block_q8_0 *b = vb;
+    (void)buf, (void)m;
+    *d = lc_fp16_to_fp32(b->d);
+    return b->qs;
+}
+
+/* Only decoded (Q8_1 is an activation encoding): its sum term s is not
+ * needed for the values. */
+static inline const int8_t *unpack_q8_1(const void *vb, int8_t buf[32], float *d, float *m) {
+    const lc_block_q8_1 *b = vb;
+    (void)buf, (void)m;
+    *d = lc_fp16_to_fp32(b->d);
+    return b->qs;
+}
+
+/* Level values, not codes. */
+static inline const int8_t *unpack_iq4_nl(const void *vb, int8_t buf[32], float *d, float *m) {
+    const lc_block_iq4_nl *b = vb;
+    (void)m;
+    unpack_nibbles(b->qs, buf);
+    for (int j = 0; j < 32; j++) buf[j] = lc_iq4nl_values[buf[j]];
+    *d = lc_fp16_to_fp32(b->d);
+    return buf;
+}
+
 /* ---- decoding ---- */
 
-void lc_q4_0_to_float_ref(const void *src, float *dst, int64_t n) {
-    const lc_block_q4_0 *b = src;
-    int8_t q[32];
-    for (int64_t i = 0; i < n / LC_QK4_0; i++, dst += 32) {
-        const float d = lc_fp16_to_fp32(b[i].d);
-        unpack_nibbles(b[i].qs, q);
-        for (int j = 0; j < 32; j++) dst[j] = (float)(q[j] - 8) * d;
+LC_ALWAYS_INLINE void q_to_float(const void *src, float *dst, int64_t n, size_t block_bytes,
+                                 q_unpack_fn unpack, bool has_min) {
+    const uint8_t *b = src;
+    int8_t buf[32];
+    for (int64_t i = 0; i < n / 32; i++, b += block_bytes, dst += 32) {
+        float d, m = 0.f;
+        const int8_t *q = unpack(b, buf, &d, &m);
+        if (has_min)
+            for (int j = 0; j < 32; j++) dst[j] = (float)q[j] * d + m;
+        else
+            for (int j = 0; j < 32; j++) dst[j] = (float)q[j] * d;
     }
+}
+
+void lc_q4_0_to_float_ref(const void *src, float *dst, int64_t n) {
+    q_to_float(src, dst, n, sizeof(lc_block_q4_0), unpack_q4_0, false);
 }
 
 void lc_q4_1_to_float_ref(const void *src, float *dst, int64_t n) {
-    const lc_block_q4_1 *b = src;
-    int8_t q[32];
-    for (int64_t i = 0; i < n / LC_QK4_1; i++, dst += 32) {
-        const float d = lc_fp16_to_fp32(b[i].d), m = lc_fp16_to_fp32(b[i].m);
-        unpack_nibbles(b[i].qs, q);
-        for (int j = 0; j < 32; j++) dst[j] = (float)q[j] * d + m;
-    }
+    q_to_float(src, dst, n, sizeof(lc_block_q4_1), unpack_q4_1, true);
 }
 
 void lc_q5_0_to_float_ref(const void *src, float *dst, int64_t n) {
-    const lc_block_q5_0 *b = src;
-    int8_t q[32];
-    for (int64_t i = 0; i < n / LC_QK5_0; i++, dst += 32) {
-        const float d = lc_fp16_to_fp32(b[i].d);
-        unpack_5bit(b[i].qs, b[i].qh, q);
-        for (int j = 0; j < 32; j++) dst[j] = (float)(q[j] - 16) * d;
-    }
+    q_to_float(src, dst, n, sizeof(lc_block_q5_0), unpack_q5_0, false);
 }
 
 void lc_q5_1_to_float_ref(const void *src, float *dst, int64_t n) {
-    const lc_block_q5_1 *b = src;
-    int8_t q[32];
-    for (int64_t i = 0; i < n / LC_QK5_1; i++, dst += 32) {
-        const float d = lc_fp16_to_fp32(b[i].d), m = lc_fp16_to_fp32(b[i].m);
-        unpack_5bit(b[i].qs, b[i].qh, q);
-        for (int j = 0; j < 32; j++) dst[j] = (float)q[j] * d + m;
-    }
+    q_to_float(src, dst, n, sizeof(lc_block_q5_1), unpack_q5_1, true);
 }
 
 void lc_q8_0_to_float_ref(const void *src, float *dst, int64_t n) {
-    const lc_block_q8_0 *b = src;
-    for (int64_t i = 0; i < n / LC_QK8_0; i++, dst += 32) {
-        const float d = lc_fp16_to_fp32(b[i].d);
-        for (int j = 0; j < 32; j++) dst[j] = (float)b[i].qs[j] * d;
-    }
+    q_to_float(src, dst, n, sizeof(lc_block_q8_0), unpack_q8_0, false);
 }
 
 void lc_q8_1_to_float_ref(const void *src, float *dst, int64_t n) {
-    const lc_block_q8_1 *b = src;
-    for (int64_t i = 0; i < n / LC_QK8_1; i++, dst += 32) {
-        const float d = lc_fp16_to_fp32(b[i].d);
-        for (int j = 0; j < 32; j++) dst[j] = (float)b[i].qs[j] * d;
-    }
+    q_to_float(src, dst, n, sizeof(lc_block_q8_1), unpack_q8_1, false);
 }
 
 void lc_iq4_nl_to_float_ref(const void *src, float *dst, int64_t n) {
-    const lc_block_iq4_nl *b = src;
-    int8_t q[32];
-    for (int64_t i = 0; i < n / LC_QK4_NL; i++, dst += 32) {
-        const float d = lc_fp16_to_fp32(b[i].d);
-        unpack_nibbles(b[i].qs, q);
-        for (int j = 0; j < 32; j++) dst[j] = d * (float)lc_iq4nl_values[q[j]];
-    }
+    q_to_float(src, dst, n, sizeof(lc_block_iq4_nl), unpack_iq4_nl, false);
 }
 
 /* ---- encoding (ggml's reference round-to-nearest encoders) ---- */
@@ -293,85 +338,51 @@ void lc_iq4_nl_from_float_ref(const float *src, void *dst, int64_t n) {
 
 /* ---- dot products ---- */
 
-void lc_vec_dot_q4_0_q8_0_ref(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q4_0 *x = vx;
-    const lc_block_q8_0 *y = vy;
-    int8_t q[32];
+/* Per block the exact int32 dot of the codes with Q8_0 quants, then
+ * sum += isum * (dx dy); for Q4_1/Q5_1 against Q8_1:
+ *   sum_j (d q_j + m) * dy y_j = d dy sum_j q_j y_j + m * (dy sum_j y_j),
+ * the last factor being Q8_1's s. Blocks accumulate in order. */
+LC_ALWAYS_INLINE void q_vec_dot(int64_t n, float *s, const void *vx, const void *vy, size_t block_bytes,
+                                q_unpack_fn unpack, bool has_min) {
+    const uint8_t *x = vx;
+    int8_t buf[32];
     float sum = 0.f;
-    for (int64_t i = 0; i < n / LC_QK8_0; i++) {
-        unpack_nibbles(x[i].qs, q);
-        for (int j = 0; j < 32; j++) q[j] = (int8_t)(q[j] - 8);
-        const int32_t isum = dot_i8_32(q, y[i].qs);
-        sum += (float)isum * (lc_fp16_to_fp32(x[i].d) * lc_fp16_to_fp32(y[i].d));
+    for (int64_t i = 0; i < n / 32; i++) {
+        float d, m = 0.f;
+        const int8_t *q = unpack(x + (size_t)i * block_bytes, buf, &d, &m);
+        if (has_min) {
+            const lc_block_q8_1 *y = (const lc_block_q8_1 *)vy + i;
+            const int32_t isum = dot_i8_32(q, y->qs);
+            sum += (float)isum * (d * lc_fp16_to_fp32(y->d)) + m * lc_fp16_to_fp32(y->s);
+        } else {
+            const lc_block_q8_0 *y = (const lc_block_q8_0 *)vy + i;
+            const int32_t isum = dot_i8_32(q, y->qs);
+            sum += (float)isum * (d * lc_fp16_to_fp32(y->d));
+        }
     }
     *s = sum;
 }
 
-/* Q4_1 and Q5_1 x Q8_1: sum_j (d q_j + m) * dy y_j
- *   = d dy sum_j q_j y_j + m * (dy sum_j y_j), the last factor being Q8_1's s. */
+void lc_vec_dot_q4_0_q8_0_ref(int64_t n, float *s, const void *vx, const void *vy) {
+    q_vec_dot(n, s, vx, vy, sizeof(lc_block_q4_0), unpack_q4_0, false);
+}
+
 void lc_vec_dot_q4_1_q8_1_ref(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q4_1 *x = vx;
-    const lc_block_q8_1 *y = vy;
-    int8_t q[32];
-    float sum = 0.f;
-    for (int64_t i = 0; i < n / LC_QK8_1; i++) {
-        unpack_nibbles(x[i].qs, q);
-        const int32_t isum = dot_i8_32(q, y[i].qs);
-        sum += (float)isum * (lc_fp16_to_fp32(x[i].d) * lc_fp16_to_fp32(y[i].d)) +
-               lc_fp16_to_fp32(x[i].m) * lc_fp16_to_fp32(y[i].s);
-    }
-    *s = sum;
+    q_vec_dot(n, s, vx, vy, sizeof(lc_block_q4_1), unpack_q4_1, true);
 }
 
 void lc_vec_dot_q5_0_q8_0_ref(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q5_0 *x = vx;
-    const lc_block_q8_0 *y = vy;
-    int8_t q[32];
-    float sum = 0.f;
-    for (int64_t i = 0; i < n / LC_QK8_0; i++) {
-        unpack_5bit(x[i].qs, x[i].qh, q);
-        for (int j = 0; j < 32; j++) q[j] = (int8_t)(q[j] - 16);
-        const int32_t isum = dot_i8_32(q, y[i].qs);
-        sum += (float)isum * (lc_fp16_to_fp32(x[i].d) * lc_fp16_to_fp32(y[i].d));
-    }
-    *s = sum;
+    q_vec_dot(n, s, vx, vy, sizeof(lc_block_q5_0), unpack_q5_0, false);
 }
 
 void lc_vec_dot_q5_1_q8_1_ref(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q5_1 *x = vx;
-    const lc_block_q8_1 *y = vy;
-    int8_t q[32];
-    float sum = 0.f;
-    for (int64_t i = 0; i < n / LC_QK8_1; i++) {
-        unpack_5bit(x[i].qs, x[i].qh, q);
-        const int32_t isum = dot_i8_32(q, y[i].qs);
-        sum += (float)isum * (lc_fp16_to_fp32(x[i].d) * lc_fp16_to_fp32(y[i].d)) +
-               lc_fp16_to_fp32(x[i].m) * lc_fp16_to_fp32(y[i].s);
-    }
-    *s = sum;
+    q_vec_dot(n, s, vx, vy, sizeof(lc_block_q5_1), unpack_q5_1, true);
 }
 
 void lc_vec_dot_q8_0_q8_0_ref(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_q8_0 *x = vx;
-    const lc_block_q8_0 *y = vy;
-    float sum = 0.f;
-    for (int64_t i = 0; i < n / LC_QK8_0; i++) {
-        const int32_t isum = dot_i8_32(x[i].qs, y[i].qs);
-        sum += (float)isum * (lc_fp16_to_fp32(x[i].d) * lc_fp16_to_fp32(y[i].d));
-    }
-    *s = sum;
+    q_vec_dot(n, s, vx, vy, sizeof(lc_block_q8_0), unpack_q8_0, false);
 }
 
 void lc_vec_dot_iq4_nl_q8_0_ref(int64_t n, float *s, const void *vx, const void *vy) {
-    const lc_block_iq4_nl *x = vx;
-    const lc_block_q8_0 *y = vy;
-    int8_t q[32];
-    float sum = 0.f;
-    for (int64_t i = 0; i < n / LC_QK8_0; i++) {
-        unpack_nibbles(x[i].qs, q);
-        for (int j = 0; j < 32; j++) q[j] = lc_iq4nl_values[q[j]];
-        const int32_t isum = dot_i8_32(q, y[i].qs);
-        sum += (float)isum * (lc_fp16_to_fp32(x[i].d) * lc_fp16_to_fp32(y[i].d));
-    }
-    *s = sum;
+    q_vec_dot(n, s, vx, vy, sizeof(lc_block_iq4_nl), unpack_iq4_nl, false);
 }
