@@ -1723,6 +1723,73 @@ LLAMAC_API llamac_status llamac_sampler_state_load(llamac_sampler *smpl, const v
 
 /* ==== end of section 9 ==== */
 
+/* ======================================================================== */
+/* 10. Chat templates: llama.cpp's built-in formats                        */
+/* ======================================================================== */
+
+/* A conversation is an array of messages; the library reads the strings
+ * during the call only. Roles are free text ("system", "user",
+ * "assistant", ...): each format treats the roles it knows as llama.cpp
+ * does and the rest as that format does. */
+typedef struct llamac_chat_message {
+    const char *role;    /* NUL-terminated */
+    const char *content; /* NUL-terminated */
+} llamac_chat_message;
+
+/* Formats messages[0..n_messages) as a prompt with one of the 33 built-in
+ * formats of llama.cpp's llama_chat_apply_template (at its commit c392e50),
+ * byte for byte as it does; add_generation_prompt appends the opening of
+ * the assistant's turn where the format has one. `tmpl` selects the format:
+ *   - a built-in's name ("chatml", "llama3", ...; see
+ *     llamac_chat_builtin_name), or
+ *   - a Jinja template's text, from which a built-in is detected by the
+ *     peer's substring rules (llamac_chat_detect_template);
+ *   - NULL: the model's own template, the string tokenizer.chat_template
+ *     of its GGUF file, detected the same way. (llama.cpp takes NULL as
+ *     "chatml"; llamac never guesses a format.)
+ * `model` is read only when tmpl is NULL and may then not be NULL.
+ * The text is written into buf[0..buf_size) (not NUL-terminated) and
+ * *n_out gets its length. If buf_size is too small the status is
+ * LLAMAC_ERR_BUFFER_TOO_SMALL with *n_out = the length needed, having
+ * written the first buf_size bytes (buf may be NULL when buf_size is 0:
+ * ask, allocate, call again).
+ * Other failures set *n_out to 0 (when n_out is not NULL):
+ *   LLAMAC_ERR_INVALID_ARG   NULL n_out; tmpl and model both NULL; NULL
+ *                            messages with n_messages > 0; a message with a
+ *                            NULL role or content (named by its index);
+ *                            NULL buf with buf_size > 0; a prompt longer
+ *                            than SIZE_MAX bytes;
+ *   LLAMAC_ERR_UNSUPPORTED   tmpl (or the model's template) is no built-in's
+ *                            name and no built-in is detected in it; the
+ *                            message quotes its start (no silent fallback);
+ *   LLAMAC_ERR_NOT_FOUND     tmpl is NULL and the model's file has no
+ *                            tokenizer.chat_template;
+ *   LLAMAC_ERR_TYPE          that key is not a string.
+ * No memory is allocated. Thread-safe (a model may be shared). */
+LLAMAC_API llamac_status llamac_chat_apply_template(const llamac_model *model, const char *tmpl,
+                                                    const llamac_chat_message *messages, size_t n_messages,
+                                                    bool add_generation_prompt, char *buf, size_t buf_size,
+                                                    size_t *n_out);
+
+/* The built-in that llamac_chat_apply_template would use for `tmpl`: its
+ * name if tmpl is exactly a built-in's name, else the first of llama.cpp's
+ * substring rules (in the peer's order) that tmpl satisfies, e.g. a text
+ * containing "<|im_start|>" gives "chatml" (or "phi4" with "<|im_sep|>"),
+ * one containing "<|start_header_id|>" and "<|end_header_id|>" "llama3".
+ * Returns the built-in's name (static storage, the same pointer
+ * llamac_chat_builtin_name gives), or NULL when none matches or tmpl is
+ * NULL. Leaves the thread's message alone. Thread-safe. */
+LLAMAC_API const char *llamac_chat_detect_template(const char *tmpl);
+
+/* The built-in formats, for listing: llamac_chat_builtin_count() (33) and
+ * the name of built-in i in 0..count-1, in byte order of the names
+ * ("chatglm3" first, "zephyr" last); NULL for i out of range. Names are
+ * static storage. Thread-safe. */
+LLAMAC_API int32_t llamac_chat_builtin_count(void);
+LLAMAC_API const char *llamac_chat_builtin_name(int32_t i);
+
+/* ==== end of section 10 ==== */
+
 #ifdef __cplusplus
 }
 #endif

@@ -22,6 +22,7 @@ LAYERS = {
     'quantize': ['common', 'kernels', 'gguf'],
     'generate': ['common', 'runtime', 'vocab', 'sampling'],
     'state':    ['common', 'runtime', 'model', 'sampling', 'vocab'],
+    'chat':     ['common', 'vocab'],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -788,6 +788,34 @@ static void p_sampler_state_load(void) {
     FAILS_WITH(llamac_sampler_state_load(F.chain, b, sizeof b), LLAMAC_ERR_FORMAT);
 }
 
+/* ---- 10. chat templates ---- */
+
+static void p_chat_apply_template(void) {
+    const llamac_chat_message msgs[1] = {{"user", "Hi"}};
+    char buf[64];
+    size_t n = 9;
+    REFUSED(llamac_chat_apply_template(NULL, "chatml", msgs, 1, true, buf, sizeof buf, NULL), "n_out");
+    REFUSED(llamac_chat_apply_template(NULL, NULL, msgs, 1, true, buf, sizeof buf, &n), "tmpl");
+    assert_int_equal(n, 0);
+    REFUSED(llamac_chat_apply_template(NULL, "chatml", NULL, 1, true, buf, sizeof buf, &n), "messages");
+    REFUSED(llamac_chat_apply_template(NULL, "chatml", msgs, 1, true, NULL, sizeof buf, &n), "buf");
+    /* the shipped model has no tokenizer.chat_template */
+    FAILS_WITH(llamac_chat_apply_template(F.model, NULL, msgs, 1, true, buf, sizeof buf, &n), LLAMAC_ERR_NOT_FOUND);
+    FAILS_WITH(llamac_chat_apply_template(NULL, "no-such-format", msgs, 1, true, buf, sizeof buf, &n),
+               LLAMAC_ERR_UNSUPPORTED);
+    FAILS_WITH(llamac_chat_apply_template(NULL, "chatml", msgs, 1, true, NULL, 0, &n), LLAMAC_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(n, strlen("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"));
+    SUCCEEDS(llamac_chat_apply_template(NULL, "chatml", msgs, 1, true, buf, sizeof buf, &n));
+}
+static void p_chat_detect_template(void) {
+    NEUTRAL(llamac_chat_detect_template(NULL) == NULL);
+    NEUTRAL(llamac_chat_detect_template("no-such-format") == NULL);
+}
+static void p_chat_builtin_count(void) { NEUTRAL(llamac_chat_builtin_count() == 33); }
+static void p_chat_builtin_name(void) {
+    NEUTRAL(llamac_chat_builtin_name(-1) == NULL && llamac_chat_builtin_name(33) == NULL);
+}
+
 /* ---- the table ---- */
 
 typedef struct probe {
@@ -833,6 +861,7 @@ static const probe probes[] = {
     P(state_params_init), P(state_save_size), P(state_save), P(state_save_file), P(state_load), P(state_load_file),
     P(state_info_read), P(state_file_info), P(state_tokens), P(state_file_tokens), P(sampler_state_size),
     P(sampler_state_save), P(sampler_state_load),
+    P(chat_apply_template), P(chat_detect_template), P(chat_builtin_count), P(chat_builtin_name),
 };
 #define N_PROBES (sizeof probes / sizeof probes[0])
 
