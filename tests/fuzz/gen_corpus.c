@@ -1,6 +1,6 @@
 /* Writes the seed corpus of every fuzz target, from the project's own
  * code only: `gen_corpus DIR` fills DIR/gguf, DIR/vocab, DIR/tokenize,
- * DIR/detokenize and DIR/cli (docs/fuzzing.md). The bytes are the same on
+ * DIR/detokenize, DIR/cli, DIR/state and DIR/json (docs/fuzzing.md). The bytes are the same on
  * every run, so regenerating the committed corpus (tests/fuzz/corpus)
  * changes nothing unless a seed or the writer changed. Built by meson,
  * never run by `meson test`. */
@@ -337,6 +337,36 @@ static void state_seeds(void) {
     llamac_model_free(m);
 }
 
+/* ---- json: documents of every kind, and ones the reader must refuse ---- */
+
+static const text json_docs[] = {
+    {"{\"role\": \"user\", \"content\": \"Hi \\u00e9 \xe2\x82\xac \\ud83d\\ude00\"}", 0},
+    {"[{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"parameters\": "
+     "{\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}}}]", 0},
+    {"[null, true, false, 0, -0, 1.5e-7, 1E+300, 123456789012345678901234567890, 0.1]", 0},
+    {" \t\r\n{ \"a\" : [ ] , \"b\" : { } , \"a\" : \"dup\" } \n", 0},
+    {"\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0000\\u001F\"", 0},
+    {"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", 0},
+    {"\"<>&' \xf0\x9f\x98\x80\"", 0},
+    {"42", 0},
+    {"[1,]", 0},
+    {"{\"a\" 1}", 0},
+    {"\"\\ud800\"", 0},
+    {"\"\xc3(\"", 0},
+    {"[1e400]", 0},
+    {"[01, .5, +1, NaN]", 0},
+    {"{\"a\": 1} // comment", 0},
+    {"\"a\0b\"", 5},
+};
+
+static void json_seeds(void) {
+    for (size_t i = 0; i < sizeof json_docs / sizeof json_docs[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "doc%02zu.json", i);
+        save("json", name, json_docs[i].s, text_len(&json_docs[i]));
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s DIR\n", argv[0]);
@@ -344,7 +374,7 @@ int main(int argc, char **argv) {
     }
     out_root = argv[1];
     make_dir(out_root);
-    const char *targets[] = {"gguf", "vocab", "tokenize", "detokenize", "cli", "state"};
+    const char *targets[] = {"gguf", "vocab", "tokenize", "detokenize", "cli", "state", "json"};
     for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", out_root, targets[i]);
@@ -357,5 +387,6 @@ int main(int argc, char **argv) {
     detokenize_seeds();
     cli_seeds();
     state_seeds();
+    json_seeds();
     return failures ? 1 : 0;
 }
