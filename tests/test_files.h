@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Whole file into a malloc'd buffer with a NUL after its end; NULL if
  * unreadable. *len (when len is not NULL) gets the size. */
@@ -25,5 +26,37 @@ llamac_model *test_load_model(const char *path);
  * shared_path in test_util.h); callers then skip(). */
 llamac_gguf *test_open_shared_gguf(const char *relative);
 llamac_model *test_load_shared_model(const char *relative);
+
+/* One metadata value a GGUF file must hold, read through the getter its kind
+ * names (so a kind also checks that the stored value converts to it). The
+ * expected value sits in the field of that kind: i for U32, I32, I64 and BOOL
+ * (non-zero = true), u for U64, f for F32, d for F64, s for STR (whose
+ * reported length must be strlen(s) too). */
+typedef enum { GK_U32, GK_I32, GK_U64, GK_I64, GK_F32, GK_F64, GK_BOOL, GK_STR } gguf_key_kind;
+typedef struct gguf_key_value {
+    const char *key;
+    gguf_key_kind kind;
+    int64_t i;
+    uint64_t u;
+    float f;
+    double d;
+    const char *s;
+} gguf_key_value;
+
+/* Fails the running case, naming the key, unless each of the n keys reads
+ * back through its getter with LLAMAC_OK and exactly the expected value. */
+void assert_gguf_keys(const llamac_gguf *g, const gguf_key_value *keys, size_t n);
+
+/* The shape a loaded model must report (every field is checked). */
+typedef struct model_shape {
+    int32_t n_vocab, n_ctx_train, n_embd, n_layer, n_head, n_head_kv, n_ff;
+} model_shape;
+
+/* ../shared/README.md: the shared tiny model's shape (what `llamac synth
+ * tiny` writes too). */
+#define TINY_SHAPE ((model_shape){2048, 2048, 256, 2, 8, 4, 768})
+
+/* Fails the running case, naming the first getter that differs. */
+void assert_model_shape(const llamac_model *m, model_shape want);
 
 #endif

@@ -2,6 +2,7 @@
  * without oversized allocations or leaks; a valid file exposes every value
  * type, the tensor table and the data exactly as encoded. */
 #include "test_alloc.h"
+#include "test_files.h"
 #include "test_util.h"
 
 #include "llamac.h"
@@ -93,43 +94,22 @@ static void keys_keep_file_order_and_types(void **state) {
 }
 
 static void every_scalar_type_reads_back(void **state) {
-    const llamac_gguf *g = ((opened *)*state)->g;
-    uint32_t u32;
-    int32_t i32;
-    uint64_t u64;
-    int64_t i64;
-    float f;
-    double d;
-    bool bl;
-    assert_int_equal(llamac_gguf_get_u32(g, "test.u8", &u32), LLAMAC_OK);
-    assert_int_equal(u32, 200);
-    assert_int_equal(llamac_gguf_get_i32(g, "test.i8", &i32), LLAMAC_OK);
-    assert_int_equal(i32, -100);
-    assert_int_equal(llamac_gguf_get_u32(g, "test.u16", &u32), LLAMAC_OK);
-    assert_int_equal(u32, 60000);
-    assert_int_equal(llamac_gguf_get_i32(g, "test.i16", &i32), LLAMAC_OK);
-    assert_int_equal(i32, -30000);
-    assert_int_equal(llamac_gguf_get_u32(g, "test.u32", &u32), LLAMAC_OK);
-    assert_int_equal(u32, 4000000000u);
-    assert_int_equal(llamac_gguf_get_i32(g, "test.i32", &i32), LLAMAC_OK);
-    assert_int_equal(i32, -2000000000);
-    assert_int_equal(llamac_gguf_get_u64(g, "test.u64", &u64), LLAMAC_OK);
-    assert_true(u64 == ((uint64_t)1 << 40) + 3);
-    assert_int_equal(llamac_gguf_get_i64(g, "test.i64", &i64), LLAMAC_OK);
-    assert_true(i64 == -((int64_t)1 << 40));
-    assert_int_equal(llamac_gguf_get_f32(g, "test.f32", &f), LLAMAC_OK);
-    assert_true(f == 1.5f);
-    assert_int_equal(llamac_gguf_get_f64(g, "test.f64", &d), LLAMAC_OK);
-    assert_true(d == -2.25);
-    assert_int_equal(llamac_gguf_get_bool(g, "test.bool", &bl), LLAMAC_OK);
-    assert_true(bl);
-    const char *s;
-    uint64_t len;
-    assert_int_equal(llamac_gguf_get_string(g, "test.name", &s, &len), LLAMAC_OK);
-    assert_int_equal(len, 6);
-    assert_string_equal(s, "h\xc3\xa9llo");
-    assert_int_equal(llamac_gguf_get_string(g, "general.architecture", &s, NULL), LLAMAC_OK);
-    assert_string_equal(s, "llama");
+    static const gguf_key_value want[] = {
+        {"test.u8", GK_U32, .i = 200},
+        {"test.i8", GK_I32, .i = -100},
+        {"test.u16", GK_U32, .i = 60000},
+        {"test.i16", GK_I32, .i = -30000},
+        {"test.u32", GK_U32, .i = 4000000000u},
+        {"test.i32", GK_I32, .i = -2000000000},
+        {"test.u64", GK_U64, .u = ((uint64_t)1 << 40) + 3},
+        {"test.i64", GK_I64, .i = -((int64_t)1 << 40)},
+        {"test.f32", GK_F32, .f = 1.5f},
+        {"test.f64", GK_F64, .d = -2.25},
+        {"test.bool", GK_BOOL, .i = 1},
+        {"test.name", GK_STR, .s = "h\xc3\xa9llo"}, /* 6 bytes */
+        {"general.architecture", GK_STR, .s = "llama"},
+    };
+    assert_gguf_keys(((opened *)*state)->g, want, N_ELEMS(want));
 }
 
 static void integer_getters_convert_only_when_the_value_fits(void **state) {

@@ -1,6 +1,7 @@
 /* Every GGUF file under ../shared (written by llama.cpp's peer tools)
  * parses, mapped and read, with the block types its README promises; spot
  * values were confirmed with an independent Python reader. */
+#include "test_files.h"
 #include "test_util.h"
 
 #include "llamac.h"
@@ -143,17 +144,14 @@ static void tiny_q4_k_m_has_the_expected_table(void **state) {
     assert_int_equal(t.ne[1], 128);
     assert_int_equal(t.offset, 1263616);
     assert_int_equal(t.n_bytes, 128 * 210); /* 128 rows of one 210-byte Q6_K block */
-    uint32_t u32;
-    float f;
-    assert_int_equal(llamac_gguf_get_u32(g, "llama.attention.head_count_kv", &u32), LLAMAC_OK);
-    assert_int_equal(u32, 4);
-    assert_int_equal(llamac_gguf_get_u32(g, "general.file_type", &u32), LLAMAC_OK);
-    assert_int_equal(u32, 15);
-    assert_int_equal(llamac_gguf_get_f32(g, "llama.attention.layer_norm_rms_epsilon", &f), LLAMAC_OK);
-    assert_true(f == 1e-5f);
+    static const gguf_key_value want[] = {
+        {"llama.attention.head_count_kv", GK_U32, .i = 4},
+        {"general.file_type", GK_U32, .i = 15},
+        {"llama.attention.layer_norm_rms_epsilon", GK_F32, .f = 1e-5f},
+        {"tokenizer.ggml.model", GK_STR, .s = "llama"},
+    };
+    assert_gguf_keys(g, want, N_ELEMS(want));
     const char *s;
-    assert_int_equal(llamac_gguf_get_string(g, "tokenizer.ggml.model", &s, NULL), LLAMAC_OK);
-    assert_string_equal(s, "llama");
     assert_int_equal(llamac_gguf_get_array_string(g, "tokenizer.ggml.tokens", 2047, &s, NULL), LLAMAC_OK);
     assert_string_equal(s, "\xe2\x96\x81\xc2\xbb");
     llamac_gguf_free(g);

@@ -95,35 +95,20 @@ static void written_file_reads_back_identically(void **state) {
     assert_int_equal(llamac_gguf_n_kv(g), 18);
     /* replacing a key keeps its place */
     assert_string_equal(llamac_gguf_key(g, 5), "v.u32");
-    uint32_t u32;
-    int32_t i32;
-    int64_t i64;
-    uint64_t u64;
-    float f;
-    double d;
-    bool b;
-    assert_int_equal(llamac_gguf_get_u32(g, "v.u32", &u32), LLAMAC_OK);
-    assert_int_equal(u32, 123456789);
-    assert_int_equal(llamac_gguf_get_u32(g, "v.u8", &u32), LLAMAC_OK);
-    assert_int_equal(u32, 250);
-    assert_int_equal(llamac_gguf_get_i32(g, "v.i8", &i32), LLAMAC_OK);
-    assert_int_equal(i32, -7);
-    assert_int_equal(llamac_gguf_get_u32(g, "v.u16", &u32), LLAMAC_OK);
-    assert_int_equal(u32, 65535);
-    assert_int_equal(llamac_gguf_get_i32(g, "v.i16", &i32), LLAMAC_OK);
-    assert_int_equal(i32, -32768);
-    assert_int_equal(llamac_gguf_get_i32(g, "v.i32", &i32), LLAMAC_OK);
-    assert_int_equal(i32, -5);
-    assert_int_equal(llamac_gguf_get_f32(g, "v.f32", &f), LLAMAC_OK);
-    assert_true(f == 0.25f);
-    assert_int_equal(llamac_gguf_get_bool(g, "v.bool", &b), LLAMAC_OK);
-    assert_true(b);
-    assert_int_equal(llamac_gguf_get_u64(g, "v.u64", &u64), LLAMAC_OK);
-    assert_true(u64 == UINT64_MAX);
-    assert_int_equal(llamac_gguf_get_i64(g, "v.i64", &i64), LLAMAC_OK);
-    assert_true(i64 == INT64_MIN);
-    assert_int_equal(llamac_gguf_get_f64(g, "v.f64", &d), LLAMAC_OK);
-    assert_true(d == 0.1);
+    static const gguf_key_value scalars[] = {
+        {"v.u32", GK_U32, .i = 123456789},
+        {"v.u8", GK_U32, .i = 250},
+        {"v.i8", GK_I32, .i = -7},
+        {"v.u16", GK_U32, .i = 65535},
+        {"v.i16", GK_I32, .i = -32768},
+        {"v.i32", GK_I32, .i = -5},
+        {"v.f32", GK_F32, .f = 0.25f},
+        {"v.bool", GK_BOOL, .i = 1},
+        {"v.u64", GK_U64, .u = UINT64_MAX},
+        {"v.i64", GK_I64, .i = INT64_MIN},
+        {"v.f64", GK_F64, .d = 0.1},
+    };
+    assert_gguf_keys(g, scalars, N_ELEMS(scalars));
     llamac_gguf_type et;
     uint64_t n;
     const void *data;

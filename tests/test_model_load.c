@@ -2,6 +2,7 @@
  * file can have named in the error, cancellation through the progress
  * callback without leaks, tied embeddings and rope_freqs. */
 #include "test_alloc.h"
+#include "test_files.h"
 #include "test_tmpdir.h"
 #include "test_util.h"
 
@@ -35,13 +36,7 @@ static void tiny_model_reports_its_hyperparameters(void **state) {
     llamac_model *m;
     assert_int_equal(llamac_model_load(path, NULL, &m), LLAMAC_OK);
     /* ../shared/README.md: the tiny model's shape */
-    assert_int_equal(llamac_model_n_vocab(m), 2048);
-    assert_int_equal(llamac_model_n_ctx_train(m), 2048);
-    assert_int_equal(llamac_model_n_embd(m), 256);
-    assert_int_equal(llamac_model_n_layer(m), 2);
-    assert_int_equal(llamac_model_n_head(m), 8);
-    assert_int_equal(llamac_model_n_head_kv(m), 4);
-    assert_int_equal(llamac_model_n_ff(m), 768);
+    assert_model_shape(m, TINY_SHAPE);
     assert_true(llamac_model_rope_freq_base(m) == 10000.0f);
     /* 2048*256*2 (embeddings, output) + 2 layers * (256*256*2 + 256*128*2 +
      * 256*768*3 + 2*256) + 256 */

@@ -61,13 +61,7 @@ static void tiny_file_loads_as_the_promised_model(void **state) {
     synth_or_fail(test_tmpdir_path(path, sizeof path, "tiny.gguf"), "tiny", LLAMAC_TYPE_F16, 42, 0);
     llamac_model *m = NULL;
     if (llamac_model_load(path, NULL, &m)) fail_msg("load: %s", llamac_last_error());
-    assert_int_equal(llamac_model_n_vocab(m), 2048);
-    assert_int_equal(llamac_model_n_embd(m), 256);
-    assert_int_equal(llamac_model_n_layer(m), 2);
-    assert_int_equal(llamac_model_n_head(m), 8);
-    assert_int_equal(llamac_model_n_head_kv(m), 4);
-    assert_int_equal(llamac_model_n_ff(m), 768);
-    assert_int_equal(llamac_model_n_ctx_train(m), 2048);
+    assert_model_shape(m, TINY_SHAPE);
     const llamac_vocab *v = llamac_model_vocab(m);
     assert_non_null(v);
     assert_int_equal(llamac_vocab_get_type(v), LLAMAC_VOCAB_SPM);

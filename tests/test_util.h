@@ -36,6 +36,9 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+/* How many elements the array `a` (not a pointer) holds: for case tables. */
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
 /* cmocka's skip(), counted. Ends the running case like cmocka's. */
 void test_skip(const char *file, int line);
 #undef skip
