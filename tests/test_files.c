@@ -114,3 +114,15 @@ void assert_model_shape(const llamac_model *m, model_shape want) {
         if (rows[k].got != rows[k].want)
             fail_msg("%s: %d, want %d", rows[k].name, (int)rows[k].got, (int)rows[k].want);
 }
+
+llamac_model *test_load_model_from_env(const char *env) {
+    const char *path = getenv(env);
+    if (!path) {
+        fprintf(stderr, "%s must be set (meson does)\n", env);
+        return NULL;
+    }
+    llamac_model *m = NULL;
+    llamac_status st = llamac_model_load(path, NULL, &m);
+    if (st != LLAMAC_OK) fprintf(stderr, "loading %s: %s: %s\n", path, llamac_status_name(st), llamac_last_error());
+    return m;
+}

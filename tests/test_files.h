@@ -21,6 +21,11 @@ bool test_files_equal(const char *a, const char *b);
 llamac_gguf *test_open_gguf(const char *path);
 llamac_model *test_load_model(const char *path);
 
+/* For a group setup, which cannot fail a case: the model at `path` (the
+ * value of the environment variable `env`, which meson sets), or NULL after
+ * a line on stderr naming what is missing or the load's status and message. */
+llamac_model *test_load_model_from_env(const char *env);
+
 /* The same for a file of ../shared (`relative` to it, e.g.
  * "models/tiny-f32.gguf"): NULL after a SKIP line when it is absent (see
  * shared_path in test_util.h); callers then skip(). */

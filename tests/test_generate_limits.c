@@ -9,6 +9,7 @@
  * "Nothing was decoded" is shown without timing: the abort callbacks that
  * every decode polls were never called, and the cache holds no cell.
  * Usage: test_generate_limits PATH/TO/llamac; env LLAMAC_SHIPPED_MODEL. */
+#include "test_files.h"
 #include "test_util.h"
 #include "test_tmpdir.h"
 
@@ -39,11 +40,7 @@ typedef struct fixture {
 
 static int setup(void **state) {
     static fixture f;
-    if (!model_path) return -1;
-    if (llamac_model_load(model_path, NULL, &f.model) != LLAMAC_OK) {
-        fprintf(stderr, "loading %s: %s\n", model_path, llamac_last_error());
-        return -1;
-    }
+    if (!(f.model = test_load_model_from_env("LLAMAC_SHIPPED_MODEL"))) return -1;
     f.n_vocab = llamac_model_n_vocab(f.model);
     *state = &f;
     return 0;

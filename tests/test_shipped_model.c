@@ -11,6 +11,8 @@
  * (tools/train/reference.py), never from llamac.
  * Usage: test_shipped_model PATH/TO/llamac [--long]
  * Env: LLAMAC_SHIPPED_MODEL (the .gguf), LLAMAC_VALID_TEXT (kjv-valid.txt). */
+#include "decode_util.h"
+#include "test_files.h"
 #include "test_util.h"
 
 #include "../tools/perplexity.h"
@@ -58,16 +60,11 @@ static int setup(void **state) {
     static shipped s;
     s.model_path = getenv("LLAMAC_SHIPPED_MODEL");
     s.valid_path = getenv("LLAMAC_VALID_TEXT");
-    if (!s.model_path || !s.valid_path) {
-        fprintf(stderr, "LLAMAC_SHIPPED_MODEL and LLAMAC_VALID_TEXT must be set (meson does)\n");
+    if (!s.valid_path) {
+        fprintf(stderr, "LLAMAC_VALID_TEXT must be set (meson does)\n");
         return -1;
     }
-    llamac_status st = llamac_model_load(s.model_path, NULL, &s.model);
-    if (st != LLAMAC_OK) {
-        fprintf(stderr, "loading %s: %s: %s\n", s.model_path, llamac_status_name(st),
-                llamac_last_error());
-        return -1;
-    }
+    if (!(s.model = test_load_model_from_env("LLAMAC_SHIPPED_MODEL"))) return -1;
     *state = &s;
     return 0;
 }
@@ -76,17 +73,6 @@ static int teardown(void **state) {
     shipped *s = *state;
     llamac_model_free(s->model);
     return 0;
-}
-
-static llamac_context *new_context(const llamac_model *model, int32_t threads, uint32_t n_ctx) {
-    llamac_context_params cp = llamac_context_default_params();
-    cp.n_ctx = n_ctx;
-    cp.n_batch = n_ctx;
-    cp.n_threads = threads;
-    llamac_context *ctx = NULL;
-    llamac_status st = llamac_context_new(model, &cp, &ctx);
-    if (st != LLAMAC_OK) fail_msg("context: %s: %s", llamac_status_name(st), llamac_last_error());
-    return ctx;
 }
 
 static void prompt_tokenizes_to_the_trainers_ids(void **state) {
@@ -110,7 +96,7 @@ static int32_t argmax(const float *row, int32_t n) {
 /* Greedy decoding through the public API: the prompt as `chunk`-token
  * batches, then one token per decode. */
 static void greedy(const llamac_model *model, int32_t threads, int32_t chunk, llamac_token *out) {
-    llamac_context *ctx = new_context(model, threads, 64);
+    llamac_context *ctx = du_context(model, 64, 64, 1, threads);
     const int32_t n_vocab = llamac_model_n_vocab(model);
     const int32_t n_prompt = (int32_t)(sizeof card_prompt / sizeof card_prompt[0]);
     llamac_batch b;
@@ -249,7 +235,7 @@ static double perplexity_of(const llamac_model *model, const char *text, size_t 
     int32_t n = 0;
     assert_int_equal(llamac_tokenize(vocab, text, len, ids, need, false, false, &n), LLAMAC_OK);
     const int32_t n_ctx = llamac_model_n_ctx_train(model);
-    llamac_context *ctx = new_context(model, 2, (uint32_t)n_ctx);
+    llamac_context *ctx = du_context(model, (uint32_t)n_ctx, (uint32_t)n_ctx, 1, 2);
     ppl_result r;
     char err[512];
     if (ppl_score(ctx, llamac_vocab_bos(vocab), ids, n, n_ctx - 1, NULL, NULL, &r, err, sizeof err))

@@ -15,6 +15,7 @@
  * cmocka's assertions jump back to the test function, which is only valid on
  * the main thread: worker threads record what went wrong in their own slot
  * and the main thread asserts after joining them. */
+#include "test_files.h"
 #include "test_util.h"
 
 #include "llamac.h"
@@ -39,16 +40,7 @@ typedef struct fixture {
 
 static int setup(void **state) {
     static fixture f;
-    const char *path = getenv("LLAMAC_SHIPPED_MODEL");
-    if (!path) {
-        fprintf(stderr, "LLAMAC_SHIPPED_MODEL must be set (meson does)\n");
-        return -1;
-    }
-    llamac_status st = llamac_model_load(path, NULL, &f.model);
-    if (st != LLAMAC_OK) {
-        fprintf(stderr, "loading %s: %s: %s\n", path, llamac_status_name(st), llamac_last_error());
-        return -1;
-    }
+    if (!(f.model = test_load_model_from_env("LLAMAC_SHIPPED_MODEL"))) return -1;
     f.vocab = llamac_model_vocab(f.model);
     f.n_vocab = llamac_model_n_vocab(f.model);
     *state = &f;
