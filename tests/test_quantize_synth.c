@@ -1,6 +1,7 @@
 /* llamac_model_synth: files that load as llama models with the promised
  * shape, vocabulary and weight statistics, that depend on the seed only,
  * and that survive quantization and a forward pass with sane logits. */
+#include "decode_util.h"
 #include "test_files.h"
 #include "test_tmpdir.h"
 #include "test_util.h"
@@ -164,14 +165,8 @@ static void synthesized_model_quantizes_and_runs(void **state) {
     float *logits[2];
     const char *paths[2] = {pf, pq};
     for (int k = 0; k < 2; k++) {
-        llamac_model *m = NULL;
-        assert_int_equal(llamac_model_load(paths[k], NULL, &m), LLAMAC_OK);
-        llamac_context_params cp = llamac_context_default_params();
-        cp.n_ctx = 64;
-        cp.n_batch = 8;
-        cp.n_threads = 2;
-        llamac_context *ctx = NULL;
-        assert_int_equal(llamac_context_new(m, &cp, &ctx), LLAMAC_OK);
+        llamac_model *m = test_load_model(paths[k]);
+        llamac_context *ctx = du_context(m, 64, 8, 1, 2);
         logits[k] = malloc(8 * 2048 * sizeof(float));
         assert_non_null(logits[k]);
         assert_int_equal(golden_decode(ctx, prompt, 8, NULL, 0, 0, logits[k]), LLAMAC_OK);
