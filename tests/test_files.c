@@ -126,3 +126,19 @@ llamac_model *test_load_model_from_env(const char *env) {
     if (st != LLAMAC_OK) fprintf(stderr, "loading %s: %s: %s\n", path, llamac_status_name(st), llamac_last_error());
     return m;
 }
+
+int shipped_model_setup(void **state) {
+    static model_fixture f;
+    if (!(f.model = test_load_model_from_env("LLAMAC_SHIPPED_MODEL"))) return -1;
+    f.vocab = llamac_model_vocab(f.model);
+    f.n_vocab = llamac_model_n_vocab(f.model);
+    *state = &f;
+    return 0;
+}
+
+int shipped_model_teardown(void **state) {
+    model_fixture *f = *state;
+    llamac_model_free(f->model);
+    f->model = NULL;
+    return 0;
+}

@@ -26,6 +26,16 @@ llamac_model *test_load_model(const char *path);
  * a line on stderr naming what is missing or the load's status and message. */
 llamac_model *test_load_model_from_env(const char *env);
 
+/* Group fixtures for programs whose cases share the shipped model
+ * (LLAMAC_SHIPPED_MODEL), loaded once: *state is a model_fixture. */
+typedef struct model_fixture {
+    llamac_model *model;
+    const llamac_vocab *vocab;
+    int32_t n_vocab;
+} model_fixture;
+int shipped_model_setup(void **state);
+int shipped_model_teardown(void **state);
+
 /* The same for a file of ../shared (`relative` to it, e.g.
  * "models/tiny-f32.gguf"): NULL after a SKIP line when it is absent (see
  * shared_path in test_util.h); callers then skip(). */

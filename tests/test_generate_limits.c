@@ -33,24 +33,7 @@ static bool count_calls(void *user) {
     return false;
 }
 
-typedef struct fixture {
-    llamac_model *model;
-    int32_t n_vocab;
-} fixture;
-
-static int setup(void **state) {
-    static fixture f;
-    if (!(f.model = test_load_model_from_env("LLAMAC_SHIPPED_MODEL"))) return -1;
-    f.n_vocab = llamac_model_n_vocab(f.model);
-    *state = &f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture *f = *state;
-    llamac_model_free(f->model);
-    return 0;
-}
+typedef model_fixture fixture;
 
 static llamac_context *new_ctx(const fixture *f, uint32_t n_ctx, uint32_t n_batch, counter *decodes) {
     llamac_context_params cp = llamac_context_default_params();
@@ -302,7 +285,7 @@ static void run_refuses_a_prompt_longer_than_its_context(void **state) {
 int main(int argc, char **argv) {
     llamac_bin = argc > 1 ? argv[1] : NULL;
     model_path = getenv("LLAMAC_SHIPPED_MODEL");
-    return run_cases(setup, teardown,
+    return run_cases(shipped_model_setup, shipped_model_teardown,
                      a_prompt_longer_than_the_context_is_refused_before_decoding,
                      a_bad_token_late_in_a_prompt_is_refused_before_decoding,
                      decode_refuses_a_batch_larger_than_the_free_cells_before_computing,

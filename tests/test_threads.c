@@ -32,26 +32,7 @@
 #define MAX_PROMPT 16
 #define N_CTX 64
 
-typedef struct fixture {
-    llamac_model *model;
-    const llamac_vocab *vocab;
-    int32_t n_vocab;
-} fixture;
-
-static int setup(void **state) {
-    static fixture f;
-    if (!(f.model = test_load_model_from_env("LLAMAC_SHIPPED_MODEL"))) return -1;
-    f.vocab = llamac_model_vocab(f.model);
-    f.n_vocab = llamac_model_n_vocab(f.model);
-    *state = &f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture *f = *state;
-    llamac_model_free(f->model);
-    return 0;
-}
+typedef model_fixture fixture;
 
 /* ---- decoding: a prompt, then greedy tokens ---- */
 
@@ -436,7 +417,7 @@ static void one_vocab_tokenizes_on_many_threads(void **state) {
 }
 
 int main(void) {
-    return run_cases(setup, teardown,
+    return run_cases(shipped_model_setup, shipped_model_teardown,
                      contexts_on_one_model_decode_at_once,
                      contexts_created_and_freed_repeatedly,
                      thread_pools_started_and_stopped_repeatedly,
