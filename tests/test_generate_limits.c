@@ -224,7 +224,7 @@ static void nan_logits_from_the_model_are_blamed_on_the_model(void **state) {
     write_nan_model(path);
     llamac_model *m;
     assert_int_equal(llamac_model_load(path, NULL, &m), LLAMAC_OK);
-    fixture nf = {m, llamac_model_n_vocab(m)};
+    fixture nf = {m, llamac_model_vocab(m), llamac_model_n_vocab(m)};
     llamac_context *ctx = new_ctx(&nf, 32, 8, NULL);
     llamac_sampler *s = llamac_sampler_init_greedy(NULL);
     llamac_generator *gen = NULL;
