@@ -142,3 +142,15 @@ int shipped_model_teardown(void **state) {
     f->model = NULL;
     return 0;
 }
+
+const void *assert_gguf_array(const llamac_gguf *g, const char *key, llamac_gguf_type type, uint64_t n) {
+    llamac_gguf_type et;
+    uint64_t got;
+    const void *data;
+    llamac_status st = llamac_gguf_get_array(g, key, &et, &got, &data);
+    if (st != LLAMAC_OK) fail_msg("%s: status %d (%s)", key, (int)st, llamac_last_error());
+    if (et != type || got != n)
+        fail_msg("%s: %llu elements of type %d, want %llu of type %d", key, (unsigned long long)got, (int)et,
+                 (unsigned long long)n, (int)type);
+    return data;
+}

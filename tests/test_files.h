@@ -62,6 +62,11 @@ typedef struct gguf_key_value {
  * back through its getter with LLAMAC_OK and exactly the expected value. */
 void assert_gguf_keys(const llamac_gguf *g, const gguf_key_value *keys, size_t n);
 
+/* The data of the array `key` (NULL for an array of strings or of arrays),
+ * after failing the running case unless it reads with LLAMAC_OK as n
+ * elements of `type`. */
+const void *assert_gguf_array(const llamac_gguf *g, const char *key, llamac_gguf_type type, uint64_t n);
+
 /* The shape a loaded model must report (every field is checked). */
 typedef struct model_shape {
     int32_t n_vocab, n_ctx_train, n_embd, n_layer, n_head, n_head_kv, n_ff;

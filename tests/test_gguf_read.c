@@ -169,26 +169,14 @@ static void float_getters_accept_both_widths(void **state) {
 
 static void arrays_expose_packed_elements(void **state) {
     const llamac_gguf *g = ((opened *)*state)->g;
-    llamac_gguf_type et;
-    uint64_t n;
-    const void *data;
-    assert_int_equal(llamac_gguf_get_array(g, "test.u32s", &et, &n, &data), LLAMAC_OK);
-    assert_int_equal(et, LLAMAC_GGUF_UINT32);
-    assert_int_equal(n, 4);
-    const unsigned char *bytes = data;
+    const unsigned char *bytes = assert_gguf_array(g, "test.u32s", LLAMAC_GGUF_UINT32, 4);
     for (uint32_t i = 0; i < 4; i++) {
         uint32_t v;
         memcpy(&v, bytes + 4 * i, 4); /* the test host is little-endian */
         assert_int_equal(v, i + 1);
     }
-    assert_int_equal(llamac_gguf_get_array(g, "test.strings", &et, &n, &data), LLAMAC_OK);
-    assert_int_equal(et, LLAMAC_GGUF_STRING);
-    assert_int_equal(n, 3);
-    assert_null(data);
-    assert_int_equal(llamac_gguf_get_array(g, "test.nested", &et, &n, &data), LLAMAC_OK);
-    assert_int_equal(et, LLAMAC_GGUF_ARRAY);
-    assert_int_equal(n, 2);
-    assert_null(data);
+    assert_null(assert_gguf_array(g, "test.strings", LLAMAC_GGUF_STRING, 3));
+    assert_null(assert_gguf_array(g, "test.nested", LLAMAC_GGUF_ARRAY, 2));
 }
 
 static void string_array_elements_are_nul_terminated_and_keep_length(void **state) {
