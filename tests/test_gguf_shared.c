@@ -118,10 +118,8 @@ static void every_shared_gguf_parses(void **state) {
 
 static void tiny_q4_k_m_has_the_expected_table(void **state) {
     (void)state;
-    char buf[512];
-    SKIP_WITHOUT_SHARED(path, buf, "models/tiny-Q4_K_M.gguf");
-    llamac_gguf *g;
-    assert_int_equal(llamac_gguf_open(path, NULL, &g), LLAMAC_OK);
+    llamac_gguf *g = test_open_shared_gguf("models/tiny-Q4_K_M.gguf");
+    if (!g) { skip(); return; }
     assert_int_equal(llamac_gguf_n_kv(g), 24);
     assert_int_equal(llamac_gguf_data_offset(g), 44864);
     int n_q4k = 0, n_q6k = 0, n_f32 = 0;
@@ -159,10 +157,8 @@ static void tiny_q4_k_m_has_the_expected_table(void **state) {
 
 static void llama3_vocabulary_strings_are_indexed(void **state) {
     (void)state;
-    char buf[512];
-    SKIP_WITHOUT_SHARED(path, buf, "vocab/ggml-vocab-llama-bpe.gguf");
-    llamac_gguf *g;
-    assert_int_equal(llamac_gguf_open(path, NULL, &g), LLAMAC_OK);
+    llamac_gguf *g = test_open_shared_gguf("vocab/ggml-vocab-llama-bpe.gguf");
+    if (!g) { skip(); return; }
     assert_gguf_array(g, "tokenizer.ggml.tokens", LLAMAC_GGUF_STRING, 128256);
     const char *s;
     uint64_t len;
