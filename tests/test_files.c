@@ -154,3 +154,13 @@ const void *assert_gguf_array(const llamac_gguf *g, const char *key, llamac_gguf
                  (unsigned long long)n, (int)type);
     return data;
 }
+
+void assert_gguf_array_string(const llamac_gguf *g, const char *key, uint64_t i, const char *want, uint64_t len) {
+    const char *s;
+    uint64_t got;
+    llamac_status st = llamac_gguf_get_array_string(g, key, i, &s, &got);
+    if (st != LLAMAC_OK) fail_msg("%s[%llu]: status %d (%s)", key, (unsigned long long)i, (int)st, llamac_last_error());
+    if (got != len || memcmp(s, want, (size_t)len + 1) != 0)
+        fail_msg("%s[%llu]: %llu bytes \"%s\", want %llu", key, (unsigned long long)i, (unsigned long long)got, s,
+                 (unsigned long long)len);
+}

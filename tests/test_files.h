@@ -67,6 +67,10 @@ void assert_gguf_keys(const llamac_gguf *g, const gguf_key_value *keys, size_t n
  * elements of `type`. */
 const void *assert_gguf_array(const llamac_gguf *g, const char *key, llamac_gguf_type type, uint64_t n);
 
+/* Fails the running case unless element i of the string array `key` reads
+ * with LLAMAC_OK as the len bytes of `want` followed by a NUL. */
+void assert_gguf_array_string(const llamac_gguf *g, const char *key, uint64_t i, const char *want, uint64_t len);
+
 /* The shape a loaded model must report (every field is checked). */
 typedef struct model_shape {
     int32_t n_vocab, n_ctx_train, n_embd, n_layer, n_head, n_head_kv, n_ff;

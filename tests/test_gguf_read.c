@@ -183,15 +183,9 @@ static void string_array_elements_are_nul_terminated_and_keep_length(void **stat
     const llamac_gguf *g = ((opened *)*state)->g;
     const char *s;
     uint64_t len;
-    assert_int_equal(llamac_gguf_get_array_string(g, "test.strings", 0, &s, &len), LLAMAC_OK);
-    assert_string_equal(s, "alpha");
-    assert_int_equal(len, 5);
-    assert_int_equal(llamac_gguf_get_array_string(g, "test.strings", 1, &s, &len), LLAMAC_OK);
-    assert_string_equal(s, "");
-    assert_int_equal(len, 0);
-    assert_int_equal(llamac_gguf_get_array_string(g, "test.strings", 2, &s, &len), LLAMAC_OK);
-    assert_int_equal(len, 3);
-    assert_memory_equal(s, "x\0y", 4); /* embedded NUL kept, terminator added */
+    assert_gguf_array_string(g, "test.strings", 0, "alpha", 5);
+    assert_gguf_array_string(g, "test.strings", 1, "", 0);
+    assert_gguf_array_string(g, "test.strings", 2, "x\0y", 3); /* embedded NUL kept, terminator added */
     assert_int_equal(llamac_gguf_get_array_string(g, "test.strings", 3, &s, &len),
                      LLAMAC_ERR_INVALID_ARG);
     assert_non_null(strstr(llamac_last_error(), "index 3"));

@@ -149,9 +149,7 @@ static void tiny_q4_k_m_has_the_expected_table(void **state) {
         {"tokenizer.ggml.model", GK_STR, .s = "llama"},
     };
     assert_gguf_keys(g, want, N_ELEMS(want));
-    const char *s;
-    assert_int_equal(llamac_gguf_get_array_string(g, "tokenizer.ggml.tokens", 2047, &s, NULL), LLAMAC_OK);
-    assert_string_equal(s, "\xe2\x96\x81\xc2\xbb");
+    assert_gguf_array_string(g, "tokenizer.ggml.tokens", 2047, "\xe2\x96\x81\xc2\xbb", 5);
     llamac_gguf_free(g);
 }
 
@@ -162,15 +160,12 @@ static void llama3_vocabulary_strings_are_indexed(void **state) {
     assert_gguf_array(g, "tokenizer.ggml.tokens", LLAMAC_GGUF_STRING, 128256);
     const char *s;
     uint64_t len;
-    assert_int_equal(llamac_gguf_get_array_string(g, "tokenizer.ggml.tokens", 1000, &s, &len), LLAMAC_OK);
-    assert_string_equal(s, "indow");
-    assert_int_equal(llamac_gguf_get_array_string(g, "tokenizer.ggml.tokens", 128255, &s, &len), LLAMAC_OK);
-    assert_string_equal(s, "<|reserved_special_token_247|>");
+    assert_gguf_array_string(g, "tokenizer.ggml.tokens", 1000, "indow", 5);
+    assert_gguf_array_string(g, "tokenizer.ggml.tokens", 128255, "<|reserved_special_token_247|>", 30);
     uint64_t n;
     assert_int_equal(llamac_gguf_get_array(g, "tokenizer.ggml.merges", NULL, &n, NULL), LLAMAC_OK);
     assert_int_equal(n, 280147);
-    assert_int_equal(llamac_gguf_get_array_string(g, "tokenizer.ggml.merges", n - 1, &s, &len), LLAMAC_OK);
-    assert_memory_equal(s, "\xc3\xa9\xc4\xb6 \xc2\xa6", len + 1);
+    assert_gguf_array_string(g, "tokenizer.ggml.merges", n - 1, "\xc3\xa9\xc4\xb6 \xc2\xa6", 7);
     uint64_t total = 0; /* every element, O(1) each */
     for (uint64_t i = 0; i < n; i++) {
         assert_int_equal(llamac_gguf_get_array_string(g, "tokenizer.ggml.merges", i, &s, &len), LLAMAC_OK);

@@ -117,13 +117,8 @@ static void written_file_reads_back_identically(void **state) {
     assert_true(types[1] == -2);
     assert_memory_equal(assert_gguf_array(g, "a.bool", LLAMAC_GGUF_BOOL, 3), "\1\0\1", 3);
     assert_gguf_array(g, "a.empty", LLAMAC_GGUF_UINT64, 0);
-    const char *s;
-    uint64_t len;
-    assert_int_equal(llamac_gguf_get_array_string(g, "a.str", 2, &s, &len), LLAMAC_OK);
-    assert_string_equal(s, "\xe2\x96\x81hello");
-    assert_int_equal(len, 8);
-    assert_int_equal(llamac_gguf_get_array_string(g, "a.str", 1, &s, &len), LLAMAC_OK);
-    assert_int_equal(len, 0);
+    assert_gguf_array_string(g, "a.str", 2, "\xe2\x96\x81hello", 8);
+    assert_gguf_array_string(g, "a.str", 1, "", 0);
 
     static const struct { const char *name; llamac_type type; const void *data; uint64_t n; } want[] = {
         {"f32", LLAMAC_TYPE_F32, f32_data, sizeof f32_data},
