@@ -314,13 +314,20 @@ static void null_arguments_are_rejected(void **state) {
     llamac_gguf_free(NULL);
 }
 
+/* The built bytes opened in memory with default parameters (must succeed). */
+static llamac_gguf *open_built(const gbuf *b) {
+    llamac_gguf *g = NULL;
+    llamac_status st = llamac_gguf_open_memory(b->p, b->len, NULL, &g);
+    if (st != LLAMAC_OK) fail_msg("open: %s (%s)", llamac_status_name(st), llamac_last_error());
+    return g;
+}
+
 static void f64_beyond_float_range_is_not_a_float32(void **state) {
     (void)state;
     gbuf b = {0};
     gb_bytes(&b, "GGUF", 4), gb_u32(&b, 2), gb_u64(&b, 0), gb_u64(&b, 1); /* v2 works too */
     gb_str(&b, "huge"), gb_u32(&b, LLAMAC_GGUF_FLOAT64), gb_u64(&b, 0x7e37e43c8800759cu); /* 1e300 */
-    llamac_gguf *g;
-    assert_int_equal(llamac_gguf_open_memory(b.p, b.len, NULL, &g), LLAMAC_OK);
+    llamac_gguf *g = open_built(&b);
     assert_int_equal(llamac_gguf_version(g), 2);
     double d;
     float f = 1;
@@ -340,8 +347,7 @@ static void custom_alignment_places_the_data_section(void **state) {
     gb_str(&b, "t"), gb_u32(&b, 1), gb_u64(&b, 4), gb_u32(&b, LLAMAC_TYPE_F32), gb_u64(&b, 0);
     gb_pad(&b, 256);
     gb_u32(&b, 0x3f800000u), gb_u32(&b, 0), gb_u32(&b, 0), gb_u32(&b, 0);
-    llamac_gguf *g;
-    assert_int_equal(llamac_gguf_open_memory(b.p, b.len, NULL, &g), LLAMAC_OK);
+    llamac_gguf *g = open_built(&b);
     assert_int_equal(llamac_gguf_alignment(g), 256);
     assert_int_equal(llamac_gguf_data_offset(g), 256);
     llamac_tensor_info t;
@@ -358,8 +364,7 @@ static void tensorless_file_may_end_without_padding(void **state) {
     gbuf b = {0};
     gb_bytes(&b, "GGUF", 4), gb_u32(&b, 3), gb_u64(&b, 0), gb_u64(&b, 1);
     gb_str(&b, "k"), gb_u32(&b, LLAMAC_GGUF_UINT8), gb_u8(&b, 5); /* 38 bytes, not aligned */
-    llamac_gguf *g;
-    assert_int_equal(llamac_gguf_open_memory(b.p, b.len, NULL, &g), LLAMAC_OK);
+    llamac_gguf *g = open_built(&b);
     assert_int_equal(llamac_gguf_data_offset(g), 38);
     assert_int_equal(llamac_gguf_n_tensors(g), 0);
     llamac_gguf_free(g);
