@@ -19,8 +19,10 @@ static void write_spec(const fixture *f, const tm_spec *s) {
     if (st != LLAMAC_OK) fail_msg("writing test model: %s", llamac_last_error());
 }
 
-/* Loads a file expected to fail and checks status and message. */
-static void expect_load_error(const fixture *f, llamac_status want, const char *needle) {
+/* Writes the spec and checks that loading it fails with this status and a
+ * message mentioning `needle`. */
+static void expect_spec_refused(const fixture *f, const tm_spec *s, llamac_status want, const char *needle) {
+    write_spec(f, s);
     llamac_model *m = (llamac_model *)&m; /* must be reset to NULL */
     llamac_status st = llamac_model_load(f->path, NULL, &m);
     assert_int_equal(st, want);
@@ -75,11 +77,9 @@ static void missing_tensor_is_rejected_by_name(void **state) {
     tm_spec s;
     tm_spec_default(&s);
     s.omit = "blk.1.ffn_up.weight";
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_NOT_FOUND, "blk.1.ffn_up.weight");
+    expect_spec_refused(f, &s, LLAMAC_ERR_NOT_FOUND, "blk.1.ffn_up.weight");
     s.omit = "output_norm.weight";
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_NOT_FOUND, "output_norm.weight");
+    expect_spec_refused(f, &s, LLAMAC_ERR_NOT_FOUND, "output_norm.weight");
 }
 
 static void misshaped_tensor_is_rejected_with_both_shapes(void **state) {
@@ -87,11 +87,9 @@ static void misshaped_tensor_is_rejected_with_both_shapes(void **state) {
     tm_spec s;
     tm_spec_default(&s);
     s.misshape = "blk.0.attn_k.weight"; /* 32 x 17 instead of 32 x 16 */
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_FORMAT, "blk.0.attn_k.weight has shape [32, 17, 1, 1], expected [32, 16]");
+    expect_spec_refused(f, &s, LLAMAC_ERR_FORMAT, "blk.0.attn_k.weight has shape [32, 17, 1, 1], expected [32, 16]");
     s.misshape = "blk.1.ffn_norm.weight";
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_FORMAT, "blk.1.ffn_norm.weight has shape [33, 1, 1, 1], expected [32]");
+    expect_spec_refused(f, &s, LLAMAC_ERR_FORMAT, "blk.1.ffn_norm.weight has shape [33, 1, 1, 1], expected [32]");
 }
 
 static void other_architecture_is_unsupported(void **state) {
@@ -99,8 +97,7 @@ static void other_architecture_is_unsupported(void **state) {
     tm_spec s;
     tm_spec_default(&s);
     s.arch = "gpt2";
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_UNSUPPORTED, "\"gpt2\"");
+    expect_spec_refused(f, &s, LLAMAC_ERR_UNSUPPORTED, "\"gpt2\"");
 }
 
 static void uncomputable_tensor_type_is_unsupported(void **state) {
@@ -109,12 +106,10 @@ static void uncomputable_tensor_type_is_unsupported(void **state) {
     tm_spec_default(&s);
     s.retype = "blk.0.attn_q.weight";
     s.retype_as = LLAMAC_TYPE_Q8_1; /* an activation encoding: no weight dot product */
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_UNSUPPORTED, "blk.0.attn_q.weight has type Q8_1");
+    expect_spec_refused(f, &s, LLAMAC_ERR_UNSUPPORTED, "blk.0.attn_q.weight has type Q8_1");
     s.retype = "blk.0.attn_norm.weight";
     s.retype_as = LLAMAC_TYPE_F16;
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_UNSUPPORTED, "blk.0.attn_norm.weight has type F16, expected F32");
+    expect_spec_refused(f, &s, LLAMAC_ERR_UNSUPPORTED, "blk.0.attn_norm.weight has type F16, expected F32");
 }
 
 static void yarn_rope_scaling_is_unsupported(void **state) {
@@ -122,8 +117,7 @@ static void yarn_rope_scaling_is_unsupported(void **state) {
     tm_spec s;
     tm_spec_default(&s);
     s.rope_scaling_type = "yarn";
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_UNSUPPORTED, "\"yarn\"");
+    expect_spec_refused(f, &s, LLAMAC_ERR_UNSUPPORTED, "\"yarn\"");
 }
 
 static void head_counts_that_do_not_divide_are_rejected(void **state) {
@@ -131,8 +125,7 @@ static void head_counts_that_do_not_divide_are_rejected(void **state) {
     tm_spec s;
     tm_spec_default(&s);
     s.n_head_kv = 3; /* 4 query heads cannot share 3 KV heads */
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_FORMAT, "head_count_kv (3)");
+    expect_spec_refused(f, &s, LLAMAC_ERR_FORMAT, "head_count_kv (3)");
 }
 
 static void tied_embeddings_and_rope_freqs_load(void **state) {
@@ -148,8 +141,7 @@ static void tied_embeddings_and_rope_freqs_load(void **state) {
     llamac_model_free(m);
     /* rope_freqs must have n_rot/2 entries */
     s.misshape = "rope_freqs.weight";
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_FORMAT, "rope_freqs.weight");
+    expect_spec_refused(f, &s, LLAMAC_ERR_FORMAT, "rope_freqs.weight");
 }
 
 /* ---- progress and cancellation ---- */
