@@ -72,60 +72,51 @@ static void missing_file_is_an_io_error(void **state) {
     assert_null(m);
 }
 
-static void missing_tensor_is_rejected_by_name(void **state) {
-    fixture *f = *state;
-    tm_spec s;
-    tm_spec_default(&s);
-    s.omit = "blk.1.ffn_up.weight";
-    expect_spec_refused(f, &s, LLAMAC_ERR_NOT_FOUND, "blk.1.ffn_up.weight");
-    s.omit = "output_norm.weight";
-    expect_spec_refused(f, &s, LLAMAC_ERR_NOT_FOUND, "output_norm.weight");
-}
+/* One change to the default spec (fields left 0 keep the default's) and
+ * the load error it must give: a status and a fragment of the message. */
+typedef struct spec_refusal {
+    const char *omit, *misshape, *arch, *rope_scaling_type, *retype;
+    llamac_type retype_as;
+    int32_t n_head_kv;
+    llamac_status want;
+    const char *needle;
+} spec_refusal;
 
-static void misshaped_tensor_is_rejected_with_both_shapes(void **state) {
-    fixture *f = *state;
-    tm_spec s;
-    tm_spec_default(&s);
-    s.misshape = "blk.0.attn_k.weight"; /* 32 x 17 instead of 32 x 16 */
-    expect_spec_refused(f, &s, LLAMAC_ERR_FORMAT, "blk.0.attn_k.weight has shape [32, 17, 1, 1], expected [32, 16]");
-    s.misshape = "blk.1.ffn_norm.weight";
-    expect_spec_refused(f, &s, LLAMAC_ERR_FORMAT, "blk.1.ffn_norm.weight has shape [33, 1, 1, 1], expected [32]");
-}
-
-static void other_architecture_is_unsupported(void **state) {
-    fixture *f = *state;
-    tm_spec s;
-    tm_spec_default(&s);
-    s.arch = "gpt2";
-    expect_spec_refused(f, &s, LLAMAC_ERR_UNSUPPORTED, "\"gpt2\"");
-}
-
-static void uncomputable_tensor_type_is_unsupported(void **state) {
-    fixture *f = *state;
-    tm_spec s;
-    tm_spec_default(&s);
-    s.retype = "blk.0.attn_q.weight";
-    s.retype_as = LLAMAC_TYPE_Q8_1; /* an activation encoding: no weight dot product */
-    expect_spec_refused(f, &s, LLAMAC_ERR_UNSUPPORTED, "blk.0.attn_q.weight has type Q8_1");
-    s.retype = "blk.0.attn_norm.weight";
-    s.retype_as = LLAMAC_TYPE_F16;
-    expect_spec_refused(f, &s, LLAMAC_ERR_UNSUPPORTED, "blk.0.attn_norm.weight has type F16, expected F32");
-}
-
-static void yarn_rope_scaling_is_unsupported(void **state) {
-    fixture *f = *state;
-    tm_spec s;
-    tm_spec_default(&s);
-    s.rope_scaling_type = "yarn";
-    expect_spec_refused(f, &s, LLAMAC_ERR_UNSUPPORTED, "\"yarn\"");
-}
-
-static void head_counts_that_do_not_divide_are_rejected(void **state) {
-    fixture *f = *state;
-    tm_spec s;
-    tm_spec_default(&s);
-    s.n_head_kv = 3; /* 4 query heads cannot share 3 KV heads */
-    expect_spec_refused(f, &s, LLAMAC_ERR_FORMAT, "head_count_kv (3)");
+static void specs_the_loader_cannot_use_are_refused_by_name(void **state) {
+    static const spec_refusal rows[] = {
+        /* a missing tensor is named */
+        {.omit = "blk.1.ffn_up.weight", .want = LLAMAC_ERR_NOT_FOUND, .needle = "blk.1.ffn_up.weight"},
+        {.omit = "output_norm.weight", .want = LLAMAC_ERR_NOT_FOUND, .needle = "output_norm.weight"},
+        /* a misshaped tensor, with both shapes (32 x 17 instead of 32 x 16) */
+        {.misshape = "blk.0.attn_k.weight", .want = LLAMAC_ERR_FORMAT,
+         .needle = "blk.0.attn_k.weight has shape [32, 17, 1, 1], expected [32, 16]"},
+        {.misshape = "blk.1.ffn_norm.weight", .want = LLAMAC_ERR_FORMAT,
+         .needle = "blk.1.ffn_norm.weight has shape [33, 1, 1, 1], expected [32]"},
+        /* another architecture */
+        {.arch = "gpt2", .want = LLAMAC_ERR_UNSUPPORTED, .needle = "\"gpt2\""},
+        /* a tensor type the kernels cannot compute: an activation encoding
+         * (no weight dot product), a norm not in F32 */
+        {.retype = "blk.0.attn_q.weight", .retype_as = LLAMAC_TYPE_Q8_1, .want = LLAMAC_ERR_UNSUPPORTED,
+         .needle = "blk.0.attn_q.weight has type Q8_1"},
+        {.retype = "blk.0.attn_norm.weight", .retype_as = LLAMAC_TYPE_F16, .want = LLAMAC_ERR_UNSUPPORTED,
+         .needle = "blk.0.attn_norm.weight has type F16, expected F32"},
+        /* YaRN rope scaling */
+        {.rope_scaling_type = "yarn", .want = LLAMAC_ERR_UNSUPPORTED, .needle = "\"yarn\""},
+        /* head counts that do not divide: 4 query heads cannot share 3 KV heads */
+        {.n_head_kv = 3, .want = LLAMAC_ERR_FORMAT, .needle = "head_count_kv (3)"},
+    };
+    for (size_t k = 0; k < N_ELEMS(rows); k++) {
+        const spec_refusal *r = &rows[k];
+        tm_spec s;
+        tm_spec_default(&s);
+        s.omit = r->omit;
+        s.misshape = r->misshape;
+        if (r->arch) s.arch = r->arch;
+        if (r->rope_scaling_type) s.rope_scaling_type = r->rope_scaling_type;
+        if (r->retype) s.retype = r->retype, s.retype_as = r->retype_as;
+        if (r->n_head_kv) s.n_head_kv = r->n_head_kv;
+        expect_spec_refused(*state, &s, r->want, r->needle);
+    }
 }
 
 static void tied_embeddings_and_rope_freqs_load(void **state) {
@@ -413,12 +404,7 @@ int main(int argc, char **argv) {
     return run_cases_each(test_case_dir_setup, test_case_dir_teardown,
                           model_without_tokenizer_has_no_vocab,
                           missing_file_is_an_io_error,
-                          missing_tensor_is_rejected_by_name,
-                          misshaped_tensor_is_rejected_with_both_shapes,
-                          other_architecture_is_unsupported,
-                          uncomputable_tensor_type_is_unsupported,
-                          yarn_rope_scaling_is_unsupported,
-                          head_counts_that_do_not_divide_are_rejected,
+                          specs_the_loader_cannot_use_are_refused_by_name,
                           tied_embeddings_and_rope_freqs_load,
                           progress_runs_from_zero_to_one,
                           cancelling_from_progress_frees_everything,
