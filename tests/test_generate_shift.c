@@ -356,6 +356,14 @@ static void assert_same_steps(const fixture *f, const run_record *a, const run_r
     }
 }
 
+/* The start of a resume test: r set up, and a context holding its prompt,
+ * left by a generator with the greedy sampler *s. */
+static llamac_context *start_resume(const fixture *f, resume_runs *r, llamac_sampler **s) {
+    resume_runs_init(f, r);
+    *s = llamac_sampler_init_greedy(NULL);
+    return ctx_holding_prompt(f, *s, r->prompt);
+}
+
 /* Records the resumed generator's steps from `from` on into r->got, checks
  * every step against the uninterrupted run, and frees the generator, its
  * sampler and the context. */
@@ -375,10 +383,8 @@ static void expect_uninterrupted_steps(const fixture *f, resume_runs *r, int fro
 static void a_new_generator_resumed_on_the_prompt_continues_bit_identically(void **state) {
     fixture *f = *state;
     resume_runs r;
-    resume_runs_init(f, &r);
-
-    llamac_sampler *s = llamac_sampler_init_greedy(NULL);
-    llamac_context *ctx = ctx_holding_prompt(f, s, r.prompt);
+    llamac_sampler *s;
+    llamac_context *ctx = start_resume(f, &r, &s);
     llamac_generator *gen = new_gen(ctx, s, -1);
     assert_int_equal(llamac_generator_resume(gen, r.prompt, 11), LLAMAC_OK);
     assert_int_equal(llamac_kv_n_used(ctx), 11);
@@ -427,10 +433,8 @@ static bool abort_once(void *user) {
 static void a_cancelled_resume_can_be_retried(void **state) {
     fixture *f = *state;
     resume_runs r;
-    resume_runs_init(f, &r);
-
-    llamac_sampler *s = llamac_sampler_init_greedy(NULL);
-    llamac_context *ctx = ctx_holding_prompt(f, s, r.prompt);
+    llamac_sampler *s;
+    llamac_context *ctx = start_resume(f, &r, &s);
     int calls = 0;
     llamac_generator_params gp = llamac_generator_default_params();
     gp.stop_at_eog = false;
