@@ -164,3 +164,10 @@ void assert_gguf_array_string(const llamac_gguf *g, const char *key, uint64_t i,
         fail_msg("%s[%llu]: %llu bytes \"%s\", want %llu", key, (unsigned long long)i, (unsigned long long)got, s,
                  (unsigned long long)len);
 }
+
+llamac_gguf_writer *test_new_writer(void) {
+    llamac_gguf_writer *w = NULL;
+    llamac_status st = llamac_gguf_writer_new(NULL, &w);
+    if (st != LLAMAC_OK) fail_msg("gguf writer: %s (%s)", llamac_status_name(st), llamac_last_error());
+    return w;
+}

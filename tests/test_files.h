@@ -36,6 +36,10 @@ typedef struct model_fixture {
 int shipped_model_setup(void **state);
 int shipped_model_teardown(void **state);
 
+/* llamac_gguf_writer_new with default parameters; a failure fails the
+ * running case. */
+llamac_gguf_writer *test_new_writer(void);
+
 /* The same for a file of ../shared (`relative` to it, e.g.
  * "models/tiny-f32.gguf"): NULL after a SKIP line when it is absent (see
  * shared_path in test_util.h); callers then skip(). */

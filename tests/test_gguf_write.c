@@ -82,8 +82,7 @@ static void add_round_trip_content(llamac_gguf_writer *w) {
 
 static void written_file_reads_back_identically(void **state) {
     tmpdir *t = *state;
-    llamac_gguf_writer *w;
-    assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
+    llamac_gguf_writer *w = test_new_writer();
     add_round_trip_content(w);
     assert_int_equal(llamac_gguf_writer_write(w, t->path), LLAMAC_OK);
     llamac_gguf_writer_free(w);
@@ -171,8 +170,7 @@ static void writer_bytes_match_an_independent_encoding(void **state) {
     for (int i = 0; i < 6; i++) gb_u32(&want, w6_bits[i]);
     gb_pad(&want, 32);
 
-    llamac_gguf_writer *w;
-    assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
+    llamac_gguf_writer *w = test_new_writer();
     assert_int_equal(llamac_gguf_writer_set_string(w, "general.architecture", "llama"), LLAMAC_OK);
     assert_int_equal(llamac_gguf_writer_set_u32(w, "x.n", 7), LLAMAC_OK);
     const char *strs[] = {"a", "bc"};
@@ -199,8 +197,7 @@ static void copy_kv_reproduces_a_file(void **state) {
     gguf_build_valid(&src);
     llamac_gguf *g;
     assert_int_equal(llamac_gguf_open_memory(src.p, src.len, NULL, &g), LLAMAC_OK);
-    llamac_gguf_writer *w;
-    assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
+    llamac_gguf_writer *w = test_new_writer();
     assert_int_equal(llamac_gguf_writer_copy_kv(w, g), LLAMAC_OK);
     for (int64_t i = 0; i < llamac_gguf_n_tensors(g); i++) {
         llamac_tensor_info ti;
@@ -228,8 +225,7 @@ static void copy_kv_reproduces_a_file(void **state) {
 
 static void bad_tensors_are_refused(void **state) {
     (void)state;
-    llamac_gguf_writer *w;
-    assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
+    llamac_gguf_writer *w = test_new_writer();
     float x[64] = {0};
     assert_int_equal(llamac_gguf_writer_add_tensor(w, "t", LLAMAC_TYPE_F32, 1, (int64_t[]){8}, x, 31),
                      LLAMAC_ERR_INVALID_ARG);
@@ -263,8 +259,7 @@ static void bad_tensors_are_refused(void **state) {
 
 static void bad_keys_and_values_are_refused(void **state) {
     (void)state;
-    llamac_gguf_writer *w;
-    assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
+    llamac_gguf_writer *w = test_new_writer();
     assert_int_equal(llamac_gguf_writer_set_u32(w, "", 1), LLAMAC_ERR_INVALID_ARG);
     assert_int_equal(llamac_gguf_writer_set_u32(w, NULL, 1), LLAMAC_ERR_INVALID_ARG);
     assert_int_equal(llamac_gguf_writer_set_u32(w, "bad\xff", 1), LLAMAC_ERR_INVALID_ARG);
@@ -287,8 +282,7 @@ static void bad_keys_and_values_are_refused(void **state) {
 
 static void alignment_key_of_wrong_type_fails_the_write(void **state) {
     tmpdir *t = *state;
-    llamac_gguf_writer *w;
-    assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
+    llamac_gguf_writer *w = test_new_writer();
     assert_int_equal(llamac_gguf_writer_set_u64(w, "general.alignment", 64), LLAMAC_OK);
     assert_int_equal(llamac_gguf_writer_write(w, t->path), LLAMAC_ERR_INVALID_ARG);
     assert_non_null(strstr(llamac_last_error(), "UINT32"));
@@ -298,8 +292,7 @@ static void alignment_key_of_wrong_type_fails_the_write(void **state) {
 
 static void failed_write_leaves_nothing_behind(void **state) {
     tmpdir *t = *state;
-    llamac_gguf_writer *w;
-    assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
+    llamac_gguf_writer *w = test_new_writer();
     assert_int_equal(llamac_gguf_writer_set_u32(w, "k", 1), LLAMAC_OK);
     char bad[300];
     snprintf(bad, sizeof bad, "%s/no/such/dir/x.gguf", t->dir);
