@@ -20,7 +20,6 @@
 
 #include <math.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- what models/MODEL_CARD.md records (torch, reference.py) ---- */
@@ -135,59 +134,21 @@ static void greedy_continuation_is_the_trainers_at_any_thread_count(void **state
     expect_card_greedy(got, "2 threads, prompt token by token");
 }
 
-/* Runs `llamac ARGS...` (NULL-terminated); returns the exit status and
- * stdout (NUL-terminated, truncated to size). stderr goes to a temporary
- * file, so neither stream can block the child. */
-static int run_cli(const char *const *args, char *out, size_t size) {
-    char *argv[16];
-    int n = 0;
-    const char *command = args[0];
-    argv[n++] = (char *)llamac_bin;
-    for (; *args && n < 15; args++) argv[n++] = (char *)*args;
-    argv[n] = NULL;
-    int fd[2];
-    assert_int_equal(pipe(fd), 0);
-    FILE *err = tmpfile();
-    assert_non_null(err);
-    const pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(fd[1], 1);
-        dup2(fileno(err), 2);
-        close(fd[0]);
-        close(fd[1]);
-        execv(llamac_bin, argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    size_t len = 0;
-    ssize_t r;
-    char sink[512];
-    while ((r = read(fd[0], len < size - 1 ? out + len : sink,
-                     len < size - 1 ? size - 1 - len : sizeof sink)) > 0)
-        if (len < size - 1) len += (size_t)r;
-    out[len] = '\0';
-    close(fd[0]);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        char e[2048];
-        rewind(err);
-        const size_t k = fread(e, 1, sizeof e - 1, err);
-        e[k] = '\0';
-        fprintf(stderr, "llamac %s failed; stderr:\n%s\n", command, e);
-    }
-    fclose(err);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+/* Runs `llamac ARGS...` (NULL-terminated) through cli_run; returns the exit
+ * status, with stdout in r->out. A failed run's stderr is printed. */
+static int run_cli(cli_result *r, const char *const *args) {
+    cli_run(r, llamac_bin, args);
+    if (r->exit_code != 0) fprintf(stderr, "llamac %s failed; stderr:\n%s\n", args[0], r->err);
+    return r->exit_code;
 }
 
 /* What a user types: no -m, so the binary finds the model itself. */
 static void llamac_run_without_model_prints_the_trainers_greedy_ids(void **state) {
     (void)state;
-    char out[4096];
+    static cli_result r;
     const char *args[] = {"run", "-p", prompt_text, "-n", "32", "--temp", "0", "--ids", NULL};
-    assert_int_equal(run_cli(args, out, sizeof out), 0);
-    char *p = out;
+    assert_int_equal(run_cli(&r, args), 0);
+    const char *out = r.out, *p = out;
     for (int i = 0; i < N_GREEDY; i++) {
         char *end;
         const long v = strtol(p, &end, 10);
@@ -273,9 +234,10 @@ static void llamac_perplexity_cli_prints_the_reference_figure(void **state) {
     assert_int_equal(write(fd, text, len), (ssize_t)len);
     close(fd);
     free(text);
-    char out[4096];
+    static cli_result r;
     const char *args[] = {"perplexity", "-f", path, "-q", "-t", "2", NULL};
-    const int rc = run_cli(args, out, sizeof out);
+    const int rc = run_cli(&r, args);
+    const char *out = r.out;
     unlink(path);
     assert_int_equal(rc, 0);
     const char *p = strstr(out, "perplexity ");
