@@ -35,6 +35,18 @@ void du_model_close(du_model *m) {
     memset(m, 0, sizeof *m);
 }
 
+int du_default_model_setup(void **state) {
+    static du_model m;
+    du_model_open(&m, NULL);
+    *state = &m;
+    return 0;
+}
+
+int du_default_model_teardown(void **state) {
+    du_model_close(*state);
+    return 0;
+}
+
 llamac_context *du_context(const llamac_model *model, uint32_t n_ctx, uint32_t n_batch, uint32_t n_seq_max,
                            int32_t n_threads) {
     llamac_context_params p = llamac_context_default_params();

@@ -21,6 +21,11 @@ void du_model_open(du_model *m, const tm_spec *spec);
 bool du_model_open_shared(du_model *m, const char *name);
 void du_model_close(du_model *m);
 
+/* Group fixtures for programs whose cases share the builder's default model:
+ * *state is a du_model opened (du_model_open) once before the group. */
+int du_default_model_setup(void **state);
+int du_default_model_teardown(void **state);
+
 /* A context with these sizes (n_threads 0: 2); fails the test on error. */
 llamac_context *du_context(const llamac_model *model, uint32_t n_ctx, uint32_t n_batch, uint32_t n_seq_max,
                            int32_t n_threads);

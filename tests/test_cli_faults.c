@@ -11,14 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 static const char *llamac_bin;
 static const char *model;
 static char fifo_path[300], dir_path[300];
@@ -30,13 +22,8 @@ static char fifo_path[300], dir_path[300];
 static void run_llamac(cli_result *r, const char *const *args) {
     bool timed_out;
     /* An unbounded read of /dev/zero must fail in the child (ENOMEM) rather
-     * than take the machine's memory; ASan reserves terabytes of address
-     * space, so there the cap cannot be set. */
-#ifdef UNDER_ASAN
-    cli_limits lim = {TIMEOUT_S, 0};
-#else
+     * than take the machine's memory (except under ASan: see cli_limits). */
     cli_limits lim = {TIMEOUT_S, (size_t)4 << 30};
-#endif
     cli_run_limited(r, &timed_out, llamac_bin, args, lim);
     if (timed_out) fail_msg("llamac %s %s ... still running after %.0f s (killed)", args[0], args[1], TIMEOUT_S);
     assert_int_equal(r->signal, 0);

@@ -29,25 +29,23 @@ static llamac_status du_decode_no_alloc(llamac_context *ctx, const llamac_token 
 #define NB 6
 
 static void two_prompts_in_one_batch_match_each_alone(void **state) {
-    (void)state;
-    du_model m;
-    du_model_open(&m, NULL);
-    const size_t nv = (size_t)m.n_vocab;
+    const du_model *m = *state;
+    const size_t nv = (size_t)m->n_vocab;
     llamac_token a[NA + 1], b[NB + 1];
-    du_tokens(a, NA + 1, m.n_vocab, 1);
-    du_tokens(b, NB + 1, m.n_vocab, 2);
+    du_tokens(a, NA + 1, m->n_vocab, 1);
+    du_tokens(b, NB + 1, m->n_vocab, 2);
 
     /* alone: prompt, then one more token, each sequence in its own context */
     float alone_a[(NA + 1) * 64], alone_b[(NB + 1) * 64];
     assert_true(nv == 64);
-    llamac_context *ca = du_context(m.model, 32, 16, 2, 1), *cb = du_context(m.model, 32, 16, 2, 1);
+    llamac_context *ca = du_context(m->model, 32, 16, 2, 1), *cb = du_context(m->model, 32, 16, 2, 1);
     assert_int_equal(du_decode(ca, a, NA, 0, 0, alone_a), LLAMAC_OK);
     assert_int_equal(du_decode(ca, a + NA, 1, NA, 0, alone_a + NA * nv), LLAMAC_OK);
     assert_int_equal(du_decode(cb, b, NB, 0, 1, alone_b), LLAMAC_OK);
     assert_int_equal(du_decode(cb, b + NB, 1, NB, 1, alone_b + NB * nv), LLAMAC_OK);
 
     /* together: the prompts interleaved in one batch, then both next tokens */
-    llamac_context *ctx = du_context(m.model, 32, 16, 2, 2);
+    llamac_context *ctx = du_context(m->model, 32, 16, 2, 2);
     llamac_batch batch;
     assert_int_equal(llamac_batch_init(&batch, 16, 1, NULL), LLAMAC_OK);
     const llamac_seq_id s0 = 0, s1 = 1;
@@ -79,20 +77,17 @@ static void two_prompts_in_one_batch_match_each_alone(void **state) {
     llamac_context_free(ctx);
     llamac_context_free(ca);
     llamac_context_free(cb);
-    du_model_close(&m);
 }
 
 static void shared_prefix_is_decoded_once_for_both_sequences(void **state) {
-    (void)state;
-    du_model m;
-    du_model_open(&m, NULL);
-    const size_t nv = (size_t)m.n_vocab;
+    const du_model *m = *state;
+    const size_t nv = (size_t)m->n_vocab;
     llamac_token prefix[5], xa[3], xb[3];
-    du_tokens(prefix, 5, m.n_vocab, 3);
-    du_tokens(xa, 3, m.n_vocab, 4);
-    du_tokens(xb, 3, m.n_vocab, 5);
+    du_tokens(prefix, 5, m->n_vocab, 3);
+    du_tokens(xa, 3, m->n_vocab, 4);
+    du_tokens(xb, 3, m->n_vocab, 5);
 
-    llamac_context *ctx = du_context(m.model, 32, 16, 2, 2);
+    llamac_context *ctx = du_context(m->model, 32, 16, 2, 2);
     llamac_batch batch;
     assert_int_equal(llamac_batch_init(&batch, 16, 2, NULL), LLAMAC_OK);
     const llamac_seq_id both[2] = {0, 1};
@@ -111,7 +106,7 @@ static void shared_prefix_is_decoded_once_for_both_sequences(void **state) {
         memcpy(seq + 5, s ? xb : xa, 3 * sizeof *xa);
         float alone[8 * 64];
         assert_true(nv == 64);
-        llamac_context *c1 = du_context(m.model, 32, 16, 1, 1);
+        llamac_context *c1 = du_context(m->model, 32, 16, 1, 1);
         assert_int_equal(du_decode(c1, seq, 8, 0, 0, alone), LLAMAC_OK);
         for (int i = 0; i < 3; i++)
             du_assert_same_bits(llamac_get_logits(ctx, 2 * i + s), alone + (size_t)(5 + i) * nv, nv,
@@ -120,22 +115,19 @@ static void shared_prefix_is_decoded_once_for_both_sequences(void **state) {
     }
     llamac_batch_free(&batch);
     llamac_context_free(ctx);
-    du_model_close(&m);
 }
 
 static void logits_flags_choose_the_rows(void **state) {
-    (void)state;
-    du_model m;
-    du_model_open(&m, NULL);
-    const size_t nv = (size_t)m.n_vocab;
+    const du_model *m = *state;
+    const size_t nv = (size_t)m->n_vocab;
     llamac_token t[6];
-    du_tokens(t, 6, m.n_vocab, 6);
+    du_tokens(t, 6, m->n_vocab, 6);
     float all[6 * 64];
     assert_true(nv == 64);
-    llamac_context *ref = du_context(m.model, 16, 8, 1, 1);
+    llamac_context *ref = du_context(m->model, 16, 8, 1, 1);
     assert_int_equal(du_decode(ref, t, 6, 0, 0, all), LLAMAC_OK);
 
-    llamac_context *ctx = du_context(m.model, 16, 8, 1, 1);
+    llamac_context *ctx = du_context(m->model, 16, 8, 1, 1);
     llamac_pos pos[6] = {0, 1, 2, 3, 4, 5};
     int32_t nseq[6] = {1, 1, 1, 1, 1, 1};
     llamac_seq_id s0 = 0, *ids[6] = {&s0, &s0, &s0, &s0, &s0, &s0};
@@ -161,7 +153,6 @@ static void logits_flags_choose_the_rows(void **state) {
 
     llamac_context_free(ctx);
     llamac_context_free(ref);
-    du_model_close(&m);
 }
 
 static void batch_helpers_track_capacity(void **state) {
@@ -223,7 +214,7 @@ static void decode_and_kv_operations_allocate_nothing(void **state) {
 }
 
 int main(void) {
-    return run_cases(NULL, NULL,
+    return run_cases(du_default_model_setup, du_default_model_teardown,
                      two_prompts_in_one_batch_match_each_alone,
                      shared_prefix_is_decoded_once_for_both_sequences,
                      logits_flags_choose_the_rows,

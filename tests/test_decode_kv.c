@@ -21,17 +21,15 @@ static void fresh_continuation(const llamac_model *model, const llamac_token *p,
 }
 
 static void copied_sequence_continues_like_the_original(void **state) {
-    (void)state;
-    du_model m;
-    du_model_open(&m, NULL);
+    const du_model *m = *state;
     llamac_token p[8], x[3];
     du_tokens(p, 8, NV, 11);
     du_tokens(x, 3, NV, 12);
     float fresh[11 * NV], got[3 * NV];
 
-    fresh_continuation(m.model, p, 8, x, 3, fresh);
+    fresh_continuation(m->model, p, 8, x, 3, fresh);
 
-    llamac_context *ctx = du_context(m.model, 32, 16, 3, 2);
+    llamac_context *ctx = du_context(m->model, 32, 16, 3, 2);
     assert_int_equal(du_decode(ctx, p, 8, 0, 0, NULL), LLAMAC_OK);
     assert_int_equal(llamac_kv_seq_cp(ctx, 0, 2, 0, -1), LLAMAC_OK);
     assert_int_equal(llamac_kv_n_used(ctx), 8); /* shared, not copied */
@@ -48,21 +46,18 @@ static void copied_sequence_continues_like_the_original(void **state) {
     assert_int_equal(llamac_kv_seq_cp(ctx, 0, 1, 0, 4), LLAMAC_OK);
     assert_int_equal(llamac_kv_seq_pos_max(ctx, 1), 3);
     llamac_context_free(ctx);
-    du_model_close(&m);
 }
 
 static void removed_positions_decode_again_as_if_new(void **state) {
-    (void)state;
-    du_model m;
-    du_model_open(&m, NULL);
+    const du_model *m = *state;
     llamac_token p[10], z[4];
     du_tokens(p, 10, NV, 21);
     du_tokens(z, 4, NV, 22);
     float fresh[4 * NV], got[4 * NV];
 
-    fresh_continuation(m.model, p, 6, z, 4, fresh);
+    fresh_continuation(m->model, p, 6, z, 4, fresh);
 
-    llamac_context *ctx = du_context(m.model, 32, 16, 1, 1);
+    llamac_context *ctx = du_context(m->model, 32, 16, 1, 1);
     assert_int_equal(du_decode(ctx, p, 10, 0, 0, NULL), LLAMAC_OK);
     assert_int_equal(llamac_kv_seq_rm(ctx, 0, 6, -1), LLAMAC_OK);
     assert_int_equal(llamac_kv_seq_pos_max(ctx, 0), 5);
@@ -80,16 +75,13 @@ static void removed_positions_decode_again_as_if_new(void **state) {
     assert_int_equal(llamac_kv_n_used(ctx), 0);
     assert_int_equal(llamac_kv_seq_pos_max(ctx, 0), -1);
     llamac_context_free(ctx);
-    du_model_close(&m);
 }
 
 static void keep_drops_every_other_sequence(void **state) {
-    (void)state;
-    du_model m;
-    du_model_open(&m, NULL);
+    const du_model *m = *state;
     llamac_token p[6];
     du_tokens(p, 6, NV, 31);
-    llamac_context *ctx = du_context(m.model, 32, 16, 3, 1);
+    llamac_context *ctx = du_context(m->model, 32, 16, 3, 1);
     assert_int_equal(du_decode(ctx, p, 4, 0, 0, NULL), LLAMAC_OK);
     assert_int_equal(llamac_kv_seq_cp(ctx, 0, 1, 0, 2), LLAMAC_OK);
     assert_int_equal(du_decode(ctx, p + 4, 2, 2, 1, NULL), LLAMAC_OK);
@@ -102,7 +94,6 @@ static void keep_drops_every_other_sequence(void **state) {
     assert_int_equal(llamac_kv_seq_pos_min(ctx, 1), 0);
     assert_int_equal(llamac_kv_seq_pos_max(ctx, 1), 3);
     llamac_context_free(ctx);
-    du_model_close(&m);
 }
 
 /* A shift must leave the cache as if its tokens had been decoded at the new
@@ -185,14 +176,12 @@ static void shifted_real_cache_matches_recomputed(void **state) {
  * continuing SHIFT positions too far — is far off, so the test above can
  * tell a shift that forgot to re-rotate from a correct one. */
 static void stale_key_angles_would_be_detected(void **state) {
-    (void)state;
-    du_model m;
-    du_model_open(&m, NULL);
+    const du_model *m = *state;
     llamac_token p[N_P], c[N_C];
     du_tokens(p, N_P, NV, 41);
     du_tokens(c, N_C, NV, 42);
     float fresh[N_C * NV], stale[N_C * NV];
-    llamac_context *ref = du_context(m.model, 64, 32, 1, 1), *ctx = du_context(m.model, 64, 32, 1, 1);
+    llamac_context *ref = du_context(m->model, 64, 32, 1, 1), *ctx = du_context(m->model, 64, 32, 1, 1);
     assert_int_equal(du_decode(ref, p, N_P, 0, 0, NULL), LLAMAC_OK);
     assert_int_equal(du_decode(ref, c, N_C, N_P, 0, fresh), LLAMAC_OK);
     assert_int_equal(du_decode(ctx, p, N_P, 0, 0, NULL), LLAMAC_OK);
@@ -202,17 +191,14 @@ static void stale_key_angles_would_be_detected(void **state) {
     assert_true(kld > 1e-3);
     llamac_context_free(ctx);
     llamac_context_free(ref);
-    du_model_close(&m);
 }
 
 /* The usual context shift: drop a middle block, close the gap. */
 static void remove_then_shift_closes_the_gap(void **state) {
-    (void)state;
-    du_model m;
-    du_model_open(&m, NULL);
+    const du_model *m = *state;
     llamac_token p[16];
     du_tokens(p, 16, NV, 51);
-    llamac_context *ctx = du_context(m.model, 16, 16, 1, 1);
+    llamac_context *ctx = du_context(m->model, 16, 16, 1, 1);
     assert_int_equal(du_decode(ctx, p, 16, 0, 0, NULL), LLAMAC_OK);
     assert_int_equal(du_decode(ctx, p, 1, 16, 0, NULL), LLAMAC_ERR_CONTEXT_FULL);
     assert_int_equal(llamac_kv_seq_rm(ctx, 0, 4, 10), LLAMAC_OK);
@@ -222,11 +208,10 @@ static void remove_then_shift_closes_the_gap(void **state) {
     assert_int_equal(du_decode(ctx, p, 6, 10, 0, NULL), LLAMAC_OK);
     assert_int_equal(llamac_kv_seq_pos_max(ctx, 0), 15);
     llamac_context_free(ctx);
-    du_model_close(&m);
 }
 
 int main(void) {
-    return run_cases(NULL, NULL,
+    return run_cases(du_default_model_setup, du_default_model_teardown,
                      copied_sequence_continues_like_the_original,
                      removed_positions_decode_again_as_if_new,
                      keep_drops_every_other_sequence,

@@ -16,14 +16,22 @@ static const char *llamac_bin;
 /* Runs `llamac logits ARGS...` (NULL-terminated). */
 static void run(cli_result *r, const char *const *args) { cli_run_command(r, llamac_bin, "logits", args); }
 
+/* The group's folder (test_tmpdir) holding the builder's default model (64
+ * tokens) as m.gguf, for the cases that need no particular model. */
+static int dir_with_default_model(void **state) {
+    char model[300];
+    tm_spec s;
+    tm_spec_default(&s);
+    return test_tmpdir_setup(state) || tm_write(&s, test_tmpdir_path(model, sizeof model, "m.gguf")) != LLAMAC_OK;
+}
+
 static void golden_file_that_matches_passes_and_output_reads_back(void **state) {
     (void)state;
-    char mb[512], gb[512], fb[512], dir[256], out_path[300], err[256];
+    char mb[512], gb[512], fb[512], out_path[300], err[256];
     SKIP_WITHOUT_SHARED(model, mb, "models/tiny-F16.gguf");
     SKIP_WITHOUT_SHARED(gold, gb, "golden/tiny-F16.golden");
     SKIP_WITHOUT_SHARED(gold32, fb, "golden/tiny-F32.golden");
-    assert_non_null(test_tmpdir_new(dir, sizeof dir));
-    snprintf(out_path, sizeof out_path, "%s/out.golden", dir);
+    test_tmpdir_path(out_path, sizeof out_path, "out.golden");
     cli_result r;
     const char *args[] = {"-m", model, "--golden", gold, "--golden-f32", gold32, "--chunk", "5", "-t", "2",
                           "-o", out_path, NULL};
@@ -44,7 +52,6 @@ static void golden_file_that_matches_passes_and_output_reads_back(void **state) 
     assert_true(golden_mean_kld(ref.logits, ours.logits, ref.n_vocab, 0, ref.n_prompt + ref.n_gen) <= 2e-5);
     golden_free(&ref);
     golden_free(&ours);
-    test_tmpdir_remove(dir);
 }
 
 static void golden_file_of_another_model_fails(void **state) {
@@ -62,13 +69,9 @@ static void golden_file_of_another_model_fails(void **state) {
 
 static void token_lists_are_decoded_and_written(void **state) {
     (void)state;
-    char dir[256], model[300], out_path[300], err[256];
-    assert_non_null(test_tmpdir_new(dir, sizeof dir));
-    snprintf(model, sizeof model, "%s/m.gguf", dir);
-    snprintf(out_path, sizeof out_path, "%s/out.golden", dir);
-    tm_spec s;
-    tm_spec_default(&s);
-    assert_int_equal(tm_write(&s, model), LLAMAC_OK);
+    char model[300], out_path[300], err[256];
+    test_tmpdir_path(model, sizeof model, "m.gguf");
+    test_tmpdir_path(out_path, sizeof out_path, "out.golden");
     cli_result r;
     const char *args[] = {"-m", model, "--tokens", "1,2,3", "--gen", "4,5", "--chunk", "2", "--kv", "f32",
                           "-o", out_path, NULL};
@@ -87,7 +90,6 @@ static void token_lists_are_decoded_and_written(void **state) {
     const char *bad[] = {"-m", model, "--tokens", "1,64", NULL};
     run(&r, bad);
     assert_int_equal(r.exit_code, 1);
-    test_tmpdir_remove(dir);
 }
 
 /* A golden file may hold continuation rows only (its header allows
@@ -95,13 +97,9 @@ static void token_lists_are_decoded_and_written(void **state) {
  * criterion 3 must not index the row before the first. */
 static void golden_file_without_prompt_is_refused(void **state) {
     (void)state;
-    char dir[256], model[300], gold[300], err[256];
-    assert_non_null(test_tmpdir_new(dir, sizeof dir));
-    snprintf(model, sizeof model, "%s/m.gguf", dir);
-    snprintf(gold, sizeof gold, "%s/tiny-F32.golden", dir);
-    tm_spec s;
-    tm_spec_default(&s);
-    assert_int_equal(tm_write(&s, model), LLAMAC_OK);
+    char model[300], gold[300], err[256];
+    test_tmpdir_path(model, sizeof model, "m.gguf");
+    test_tmpdir_path(gold, sizeof gold, "tiny-F32.golden");
     int32_t gen[2] = {4, 5};
     static float logits[2 * 64];
     golden g = {64, 0, 2, gen, gen, logits};
@@ -112,7 +110,6 @@ static void golden_file_without_prompt_is_refused(void **state) {
     if (r.signal) fail_msg("llamac logits died of signal %d", r.signal);
     assert_int_equal(r.exit_code, 1);
     assert_non_null(strstr(r.err, "no prompt"));
-    test_tmpdir_remove(dir);
 }
 
 static void bad_usage_exits_2(void **state) {
@@ -141,7 +138,7 @@ static void bad_usage_exits_2(void **state) {
 
 int main(int argc, char **argv) {
     llamac_bin = test_first_arg(argc, argv, "PATH/TO/llamac [--shared]");
-    return run_parts(test_part(argc, argv, "--shared"), NULL, NULL,
+    return run_parts(test_part(argc, argv, "--shared"), dir_with_default_model, test_tmpdir_teardown,
                      CASES(token_lists_are_decoded_and_written, golden_file_without_prompt_is_refused,
                            bad_usage_exits_2),
                      CASES(golden_file_that_matches_passes_and_output_reads_back,

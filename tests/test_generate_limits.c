@@ -9,6 +9,7 @@
  * "Nothing was decoded" is shown without timing: the abort callbacks that
  * every decode polls were never called, and the cache holds no cell.
  * Usage: test_generate_limits PATH/TO/llamac; env LLAMAC_SHIPPED_MODEL. */
+#include "test_files.h"
 #include "test_util.h"
 #include "test_tmpdir.h"
 
@@ -32,28 +33,7 @@ static bool count_calls(void *user) {
     return false;
 }
 
-typedef struct fixture {
-    llamac_model *model;
-    int32_t n_vocab;
-} fixture;
-
-static int setup(void **state) {
-    static fixture f;
-    if (!model_path) return -1;
-    if (llamac_model_load(model_path, NULL, &f.model) != LLAMAC_OK) {
-        fprintf(stderr, "loading %s: %s\n", model_path, llamac_last_error());
-        return -1;
-    }
-    f.n_vocab = llamac_model_n_vocab(f.model);
-    *state = &f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture *f = *state;
-    llamac_model_free(f->model);
-    return 0;
-}
+typedef model_fixture fixture;
 
 static llamac_context *new_ctx(const fixture *f, uint32_t n_ctx, uint32_t n_batch, counter *decodes) {
     llamac_context_params cp = llamac_context_default_params();
@@ -91,6 +71,27 @@ static void greedy_after(llamac_context *ctx, const llamac_token *prompt, int32_
     llamac_sampler_free(s);
 }
 
+/* A context (n_ctx cells, batches of 8; `decodes` counts its decodes when
+ * not NULL) with a greedy generator over it (gp NULL: default parameters). */
+typedef struct greedy_run {
+    llamac_context *ctx;
+    llamac_sampler *s;
+    llamac_generator *gen;
+} greedy_run;
+
+static greedy_run open_greedy(const fixture *f, uint32_t n_ctx, counter *decodes,
+                              const llamac_generator_params *gp) {
+    greedy_run r = {new_ctx(f, n_ctx, 8, decodes), llamac_sampler_init_greedy(NULL), NULL};
+    assert_int_equal(llamac_generator_new(r.ctx, r.s, gp, &r.gen), LLAMAC_OK);
+    return r;
+}
+
+static void close_greedy(greedy_run *r) {
+    llamac_generator_free(r->gen);
+    llamac_sampler_free(r->s);
+    llamac_context_free(r->ctx);
+}
+
 static void assert_mentions(const char *msg, const char *what) {
     if (!strstr(msg, what)) fail_msg("message \"%s\" does not mention \"%s\"", msg, what);
 }
@@ -101,32 +102,29 @@ static void assert_mentions(const char *msg, const char *what) {
 static void a_prompt_longer_than_the_context_is_refused_before_decoding(void **state) {
     fixture *f = *state;
     counter decodes = {0}, batches = {0};
-    llamac_context *ctx = new_ctx(f, 32, 8, &decodes);
-    llamac_sampler *s = llamac_sampler_init_greedy(NULL);
     llamac_generator_params gp = llamac_generator_default_params();
     gp.n_predict = 6;
     gp.stop_at_eog = false;
     gp.abort_fn = count_calls;
     gp.abort_user = &batches;
-    llamac_generator *gen = NULL;
-    assert_int_equal(llamac_generator_new(ctx, s, &gp, &gen), LLAMAC_OK);
+    greedy_run r = open_greedy(f, 32, &decodes, &gp);
 
     llamac_token prompt[40];
     some_tokens(prompt, 40, f->n_vocab);
-    assert_int_equal(llamac_generator_prompt(gen, prompt, 33), LLAMAC_ERR_CONTEXT_FULL);
+    assert_int_equal(llamac_generator_prompt(r.gen, prompt, 33), LLAMAC_ERR_CONTEXT_FULL);
     assert_mentions(llamac_last_error(), "33 tokens");
     assert_mentions(llamac_last_error(), "32");
     assert_int_equal(decodes.calls, 0);
     assert_int_equal(batches.calls, 0);
-    assert_int_equal(llamac_kv_n_used(ctx), 0);
+    assert_int_equal(llamac_kv_n_used(r.ctx), 0);
 
     /* the context and the generator are as before: 10 tokens continue like
      * on a fresh context */
     llamac_token after_refusal[6], fresh[6];
-    assert_int_equal(llamac_generator_prompt(gen, prompt, 10), LLAMAC_OK);
+    assert_int_equal(llamac_generator_prompt(r.gen, prompt, 10), LLAMAC_OK);
     for (int i = 0; i < 6; i++) {
         llamac_generation_step step;
-        assert_int_equal(llamac_generator_next(gen, &step), LLAMAC_OK);
+        assert_int_equal(llamac_generator_next(r.gen, &step), LLAMAC_OK);
         after_refusal[i] = step.token;
     }
     llamac_context *ctx2 = new_ctx(f, 32, 8, NULL);
@@ -136,20 +134,18 @@ static void a_prompt_longer_than_the_context_is_refused_before_decoding(void **s
 
     /* 10 prompt + 5 decoded responses: 17 cells free, and the 6th response
      * token still waits to be decoded, so 17 more prompt tokens need 18 */
-    assert_int_equal(llamac_kv_n_used(ctx), 15);
+    assert_int_equal(llamac_kv_n_used(r.ctx), 15);
     const int before = decodes.calls;
-    assert_int_equal(llamac_generator_prompt(gen, prompt, 17), LLAMAC_ERR_CONTEXT_FULL);
+    assert_int_equal(llamac_generator_prompt(r.gen, prompt, 17), LLAMAC_ERR_CONTEXT_FULL);
     assert_mentions(llamac_last_error(), "17 tokens");
     assert_mentions(llamac_last_error(), "17 of the context's 32");
     assert_int_equal(decodes.calls, before);
-    assert_int_equal(llamac_kv_n_used(ctx), 15);
+    assert_int_equal(llamac_kv_n_used(r.ctx), 15);
     /* exactly the free cells fit */
-    assert_int_equal(llamac_generator_prompt(gen, prompt, 16), LLAMAC_OK);
-    assert_int_equal(llamac_kv_n_used(ctx), 32);
+    assert_int_equal(llamac_generator_prompt(r.gen, prompt, 16), LLAMAC_OK);
+    assert_int_equal(llamac_kv_n_used(r.ctx), 32);
 
-    llamac_generator_free(gen);
-    llamac_sampler_free(s);
-    llamac_context_free(ctx);
+    close_greedy(&r);
 }
 
 /* An id outside the vocabulary anywhere in a long prompt is also known up
@@ -157,20 +153,15 @@ static void a_prompt_longer_than_the_context_is_refused_before_decoding(void **s
 static void a_bad_token_late_in_a_prompt_is_refused_before_decoding(void **state) {
     fixture *f = *state;
     counter decodes = {0};
-    llamac_context *ctx = new_ctx(f, 64, 8, &decodes);
-    llamac_sampler *s = llamac_sampler_init_greedy(NULL);
-    llamac_generator *gen = NULL;
-    assert_int_equal(llamac_generator_new(ctx, s, NULL, &gen), LLAMAC_OK);
+    greedy_run r = open_greedy(f, 64, &decodes, NULL);
     llamac_token prompt[40];
     some_tokens(prompt, 40, f->n_vocab);
     prompt[37] = f->n_vocab;
-    assert_int_equal(llamac_generator_prompt(gen, prompt, 40), LLAMAC_ERR_INVALID_ARG);
+    assert_int_equal(llamac_generator_prompt(r.gen, prompt, 40), LLAMAC_ERR_INVALID_ARG);
     assert_mentions(llamac_last_error(), "index 37");
     assert_int_equal(decodes.calls, 0);
-    assert_int_equal(llamac_kv_n_used(ctx), 0);
-    llamac_generator_free(gen);
-    llamac_sampler_free(s);
-    llamac_context_free(ctx);
+    assert_int_equal(llamac_kv_n_used(r.ctx), 0);
+    close_greedy(&r);
 }
 
 /* llamac_decode on its own: a batch larger than the free cells is refused
@@ -211,8 +202,7 @@ static void decode_refuses_a_batch_larger_than_the_free_cells_before_computing(v
 static void write_nan_model(const char *path) {
     llamac_gguf *g;
     assert_int_equal(llamac_gguf_open(model_path, NULL, &g), LLAMAC_OK);
-    llamac_gguf_writer *w;
-    assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
+    llamac_gguf_writer *w = test_new_writer();
     assert_int_equal(llamac_gguf_writer_copy_kv(w, g), LLAMAC_OK);
     float *norm = NULL;
     for (int64_t i = 0; i < llamac_gguf_n_tensors(g); i++) {
@@ -244,16 +234,13 @@ static void nan_logits_from_the_model_are_blamed_on_the_model(void **state) {
     write_nan_model(path);
     llamac_model *m;
     assert_int_equal(llamac_model_load(path, NULL, &m), LLAMAC_OK);
-    fixture nf = {m, llamac_model_n_vocab(m)};
-    llamac_context *ctx = new_ctx(&nf, 32, 8, NULL);
-    llamac_sampler *s = llamac_sampler_init_greedy(NULL);
-    llamac_generator *gen = NULL;
-    assert_int_equal(llamac_generator_new(ctx, s, NULL, &gen), LLAMAC_OK);
+    fixture nf = {m, llamac_model_vocab(m), llamac_model_n_vocab(m)};
+    greedy_run r = open_greedy(&nf, 32, NULL, NULL);
     llamac_token prompt[4];
     some_tokens(prompt, 4, nf.n_vocab);
-    assert_int_equal(llamac_generator_prompt(gen, prompt, 4), LLAMAC_OK);
+    assert_int_equal(llamac_generator_prompt(r.gen, prompt, 4), LLAMAC_OK);
     llamac_generation_step step;
-    assert_int_equal(llamac_generator_next(gen, &step), LLAMAC_ERR_FORMAT);
+    assert_int_equal(llamac_generator_next(r.gen, &step), LLAMAC_ERR_FORMAT);
     const char *msg = llamac_last_error();
     assert_mentions(msg, "the model produced");
     assert_mentions(msg, "NaN");
@@ -262,17 +249,15 @@ static void nan_logits_from_the_model_are_blamed_on_the_model(void **state) {
 
     /* the same logits handed to the sampler by a caller: the caller's
      * mistake, as documented */
-    const float *logits = llamac_get_logits(ctx, -1);
+    const float *logits = llamac_get_logits(r.ctx, -1);
     assert_non_null(logits);
     assert_true(isnan(logits[0]));
     llamac_token tok;
-    assert_int_equal(llamac_sampler_sample(s, logits, nf.n_vocab, &tok), LLAMAC_ERR_INVALID_ARG);
+    assert_int_equal(llamac_sampler_sample(r.s, logits, nf.n_vocab, &tok), LLAMAC_ERR_INVALID_ARG);
     assert_null(strstr(llamac_last_error(), "model"));
     assert_mentions(llamac_last_error(), "llamac_sampler_sample");
 
-    llamac_generator_free(gen);
-    llamac_sampler_free(s);
-    llamac_context_free(ctx);
+    close_greedy(&r);
     llamac_model_free(m);
     test_tmpdir_remove(dir);
 }
@@ -305,7 +290,7 @@ static void run_refuses_a_prompt_longer_than_its_context(void **state) {
 int main(int argc, char **argv) {
     llamac_bin = argc > 1 ? argv[1] : NULL;
     model_path = getenv("LLAMAC_SHIPPED_MODEL");
-    return run_cases(setup, teardown,
+    return run_cases(shipped_model_setup, shipped_model_teardown,
                      a_prompt_longer_than_the_context_is_refused_before_decoding,
                      a_bad_token_late_in_a_prompt_is_refused_before_decoding,
                      decode_refuses_a_batch_larger_than_the_free_cells_before_computing,

@@ -356,6 +356,26 @@ static void assert_same_steps(const fixture *f, const run_record *a, const run_r
     }
 }
 
+/* The start of a resume test: r set up, and a context holding its prompt,
+ * left by a generator with the greedy sampler *s. */
+static llamac_context *start_resume(const fixture *f, resume_runs *r, llamac_sampler **s) {
+    resume_runs_init(f, r);
+    *s = llamac_sampler_init_greedy(NULL);
+    return ctx_holding_prompt(f, *s, r->prompt);
+}
+
+/* Records the resumed generator's steps from `from` on into r->got, checks
+ * every step against the uninterrupted run, and frees the generator, its
+ * sampler and the context. */
+static void expect_uninterrupted_steps(const fixture *f, resume_runs *r, int from, llamac_generator *gen,
+                                       llamac_sampler *s, llamac_context *ctx) {
+    record_steps(f, gen, ctx, &r->got, from, N_RESUME);
+    assert_same_steps(f, &r->ref, &r->got, 0);
+    llamac_generator_free(gen);
+    llamac_sampler_free(s);
+    llamac_context_free(ctx);
+}
+
 /* Prompt P, then a new generator on the same context resumed with P:
  * the 16 greedy tokens and every step's logits are those of one
  * uninterrupted generator (the last prompt token decoded alone, instead of
@@ -363,20 +383,13 @@ static void assert_same_steps(const fixture *f, const run_record *a, const run_r
 static void a_new_generator_resumed_on_the_prompt_continues_bit_identically(void **state) {
     fixture *f = *state;
     resume_runs r;
-    resume_runs_init(f, &r);
-
-    llamac_sampler *s = llamac_sampler_init_greedy(NULL);
-    llamac_context *ctx = ctx_holding_prompt(f, s, r.prompt);
+    llamac_sampler *s;
+    llamac_context *ctx = start_resume(f, &r, &s);
     llamac_generator *gen = new_gen(ctx, s, -1);
     assert_int_equal(llamac_generator_resume(gen, r.prompt, 11), LLAMAC_OK);
     assert_int_equal(llamac_kv_n_used(ctx), 11);
     assert_int_equal(llamac_kv_seq_pos_max(ctx, 0), 10);
-    record_steps(f, gen, ctx, &r.got, 0, N_RESUME);
-    assert_same_steps(f, &r.ref, &r.got, 0);
-
-    llamac_generator_free(gen);
-    llamac_sampler_free(s);
-    llamac_context_free(ctx);
+    expect_uninterrupted_steps(f, &r, 0, gen, s, ctx);
     resume_runs_free(&r);
 }
 
@@ -405,11 +418,7 @@ static void a_resume_mid_response_continues_bit_identically(void **state) {
         const int32_t n = cached_last ? 18 : 19;
         assert_int_equal(llamac_generator_resume(gen, all, n), LLAMAC_OK);
         assert_int_equal(llamac_kv_n_used(ctx), n);
-        record_steps(f, gen, ctx, &r.got, n - 11, N_RESUME);
-        assert_same_steps(f, &r.ref, &r.got, 0);
-        llamac_generator_free(gen);
-        llamac_sampler_free(s);
-        llamac_context_free(ctx);
+        expect_uninterrupted_steps(f, &r, n - 11, gen, s, ctx);
     }
     resume_runs_free(&r);
 }
@@ -424,10 +433,8 @@ static bool abort_once(void *user) {
 static void a_cancelled_resume_can_be_retried(void **state) {
     fixture *f = *state;
     resume_runs r;
-    resume_runs_init(f, &r);
-
-    llamac_sampler *s = llamac_sampler_init_greedy(NULL);
-    llamac_context *ctx = ctx_holding_prompt(f, s, r.prompt);
+    llamac_sampler *s;
+    llamac_context *ctx = start_resume(f, &r, &s);
     int calls = 0;
     llamac_generator_params gp = llamac_generator_default_params();
     gp.stop_at_eog = false;
@@ -438,11 +445,7 @@ static void a_cancelled_resume_can_be_retried(void **state) {
     assert_int_equal(llamac_generator_resume(gen, r.prompt, 11), LLAMAC_ERR_CANCELLED);
     assert_int_equal(llamac_kv_n_used(ctx), 10);
     assert_int_equal(llamac_generator_resume(gen, r.prompt, 11), LLAMAC_OK);
-    record_steps(f, gen, ctx, &r.got, 0, N_RESUME);
-    assert_same_steps(f, &r.ref, &r.got, 0);
-    llamac_generator_free(gen);
-    llamac_sampler_free(s);
-    llamac_context_free(ctx);
+    expect_uninterrupted_steps(f, &r, 0, gen, s, ctx);
     resume_runs_free(&r);
 }
 

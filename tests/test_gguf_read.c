@@ -2,6 +2,7 @@
  * without oversized allocations or leaks; a valid file exposes every value
  * type, the tensor table and the data exactly as encoded. */
 #include "test_alloc.h"
+#include "test_files.h"
 #include "test_util.h"
 
 #include "llamac.h"
@@ -93,43 +94,22 @@ static void keys_keep_file_order_and_types(void **state) {
 }
 
 static void every_scalar_type_reads_back(void **state) {
-    const llamac_gguf *g = ((opened *)*state)->g;
-    uint32_t u32;
-    int32_t i32;
-    uint64_t u64;
-    int64_t i64;
-    float f;
-    double d;
-    bool bl;
-    assert_int_equal(llamac_gguf_get_u32(g, "test.u8", &u32), LLAMAC_OK);
-    assert_int_equal(u32, 200);
-    assert_int_equal(llamac_gguf_get_i32(g, "test.i8", &i32), LLAMAC_OK);
-    assert_int_equal(i32, -100);
-    assert_int_equal(llamac_gguf_get_u32(g, "test.u16", &u32), LLAMAC_OK);
-    assert_int_equal(u32, 60000);
-    assert_int_equal(llamac_gguf_get_i32(g, "test.i16", &i32), LLAMAC_OK);
-    assert_int_equal(i32, -30000);
-    assert_int_equal(llamac_gguf_get_u32(g, "test.u32", &u32), LLAMAC_OK);
-    assert_int_equal(u32, 4000000000u);
-    assert_int_equal(llamac_gguf_get_i32(g, "test.i32", &i32), LLAMAC_OK);
-    assert_int_equal(i32, -2000000000);
-    assert_int_equal(llamac_gguf_get_u64(g, "test.u64", &u64), LLAMAC_OK);
-    assert_true(u64 == ((uint64_t)1 << 40) + 3);
-    assert_int_equal(llamac_gguf_get_i64(g, "test.i64", &i64), LLAMAC_OK);
-    assert_true(i64 == -((int64_t)1 << 40));
-    assert_int_equal(llamac_gguf_get_f32(g, "test.f32", &f), LLAMAC_OK);
-    assert_true(f == 1.5f);
-    assert_int_equal(llamac_gguf_get_f64(g, "test.f64", &d), LLAMAC_OK);
-    assert_true(d == -2.25);
-    assert_int_equal(llamac_gguf_get_bool(g, "test.bool", &bl), LLAMAC_OK);
-    assert_true(bl);
-    const char *s;
-    uint64_t len;
-    assert_int_equal(llamac_gguf_get_string(g, "test.name", &s, &len), LLAMAC_OK);
-    assert_int_equal(len, 6);
-    assert_string_equal(s, "h\xc3\xa9llo");
-    assert_int_equal(llamac_gguf_get_string(g, "general.architecture", &s, NULL), LLAMAC_OK);
-    assert_string_equal(s, "llama");
+    static const gguf_key_value want[] = {
+        {"test.u8", GK_U32, .i = 200},
+        {"test.i8", GK_I32, .i = -100},
+        {"test.u16", GK_U32, .i = 60000},
+        {"test.i16", GK_I32, .i = -30000},
+        {"test.u32", GK_U32, .i = 4000000000u},
+        {"test.i32", GK_I32, .i = -2000000000},
+        {"test.u64", GK_U64, .u = ((uint64_t)1 << 40) + 3},
+        {"test.i64", GK_I64, .i = -((int64_t)1 << 40)},
+        {"test.f32", GK_F32, .f = 1.5f},
+        {"test.f64", GK_F64, .d = -2.25},
+        {"test.bool", GK_BOOL, .i = 1},
+        {"test.name", GK_STR, .s = "h\xc3\xa9llo"}, /* 6 bytes */
+        {"general.architecture", GK_STR, .s = "llama"},
+    };
+    assert_gguf_keys(((opened *)*state)->g, want, N_ELEMS(want));
 }
 
 static void integer_getters_convert_only_when_the_value_fits(void **state) {
@@ -189,41 +169,23 @@ static void float_getters_accept_both_widths(void **state) {
 
 static void arrays_expose_packed_elements(void **state) {
     const llamac_gguf *g = ((opened *)*state)->g;
-    llamac_gguf_type et;
-    uint64_t n;
-    const void *data;
-    assert_int_equal(llamac_gguf_get_array(g, "test.u32s", &et, &n, &data), LLAMAC_OK);
-    assert_int_equal(et, LLAMAC_GGUF_UINT32);
-    assert_int_equal(n, 4);
-    const unsigned char *bytes = data;
+    const unsigned char *bytes = assert_gguf_array(g, "test.u32s", LLAMAC_GGUF_UINT32, 4);
     for (uint32_t i = 0; i < 4; i++) {
         uint32_t v;
         memcpy(&v, bytes + 4 * i, 4); /* the test host is little-endian */
         assert_int_equal(v, i + 1);
     }
-    assert_int_equal(llamac_gguf_get_array(g, "test.strings", &et, &n, &data), LLAMAC_OK);
-    assert_int_equal(et, LLAMAC_GGUF_STRING);
-    assert_int_equal(n, 3);
-    assert_null(data);
-    assert_int_equal(llamac_gguf_get_array(g, "test.nested", &et, &n, &data), LLAMAC_OK);
-    assert_int_equal(et, LLAMAC_GGUF_ARRAY);
-    assert_int_equal(n, 2);
-    assert_null(data);
+    assert_null(assert_gguf_array(g, "test.strings", LLAMAC_GGUF_STRING, 3));
+    assert_null(assert_gguf_array(g, "test.nested", LLAMAC_GGUF_ARRAY, 2));
 }
 
 static void string_array_elements_are_nul_terminated_and_keep_length(void **state) {
     const llamac_gguf *g = ((opened *)*state)->g;
     const char *s;
     uint64_t len;
-    assert_int_equal(llamac_gguf_get_array_string(g, "test.strings", 0, &s, &len), LLAMAC_OK);
-    assert_string_equal(s, "alpha");
-    assert_int_equal(len, 5);
-    assert_int_equal(llamac_gguf_get_array_string(g, "test.strings", 1, &s, &len), LLAMAC_OK);
-    assert_string_equal(s, "");
-    assert_int_equal(len, 0);
-    assert_int_equal(llamac_gguf_get_array_string(g, "test.strings", 2, &s, &len), LLAMAC_OK);
-    assert_int_equal(len, 3);
-    assert_memory_equal(s, "x\0y", 4); /* embedded NUL kept, terminator added */
+    assert_gguf_array_string(g, "test.strings", 0, "alpha", 5);
+    assert_gguf_array_string(g, "test.strings", 1, "", 0);
+    assert_gguf_array_string(g, "test.strings", 2, "x\0y", 3); /* embedded NUL kept, terminator added */
     assert_int_equal(llamac_gguf_get_array_string(g, "test.strings", 3, &s, &len),
                      LLAMAC_ERR_INVALID_ARG);
     assert_non_null(strstr(llamac_last_error(), "index 3"));
@@ -352,13 +314,20 @@ static void null_arguments_are_rejected(void **state) {
     llamac_gguf_free(NULL);
 }
 
+/* The built bytes opened in memory with default parameters (must succeed). */
+static llamac_gguf *open_built(const gbuf *b) {
+    llamac_gguf *g = NULL;
+    llamac_status st = llamac_gguf_open_memory(b->p, b->len, NULL, &g);
+    if (st != LLAMAC_OK) fail_msg("open: %s (%s)", llamac_status_name(st), llamac_last_error());
+    return g;
+}
+
 static void f64_beyond_float_range_is_not_a_float32(void **state) {
     (void)state;
     gbuf b = {0};
     gb_bytes(&b, "GGUF", 4), gb_u32(&b, 2), gb_u64(&b, 0), gb_u64(&b, 1); /* v2 works too */
     gb_str(&b, "huge"), gb_u32(&b, LLAMAC_GGUF_FLOAT64), gb_u64(&b, 0x7e37e43c8800759cu); /* 1e300 */
-    llamac_gguf *g;
-    assert_int_equal(llamac_gguf_open_memory(b.p, b.len, NULL, &g), LLAMAC_OK);
+    llamac_gguf *g = open_built(&b);
     assert_int_equal(llamac_gguf_version(g), 2);
     double d;
     float f = 1;
@@ -378,8 +347,7 @@ static void custom_alignment_places_the_data_section(void **state) {
     gb_str(&b, "t"), gb_u32(&b, 1), gb_u64(&b, 4), gb_u32(&b, LLAMAC_TYPE_F32), gb_u64(&b, 0);
     gb_pad(&b, 256);
     gb_u32(&b, 0x3f800000u), gb_u32(&b, 0), gb_u32(&b, 0), gb_u32(&b, 0);
-    llamac_gguf *g;
-    assert_int_equal(llamac_gguf_open_memory(b.p, b.len, NULL, &g), LLAMAC_OK);
+    llamac_gguf *g = open_built(&b);
     assert_int_equal(llamac_gguf_alignment(g), 256);
     assert_int_equal(llamac_gguf_data_offset(g), 256);
     llamac_tensor_info t;
@@ -396,8 +364,7 @@ static void tensorless_file_may_end_without_padding(void **state) {
     gbuf b = {0};
     gb_bytes(&b, "GGUF", 4), gb_u32(&b, 3), gb_u64(&b, 0), gb_u64(&b, 1);
     gb_str(&b, "k"), gb_u32(&b, LLAMAC_GGUF_UINT8), gb_u8(&b, 5); /* 38 bytes, not aligned */
-    llamac_gguf *g;
-    assert_int_equal(llamac_gguf_open_memory(b.p, b.len, NULL, &g), LLAMAC_OK);
+    llamac_gguf *g = open_built(&b);
     assert_int_equal(llamac_gguf_data_offset(g), 38);
     assert_int_equal(llamac_gguf_n_tensors(g), 0);
     llamac_gguf_free(g);

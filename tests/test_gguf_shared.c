@@ -1,6 +1,7 @@
 /* Every GGUF file under ../shared (written by llama.cpp's peer tools)
  * parses, mapped and read, with the block types its README promises; spot
  * values were confirmed with an independent Python reader. */
+#include "test_files.h"
 #include "test_util.h"
 
 #include "llamac.h"
@@ -117,10 +118,8 @@ static void every_shared_gguf_parses(void **state) {
 
 static void tiny_q4_k_m_has_the_expected_table(void **state) {
     (void)state;
-    char buf[512];
-    SKIP_WITHOUT_SHARED(path, buf, "models/tiny-Q4_K_M.gguf");
-    llamac_gguf *g;
-    assert_int_equal(llamac_gguf_open(path, NULL, &g), LLAMAC_OK);
+    llamac_gguf *g = test_open_shared_gguf("models/tiny-Q4_K_M.gguf");
+    if (!g) { skip(); return; }
     assert_int_equal(llamac_gguf_n_kv(g), 24);
     assert_int_equal(llamac_gguf_data_offset(g), 44864);
     int n_q4k = 0, n_q6k = 0, n_f32 = 0;
@@ -143,43 +142,30 @@ static void tiny_q4_k_m_has_the_expected_table(void **state) {
     assert_int_equal(t.ne[1], 128);
     assert_int_equal(t.offset, 1263616);
     assert_int_equal(t.n_bytes, 128 * 210); /* 128 rows of one 210-byte Q6_K block */
-    uint32_t u32;
-    float f;
-    assert_int_equal(llamac_gguf_get_u32(g, "llama.attention.head_count_kv", &u32), LLAMAC_OK);
-    assert_int_equal(u32, 4);
-    assert_int_equal(llamac_gguf_get_u32(g, "general.file_type", &u32), LLAMAC_OK);
-    assert_int_equal(u32, 15);
-    assert_int_equal(llamac_gguf_get_f32(g, "llama.attention.layer_norm_rms_epsilon", &f), LLAMAC_OK);
-    assert_true(f == 1e-5f);
-    const char *s;
-    assert_int_equal(llamac_gguf_get_string(g, "tokenizer.ggml.model", &s, NULL), LLAMAC_OK);
-    assert_string_equal(s, "llama");
-    assert_int_equal(llamac_gguf_get_array_string(g, "tokenizer.ggml.tokens", 2047, &s, NULL), LLAMAC_OK);
-    assert_string_equal(s, "\xe2\x96\x81\xc2\xbb");
+    static const gguf_key_value want[] = {
+        {"llama.attention.head_count_kv", GK_U32, .i = 4},
+        {"general.file_type", GK_U32, .i = 15},
+        {"llama.attention.layer_norm_rms_epsilon", GK_F32, .f = 1e-5f},
+        {"tokenizer.ggml.model", GK_STR, .s = "llama"},
+    };
+    assert_gguf_keys(g, want, N_ELEMS(want));
+    assert_gguf_array_string(g, "tokenizer.ggml.tokens", 2047, "\xe2\x96\x81\xc2\xbb", 5);
     llamac_gguf_free(g);
 }
 
 static void llama3_vocabulary_strings_are_indexed(void **state) {
     (void)state;
-    char buf[512];
-    SKIP_WITHOUT_SHARED(path, buf, "vocab/ggml-vocab-llama-bpe.gguf");
-    llamac_gguf *g;
-    assert_int_equal(llamac_gguf_open(path, NULL, &g), LLAMAC_OK);
-    uint64_t n;
-    llamac_gguf_type et;
-    assert_int_equal(llamac_gguf_get_array(g, "tokenizer.ggml.tokens", &et, &n, NULL), LLAMAC_OK);
-    assert_int_equal(et, LLAMAC_GGUF_STRING);
-    assert_int_equal(n, 128256);
+    llamac_gguf *g = test_open_shared_gguf("vocab/ggml-vocab-llama-bpe.gguf");
+    if (!g) { skip(); return; }
+    assert_gguf_array(g, "tokenizer.ggml.tokens", LLAMAC_GGUF_STRING, 128256);
     const char *s;
     uint64_t len;
-    assert_int_equal(llamac_gguf_get_array_string(g, "tokenizer.ggml.tokens", 1000, &s, &len), LLAMAC_OK);
-    assert_string_equal(s, "indow");
-    assert_int_equal(llamac_gguf_get_array_string(g, "tokenizer.ggml.tokens", 128255, &s, &len), LLAMAC_OK);
-    assert_string_equal(s, "<|reserved_special_token_247|>");
+    assert_gguf_array_string(g, "tokenizer.ggml.tokens", 1000, "indow", 5);
+    assert_gguf_array_string(g, "tokenizer.ggml.tokens", 128255, "<|reserved_special_token_247|>", 30);
+    uint64_t n;
     assert_int_equal(llamac_gguf_get_array(g, "tokenizer.ggml.merges", NULL, &n, NULL), LLAMAC_OK);
     assert_int_equal(n, 280147);
-    assert_int_equal(llamac_gguf_get_array_string(g, "tokenizer.ggml.merges", n - 1, &s, &len), LLAMAC_OK);
-    assert_memory_equal(s, "\xc3\xa9\xc4\xb6 \xc2\xa6", len + 1);
+    assert_gguf_array_string(g, "tokenizer.ggml.merges", n - 1, "\xc3\xa9\xc4\xb6 \xc2\xa6", 7);
     uint64_t total = 0; /* every element, O(1) each */
     for (uint64_t i = 0; i < n; i++) {
         assert_int_equal(llamac_gguf_get_array_string(g, "tokenizer.ggml.merges", i, &s, &len), LLAMAC_OK);

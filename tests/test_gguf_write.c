@@ -82,8 +82,7 @@ static void add_round_trip_content(llamac_gguf_writer *w) {
 
 static void written_file_reads_back_identically(void **state) {
     tmpdir *t = *state;
-    llamac_gguf_writer *w;
-    assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
+    llamac_gguf_writer *w = test_new_writer();
     add_round_trip_content(w);
     assert_int_equal(llamac_gguf_writer_write(w, t->path), LLAMAC_OK);
     llamac_gguf_writer_free(w);
@@ -95,60 +94,30 @@ static void written_file_reads_back_identically(void **state) {
     assert_int_equal(llamac_gguf_n_kv(g), 18);
     /* replacing a key keeps its place */
     assert_string_equal(llamac_gguf_key(g, 5), "v.u32");
-    uint32_t u32;
-    int32_t i32;
-    int64_t i64;
-    uint64_t u64;
-    float f;
-    double d;
-    bool b;
-    assert_int_equal(llamac_gguf_get_u32(g, "v.u32", &u32), LLAMAC_OK);
-    assert_int_equal(u32, 123456789);
-    assert_int_equal(llamac_gguf_get_u32(g, "v.u8", &u32), LLAMAC_OK);
-    assert_int_equal(u32, 250);
-    assert_int_equal(llamac_gguf_get_i32(g, "v.i8", &i32), LLAMAC_OK);
-    assert_int_equal(i32, -7);
-    assert_int_equal(llamac_gguf_get_u32(g, "v.u16", &u32), LLAMAC_OK);
-    assert_int_equal(u32, 65535);
-    assert_int_equal(llamac_gguf_get_i32(g, "v.i16", &i32), LLAMAC_OK);
-    assert_int_equal(i32, -32768);
-    assert_int_equal(llamac_gguf_get_i32(g, "v.i32", &i32), LLAMAC_OK);
-    assert_int_equal(i32, -5);
-    assert_int_equal(llamac_gguf_get_f32(g, "v.f32", &f), LLAMAC_OK);
-    assert_true(f == 0.25f);
-    assert_int_equal(llamac_gguf_get_bool(g, "v.bool", &b), LLAMAC_OK);
-    assert_true(b);
-    assert_int_equal(llamac_gguf_get_u64(g, "v.u64", &u64), LLAMAC_OK);
-    assert_true(u64 == UINT64_MAX);
-    assert_int_equal(llamac_gguf_get_i64(g, "v.i64", &i64), LLAMAC_OK);
-    assert_true(i64 == INT64_MIN);
-    assert_int_equal(llamac_gguf_get_f64(g, "v.f64", &d), LLAMAC_OK);
-    assert_true(d == 0.1);
-    llamac_gguf_type et;
-    uint64_t n;
-    const void *data;
-    assert_int_equal(llamac_gguf_get_array(g, "a.f32", &et, &n, &data), LLAMAC_OK);
-    assert_int_equal(et, LLAMAC_GGUF_FLOAT32);
-    assert_int_equal(n, 4);
+    static const gguf_key_value scalars[] = {
+        {"v.u32", GK_U32, .i = 123456789},
+        {"v.u8", GK_U32, .i = 250},
+        {"v.i8", GK_I32, .i = -7},
+        {"v.u16", GK_U32, .i = 65535},
+        {"v.i16", GK_I32, .i = -32768},
+        {"v.i32", GK_I32, .i = -5},
+        {"v.f32", GK_F32, .f = 0.25f},
+        {"v.bool", GK_BOOL, .i = 1},
+        {"v.u64", GK_U64, .u = UINT64_MAX},
+        {"v.i64", GK_I64, .i = INT64_MIN},
+        {"v.f64", GK_F64, .d = 0.1},
+    };
+    assert_gguf_keys(g, scalars, N_ELEMS(scalars));
     float scores[4];
-    memcpy(scores, data, sizeof scores);
+    memcpy(scores, assert_gguf_array(g, "a.f32", LLAMAC_GGUF_FLOAT32, 4), sizeof scores);
     assert_true(scores[0] == -1.5f && scores[1] == 0.0f && scores[2] == 2.0f && scores[3] == 1e30f);
-    assert_int_equal(llamac_gguf_get_array(g, "a.i32", &et, &n, &data), LLAMAC_OK);
     int32_t types[3];
-    memcpy(types, data, sizeof types);
-    assert_true(et == LLAMAC_GGUF_INT32 && n == 3 && types[1] == -2);
-    assert_int_equal(llamac_gguf_get_array(g, "a.bool", &et, &n, &data), LLAMAC_OK);
-    assert_true(et == LLAMAC_GGUF_BOOL && n == 3);
-    assert_memory_equal(data, "\1\0\1", 3);
-    assert_int_equal(llamac_gguf_get_array(g, "a.empty", &et, &n, NULL), LLAMAC_OK);
-    assert_true(et == LLAMAC_GGUF_UINT64 && n == 0);
-    const char *s;
-    uint64_t len;
-    assert_int_equal(llamac_gguf_get_array_string(g, "a.str", 2, &s, &len), LLAMAC_OK);
-    assert_string_equal(s, "\xe2\x96\x81hello");
-    assert_int_equal(len, 8);
-    assert_int_equal(llamac_gguf_get_array_string(g, "a.str", 1, &s, &len), LLAMAC_OK);
-    assert_int_equal(len, 0);
+    memcpy(types, assert_gguf_array(g, "a.i32", LLAMAC_GGUF_INT32, 3), sizeof types);
+    assert_true(types[1] == -2);
+    assert_memory_equal(assert_gguf_array(g, "a.bool", LLAMAC_GGUF_BOOL, 3), "\1\0\1", 3);
+    assert_gguf_array(g, "a.empty", LLAMAC_GGUF_UINT64, 0);
+    assert_gguf_array_string(g, "a.str", 2, "\xe2\x96\x81hello", 8);
+    assert_gguf_array_string(g, "a.str", 1, "", 0);
 
     static const struct { const char *name; llamac_type type; const void *data; uint64_t n; } want[] = {
         {"f32", LLAMAC_TYPE_F32, f32_data, sizeof f32_data},
@@ -201,8 +170,7 @@ static void writer_bytes_match_an_independent_encoding(void **state) {
     for (int i = 0; i < 6; i++) gb_u32(&want, w6_bits[i]);
     gb_pad(&want, 32);
 
-    llamac_gguf_writer *w;
-    assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
+    llamac_gguf_writer *w = test_new_writer();
     assert_int_equal(llamac_gguf_writer_set_string(w, "general.architecture", "llama"), LLAMAC_OK);
     assert_int_equal(llamac_gguf_writer_set_u32(w, "x.n", 7), LLAMAC_OK);
     const char *strs[] = {"a", "bc"};
@@ -229,8 +197,7 @@ static void copy_kv_reproduces_a_file(void **state) {
     gguf_build_valid(&src);
     llamac_gguf *g;
     assert_int_equal(llamac_gguf_open_memory(src.p, src.len, NULL, &g), LLAMAC_OK);
-    llamac_gguf_writer *w;
-    assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
+    llamac_gguf_writer *w = test_new_writer();
     assert_int_equal(llamac_gguf_writer_copy_kv(w, g), LLAMAC_OK);
     for (int64_t i = 0; i < llamac_gguf_n_tensors(g); i++) {
         llamac_tensor_info ti;
@@ -258,8 +225,7 @@ static void copy_kv_reproduces_a_file(void **state) {
 
 static void bad_tensors_are_refused(void **state) {
     (void)state;
-    llamac_gguf_writer *w;
-    assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
+    llamac_gguf_writer *w = test_new_writer();
     float x[64] = {0};
     assert_int_equal(llamac_gguf_writer_add_tensor(w, "t", LLAMAC_TYPE_F32, 1, (int64_t[]){8}, x, 31),
                      LLAMAC_ERR_INVALID_ARG);
@@ -293,8 +259,7 @@ static void bad_tensors_are_refused(void **state) {
 
 static void bad_keys_and_values_are_refused(void **state) {
     (void)state;
-    llamac_gguf_writer *w;
-    assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
+    llamac_gguf_writer *w = test_new_writer();
     assert_int_equal(llamac_gguf_writer_set_u32(w, "", 1), LLAMAC_ERR_INVALID_ARG);
     assert_int_equal(llamac_gguf_writer_set_u32(w, NULL, 1), LLAMAC_ERR_INVALID_ARG);
     assert_int_equal(llamac_gguf_writer_set_u32(w, "bad\xff", 1), LLAMAC_ERR_INVALID_ARG);
@@ -317,8 +282,7 @@ static void bad_keys_and_values_are_refused(void **state) {
 
 static void alignment_key_of_wrong_type_fails_the_write(void **state) {
     tmpdir *t = *state;
-    llamac_gguf_writer *w;
-    assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
+    llamac_gguf_writer *w = test_new_writer();
     assert_int_equal(llamac_gguf_writer_set_u64(w, "general.alignment", 64), LLAMAC_OK);
     assert_int_equal(llamac_gguf_writer_write(w, t->path), LLAMAC_ERR_INVALID_ARG);
     assert_non_null(strstr(llamac_last_error(), "UINT32"));
@@ -328,8 +292,7 @@ static void alignment_key_of_wrong_type_fails_the_write(void **state) {
 
 static void failed_write_leaves_nothing_behind(void **state) {
     tmpdir *t = *state;
-    llamac_gguf_writer *w;
-    assert_int_equal(llamac_gguf_writer_new(NULL, &w), LLAMAC_OK);
+    llamac_gguf_writer *w = test_new_writer();
     assert_int_equal(llamac_gguf_writer_set_u32(w, "k", 1), LLAMAC_OK);
     char bad[300];
     snprintf(bad, sizeof bad, "%s/no/such/dir/x.gguf", t->dir);

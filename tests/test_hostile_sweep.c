@@ -28,14 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 #define MAX_BASES 24
 
 typedef struct base_file {
@@ -208,12 +200,8 @@ static bool run_one(tally *t, const char *const *args) {
     cli_result r;
     bool timed_out;
     /* A cap on address space turns a runaway allocation into a failed one
-     * on this shared machine; ASan needs its terabytes of shadow reserve. */
-#ifdef UNDER_ASAN
-    cli_limits lim = {timeout_s, 0};
-#else
+     * on this shared machine (not under ASan: see cli_limits). */
     cli_limits lim = {timeout_s, (size_t)8 << 30};
-#endif
     cli_run_limited(&r, &timed_out, llamac_bin, args, lim);
     if (timed_out) {
         t->hang++;

@@ -2,6 +2,7 @@
  * file can have named in the error, cancellation through the progress
  * callback without leaks, tied embeddings and rope_freqs. */
 #include "test_alloc.h"
+#include "test_files.h"
 #include "test_tmpdir.h"
 #include "test_util.h"
 
@@ -18,8 +19,10 @@ static void write_spec(const fixture *f, const tm_spec *s) {
     if (st != LLAMAC_OK) fail_msg("writing test model: %s", llamac_last_error());
 }
 
-/* Loads a file expected to fail and checks status and message. */
-static void expect_load_error(const fixture *f, llamac_status want, const char *needle) {
+/* Writes the spec and checks that loading it fails with this status and a
+ * message mentioning `needle`. */
+static void expect_spec_refused(const fixture *f, const tm_spec *s, llamac_status want, const char *needle) {
+    write_spec(f, s);
     llamac_model *m = (llamac_model *)&m; /* must be reset to NULL */
     llamac_status st = llamac_model_load(f->path, NULL, &m);
     assert_int_equal(st, want);
@@ -30,18 +33,10 @@ static void expect_load_error(const fixture *f, llamac_status want, const char *
 
 static void tiny_model_reports_its_hyperparameters(void **state) {
     (void)state;
-    char buf[512];
-    SKIP_WITHOUT_SHARED(path, buf, "models/tiny-Q4_K_M.gguf");
-    llamac_model *m;
-    assert_int_equal(llamac_model_load(path, NULL, &m), LLAMAC_OK);
+    llamac_model *m = test_load_shared_model("models/tiny-Q4_K_M.gguf");
+    if (!m) { skip(); return; }
     /* ../shared/README.md: the tiny model's shape */
-    assert_int_equal(llamac_model_n_vocab(m), 2048);
-    assert_int_equal(llamac_model_n_ctx_train(m), 2048);
-    assert_int_equal(llamac_model_n_embd(m), 256);
-    assert_int_equal(llamac_model_n_layer(m), 2);
-    assert_int_equal(llamac_model_n_head(m), 8);
-    assert_int_equal(llamac_model_n_head_kv(m), 4);
-    assert_int_equal(llamac_model_n_ff(m), 768);
+    assert_model_shape(m, TINY_SHAPE);
     assert_true(llamac_model_rope_freq_base(m) == 10000.0f);
     /* 2048*256*2 (embeddings, output) + 2 layers * (256*256*2 + 256*128*2 +
      * 256*768*3 + 2*256) + 256 */
@@ -77,69 +72,51 @@ static void missing_file_is_an_io_error(void **state) {
     assert_null(m);
 }
 
-static void missing_tensor_is_rejected_by_name(void **state) {
-    fixture *f = *state;
-    tm_spec s;
-    tm_spec_default(&s);
-    s.omit = "blk.1.ffn_up.weight";
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_NOT_FOUND, "blk.1.ffn_up.weight");
-    s.omit = "output_norm.weight";
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_NOT_FOUND, "output_norm.weight");
-}
+/* One change to the default spec (fields left 0 keep the default's) and
+ * the load error it must give: a status and a fragment of the message. */
+typedef struct spec_refusal {
+    const char *omit, *misshape, *arch, *rope_scaling_type, *retype;
+    llamac_type retype_as;
+    int32_t n_head_kv;
+    llamac_status want;
+    const char *needle;
+} spec_refusal;
 
-static void misshaped_tensor_is_rejected_with_both_shapes(void **state) {
-    fixture *f = *state;
-    tm_spec s;
-    tm_spec_default(&s);
-    s.misshape = "blk.0.attn_k.weight"; /* 32 x 17 instead of 32 x 16 */
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_FORMAT, "blk.0.attn_k.weight has shape [32, 17, 1, 1], expected [32, 16]");
-    s.misshape = "blk.1.ffn_norm.weight";
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_FORMAT, "blk.1.ffn_norm.weight has shape [33, 1, 1, 1], expected [32]");
-}
-
-static void other_architecture_is_unsupported(void **state) {
-    fixture *f = *state;
-    tm_spec s;
-    tm_spec_default(&s);
-    s.arch = "gpt2";
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_UNSUPPORTED, "\"gpt2\"");
-}
-
-static void uncomputable_tensor_type_is_unsupported(void **state) {
-    fixture *f = *state;
-    tm_spec s;
-    tm_spec_default(&s);
-    s.retype = "blk.0.attn_q.weight";
-    s.retype_as = LLAMAC_TYPE_Q8_1; /* an activation encoding: no weight dot product */
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_UNSUPPORTED, "blk.0.attn_q.weight has type Q8_1");
-    s.retype = "blk.0.attn_norm.weight";
-    s.retype_as = LLAMAC_TYPE_F16;
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_UNSUPPORTED, "blk.0.attn_norm.weight has type F16, expected F32");
-}
-
-static void yarn_rope_scaling_is_unsupported(void **state) {
-    fixture *f = *state;
-    tm_spec s;
-    tm_spec_default(&s);
-    s.rope_scaling_type = "yarn";
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_UNSUPPORTED, "\"yarn\"");
-}
-
-static void head_counts_that_do_not_divide_are_rejected(void **state) {
-    fixture *f = *state;
-    tm_spec s;
-    tm_spec_default(&s);
-    s.n_head_kv = 3; /* 4 query heads cannot share 3 KV heads */
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_FORMAT, "head_count_kv (3)");
+static void specs_the_loader_cannot_use_are_refused_by_name(void **state) {
+    static const spec_refusal rows[] = {
+        /* a missing tensor is named */
+        {.omit = "blk.1.ffn_up.weight", .want = LLAMAC_ERR_NOT_FOUND, .needle = "blk.1.ffn_up.weight"},
+        {.omit = "output_norm.weight", .want = LLAMAC_ERR_NOT_FOUND, .needle = "output_norm.weight"},
+        /* a misshaped tensor, with both shapes (32 x 17 instead of 32 x 16) */
+        {.misshape = "blk.0.attn_k.weight", .want = LLAMAC_ERR_FORMAT,
+         .needle = "blk.0.attn_k.weight has shape [32, 17, 1, 1], expected [32, 16]"},
+        {.misshape = "blk.1.ffn_norm.weight", .want = LLAMAC_ERR_FORMAT,
+         .needle = "blk.1.ffn_norm.weight has shape [33, 1, 1, 1], expected [32]"},
+        /* another architecture */
+        {.arch = "gpt2", .want = LLAMAC_ERR_UNSUPPORTED, .needle = "\"gpt2\""},
+        /* a tensor type the kernels cannot compute: an activation encoding
+         * (no weight dot product), a norm not in F32 */
+        {.retype = "blk.0.attn_q.weight", .retype_as = LLAMAC_TYPE_Q8_1, .want = LLAMAC_ERR_UNSUPPORTED,
+         .needle = "blk.0.attn_q.weight has type Q8_1"},
+        {.retype = "blk.0.attn_norm.weight", .retype_as = LLAMAC_TYPE_F16, .want = LLAMAC_ERR_UNSUPPORTED,
+         .needle = "blk.0.attn_norm.weight has type F16, expected F32"},
+        /* YaRN rope scaling */
+        {.rope_scaling_type = "yarn", .want = LLAMAC_ERR_UNSUPPORTED, .needle = "\"yarn\""},
+        /* head counts that do not divide: 4 query heads cannot share 3 KV heads */
+        {.n_head_kv = 3, .want = LLAMAC_ERR_FORMAT, .needle = "head_count_kv (3)"},
+    };
+    for (size_t k = 0; k < N_ELEMS(rows); k++) {
+        const spec_refusal *r = &rows[k];
+        tm_spec s;
+        tm_spec_default(&s);
+        s.omit = r->omit;
+        s.misshape = r->misshape;
+        if (r->arch) s.arch = r->arch;
+        if (r->rope_scaling_type) s.rope_scaling_type = r->rope_scaling_type;
+        if (r->retype) s.retype = r->retype, s.retype_as = r->retype_as;
+        if (r->n_head_kv) s.n_head_kv = r->n_head_kv;
+        expect_spec_refused(*state, &s, r->want, r->needle);
+    }
 }
 
 static void tied_embeddings_and_rope_freqs_load(void **state) {
@@ -155,8 +132,7 @@ static void tied_embeddings_and_rope_freqs_load(void **state) {
     llamac_model_free(m);
     /* rope_freqs must have n_rot/2 entries */
     s.misshape = "rope_freqs.weight";
-    write_spec(f, &s);
-    expect_load_error(f, LLAMAC_ERR_FORMAT, "rope_freqs.weight");
+    expect_spec_refused(f, &s, LLAMAC_ERR_FORMAT, "rope_freqs.weight");
 }
 
 /* ---- progress and cancellation ---- */
@@ -428,12 +404,7 @@ int main(int argc, char **argv) {
     return run_cases_each(test_case_dir_setup, test_case_dir_teardown,
                           model_without_tokenizer_has_no_vocab,
                           missing_file_is_an_io_error,
-                          missing_tensor_is_rejected_by_name,
-                          misshaped_tensor_is_rejected_with_both_shapes,
-                          other_architecture_is_unsupported,
-                          uncomputable_tensor_type_is_unsupported,
-                          yarn_rope_scaling_is_unsupported,
-                          head_counts_that_do_not_divide_are_rejected,
+                          specs_the_loader_cannot_use_are_refused_by_name,
                           tied_embeddings_and_rope_freqs_load,
                           progress_runs_from_zero_to_one,
                           cancelling_from_progress_frees_everything,

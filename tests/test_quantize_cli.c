@@ -3,6 +3,7 @@
  * on stderr) for a failure.
  * Usage: test_quantize_cli PATH/TO/llamac */
 #include "test_tmpdir.h"
+#include "test_files.h"
 #include "test_util.h"
 
 #include "llamac.h"
@@ -31,11 +32,8 @@ static void synth_then_quantize_then_bench(void **state) {
     run(&r, (const char *[]){"quantize", "-q", "-t", "2", f32, q, "q4_k_m", NULL});
     if (r.exit_code != 0) fail_msg("quantize: exit %d: %s", r.exit_code, r.err);
     assert_non_null(strstr(r.err, "Q4_K_M"));
-    llamac_gguf *g = NULL;
-    assert_int_equal(llamac_gguf_open(q, NULL, &g), LLAMAC_OK);
-    uint32_t ft = 0;
-    assert_int_equal(llamac_gguf_get_u32(g, "general.file_type", &ft), LLAMAC_OK);
-    assert_int_equal(ft, LLAMAC_FTYPE_MOSTLY_Q4_K_M);
+    llamac_gguf *g = test_open_gguf(q);
+    assert_gguf_keys(g, &(gguf_key_value){"general.file_type", GK_U32, .i = LLAMAC_FTYPE_MOSTLY_Q4_K_M}, 1);
     llamac_gguf_free(g);
 
     /* markdown: header, rule, one row per test with a positive rate */

@@ -5,6 +5,7 @@
  * never skip): metadata carried over, thread-count independence, the
  * caller's allocator, and failures that leave nothing behind.
  * With --shared, only the cases that need ../shared. */
+#include "decode_util.h"
 #include "test_files.h"
 #include "test_alloc.h"
 #include "test_tmpdir.h"
@@ -27,6 +28,13 @@ static int count_dir_entries(void) {
         if (e->d_name[0] != '.') n++;
     closedir(d);
     return n;
+}
+
+/* The tensor `name` of g, which must be there. */
+static llamac_tensor_info tensor_named(const llamac_gguf *g, const char *name) {
+    llamac_tensor_info t;
+    if (llamac_gguf_tensor(g, llamac_gguf_find_tensor(g, name), &t) != LLAMAC_OK) fail_msg("no tensor %s", name);
+    return t;
 }
 
 static void quantize_or_fail(const char *in, const char *out, llamac_ftype ft, int32_t n_threads) {
@@ -155,14 +163,8 @@ static void quantized_tiny_is_faithful_to_f32(void **state) {
     assert_non_null(logits);
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         quantize_or_fail(f32, test_tmpdir_path(out, sizeof out, "faithful.gguf"), types[i].ft, 2);
-        llamac_model *model = NULL;
-        assert_int_equal(llamac_model_load(out, NULL, &model), LLAMAC_OK);
-        llamac_context_params cp = llamac_context_default_params();
-        cp.n_ctx = 128;
-        cp.n_batch = 64;
-        cp.n_threads = 2;
-        llamac_context *ctx = NULL;
-        assert_int_equal(llamac_context_new(model, &cp, &ctx), LLAMAC_OK);
+        llamac_model *model = test_load_model(out);
+        llamac_context *ctx = du_context(model, 128, 64, 1, 2);
         llamac_status st = golden_decode(ctx, ref.prompt, ref.n_prompt, NULL, 0, 0, logits);
         if (st) fail_msg("decode: %s", llamac_last_error());
         double same_max, kld_q;
@@ -240,8 +242,7 @@ static void non_finite_weight_is_refused_and_nothing_is_left(void **state) {
     p.ftype = LLAMAC_FTYPE_MOSTLY_Q8_0;
     assert_int_equal(llamac_model_quantize(in, out, &p), LLAMAC_OK);
     llamac_gguf *g = test_open_gguf(out);
-    llamac_tensor_info t;
-    assert_int_equal(llamac_gguf_tensor(g, llamac_gguf_find_tensor(g, "blk.0.attn_q.weight"), &t), LLAMAC_OK);
+    const llamac_tensor_info t = tensor_named(g, "blk.0.attn_q.weight");
     assert_int_equal(t.type, LLAMAC_TYPE_Q8_0);
     assert_int_equal(t.n_bytes, 4 * 8 * 34);
     llamac_gguf_free(g);
@@ -299,12 +300,9 @@ static void requantizing_needs_allow_requantize(void **state) {
     p.allow_requantize = true;
     assert_int_equal(llamac_model_quantize(q40, out, &p), LLAMAC_OK);
     llamac_gguf *g = test_open_gguf(out);
-    llamac_tensor_info t;
-    assert_int_equal(llamac_gguf_tensor(g, llamac_gguf_find_tensor(g, "blk.0.attn_q.weight"), &t), LLAMAC_OK);
-    assert_int_equal(t.type, LLAMAC_TYPE_Q4_K);
+    assert_int_equal(tensor_named(g, "blk.0.attn_q.weight").type, LLAMAC_TYPE_Q4_K);
     /* Q6_K output of the Q4_0 file is kept as it is */
-    assert_int_equal(llamac_gguf_tensor(g, llamac_gguf_find_tensor(g, "output.weight"), &t), LLAMAC_OK);
-    assert_int_equal(t.type, LLAMAC_TYPE_Q6_K);
+    assert_int_equal(tensor_named(g, "output.weight").type, LLAMAC_TYPE_Q6_K);
     llamac_gguf_free(g);
     unlink(out);
 }

@@ -1,6 +1,7 @@
 /* llamac_model_synth: files that load as llama models with the promised
  * shape, vocabulary and weight statistics, that depend on the seed only,
  * and that survive quantization and a forward pass with sane logits. */
+#include "decode_util.h"
 #include "test_files.h"
 #include "test_tmpdir.h"
 #include "test_util.h"
@@ -61,13 +62,7 @@ static void tiny_file_loads_as_the_promised_model(void **state) {
     synth_or_fail(test_tmpdir_path(path, sizeof path, "tiny.gguf"), "tiny", LLAMAC_TYPE_F16, 42, 0);
     llamac_model *m = NULL;
     if (llamac_model_load(path, NULL, &m)) fail_msg("load: %s", llamac_last_error());
-    assert_int_equal(llamac_model_n_vocab(m), 2048);
-    assert_int_equal(llamac_model_n_embd(m), 256);
-    assert_int_equal(llamac_model_n_layer(m), 2);
-    assert_int_equal(llamac_model_n_head(m), 8);
-    assert_int_equal(llamac_model_n_head_kv(m), 4);
-    assert_int_equal(llamac_model_n_ff(m), 768);
-    assert_int_equal(llamac_model_n_ctx_train(m), 2048);
+    assert_model_shape(m, TINY_SHAPE);
     const llamac_vocab *v = llamac_model_vocab(m);
     assert_non_null(v);
     assert_int_equal(llamac_vocab_get_type(v), LLAMAC_VOCAB_SPM);
@@ -170,14 +165,8 @@ static void synthesized_model_quantizes_and_runs(void **state) {
     float *logits[2];
     const char *paths[2] = {pf, pq};
     for (int k = 0; k < 2; k++) {
-        llamac_model *m = NULL;
-        assert_int_equal(llamac_model_load(paths[k], NULL, &m), LLAMAC_OK);
-        llamac_context_params cp = llamac_context_default_params();
-        cp.n_ctx = 64;
-        cp.n_batch = 8;
-        cp.n_threads = 2;
-        llamac_context *ctx = NULL;
-        assert_int_equal(llamac_context_new(m, &cp, &ctx), LLAMAC_OK);
+        llamac_model *m = test_load_model(paths[k]);
+        llamac_context *ctx = du_context(m, 64, 8, 1, 2);
         logits[k] = malloc(8 * 2048 * sizeof(float));
         assert_non_null(logits[k]);
         assert_int_equal(golden_decode(ctx, prompt, 8, NULL, 0, 0, logits[k]), LLAMAC_OK);

@@ -11,6 +11,8 @@
  * (tools/train/reference.py), never from llamac.
  * Usage: test_shipped_model PATH/TO/llamac [--long]
  * Env: LLAMAC_SHIPPED_MODEL (the .gguf), LLAMAC_VALID_TEXT (kjv-valid.txt). */
+#include "decode_util.h"
+#include "test_files.h"
 #include "test_util.h"
 
 #include "../tools/perplexity.h"
@@ -18,7 +20,6 @@
 
 #include <math.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- what models/MODEL_CARD.md records (torch, reference.py) ---- */
@@ -58,16 +59,11 @@ static int setup(void **state) {
     static shipped s;
     s.model_path = getenv("LLAMAC_SHIPPED_MODEL");
     s.valid_path = getenv("LLAMAC_VALID_TEXT");
-    if (!s.model_path || !s.valid_path) {
-        fprintf(stderr, "LLAMAC_SHIPPED_MODEL and LLAMAC_VALID_TEXT must be set (meson does)\n");
+    if (!s.valid_path) {
+        fprintf(stderr, "LLAMAC_VALID_TEXT must be set (meson does)\n");
         return -1;
     }
-    llamac_status st = llamac_model_load(s.model_path, NULL, &s.model);
-    if (st != LLAMAC_OK) {
-        fprintf(stderr, "loading %s: %s: %s\n", s.model_path, llamac_status_name(st),
-                llamac_last_error());
-        return -1;
-    }
+    if (!(s.model = test_load_model_from_env("LLAMAC_SHIPPED_MODEL"))) return -1;
     *state = &s;
     return 0;
 }
@@ -76,17 +72,6 @@ static int teardown(void **state) {
     shipped *s = *state;
     llamac_model_free(s->model);
     return 0;
-}
-
-static llamac_context *new_context(const llamac_model *model, int32_t threads, uint32_t n_ctx) {
-    llamac_context_params cp = llamac_context_default_params();
-    cp.n_ctx = n_ctx;
-    cp.n_batch = n_ctx;
-    cp.n_threads = threads;
-    llamac_context *ctx = NULL;
-    llamac_status st = llamac_context_new(model, &cp, &ctx);
-    if (st != LLAMAC_OK) fail_msg("context: %s: %s", llamac_status_name(st), llamac_last_error());
-    return ctx;
 }
 
 static void prompt_tokenizes_to_the_trainers_ids(void **state) {
@@ -110,7 +95,7 @@ static int32_t argmax(const float *row, int32_t n) {
 /* Greedy decoding through the public API: the prompt as `chunk`-token
  * batches, then one token per decode. */
 static void greedy(const llamac_model *model, int32_t threads, int32_t chunk, llamac_token *out) {
-    llamac_context *ctx = new_context(model, threads, 64);
+    llamac_context *ctx = du_context(model, 64, 64, 1, threads);
     const int32_t n_vocab = llamac_model_n_vocab(model);
     const int32_t n_prompt = (int32_t)(sizeof card_prompt / sizeof card_prompt[0]);
     llamac_batch b;
@@ -149,59 +134,21 @@ static void greedy_continuation_is_the_trainers_at_any_thread_count(void **state
     expect_card_greedy(got, "2 threads, prompt token by token");
 }
 
-/* Runs `llamac ARGS...` (NULL-terminated); returns the exit status and
- * stdout (NUL-terminated, truncated to size). stderr goes to a temporary
- * file, so neither stream can block the child. */
-static int run_cli(const char *const *args, char *out, size_t size) {
-    char *argv[16];
-    int n = 0;
-    const char *command = args[0];
-    argv[n++] = (char *)llamac_bin;
-    for (; *args && n < 15; args++) argv[n++] = (char *)*args;
-    argv[n] = NULL;
-    int fd[2];
-    assert_int_equal(pipe(fd), 0);
-    FILE *err = tmpfile();
-    assert_non_null(err);
-    const pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(fd[1], 1);
-        dup2(fileno(err), 2);
-        close(fd[0]);
-        close(fd[1]);
-        execv(llamac_bin, argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    size_t len = 0;
-    ssize_t r;
-    char sink[512];
-    while ((r = read(fd[0], len < size - 1 ? out + len : sink,
-                     len < size - 1 ? size - 1 - len : sizeof sink)) > 0)
-        if (len < size - 1) len += (size_t)r;
-    out[len] = '\0';
-    close(fd[0]);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        char e[2048];
-        rewind(err);
-        const size_t k = fread(e, 1, sizeof e - 1, err);
-        e[k] = '\0';
-        fprintf(stderr, "llamac %s failed; stderr:\n%s\n", command, e);
-    }
-    fclose(err);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+/* Runs `llamac ARGS...` (NULL-terminated) through cli_run; returns the exit
+ * status, with stdout in r->out. A failed run's stderr is printed. */
+static int run_cli(cli_result *r, const char *const *args) {
+    cli_run(r, llamac_bin, args);
+    if (r->exit_code != 0) fprintf(stderr, "llamac %s failed; stderr:\n%s\n", args[0], r->err);
+    return r->exit_code;
 }
 
 /* What a user types: no -m, so the binary finds the model itself. */
 static void llamac_run_without_model_prints_the_trainers_greedy_ids(void **state) {
     (void)state;
-    char out[4096];
+    static cli_result r;
     const char *args[] = {"run", "-p", prompt_text, "-n", "32", "--temp", "0", "--ids", NULL};
-    assert_int_equal(run_cli(args, out, sizeof out), 0);
-    char *p = out;
+    assert_int_equal(run_cli(&r, args), 0);
+    const char *out = r.out, *p = out;
     for (int i = 0; i < N_GREEDY; i++) {
         char *end;
         const long v = strtol(p, &end, 10);
@@ -249,7 +196,7 @@ static double perplexity_of(const llamac_model *model, const char *text, size_t 
     int32_t n = 0;
     assert_int_equal(llamac_tokenize(vocab, text, len, ids, need, false, false, &n), LLAMAC_OK);
     const int32_t n_ctx = llamac_model_n_ctx_train(model);
-    llamac_context *ctx = new_context(model, 2, (uint32_t)n_ctx);
+    llamac_context *ctx = du_context(model, (uint32_t)n_ctx, (uint32_t)n_ctx, 1, 2);
     ppl_result r;
     char err[512];
     if (ppl_score(ctx, llamac_vocab_bos(vocab), ids, n, n_ctx - 1, NULL, NULL, &r, err, sizeof err))
@@ -287,9 +234,10 @@ static void llamac_perplexity_cli_prints_the_reference_figure(void **state) {
     assert_int_equal(write(fd, text, len), (ssize_t)len);
     close(fd);
     free(text);
-    char out[4096];
+    static cli_result r;
     const char *args[] = {"perplexity", "-f", path, "-q", "-t", "2", NULL};
-    const int rc = run_cli(args, out, sizeof out);
+    const int rc = run_cli(&r, args);
+    const char *out = r.out;
     unlink(path);
     assert_int_equal(rc, 0);
     const char *p = strstr(out, "perplexity ");

@@ -29,6 +29,20 @@ static void ok(llamac_status st, const char *what) {
     if (st != LLAMAC_OK) fail_msg("%s: %s (%s)", what, llamac_status_name(st), llamac_last_error());
 }
 
+/* The state of `seq` of c (LLAMAC_STATE_ALL_SEQS: every sequence) saved
+ * with sp (NULL: defaults) into a malloc'd buffer of llamac_state_save_size
+ * bytes, which the caller frees; *size gets the bytes written, which must
+ * fit the bound. */
+static uint8_t *save_state(llamac_context *c, llamac_seq_id seq, const llamac_state_params *sp, size_t *size) {
+    size_t bound = 0;
+    ok(llamac_state_save_size(c, seq, sp, &bound), "save size");
+    uint8_t *buf = malloc(bound);
+    assert_non_null(buf);
+    ok(llamac_state_save(c, seq, sp, buf, bound, size), "save");
+    assert_true(*size <= bound);
+    return buf;
+}
+
 /* One token at pos in seq with logits. */
 static void decode_one(llamac_context *ctx, llamac_token t, llamac_pos pos, llamac_seq_id seq) {
     ok(du_decode(ctx, &t, 1, pos, seq, NULL), "decode");
@@ -91,11 +105,8 @@ static void check_greedy_resume(llamac_type kv, int32_t level, bool via_file) {
     sp.compression = level;
     sp.tokens = prompt;
     sp.n_tokens = N_PROMPT;
-    size_t bound = 0, size = 0;
-    ok(llamac_state_save_size(a, LLAMAC_STATE_ALL_SEQS, &sp, &bound), "save size");
-    uint8_t *buf = malloc(bound);
-    ok(llamac_state_save(a, LLAMAC_STATE_ALL_SEQS, &sp, buf, bound, &size), "save");
-    assert_true(size <= bound);
+    size_t size = 0;
+    uint8_t *buf = save_state(a, LLAMAC_STATE_ALL_SEQS, &sp, &size);
     char dir[256], path[512];
     if (via_file) {
         assert_non_null(test_tmpdir_new(dir, sizeof dir));
@@ -173,10 +184,8 @@ static void check_sampled_resume(chain_kind kind) {
     generate(a, sa, N_PROMPT, 0, warm, lw);
     llamac_state_params sp = llamac_state_default_params();
     sp.sampler = sa;
-    size_t bound, size;
-    ok(llamac_state_save_size(a, LLAMAC_STATE_ALL_SEQS, &sp, &bound), "size");
-    uint8_t *buf = malloc(bound);
-    ok(llamac_state_save(a, LLAMAC_STATE_ALL_SEQS, &sp, buf, bound, &size), "save");
+    size_t size = 0;
+    uint8_t *buf = save_state(a, LLAMAC_STATE_ALL_SEQS, &sp, &size);
     llamac_token t1[N_GEN], t2[N_GEN];
     float *l1 = malloc(sizeof(float) * N_GEN * (size_t)nv), *l2 = malloc(sizeof(float) * N_GEN * (size_t)nv);
     generate(a, sa, N_PROMPT + N_GEN, 0, t1, l1);
@@ -216,10 +225,8 @@ static void sequence_moves_to_seq_3_of_another_context(void **state) {
     const int32_t nv = llamac_model_n_vocab(m);
     llamac_context *a = make_ctx(m, 128, 1, LLAMAC_TYPE_F16);
     decode_prompt(a, prompt, N_PROMPT, 0);
-    size_t bound, size;
-    ok(llamac_state_save_size(a, 0, NULL, &bound), "size");
-    uint8_t *buf = malloc(bound);
-    ok(llamac_state_save(a, 0, NULL, buf, bound, &size), "save seq 0");
+    size_t size = 0;
+    uint8_t *buf = save_state(a, 0, NULL, &size);
     llamac_state_info info;
     ok(llamac_state_info_read(buf, size, &info), "info");
     assert_true(info.sequence);
@@ -253,10 +260,8 @@ static void sequence_without_logits_redecodes_last_token_to_same_bits(void **sta
     float *want = malloc(sizeof(float) * (size_t)nv);
     memcpy(want, llamac_get_logits(a, -1), sizeof(float) * (size_t)nv);
     decode_one(a, 5, 0, 1); /* seq 1 decoded last */
-    size_t bound, size;
-    ok(llamac_state_save_size(a, 0, NULL, &bound), "size");
-    uint8_t *buf = malloc(bound);
-    ok(llamac_state_save(a, 0, NULL, buf, bound, &size), "save");
+    size_t size = 0;
+    uint8_t *buf = save_state(a, 0, NULL, &size);
     llamac_state_info info;
     ok(llamac_state_info_read(buf, size, &info), "info");
     assert_false(info.has_logits);
@@ -407,10 +412,7 @@ static uint8_t *source_state(const hostile *h, int32_t seq, int32_t level, size_
     sp.tokens = t;
     sp.n_tokens = 9;
     sp.sampler = smpl;
-    size_t bound;
-    ok(llamac_state_save_size(src, seq, &sp, &bound), "size");
-    uint8_t *buf = malloc(bound);
-    ok(llamac_state_save(src, seq, &sp, buf, bound, size), "save");
+    uint8_t *buf = save_state(src, seq, &sp, size);
     llamac_sampler_free(smpl);
     llamac_context_free(src);
     return buf;
@@ -645,10 +647,8 @@ static void other_model_state_is_a_mismatch(void **state) {
     llamac_model *m = load_model(shipped_model_path());
     llamac_context *a = make_ctx(m, 32, 1, LLAMAC_TYPE_F16);
     decode_prompt(a, prompt, 4, 0);
-    size_t bound, size;
-    ok(llamac_state_save_size(a, -1, NULL, &bound), "size");
-    uint8_t *buf = malloc(bound);
-    ok(llamac_state_save(a, -1, NULL, buf, bound, &size), "save");
+    size_t size = 0;
+    uint8_t *buf = save_state(a, -1, NULL, &size);
     assert_int_equal(expect_refused(&h, -1, buf, size, NULL, "shipped into small"), LLAMAC_ERR_MISMATCH);
     assert_non_null(strstr(llamac_last_error(), "model fingerprint"));
     free(buf);
@@ -764,10 +764,8 @@ static void tiny_q8_0_state_into_tiny_f32_is_a_mismatch(void **state) {
     llamac_token t[6];
     du_tokens(t, 6, q8.n_vocab, 5);
     ok(du_decode(a, t, 6, 0, 0, NULL), "q8 decode");
-    size_t bound, size;
-    ok(llamac_state_save_size(a, -1, NULL, &bound), "size");
-    uint8_t *buf = malloc(bound);
-    ok(llamac_state_save(a, -1, NULL, buf, bound, &size), "save");
+    size_t size = 0;
+    uint8_t *buf = save_state(a, -1, NULL, &size);
     llamac_context *b = du_context(f32.model, 32, 8, 1, 1);
     ok(du_decode(b, t, 3, 0, 0, NULL), "f32 decode");
     float *before = malloc(sizeof(float) * (size_t)f32.n_vocab);

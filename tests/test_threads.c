@@ -15,6 +15,7 @@
  * cmocka's assertions jump back to the test function, which is only valid on
  * the main thread: worker threads record what went wrong in their own slot
  * and the main thread asserts after joining them. */
+#include "test_files.h"
 #include "test_util.h"
 
 #include "llamac.h"
@@ -31,35 +32,7 @@
 #define MAX_PROMPT 16
 #define N_CTX 64
 
-typedef struct fixture {
-    llamac_model *model;
-    const llamac_vocab *vocab;
-    int32_t n_vocab;
-} fixture;
-
-static int setup(void **state) {
-    static fixture f;
-    const char *path = getenv("LLAMAC_SHIPPED_MODEL");
-    if (!path) {
-        fprintf(stderr, "LLAMAC_SHIPPED_MODEL must be set (meson does)\n");
-        return -1;
-    }
-    llamac_status st = llamac_model_load(path, NULL, &f.model);
-    if (st != LLAMAC_OK) {
-        fprintf(stderr, "loading %s: %s: %s\n", path, llamac_status_name(st), llamac_last_error());
-        return -1;
-    }
-    f.vocab = llamac_model_vocab(f.model);
-    f.n_vocab = llamac_model_n_vocab(f.model);
-    *state = &f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture *f = *state;
-    llamac_model_free(f->model);
-    return 0;
-}
+typedef model_fixture fixture;
 
 /* ---- decoding: a prompt, then greedy tokens ---- */
 
@@ -444,7 +417,7 @@ static void one_vocab_tokenizes_on_many_threads(void **state) {
 }
 
 int main(void) {
-    return run_cases(setup, teardown,
+    return run_cases(shipped_model_setup, shipped_model_teardown,
                      contexts_on_one_model_decode_at_once,
                      contexts_created_and_freed_repeatedly,
                      thread_pools_started_and_stopped_repeatedly,

@@ -36,6 +36,9 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+/* How many elements the array `a` (not a pointer) holds: for case tables. */
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
 /* cmocka's skip(), counted. Ends the running case like cmocka's. */
 void test_skip(const char *file, int line);
 #undef skip
@@ -124,7 +127,8 @@ void cli_run_command(cli_result *r, const char *bin, const char *command, const 
  * positive) is killed (SIGKILL) and *timed_out set (then r->signal is
  * SIGKILL too). A nonzero mem_limit caps the child's address space
  * (RLIMIT_AS), so a runaway allocation fails inside the child instead of
- * swapping the machine. */
+ * swapping the machine; in an AddressSanitizer build, whose children reserve
+ * terabytes of shadow address space, the cap is not set. */
 typedef struct cli_limits {
     double timeout_s;
     size_t mem_limit;

@@ -31,6 +31,17 @@ static void expect_detok(const llamac_vocab *v, const llamac_token *t, int32_t n
     free(got);
 }
 
+/* Token `t` renders (llamac_token_to_piece, lstrip and special as given)
+ * as exactly the n bytes of want. */
+static void expect_piece(const llamac_vocab *v, llamac_token t, int32_t lstrip, bool special, const char *want,
+                         size_t n) {
+    char buf[64];
+    size_t got = 0;
+    assert_int_equal(llamac_token_to_piece(v, t, buf, sizeof buf, lstrip, special, &got), LLAMAC_OK);
+    assert_int_equal(got, n);
+    assert_memory_equal(buf, want, n);
+}
+
 /* ---- vocabulary facts (from the GGUF token lists) ---- */
 
 static void queries_report_the_file_contents(void **state) {
@@ -135,42 +146,27 @@ static void without_parse_special_special_text_is_plain_text(void **state) {
 static void pieces_decode_bytes_spaces_and_specials(void **state) {
     llamac_vocab *spm = SPM(state), *bpe = BPE(state);
     NEED(spm && bpe);
-    char buf[64];
-    size_t n;
-    assert_int_equal(llamac_token_to_piece(bpe, 9906, buf, sizeof buf, 0, false, &n), LLAMAC_OK);
-    assert_int_equal(n, 5);
-    assert_memory_equal(buf, "Hello", 5);
-    assert_int_equal(llamac_token_to_piece(bpe, 22691, buf, sizeof buf, 0, false, &n), LLAMAC_OK);
-    assert_memory_equal(buf, " Hello", 6); /* ĠHello */
-    assert_int_equal(llamac_token_to_piece(spm, 15043, buf, sizeof buf, 0, false, &n), LLAMAC_OK);
-    assert_int_equal(n, 6);
-    assert_memory_equal(buf, " Hello", 6); /* ▁Hello */
-    assert_int_equal(llamac_token_to_piece(spm, 15043, buf, sizeof buf, 1, false, &n), LLAMAC_OK);
-    assert_memory_equal(buf, "Hello", 5);
-    assert_int_equal(n, 5);
-    assert_int_equal(llamac_token_to_piece(spm, 3 + 0x41, buf, sizeof buf, 0, false, &n), LLAMAC_OK);
-    assert_int_equal(n, 1); /* <0x41> */
-    assert_int_equal(buf[0], 'A');
-    assert_int_equal(llamac_token_to_piece(spm, 3, buf, sizeof buf, 0, false, &n), LLAMAC_OK);
-    assert_int_equal(n, 1); /* <0x00>: a NUL byte */
-    assert_int_equal(buf[0], 0);
-    assert_int_equal(llamac_token_to_piece(spm, 1, buf, sizeof buf, 0, false, &n), LLAMAC_OK);
-    assert_int_equal(n, 0); /* control, not rendered */
-    assert_int_equal(llamac_token_to_piece(spm, 1, buf, sizeof buf, 0, true, &n), LLAMAC_OK);
-    assert_memory_equal(buf, "<s>", 3);
-    assert_int_equal(llamac_token_to_piece(bpe, 128009, buf, sizeof buf, 0, true, &n), LLAMAC_OK);
-    assert_memory_equal(buf, "<|eot_id|>", 10);
+    expect_piece(bpe, 9906, 0, false, "Hello", 5);
+    expect_piece(bpe, 22691, 0, false, " Hello", 6); /* ĠHello */
+    expect_piece(spm, 15043, 0, false, " Hello", 6); /* ▁Hello */
+    expect_piece(spm, 15043, 1, false, "Hello", 5); /* lstrip */
+    expect_piece(spm, 3 + 0x41, 0, false, "A", 1); /* <0x41> */
+    expect_piece(spm, 3, 0, false, "\0", 1); /* <0x00>: a NUL byte */
+    expect_piece(spm, 1, 0, false, "", 0); /* control, not rendered */
+    expect_piece(spm, 1, 0, true, "<s>", 3);
+    expect_piece(bpe, 128009, 0, true, "<|eot_id|>", 10);
 }
 
 static void piece_buffer_too_small_reports_size_needed(void **state) {
     llamac_vocab *bpe = BPE(state);
     NEED(bpe);
     char buf[4];
-    size_t n = 0;
-    assert_int_equal(llamac_token_to_piece(bpe, 9906, buf, sizeof buf, 0, false, &n), LLAMAC_ERR_BUFFER_TOO_SMALL);
-    assert_int_equal(n, 5);
-    assert_int_equal(llamac_token_to_piece(bpe, 9906, NULL, 0, 0, false, &n), LLAMAC_ERR_BUFFER_TOO_SMALL);
-    assert_int_equal(n, 5);
+    for (size_t size = 0; size <= sizeof buf; size += sizeof buf) { /* no buffer, then 4 bytes: "Hello" needs 5 */
+        size_t n = 0;
+        assert_int_equal(llamac_token_to_piece(bpe, 9906, size ? buf : NULL, size, 0, false, &n),
+                         LLAMAC_ERR_BUFFER_TOO_SMALL);
+        assert_int_equal(n, 5);
+    }
 }
 
 static void out_of_range_ids_are_not_found(void **state) {
