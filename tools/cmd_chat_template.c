@@ -99,7 +99,7 @@ static const char *resolve_template(const char *arg) {
 static const char *message_field(const char *path, size_t i, const lc_json *msg, const char *key) {
     const lc_json *v = lc_json_get(msg, key);
     size_t len = 0;
-    const char *s = lc_json_string(v, &len);
+    const char *s = v ? lc_json_string(v, &len) : NULL;
     if (!v)
         fprintf(stderr, "llamac chat-template: %s: messages[%zu] has no \"%s\"\n", path, i, key);
     else if (!s)
