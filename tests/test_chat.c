@@ -5,6 +5,7 @@
  * buffer convention, the errors, and the model's own template. */
 #include "test_util.h"
 
+#include "chat_cases.h"
 #include "llamac.h"
 #include "model_builder.h"
 #include "test_files.h"
@@ -12,102 +13,22 @@
 
 #include <string.h>
 
-/* The peer test's one conversation. */
-static const llamac_chat_message conversation[] = {
-    {"system", "You are a helpful assistant"},
-    {"user", "Hello"},
-    {"assistant", "Hi there"},
-    {"user", "Who are you"},
-    {"assistant", "   I am an assistant   "},
-    {"user", "Another question"},
-};
-#define N_CONV (sizeof conversation / sizeof conversation[0])
+/* The peer test's one conversation (chat_cases.c). */
+#define conversation peer_conversation
+#define N_CONV PEER_CONVERSATION_LEN
 
 /* ---- the data file ---- */
 
-typedef struct peer_case {
-    char *name, *builtin, *tmpl, *expected, *bos, *eos;
-} peer_case;
-
-#define MAX_CASES 64
-static peer_case cases[MAX_CASES];
-static int n_cases;
-static char *data_text;
-
-/* Decodes the quoted value starting at p (at its opening quote) in place;
- * returns the value, NUL-terminated. */
-static char *unquote(char *p) {
-    assert_int_equal(*p, '"');
-    char *out = p, *in = p + 1, *start = p;
-    for (;; in++) {
-        assert_true(*in != '\0' && *in != '\n');
-        if (*in == '"') break;
-        if (*in == '\\') {
-            in++;
-            switch (*in) {
-            case 'n': *out++ = '\n'; break;
-            case 't': *out++ = '\t'; break;
-            case 'r': *out++ = '\r'; break;
-            case '\\': *out++ = '\\'; break;
-            case '"': *out++ = '"'; break;
-            default: fail_msg("unknown escape \\%c in %s", *in, "peer_cases.txt");
-            }
-        } else {
-            *out++ = *in;
-        }
-    }
-    assert_true(in[1] == '\0' || in[1] == '\n');
-    *out = '\0';
-    return start;
-}
+static peer_cases data;
 
 static int load_cases(void **state) {
     (void)state;
-    const char *dir = getenv("LLAMAC_TEST_DATA");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/chat/peer_cases.txt", dir ? dir : "tests/data");
-    data_text = test_read_file(path, NULL);
-    if (!data_text) {
-        fprintf(stderr, "cannot read %s\n", path);
-        return -1;
-    }
-    peer_case *c = NULL;
-    for (char *line = data_text, *next; line && *line; line = next) {
-        char *nl = strchr(line, '\n');
-        next = nl ? nl + 1 : NULL;
-        if (nl) *nl = '\0';
-        if (*line == '#' || *line == '\0') continue;
-        char *sp = strchr(line, ' ');
-        if (strcmp(line, "end") == 0) {
-            if (!c || !c->builtin || !c->tmpl || !c->expected || !c->bos || !c->eos) return -1;
-            c = NULL;
-            continue;
-        }
-        if (!sp) return -1;
-        *sp = '\0';
-        if (sp[1] != '"') return -1;
-        if (strcmp(line, "case") == 0) {
-            if (c || n_cases == MAX_CASES) return -1;
-            c = &cases[n_cases++];
-            c->name = unquote(sp + 1);
-            continue;
-        }
-        if (!c) return -1;
-        char **field = strcmp(line, "builtin") == 0    ? &c->builtin
-                       : strcmp(line, "template") == 0 ? &c->tmpl
-                       : strcmp(line, "expected") == 0 ? &c->expected
-                       : strcmp(line, "bos") == 0      ? &c->bos
-                       : strcmp(line, "eos") == 0      ? &c->eos
-                                                       : NULL;
-        if (!field) return -1;
-        *field = unquote(sp + 1);
-    }
-    return c || n_cases == 0 ? -1 : 0;
+    return peer_cases_load(&data);
 }
 
 static int free_cases(void **state) {
     (void)state;
-    free(data_text);
+    peer_cases_free(&data);
     return 0;
 }
 
@@ -136,22 +57,22 @@ static void expect_text(const char *what, const char *got, const char *want) {
 
 static void every_peer_case_detects_its_builtin_and_formats_the_expected_bytes(void **state) {
     (void)state;
-    assert_int_equal(n_cases, 30);
-    for (int i = 0; i < n_cases; i++) {
-        const char *name = llamac_chat_detect_template(cases[i].tmpl);
-        if (!name || strcmp(name, cases[i].builtin) != 0)
-            fail_msg("%s: detected %s, expected %s", cases[i].name, name ? name : "(none)", cases[i].builtin);
-        char *out = apply(NULL, cases[i].tmpl, conversation, N_CONV, true);
-        expect_text(cases[i].name, out, cases[i].expected);
+    assert_int_equal(data.n, 30);
+    for (int i = 0; i < data.n; i++) {
+        const char *name = llamac_chat_detect_template(data.cases[i].tmpl);
+        if (!name || strcmp(name, data.cases[i].builtin) != 0)
+            fail_msg("%s: detected %s, expected %s", data.cases[i].name, name ? name : "(none)", data.cases[i].builtin);
+        char *out = apply(NULL, data.cases[i].tmpl, conversation, N_CONV, true);
+        expect_text(data.cases[i].name, out, data.cases[i].expected);
         free(out);
     }
 }
 
 static void every_peer_case_builtin_by_name_formats_the_expected_bytes(void **state) {
     (void)state;
-    for (int i = 0; i < n_cases; i++) {
-        char *out = apply(NULL, cases[i].builtin, conversation, N_CONV, true);
-        expect_text(cases[i].builtin, out, cases[i].expected);
+    for (int i = 0; i < data.n; i++) {
+        char *out = apply(NULL, data.cases[i].builtin, conversation, N_CONV, true);
+        expect_text(data.cases[i].builtin, out, data.cases[i].expected);
         free(out);
     }
 }
@@ -301,8 +222,8 @@ static llamac_model *model_with_template(const char *dir, const char *tmpl) {
 static void a_null_template_uses_the_models_own(void **state) {
     (void)state;
     const peer_case *llama3 = NULL;
-    for (int i = 0; i < n_cases; i++)
-        if (strcmp(cases[i].builtin, "llama3") == 0) llama3 = &cases[i];
+    for (int i = 0; i < data.n; i++)
+        if (strcmp(data.cases[i].builtin, "llama3") == 0) llama3 = &data.cases[i];
     assert_non_null(llama3);
     char dir[256];
     assert_non_null(test_tmpdir_new(dir, sizeof dir));

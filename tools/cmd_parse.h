@@ -4,8 +4,8 @@
  * the same messages, and returns -1 when the command would go on, else the
  * exit status it would return (0 after --help, 2 for bad usage). Nothing is
  * opened, loaded or written. Not thread-safe: the commands whose parsing is
- * inline (tokenize, info, quantize, synth, state) run with a file-static
- * flag that makes them return right after it. */
+ * inline (tokenize, info, quantize, synth, state, chat-template) run with
+ * a file-static flag that makes them return right after it. */
 #ifndef LLAMAC_TOOLS_CMD_PARSE_H
 #define LLAMAC_TOOLS_CMD_PARSE_H
 
@@ -20,6 +20,7 @@ int info_parse_only(int argc, char **argv);
 int quantize_parse_only(int argc, char **argv);
 int synth_parse_only(int argc, char **argv);
 int state_parse_only(int argc, char **argv);
+int chat_template_parse_only(int argc, char **argv);
 
 /* The parse-only run of a command whose parsing is inline: `cmd` runs with
  * *flag set, which makes it return -1 right after its arguments. */

@@ -29,5 +29,6 @@ int cmd_synth(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_state(int argc, char **argv);
+int cmd_chat_template(int argc, char **argv);
 
 #endif

@@ -23,6 +23,7 @@ static const command commands[] = {
     {"quantize", cmd_quantize, "re-encode a model's weights (Q4_K_M, Q8_0, ...)"},
     {"bench", cmd_bench, "measure prompt and generation speed (like llama-bench)"},
     {"state", cmd_state, "show a state file's header (llamac run --save-state)"},
+    {"chat-template", cmd_chat_template, "format a JSON conversation with a built-in chat format"},
     /* one line per subcommand, in the order `llamac --help` lists them */
 };
 
@@ -36,7 +37,7 @@ int cmd_version(int argc, char **argv) {
 static void usage(FILE *f) {
     fprintf(f, "usage: llamac COMMAND [ARGS]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n`llamac COMMAND --help` describes one command.\n");
 }
 

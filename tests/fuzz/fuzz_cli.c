@@ -31,6 +31,7 @@ static const parser parsers[] = {
     {"quantize", quantize_parse_only},
     {"synth", synth_parse_only},
     {"state", state_parse_only},
+    {"chat-template", chat_template_parse_only},
 };
 enum { N_PARSERS = sizeof parsers / sizeof parsers[0] };
 

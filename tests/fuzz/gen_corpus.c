@@ -224,7 +224,8 @@ static void detokenize_seeds(void) {
 /* ---- cli: the parser's index in fuzz_cli.c, then NUL-separated args ---- */
 
 typedef struct cli_seed {
-    unsigned char parser; /* run, logits, perplexity, bench, tokenize, info, quantize, synth, state */
+    unsigned char parser; /* run, logits, perplexity, bench, tokenize, info, quantize, synth, state,
+                             chat-template */
     const char *args;     /* NULs written as \n here, for readability */
 } cli_seed;
 
@@ -273,6 +274,11 @@ static const cli_seed cli_seeds_table[] = {
     {8, "--tokens\ns.state"},
     {8, "a.state\nb.state\n--bogus"},
     {8, "--tokens"},
+    {9, "--template\nllama3\n--messages\nm.json\n--add-generation-prompt\n--prompt-limit\n1M"},
+    {9, "--template\nt.jinja\n--detect"},
+    {9, "--detect\n--template\nchatml\n--messages\nm.json"},
+    {9, "--template\nchatml\n--messages"},
+    {9, "--messages\nm.json\n--jinja"},
 };
 
 static void cli_seeds(void) {
