@@ -66,11 +66,11 @@ extern "C" {
 /* ======================================================================== */
 
 #define LLAMAC_VERSION_MAJOR 0
-#define LLAMAC_VERSION_MINOR 2
+#define LLAMAC_VERSION_MINOR 3
 #define LLAMAC_VERSION_PATCH 0
 #define LLAMAC_VERSION_NUMBER \
     (LLAMAC_VERSION_MAJOR * 10000 + LLAMAC_VERSION_MINOR * 100 + LLAMAC_VERSION_PATCH)
-#define LLAMAC_VERSION_STRING "0.2.0"
+#define LLAMAC_VERSION_STRING "0.3.0"
 
 /* Version of the library actually linked, as "MAJOR.MINOR.PATCH". Static
  * string; thread-safe. Compare with LLAMAC_VERSION_STRING to detect a header
@@ -94,7 +94,7 @@ typedef enum llamac_status {
     LLAMAC_ERR_BUFFER_TOO_SMALL = 11, /* a caller's output buffer is too small; the
                                         size needed was written (since 0.2.0) */
     LLAMAC_ERR_MISMATCH = 12     /* valid data for another model, context or sampler
-                                    (a state file; added after 0.2.0) */
+                                    (a state file; since 0.3.0) */
 } llamac_status;
 
 /* Short constant name of a status ("LLAMAC_ERR_FORMAT"); never NULL. */
