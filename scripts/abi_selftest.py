@@ -83,7 +83,10 @@ def remove_function(xml):
 def retype_parameter(xml):
     # llamac_get_logits(const llamac_context *, int32_t) -> (..., int64_t)
     int32, int64 = type_id_of(xml, 'typedef-decl', 'int32_t'), type_id_of(xml, 'typedef-decl', 'int64_t')
-    start = xml.index("<function-decl name='llamac_get_logits'")
+    # the declaration abidw linked to the exported symbol: an unlinked
+    # declaration of the same name (abidw may emit one per caller's
+    # translation unit) is not compared by abidiff
+    start = re.search(r"<function-decl name='llamac_get_logits'[^>]*elf-symbol-id=", xml).start()
     end = xml.index('</function-decl>', start)
     body = xml[start:end].replace("<parameter type-id='%s'" % int32, "<parameter type-id='%s'" % int64)
     return xml[:start] + body + xml[end:]
