@@ -7,6 +7,7 @@
 #include "common/escape.h"
 #include "common/os.h"
 #include "common/params.h"
+#include "common/sort.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,28 @@ static void cpu_count_stays_in_range(void **state) {
     assert_true(strlen(lc_errno_text(2 /* ENOENT */, buf, sizeof buf)) > 0);
 }
 
+typedef struct keyed { int key, tag; } keyed;
+static bool keyed_less(const void *x, const void *y) {
+    const keyed *a = x, *b = y;
+    return a->key != b->key ? a->key < b->key : a->tag < b->tag;
+}
+
+/* Expected orders worked by hand. */
+static void heapsort_orders_any_input_in_place(void **state) {
+    (void)state;
+    keyed v[] = {{5, 0}, {1, 1}, {4, 2}, {1, 0}, {9, 3}, {-2, 4}, {4, 1}};
+    lc_heapsort(v, 7, sizeof v[0], keyed_less);
+    const keyed want[] = {{-2, 4}, {1, 0}, {1, 1}, {4, 1}, {4, 2}, {5, 0}, {9, 3}};
+    for (int i = 0; i < 7; i++) {
+        assert_int_equal(v[i].key, want[i].key);
+        assert_int_equal(v[i].tag, want[i].tag);
+    }
+    keyed one = {3, 3};
+    lc_heapsort(&one, 1, sizeof one, keyed_less); /* n = 1 and n = 0 are no-ops */
+    lc_heapsort(NULL, 0, sizeof one, keyed_less);
+    assert_int_equal(one.key, 3);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(grow_doubles_and_reserve_is_exact),
@@ -131,6 +154,7 @@ int main(void) {
         cmocka_unit_test(escape_keeps_printable_ascii_and_cuts_long_input),
         cmocka_unit_test(params_fill_defaults_and_refuse_newer_headers),
         cmocka_unit_test(cpu_count_stays_in_range),
+        cmocka_unit_test(heapsort_orders_any_input_in_place),
     };
     return run_test_group(tests, NULL, NULL);
 }

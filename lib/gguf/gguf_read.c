@@ -4,6 +4,8 @@
  * anything is allocated for them; all sizes are overflow-checked. */
 #include "gguf_private.h"
 
+#include "common/sort.h"
+
 #include "common/escape.h"
 
 #include <inttypes.h>
@@ -426,32 +428,10 @@ typedef struct span {
 
 /* Spans order by start, ties by tensor index: a total order, so the sort
  * below gives the same sequence as any other correct sort. */
-static bool span_less(const span *x, const span *y) {
+static bool span_less(const void *xp, const void *yp) {
+    const span *x = xp, *y = yp;
     if (x->begin != y->begin) return x->begin < y->begin;
     return x->index < y->index;
-}
-
-static void sift_down(span *a, size_t root, size_t n) {
-    for (size_t child; (child = 2 * root + 1) < n; root = child) {
-        if (child + 1 < n && span_less(&a[child], &a[child + 1])) child++;
-        if (!span_less(&a[root], &a[child])) return;
-        span t = a[root];
-        a[root] = a[child];
-        a[child] = t;
-    }
-}
-
-/* Heapsort: in place and O(n log n) on any input. qsort is not used because
- * glibc's allocates a merge buffer with malloc, behind the caller's
- * allocator. */
-static void sort_spans(span *a, size_t n) {
-    for (size_t i = n / 2; i-- > 0;) sift_down(a, i, n);
-    for (size_t end = n; end > 1; end--) {
-        span t = a[0];
-        a[0] = a[end - 1];
-        a[end - 1] = t;
-        sift_down(a, 0, end - 1);
-    }
 }
 
 static void point_at_tensor(parser *ps, int64_t i) {
@@ -498,7 +478,7 @@ static llamac_status place_data(parser *ps) {
                        t->offset, t->n_bytes, off, data_size);
         spans[i] = (span){t->offset, t->offset + t->n_bytes, i};
     }
-    if (!st) sort_spans(spans, (size_t)g->n_tensors);
+    if (!st) lc_heapsort(spans, (size_t)g->n_tensors, sizeof *spans, span_less);
     for (int64_t i = 1; i < g->n_tensors && !st; i++) {
         if (spans[i - 1].end <= spans[i].begin) continue;
         char other[90];

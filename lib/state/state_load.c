@@ -6,6 +6,7 @@
 #include "state_stream.h"
 
 #include "common/bytes.h"
+#include "common/sort.h"
 #include "runtime/context.h"
 #include "runtime/state_access.h"
 #include "sampling/sampler.h"
@@ -15,6 +16,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+static bool u64_less(const void *x, const void *y) { return *(const uint64_t *)x < *(const uint64_t *)y; }
 
 /* The decoded payload, in one allocation. */
 typedef struct scratch {
@@ -186,7 +189,7 @@ static llamac_status validate(const char *what, const lc_state_header *h, const 
             return LLAMAC_ERR_NO_MEMORY;
         }
         for (int32_t i = 0; i < h->n_cells; i++) keys[i] = (uint64_t)(uint32_t)s->pos[i] << 32 | (uint32_t)i;
-        lc_sort_u64(keys, (size_t)h->n_cells);
+        lc_heapsort(keys, (size_t)h->n_cells, sizeof *keys, u64_less);
         llamac_status st = LLAMAC_OK;
         for (int32_t a = 0; a < h->n_cells && st == LLAMAC_OK;) {
             int32_t b = a + 1;

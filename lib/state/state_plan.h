@@ -17,8 +17,5 @@ typedef struct lc_save_plan {
     uint8_t *sampler;         /* [h.sampler_bytes] blob */
 } lc_save_plan;
 
-/* The sort every check of cells uses (heapsort: no allocation, no
- * recursion, same result everywhere). */
-void lc_sort_u64(uint64_t *a, size_t n);
 
 #endif

@@ -26,25 +26,6 @@ void llamac_state_params_init(llamac_state_params *params, size_t size) {
     lc_params_init(params, size, &defaults, sizeof defaults);
 }
 
-void lc_sort_u64(uint64_t *a, size_t n) {
-    /* heapsort: sift down from each parent, then pop the max to the end */
-    for (size_t start = n / 2; start-- > 0;) {
-        for (size_t root = start, child; (child = 2 * root + 1) < n; root = child) {
-            if (child + 1 < n && a[child] < a[child + 1]) child++;
-            if (a[root] >= a[child]) break;
-            uint64_t t = a[root]; a[root] = a[child]; a[child] = t;
-        }
-    }
-    for (size_t end = n; end-- > 1;) {
-        uint64_t t = a[0]; a[0] = a[end]; a[end] = t;
-        for (size_t root = 0, child; (child = 2 * root + 1) < end; root = child) {
-            if (child + 1 < end && a[child] < a[child + 1]) child++;
-            if (a[root] >= a[child]) break;
-            t = a[root]; a[root] = a[child]; a[child] = t;
-        }
-    }
-}
-
 static llamac_status check_args(const char *fn, const llamac_context *ctx, int32_t seq,
                                 const llamac_state_params *in, llamac_state_params *p) {
     llamac_state_params_init(p, sizeof *p);
