@@ -2,7 +2,7 @@
 # Installs the Debian packages llamac needs to build and test, if missing.
 # Safe to run repeatedly; needs root (or sudo) only when something is missing.
 set -euo pipefail
-need=(meson ninja-build gcc clang pkg-config libcmocka-dev zlib1g-dev python3-numpy
+need=(meson ninja-build gcc clang pkg-config libcmocka-dev zlib1g-dev python3-numpy python3-jinja2
       abigail-tools)
 missing=()
 for p in "${need[@]}"; do

@@ -189,6 +189,7 @@ static void p_status_name(void) {
     NEUTRAL(strcmp(llamac_status_name((llamac_status)-1), "LLAMAC_ERR_UNKNOWN") == 0);
     NEUTRAL(strcmp(llamac_status_name(LLAMAC_ERR_BUFFER_TOO_SMALL), "LLAMAC_ERR_BUFFER_TOO_SMALL") == 0);
     NEUTRAL(strcmp(llamac_status_name(LLAMAC_ERR_MISMATCH), "LLAMAC_ERR_MISMATCH") == 0);
+    NEUTRAL(strcmp(llamac_status_name(LLAMAC_ERR_LIMIT), "LLAMAC_ERR_LIMIT") == 0);
 }
 static void p_last_error(void) { NEUTRAL(llamac_last_error() != NULL && strcmp(llamac_last_error(), sentinel) == 0); }
 static void p_type_name(void) {

@@ -23,6 +23,7 @@ const char *llamac_status_name(llamac_status status) {
     case LLAMAC_ERR_INTERNAL: return "LLAMAC_ERR_INTERNAL";
     case LLAMAC_ERR_BUFFER_TOO_SMALL: return "LLAMAC_ERR_BUFFER_TOO_SMALL";
     case LLAMAC_ERR_MISMATCH: return "LLAMAC_ERR_MISMATCH";
+    case LLAMAC_ERR_LIMIT: return "LLAMAC_ERR_LIMIT";
     }
     return "LLAMAC_ERR_UNKNOWN";
 }
