@@ -1792,6 +1792,77 @@ LLAMAC_API const char *llamac_chat_builtin_name(int32_t i);
 
 /* ==== end of section 10 ==== */
 
+/* ======================================================================== */
+/* 11. Chat templates: the Jinja engine                                    */
+/* ======================================================================== */
+
+/* Renders a chat template written in Jinja (the text a model ships in
+ * tokenizer.chat_template) the way Hugging Face's apply_chat_template does:
+ * a sandboxed environment with trim_blocks and lstrip_blocks, the variables
+ * `messages`, `add_generation_prompt`, `bos_token`, `eos_token`, and, when
+ * given, `tools` and `documents`; `raise_exception(msg)` and
+ * `strftime_now(fmt)` as functions. The template is untrusted input: every
+ * run is bounded in evaluation steps, nesting depth, output bytes and
+ * memory, and any violation, syntax error or raised exception is an error
+ * whose message gives the template's line and column. */
+typedef struct llamac_jinja_params {
+    size_t struct_size;
+    const llamac_allocator *allocator; /* NULL: C library malloc */
+    bool add_generation_prompt;        /* default false */
+    const char *bos_token;             /* NULL: "" (default) */
+    const char *eos_token;             /* NULL: "" (default) */
+    /* Optional JSON texts (UTF-8, RFC 8259). NULL leaves the variable
+     * undefined (messages: taken from the call's messages argument). */
+    const char *messages_json;  /* an array of message objects, used instead of
+                                   the messages argument (tool_calls, ...) */
+    const char *tools_json;     /* an array, bound to `tools` */
+    const char *documents_json; /* an array, bound to `documents` */
+    const char *extra_json;     /* an object whose members become variables */
+    /* strftime_now's clock, seconds since 1970-01-01 UTC;
+     * LLAMAC_JINJA_NOW_CURRENT (default) reads the system clock. */
+    int64_t now;
+    /* Limits; 0 selects the default given. */
+    size_t max_output_bytes;  /* default 4 MiB */
+    uint64_t max_steps;       /* evaluation steps (loop iterations, calls,
+                                 expression nodes), default 10,000,000 */
+    uint32_t max_depth;       /* nesting of blocks, expressions and macro
+                                 calls, default 200 */
+    size_t max_memory_bytes;  /* bytes the renderer may allocate, default 64 MiB */
+    /* Templates that reject a "system" message (they raise an exception, or
+     * drop its text): when true (default) the system text is merged into the
+     * first user message as llama.cpp's chat layer does at c392e50
+     * (docs/chat.md states the rule). */
+    bool system_polyfill;
+} llamac_jinja_params;
+
+#define LLAMAC_JINJA_NOW_CURRENT INT64_MIN
+
+LLAMAC_API void llamac_jinja_params_init(llamac_jinja_params *params, size_t size);
+
+/* Renders `tmpl` (NUL-terminated Jinja text) with messages[0..n_messages)
+ * (or params->messages_json). Output buffer convention as
+ * llamac_chat_apply_template: the text goes into buf[0..buf_size), *n_out
+ * gets its full length, LLAMAC_ERR_BUFFER_TOO_SMALL when it does not fit.
+ * params may be NULL (defaults).
+ *   LLAMAC_ERR_INVALID_ARG  NULL tmpl or n_out, NULL messages with
+ *                           n_messages > 0, a NULL role/content, bad
+ *                           struct_size, NULL buf with buf_size > 0;
+ *   LLAMAC_ERR_FORMAT       the template's syntax, an error while rendering
+ *                           (undefined call, wrong type, raise_exception),
+ *                           invalid UTF-8, or malformed JSON in a *_json
+ *                           field; the message gives line:column;
+ *   LLAMAC_ERR_UNSUPPORTED  a Jinja feature the engine does not have (named);
+ *   LLAMAC_ERR_NO_MEMORY    the allocator failed;
+ *   LLAMAC_ERR_LIMIT        max_steps, max_depth, max_output_bytes or
+ *                           max_memory_bytes was reached (the message names
+ *                           which, and where in the template).
+ * Thread-safe: no state outside the call. */
+LLAMAC_API llamac_status llamac_chat_render_jinja(const char *tmpl, const llamac_chat_message *messages,
+                                                  size_t n_messages, const llamac_jinja_params *params,
+                                                  char *buf, size_t buf_size, size_t *n_out);
+
+/* ==== end of section 11 ==== */
+
 #ifdef __cplusplus
 }
 #endif
