@@ -64,12 +64,22 @@ typedef struct name_ref {
     size_t len;
 } name_ref;
 
-/* The peer's trie orders children by (signed) char in a std::map. */
-static bool signed_less(const void *x, const void *y) {
+/* Names sort by bytes, which for UTF-8 is code point order: the trie's
+ * children in the order both peers write them for ASCII keys. A node's
+ * children are whole code points, as in the peer's Python script (its C++
+ * converter splits a multi-byte character over several classes, which is
+ * not UTF-8). */
+static bool name_less(const void *x, const void *y) {
     const name_ref *a = x, *b = y;
-    for (size_t i = 0; i < a->len && i < b->len; i++)
-        if (a->s[i] != b->s[i]) return (signed char)a->s[i] < (signed char)b->s[i];
-    return a->len < b->len;
+    size_t n = LC_MIN(a->len, b->len);
+    int d = n ? memcmp(a->s, b->s, n) : 0;
+    return d < 0 || (d == 0 && a->len < b->len);
+}
+
+/* Bytes of the UTF-8 sequence that starts with lead byte b (the reader
+ * validated the keys). */
+static size_t seq_len(unsigned char b) {
+    return b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
 }
 
 /* A trie node: the names [lo, hi) (sorted) that share their first d bytes. */
@@ -83,36 +93,43 @@ static bool has_longer(const name_ref *v, size_t lo, size_t hi, size_t d) {
     return false;
 }
 
+/* The code point of names[k] at byte d and its length (at most 4). */
+static size_t char_at(const name_ref *v, size_t k, size_t d, const char **ch) {
+    *ch = v[k].s + d;
+    return LC_MIN(seq_len((unsigned char)v[k].s[d]), v[k].len - d);
+}
+
 static void not_strings(lc_js *c, name_ref *names, size_t n, lc_bytes *out) {
     lc_bytes char_rule = {0};
     lc_js_add_primitive(c, "char", 4, "char", &char_rule);
-    lc_heapsort(names, n, sizeof *names, signed_less);
+    lc_heapsort(names, n, sizeof *names, name_less);
     frame *stack = lc_calloc(c->env, 1, sizeof *stack);
     size_t depth = 1, cap = 1;
     if (!stack) lc_js_fail(c, LLAMAC_ERR_NO_MEMORY, "out of memory building a key rule");
     lc_js_puts(c, out, "[\"] ( ");
     if (stack) stack[0] = (frame){0, n, 0, 0};
-    /* Names shorter than d+1 sort first within a node: they end there. */
+    /* Names that end at a node sort first within it. */
     while (depth > 0 && !c->st) {
         frame *f = &stack[depth - 1];
         while (f->pos < f->hi && names[f->pos].len <= f->d) f->pos++;
         if (f->pos < f->hi) {
-            const char ch = names[f->pos].s[f->d];
+            const char *ch, *other;
+            const size_t ch_len = char_at(names, f->pos, f->d, &ch);
             size_t g = f->pos;
-            while (g < f->hi && names[g].s[f->d] == ch) g++;
+            while (g < f->hi && char_at(names, g, f->d, &other) == ch_len && memcmp(other, ch, ch_len) == 0) g++;
             if (f->pos > f->lo && names[f->pos - 1].len > f->d) lc_js_puts(c, out, " | ");
             lc_js_putc(c, out, '[');
-            lc_js_putc(c, out, ch);
+            lc_js_put(c, out, ch, ch_len);
             lc_js_putc(c, out, ']');
-            const size_t lo = f->pos, d = f->d;
+            const size_t lo = f->pos, d = f->d + ch_len;
             f->pos = g;
-            if (has_longer(names, lo, g, d + 1)) {
+            if (has_longer(names, lo, g, d)) {
                 lc_js_puts(c, out, " (");
                 if (lc_grow(c->env, &stack, &cap, depth + 1, sizeof *stack)) {
                     lc_js_fail(c, LLAMAC_ERR_NO_MEMORY, "out of memory building a key rule");
                     break;
                 }
-                stack[depth++] = (frame){lo, g, d + 1, lo};
+                stack[depth++] = (frame){lo, g, d, lo};
             } else {
                 /* Every name in the group ends here. */
                 lc_js_puts(c, out, " ");
@@ -123,14 +140,16 @@ static void not_strings(lc_js *c, name_ref *names, size_t n, lc_bytes *out) {
         }
         if (has_longer(names, f->lo, f->hi, f->d)) {
             lc_js_puts(c, out, " | [^\"");
-            char prev = 0;
-            bool any = false;
+            const char *prev = NULL;
+            size_t prev_len = 0;
             for (size_t k = f->lo; k < f->hi; k++) {
                 if (names[k].len <= f->d) continue;
-                if (any && names[k].s[f->d] == prev) continue;
-                prev = names[k].s[f->d];
-                any = true;
-                lc_js_putc(c, out, prev);
+                const char *ch;
+                const size_t ch_len = char_at(names, k, f->d, &ch);
+                if (prev && prev_len == ch_len && memcmp(prev, ch, ch_len) == 0) continue;
+                prev = ch;
+                prev_len = ch_len;
+                lc_js_put(c, out, ch, ch_len);
             }
             lc_js_puts(c, out, "] ");
             lc_js_put(c, out, char_rule.data, char_rule.len);

@@ -31,7 +31,7 @@ enum {
 /* Work units (bytes built plus rule lookups) one conversion may spend:
  * bounds the time of schemas that expand (one subschema reached through
  * many allOf references). */
-#define LC_JS_MAX_WORK ((size_t)256 << 20)
+#define LC_JS_MAX_WORK ((size_t)64 << 20)
 
 /* The JSON readers, taking NULL (an absent key) as an absent value: the
  * walk asks about keys that are usually missing. */

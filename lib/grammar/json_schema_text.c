@@ -62,6 +62,7 @@ void lc_js_puti(lc_js *c, lc_bytes *b, int64_t v) {
 
 void lc_js_put_literal(lc_js *c, lc_bytes *b, const char *s, size_t n) {
     lc_js_putc(c, b, '"');
+    if (!s) n = 0;
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         const char *esc = s[i] == '\r' ? "\\r" : s[i] == '\n' ? "\\n" : s[i] == '"' ? "\\\"" : NULL;
@@ -70,7 +71,7 @@ void lc_js_put_literal(lc_js *c, lc_bytes *b, const char *s, size_t n) {
         lc_js_puts(c, b, esc);
         run = i + 1;
     }
-    lc_js_put(c, b, s + run, n - run);
+    if (n) lc_js_put(c, b, s + run, n - run);
     lc_js_putc(c, b, '"');
 }
 

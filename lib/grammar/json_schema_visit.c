@@ -132,7 +132,7 @@ static void union_rule(lc_js *c, const lc_json *alts, const lc_json *schema, con
         if (schema)
             visit_typed(c, schema, lc_js_at(lc_js_get(schema, "type"), i), alt_name.data, alt_name.len, out);
         else
-            visit_typed(c, lc_js_at(alts, i), NULL, alt_name.data, alt_name.len, out);
+            lc_js_visit(c, lc_js_at(alts, i), alt_name.data, alt_name.len, out);
         lc_js_bytes_free(c, &alt_name);
     }
 }
@@ -195,14 +195,36 @@ static void add_component(lc_js *c, props *P, const lc_json *comp, bool required
 }
 
 /* A key required by any component is required everywhere it appears (the
- * peer keeps a set of names). */
+ * peer keeps a set of names): sort the keys, OR the flags of equal ones. */
+typedef struct key_idx {
+    const char *s;
+    size_t n, i;
+} key_idx;
+
+static bool key_idx_less(const void *x, const void *y) {
+    const key_idx *a = x, *b = y;
+    size_t n = LC_MIN(a->n, b->n);
+    int d = n ? memcmp(a->s, b->s, n) : 0;
+    return d < 0 || (d == 0 && (a->n < b->n || (a->n == b->n && a->i < b->i)));
+}
+
 static void merge_required(lc_js *c, props *P) {
-    if (!lc_js_spend(c, P->n * P->n / 4 + 1)) return;
-    for (size_t i = 0; i < P->n; i++) {
-        if (!P->req[i]) continue;
-        for (size_t j = 0; j < P->n; j++)
-            if (lc_js_str_eq(P->v[i].key, P->v[i].key_len, P->v[j].key, P->v[j].key_len)) P->req[j] = true;
+    if (P->n < 2 || c->st) return;
+    key_idx *v = lc_calloc(c->env, P->n, sizeof *v);
+    if (!v) {
+        lc_js_fail(c, LLAMAC_ERR_NO_MEMORY, "out of memory merging allOf properties");
+        return;
     }
+    for (size_t i = 0; i < P->n; i++) v[i] = (key_idx){P->v[i].key, P->v[i].key_len, i};
+    lc_heapsort(v, P->n, sizeof *v, key_idx_less);
+    for (size_t lo = 0; lo < P->n;) {
+        size_t hi = lo + 1;
+        bool req = P->req[v[lo].i];
+        while (hi < P->n && lc_js_str_eq(v[hi].s, v[hi].n, v[lo].s, v[lo].n)) req |= P->req[v[hi++].i];
+        for (size_t k = lo; k < hi; k++) P->req[v[k].i] = req;
+        lo = hi;
+    }
+    lc_free(c->env, v);
 }
 
 static void object_branch(lc_js *c, const lc_json *schema, const char *name, size_t name_len, const char *rule_name,
