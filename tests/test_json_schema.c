@@ -3,6 +3,7 @@
  * its tests/test-json-schema-to-grammar.cpp at c392e50) byte for byte, the
  * buffer convention, the flags, and hostile schemas that must end in a
  * status and a message. */
+#include "test_alloc.h"
 #include "test_files.h"
 #include "test_util.h"
 
@@ -186,6 +187,38 @@ static void type_list_inside_any_of(void **state) {
                    "string ::= \"\\\"\" char* \"\\\"\" space\n");
 }
 
+/* Every allocation refused in turn: each conversion either succeeds with
+ * the same text or fails with LLAMAC_ERR_NO_MEMORY, and frees all it took. */
+static void every_allocation_failure_is_clean(void **state) {
+    (void)state;
+    const char *schema =
+        "{\"$defs\": {\"d\": {\"type\": \"integer\", \"minimum\": -12, \"maximum\": 345}}, \"type\": \"object\", "
+        "\"properties\": {\"a\": {\"$ref\": \"#/$defs/d\"}, \"b\": {\"type\": \"string\", \"pattern\": "
+        "\"^(ab|c){2,3}[x-z]+.$\"}, \"c\": {\"type\": \"array\", \"items\": {\"enum\": [1, \"x\", null]}, \"maxItems\": 3}, "
+        "\"d\": {\"format\": \"date-time\"}, \"e\": {\"anyOf\": [{\"type\": \"null\"}, {\"type\": [\"string\", \"number\"]}]}}, "
+        "\"required\": [\"a\"], \"additionalProperties\": {\"type\": \"boolean\"}, "
+        "\"allOf\": [{\"properties\": {\"z\": {}}}]}";
+    char want[8192], got[8192];
+    size_t want_len = 0, n = 0;
+    assert_int_equal(llamac_json_schema_to_grammar(schema, strlen(schema), 0, NULL, want, sizeof want, &want_len),
+                     LLAMAC_OK);
+    long k = 0;
+    for (;; k++) {
+        alloc_counter c;
+        const llamac_allocator a = counting_allocator(&c, k);
+        llamac_status st = llamac_json_schema_to_grammar(schema, strlen(schema), 0, &a, got, sizeof got, &n);
+        assert_int_equal(c.live, 0);
+        if (st == LLAMAC_OK) {
+            assert_int_equal(n, want_len);
+            assert_memory_equal(got, want, n);
+            break;
+        }
+        if (st != LLAMAC_ERR_NO_MEMORY) fail_msg("refusal %ld: %s", k, llamac_last_error());
+        assert_int_equal(n, 0);
+    }
+    assert_true(k > 50); /* the walk allocates often: the loop did reach it */
+}
+
 static char *repeat(const char *head, const char *unit, size_t n, const char *tail) {
     size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail);
     char *s = malloc(hl + ul * n + tl + 1), *p = s;
@@ -260,5 +293,6 @@ int main(void) {
     return run_cases(NULL, NULL, peer_conversion_cases_match_byte_for_byte, short_buffer_gets_prefix_and_size_needed,
                      flags_select_compact_space_and_dotall, ref_cycle_becomes_a_recursive_rule,
                      additional_key_rule_keeps_code_points_whole, type_list_inside_any_of,
+                     every_allocation_failure_is_clean,
                      hostile_schemas_are_refused_with_a_message);
 }
