@@ -1863,6 +1863,60 @@ LLAMAC_API llamac_status llamac_chat_render_jinja(const char *tmpl, const llamac
 
 /* ==== end of section 11 ==== */
 
+/* ======================================================================== */
+/* 13. JSON Schema: conversion to a GBNF grammar                           */
+/* ======================================================================== */
+
+/* Flags of llamac_json_schema_to_grammar (the peer's options). */
+#define LLAMAC_JSON_SCHEMA_COMPACT_SPACES (1u << 0) /* space ::= " "? (default: up to a
+                                                        newline and 20 blanks) */
+#define LLAMAC_JSON_SCHEMA_DOTALL (1u << 1)         /* '.' in a pattern matches newlines too */
+
+/* Converts a JSON Schema (the len bytes at schema, UTF-8 JSON, no NUL
+ * needed) to a GBNF grammar whose root rule matches the JSON documents the
+ * schema describes, byte for byte the text llama.cpp's
+ * json_schema_to_grammar writes (common/json-schema-to-grammar.cpp at
+ * c392e50): the same rule names and bodies, one "name ::= body\n" line
+ * per rule in byte order of the names. Supported: "type" (one or a list),
+ * "properties", "required", "additionalProperties", "items" (one schema
+ * or a list), "prefixItems", "minItems", "maxItems", "enum", "const",
+ * "anyOf", "oneOf", "allOf" (of objects), "$ref" to "#/..." within the
+ * schema ("#/definitions/x", "#/$defs/x"; recursion allowed), string
+ * "minLength", "maxLength", "pattern" (^...$; the peer's regex subset),
+ * "format" (date, time, date-time, uuid), integer "minimum", "maximum",
+ * "exclusiveMinimum", "exclusiveMaximum"; docs/json-schema.md lists the
+ * rest and the few deliberate differences from the peer.
+ * The grammar is written into buf[0..buf_size) (not NUL-terminated) and
+ * *n_out gets its length. If buf_size is too small the status is
+ * LLAMAC_ERR_BUFFER_TOO_SMALL with *n_out = the length needed, having
+ * written the first buf_size bytes (buf may be NULL when buf_size is 0:
+ * ask, allocate, call again). Other failures set *n_out to 0 (when n_out
+ * is not NULL) with a message naming the problem:
+ *   LLAMAC_ERR_INVALID_ARG   NULL schema or n_out; NULL buf with
+ *                            buf_size > 0; unknown flags;
+ *   LLAMAC_ERR_FORMAT        the text is not JSON (line and column), or a
+ *                            keyword has the wrong type or value, an
+ *                            unknown "type", a pattern not in ^...$ or
+ *                            malformed, a $ref that does not resolve, a
+ *                            duplicate key;
+ *   LLAMAC_ERR_UNSUPPORTED   a $ref outside the schema ("https://...");
+ *   LLAMAC_ERR_LIMIT         the schema is past a bound: 4 MiB of text,
+ *                            JSON nesting 64, subschema nesting 64
+ *                            (counting $ref and allOf chains), pattern
+ *                            groups nested 64, a count (minItems,
+ *                            maxLength, {m,n}, ...) above 1,000,000, an
+ *                            integer bound outside 32 bits, 100,000
+ *                            rules, a 16 MiB grammar, or a work budget
+ *                            that stops schemas that expand
+ *                            exponentially;
+ *   LLAMAC_ERR_NO_MEMORY     the allocator refused.
+ * allocator may be NULL (the C library's). Thread-safe (no shared state). */
+LLAMAC_API llamac_status llamac_json_schema_to_grammar(const char *schema, size_t len, uint32_t flags,
+                                                       const llamac_allocator *allocator, char *buf,
+                                                       size_t buf_size, size_t *n_out);
+
+/* ==== end of section 13 ==== */
+
 #ifdef __cplusplus
 }
 #endif

@@ -845,6 +845,24 @@ static void p_chat_render_jinja(void) {
     SUCCEEDS(llamac_chat_render_jinja(t, NULL, 0, NULL, buf, sizeof buf, &n));
 }
 
+/* ---- 13. JSON Schema ---- */
+
+static void p_json_schema_to_grammar(void) {
+    const char *schema = "{\"type\": \"null\"}";
+    char buf[128];
+    size_t n = 9;
+    REFUSED(llamac_json_schema_to_grammar(schema, strlen(schema), 0, NULL, buf, sizeof buf, NULL), "n_out");
+    REFUSED(llamac_json_schema_to_grammar(NULL, 3, 0, NULL, buf, sizeof buf, &n), "schema");
+    assert_int_equal(n, 0);
+    REFUSED(llamac_json_schema_to_grammar(schema, strlen(schema), 0, NULL, NULL, sizeof buf, &n), "buf");
+    FAILS_WITH(llamac_json_schema_to_grammar(schema, strlen(schema), 0x80, NULL, buf, sizeof buf, &n),
+               LLAMAC_ERR_INVALID_ARG);
+    FAILS_WITH(llamac_json_schema_to_grammar("{", 1, 0, NULL, buf, sizeof buf, &n), LLAMAC_ERR_FORMAT);
+    FAILS_WITH(llamac_json_schema_to_grammar(schema, strlen(schema), 0, NULL, NULL, 0, &n),
+               LLAMAC_ERR_BUFFER_TOO_SMALL);
+    SUCCEEDS(llamac_json_schema_to_grammar(schema, strlen(schema), 0, NULL, buf, sizeof buf, &n));
+}
+
 /* ---- the table ---- */
 
 typedef struct probe {
@@ -892,6 +910,7 @@ static const probe probes[] = {
     P(sampler_state_save), P(sampler_state_load),
     P(chat_apply_template), P(chat_detect_template), P(chat_builtin_count), P(chat_builtin_name),
     P(jinja_params_init), P(chat_render_jinja),
+    P(json_schema_to_grammar),
 };
 #define N_PROBES (sizeof probes / sizeof probes[0])
 
