@@ -1223,7 +1223,8 @@ typedef enum llamac_stop_reason {
     LLAMAC_STOP_EOG = 1,         /* the sampled token ends generation (llamac_vocab_is_eog) */
     LLAMAC_STOP_MAX_TOKENS = 2,  /* n_predict tokens were generated */
     LLAMAC_STOP_STRING = 3,      /* the text reached one of the stop strings */
-    LLAMAC_STOP_CONTEXT_FULL = 4 /* the context has no cell left for the next token */
+    LLAMAC_STOP_CONTEXT_FULL = 4, /* the context has no cell left for the next token */
+    LLAMAC_STOP_CANCELLED = 5    /* llamac_generator_cancel (section 14) */
 } llamac_stop_reason;
 
 typedef struct llamac_generator llamac_generator;
@@ -1791,6 +1792,112 @@ LLAMAC_API int32_t llamac_chat_builtin_count(void);
 LLAMAC_API const char *llamac_chat_builtin_name(int32_t i);
 
 /* ==== end of section 10 ==== */
+
+/* ======================================================================== */
+/* 14. Games: budgeted decoding, worker                                     */
+/* ======================================================================== */
+
+/* Changes the number of threads the context computes with (its own pool
+ * is replaced: n_threads - 1 new threads). n_threads: 1 up to the count
+ * the context was created with (its per-thread scratch is sized for
+ * that), or 0 for the number of online CPUs within that bound. Allowed
+ * between the units of a budgeted decode: the thread count never changes
+ * a bit. Not thread-safe with other calls on the context. Errors:
+ * LLAMAC_ERR_INVALID_ARG (NULL ctx, n_threads out of range),
+ * LLAMAC_ERR_NO_MEMORY / LLAMAC_ERR_IO (thread creation failed; the old
+ * pool stays). */
+LLAMAC_API llamac_status llamac_context_set_n_threads(llamac_context *ctx, int32_t n_threads);
+
+/* ---- budgeted generation ----
+ * A game advances generation a few milliseconds per frame on its own
+ * thread:
+ *
+ *     llamac_generator_submit(gen, prompt, n_prompt);
+ *     each frame:
+ *         llamac_step step;
+ *         llamac_generator_step(gen, 3000, &step);       // at most ~3 ms
+ *         if (step.kind == LLAMAC_STEP_TOKEN) show(step.text, step.text_len);
+ *         if (step.kind == LLAMAC_STEP_DONE) ...          // response over
+ *
+ * The work is cut into units: each layer of a forward pass, the output
+ * projection in chunks of rows (about half a layer's weight bytes each),
+ * the sampling of one generator; long prompts are decoded in sub-batches
+ * small enough that one layer of one sub-batch is predicted to fit the
+ * budget. A unit starts only when its predicted cost (a moving average of
+ * what units of its kind and batch size took on this context) fits in
+ * what is left of the budget; the first unit of a call always runs, so
+ * every call makes progress. Overshoot bound: a call returns within
+ * max(budget + e, u), u being the cost of one unit and e how much the
+ * last unit exceeded its prediction (docs/games.md has measurements).
+ * Between calls the pass waits in the context. The tokens and logits are
+ * bit-identical to llamac_generator_prompt + llamac_generator_next
+ * (pausing between units, prompt sub-batches and batching several
+ * sequences never change a bit: docs/threading.md).
+ *
+ * While a budgeted pass is in progress the context refuses llamac_decode
+ * and the cell-changing KV operations (llamac_kv_seq_rm, _cp, _keep,
+ * _add: LLAMAC_ERR_INVALID_ARG); llamac_kv_clear and a state load abandon
+ * it. Every generator stepping on one context should be stepped in the
+ * same llamac_generators_step call (their tokens share one batch). */
+
+typedef enum llamac_step_kind {
+    LLAMAC_STEP_BUSY = 0,  /* work remains and no token came out in this call */
+    LLAMAC_STEP_TOKEN = 1, /* a token was sampled: token, text, stop as in llamac_generation_step */
+    LLAMAC_STEP_DONE = 2   /* no response in progress: it stopped (stop says why,
+                              text holds its last bytes), was cancelled, or none was submitted */
+} llamac_step_kind;
+
+typedef struct llamac_step {
+    llamac_step_kind kind;
+    llamac_token token;       /* LLAMAC_TOKEN_NULL unless kind is TOKEN */
+    const char *text;         /* bytes to print now, owned by the generator, valid until its
+                                 next call; NUL-terminated, may hold NULs: use text_len */
+    size_t text_len;
+    llamac_stop_reason stop;  /* LLAMAC_STOP_NONE while the response goes on */
+    int64_t used_us;          /* wall time this call spent */
+} llamac_step;
+
+/* Queues a prompt for llamac_generator_step: nothing is decoded here.
+ * Starts a new response (stop state and n_predict count reset); a token
+ * sampled and not decoded yet goes first, as with llamac_generator_prompt,
+ * whose checks and truncation this shares (an id outside the vocabulary,
+ * a prompt that cannot fit: refused here, nothing queued). The tokens are
+ * copied. Errors: LLAMAC_ERR_INVALID_ARG (NULL, n_tokens < 1, bad id, a
+ * prompt still being decoded), LLAMAC_ERR_CONTEXT_FULL,
+ * LLAMAC_ERR_NO_MEMORY. */
+LLAMAC_API llamac_status llamac_generator_submit(llamac_generator *gen, const llamac_token *tokens,
+                                                 int32_t n_tokens);
+
+/* Advances the generator by at most about budget_us microseconds (see the
+ * overshoot bound above; 0 runs one unit) and fills *step. At most one
+ * token per call. Errors: LLAMAC_ERR_INVALID_ARG (NULL argument),
+ * LLAMAC_ERR_CANCELLED (the context's abort callback fired: the pass in
+ * progress is dropped, nothing advanced; the next call starts it again),
+ * the errors of llamac_generator_next's sampling. */
+LLAMAC_API llamac_status llamac_generator_step(llamac_generator *gen, int64_t budget_us, llamac_step *step);
+
+/* The same for n generators on different sequences of one context: their
+ * prompts' next sub-batches and sampled tokens are decoded together in one
+ * batch per pass, and each samples with its own chain and stop strings.
+ * steps[i] is gens[i]'s result; at most one token per generator per call.
+ * A generator whose next token finds no free cell stops with
+ * LLAMAC_STOP_CONTEXT_FULL (a context shift, n_keep, is tried first).
+ * Errors: LLAMAC_ERR_INVALID_ARG (NULL gens or steps, n < 1, a NULL entry,
+ * generators of different contexts, the same generator or sequence
+ * twice), and those of llamac_generator_step. */
+LLAMAC_API llamac_status llamac_generators_step(llamac_generator *const *gens, int32_t n, int64_t budget_us,
+                                                llamac_step *steps);
+
+/* Ends the generator's response at once: a pass it takes part in is
+ * dropped (with the tokens of the other generators in it, which are
+ * decoded again by their next step), a prompt being decoded is removed
+ * from the cache (the cache is as before llamac_generator_submit), and
+ * the response stops with LLAMAC_STOP_CANCELLED. A sampled token not yet
+ * decoded stays pending for the next prompt. Never waits. Errors:
+ * LLAMAC_ERR_INVALID_ARG (NULL gen). */
+LLAMAC_API llamac_status llamac_generator_cancel(llamac_generator *gen);
+
+/* ==== end of section 14 ==== */
 
 #ifdef __cplusplus
 }

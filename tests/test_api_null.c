@@ -668,6 +668,29 @@ static void p_generator_next(void) {
 }
 static void p_generator_n_generated(void) { NEUTRAL(llamac_generator_n_generated(NULL) == 0); }
 
+/* ---- 14. games ---- */
+
+static void p_context_set_n_threads(void) { REFUSED(llamac_context_set_n_threads(NULL, 1), "ctx"); }
+static void p_generator_submit(void) {
+    const llamac_token t[1] = {1};
+    REFUSED(llamac_generator_submit(NULL, t, 1), "gen");
+    REFUSED(llamac_generator_submit(F.gen, NULL, 1), "tokens");
+    REFUSED(llamac_generator_submit(F.gen, t, 0), "n_tokens");
+}
+static void p_generator_step(void) {
+    llamac_step step;
+    REFUSED(llamac_generator_step(NULL, 0, &step), "gen");
+    REFUSED(llamac_generator_step(F.gen, 0, NULL), "step");
+}
+static void p_generators_step(void) {
+    llamac_step step;
+    llamac_generator *none[1] = {NULL};
+    REFUSED(llamac_generators_step(NULL, 1, 0, &step), "gens");
+    REFUSED(llamac_generators_step(&F.gen, 1, 0, NULL), "steps");
+    REFUSED(llamac_generators_step(none, 1, 0, &step), "gens[0]");
+}
+static void p_generator_cancel(void) { REFUSED(llamac_generator_cancel(NULL), "gen"); }
+
 /* ---- 8. quantization and synthesis ---- */
 
 static void p_ftype_name(void) { NEUTRAL(llamac_ftype_name((llamac_ftype)-1) == NULL); }
@@ -863,6 +886,7 @@ static const probe probes[] = {
     P(state_info_read), P(state_file_info), P(state_tokens), P(state_file_tokens), P(sampler_state_size),
     P(sampler_state_save), P(sampler_state_load),
     P(chat_apply_template), P(chat_detect_template), P(chat_builtin_count), P(chat_builtin_name),
+    P(context_set_n_threads), P(generator_submit), P(generator_step), P(generators_step), P(generator_cancel),
 };
 #define N_PROBES (sizeof probes / sizeof probes[0])
 
