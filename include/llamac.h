@@ -1897,6 +1897,124 @@ LLAMAC_API llamac_status llamac_generators_step(llamac_generator *const *gens, i
  * LLAMAC_ERR_INVALID_ARG (NULL gen). */
 LLAMAC_API llamac_status llamac_generator_cancel(llamac_generator *gen);
 
+/* ---- worker mode ----
+ * The library runs generation on a thread it owns; the game thread only
+ * submits text, cancels and polls events, and none of these calls waits
+ * for a decode (each takes a mutex for a list update: no allocation,
+ * computation or I/O under it). The worker can load the model itself, so
+ * a game never blocks on a load either:
+ *
+ *     llamac_worker_params wp = llamac_worker_default_params();
+ *     wp.model_path = "npc.gguf";  wp.n_slots = 3;
+ *     llamac_worker *w;  llamac_worker_new(&wp, &w);      // returns at once
+ *     llamac_worker_submit(w, 0, "Hello", 5, NULL);          // queued even while loading
+ *     each frame:
+ *         llamac_worker_event ev;
+ *         while (llamac_worker_poll(w, &ev) == LLAMAC_OK && ev.kind != LLAMAC_EVENT_NONE)
+ *             if (ev.kind == LLAMAC_EVENT_TEXT) show(ev.slot, ev.text, ev.text_len);
+ *     llamac_worker_free(w);                                 // at any moment
+ *
+ * Each slot is one NPC: a sequence of one shared context, with its own
+ * sampler; the slots' tokens are decoded together in one batch
+ * (llamac_generators_step). A slot answers its requests in order; a
+ * request into a sequence with no room left clears that sequence and
+ * starts it over. The worker works in slices of budget_us (see the
+ * budgeted generation above) and, with period_us > 0, starts at most one
+ * slice per period: a CPU budget of budget_us / period_us of its threads.
+ * Idle (nothing to do, or between slices) it sleeps on a condition
+ * variable; the context's pool threads sleep 1 ms after the last decode
+ * (docs/threading.md), so an idle worker uses no CPU.
+ * A cancel, and llamac_worker_free, stop the pass in progress within one
+ * unit (a layer, a chunk of output rows): the context's abort callback
+ * reads an atomic flag; the other slots' tokens of that pass are decoded
+ * again, with the same bits. A load in progress stops at its next
+ * progress report. llamac_worker_free joins the thread and frees
+ * everything, unread events included. */
+
+typedef struct llamac_worker llamac_worker;
+
+typedef struct llamac_worker_params {
+    size_t struct_size;        /* set by llamac_worker_default_params() */
+    const char *model_path;    /* the worker thread loads this model (path copied), or: */
+    const llamac_model *model; /* an already loaded model (borrowed: it must outlive the
+                                  worker); exactly one of model_path and model */
+    bool repack;               /* model_path's llamac_model_params.repack (default true) */
+    int32_t n_slots;           /* NPCs: sequences of the context, 1..64 (default 1) */
+    uint32_t n_ctx;            /* context cells shared by the slots (default 0: 256 per slot) */
+    int32_t n_threads;         /* the context's threads, the worker's own included (default 1;
+                                  0: online CPUs) */
+    int32_t n_predict;         /* most tokens per response (default 128; -1: no limit) */
+    bool stop_at_eog;          /* default true */
+    float temp;                /* <= 0 (default): greedy; else temperature + random pick */
+    uint64_t seed;             /* slot i's random pick uses seed + i */
+    int64_t budget_us;         /* work per slice (default 4000) */
+    int64_t period_us;         /* >0: at most one slice per period (default 0: back to back) */
+} llamac_worker_params;
+
+/* Writes the defaults into the first `size` bytes of *params and sets
+ * params->struct_size = size (see docs/abi.md). Thread-safe. */
+LLAMAC_API void llamac_worker_params_init(llamac_worker_params *params, size_t size);
+static inline llamac_worker_params llamac_worker_default_params(void) {
+    llamac_worker_params p;
+    llamac_worker_params_init(&p, sizeof p);
+    return p;
+}
+
+typedef enum llamac_worker_state {
+    LLAMAC_WORKER_LOADING = 0, /* loading the model, creating the context */
+    LLAMAC_WORKER_READY = 1,
+    LLAMAC_WORKER_FAILED = 2   /* the load failed (an ERROR event with slot -1 says why) */
+} llamac_worker_state;
+
+typedef enum llamac_worker_event_kind {
+    LLAMAC_EVENT_NONE = 0,   /* the queue was empty */
+    LLAMAC_EVENT_LOADED = 1, /* the model is loaded (slot -1) */
+    LLAMAC_EVENT_TEXT = 2,   /* text of a response */
+    LLAMAC_EVENT_DONE = 3,   /* a response ended: stop says why (LLAMAC_STOP_CANCELLED after a cancel) */
+    LLAMAC_EVENT_ERROR = 4   /* a request failed, or the load (slot -1): status, text = message */
+} llamac_worker_event_kind;
+
+typedef struct llamac_worker_event {
+    llamac_worker_event_kind kind;
+    int32_t slot;            /* -1 for the worker's own events */
+    uint64_t request;        /* the id llamac_worker_submit gave; 0 for the worker's own */
+    llamac_token token;      /* TEXT: the token, LLAMAC_TOKEN_NULL when it holds several */
+    const char *text;        /* owned by the worker, valid until the next poll; NUL-terminated */
+    size_t text_len;
+    llamac_stop_reason stop; /* DONE */
+    llamac_status status;    /* ERROR */
+} llamac_worker_event;
+
+/* Starts the worker thread and returns at once (the model loads on it).
+ * Errors: LLAMAC_ERR_INVALID_ARG (NULL, neither or both of model_path
+ * and model, n_slots outside 1..64, negative budget_us, period_us or
+ * n_threads, n_predict < -1, bad struct_size), LLAMAC_ERR_NO_MEMORY,
+ * LLAMAC_ERR_IO (the thread could not start); *out is then NULL. A load
+ * failure comes later as an ERROR event. */
+LLAMAC_API llamac_status llamac_worker_new(const llamac_worker_params *params, llamac_worker **out);
+/* Stops the worker at any point (loading, mid-prompt, mid-token), joins
+ * its thread and frees everything. NULL is a no-op. Call from one thread,
+ * with no other call on the worker running. */
+LLAMAC_API void llamac_worker_free(llamac_worker *w);
+/* Where the worker is; FAILED for NULL. Thread-safe. */
+LLAMAC_API llamac_worker_state llamac_worker_get_state(const llamac_worker *w);
+/* Queues text (copied; tokenized by the worker, with BOS when the slot's
+ * sequence is empty) for slot's next response; *request_id (may be NULL)
+ * gets the id its events carry. Allowed while loading. Errors:
+ * LLAMAC_ERR_INVALID_ARG (NULL w, NULL text with text_len > 0, bad slot,
+ * a worker whose load failed), LLAMAC_ERR_NO_MEMORY. Thread-safe. */
+LLAMAC_API llamac_status llamac_worker_submit(llamac_worker *w, int32_t slot, const char *text, size_t text_len,
+                                              uint64_t *request_id);
+/* Ends slot's response in progress (a DONE event with
+ * LLAMAC_STOP_CANCELLED follows) and drops its queued requests. Takes
+ * effect within one unit of work. Errors: LLAMAC_ERR_INVALID_ARG (NULL w,
+ * bad slot). Thread-safe. */
+LLAMAC_API llamac_status llamac_worker_cancel(llamac_worker *w, int32_t slot);
+/* Takes the oldest event, or kind LLAMAC_EVENT_NONE when there is none.
+ * Its text stays valid until the next poll. Errors: LLAMAC_ERR_INVALID_ARG
+ * (NULL w or event). Call from one thread at a time. */
+LLAMAC_API llamac_status llamac_worker_poll(llamac_worker *w, llamac_worker_event *event);
+
 /* ==== end of section 14 ==== */
 
 #ifdef __cplusplus

@@ -690,6 +690,21 @@ static void p_generators_step(void) {
     REFUSED(llamac_generators_step(none, 1, 0, &step), "gens[0]");
 }
 static void p_generator_cancel(void) { REFUSED(llamac_generator_cancel(NULL), "gen"); }
+static void p_worker_params_init(void) { PARAMS_INIT_PROBE(llamac_worker_params, llamac_worker_params_init); }
+static void p_worker_new(void) {
+    llamac_worker *w = NULL;
+    llamac_worker_params wp = llamac_worker_default_params();
+    REFUSED(llamac_worker_new(NULL, &w), "params");
+    REFUSED(llamac_worker_new(&wp, NULL), "out");
+}
+static void p_worker_free(void) { QUIET(llamac_worker_free(NULL)); }
+static void p_worker_get_state(void) { NEUTRAL(llamac_worker_get_state(NULL) == LLAMAC_WORKER_FAILED); }
+static void p_worker_submit(void) { REFUSED(llamac_worker_submit(NULL, 0, "x", 1, NULL), "w"); }
+static void p_worker_cancel(void) { REFUSED(llamac_worker_cancel(NULL, 0), "w"); }
+static void p_worker_poll(void) {
+    llamac_worker_event ev;
+    REFUSED(llamac_worker_poll(NULL, &ev), "w");
+}
 
 /* ---- 8. quantization and synthesis ---- */
 
@@ -887,6 +902,8 @@ static const probe probes[] = {
     P(sampler_state_save), P(sampler_state_load),
     P(chat_apply_template), P(chat_detect_template), P(chat_builtin_count), P(chat_builtin_name),
     P(context_set_n_threads), P(generator_submit), P(generator_step), P(generators_step), P(generator_cancel),
+    P(worker_params_init), P(worker_new), P(worker_free), P(worker_get_state), P(worker_submit), P(worker_cancel),
+    P(worker_poll),
 };
 #define N_PROBES (sizeof probes / sizeof probes[0])
 

@@ -126,11 +126,12 @@ llamac_status lc_decode_unit(llamac_context *ctx, bool *done) {
         record_cost(&ctx->costs, LC_UNIT_LAYER, p->batch->n_tokens, lc_now_us() - t0);
         return LLAMAC_OK;
     }
+    if (aborted(ctx)) {
+        lc_decode_abandon(ctx);
+        return lc_fail(LLAMAC_ERR_CANCELLED, "decode: cancelled by the abort callback before output row %lld",
+                       (long long)p->row);
+    }
     if (p->row == 0) {
-        if (aborted(ctx)) {
-            lc_decode_abandon(ctx);
-            return lc_fail(LLAMAC_ERR_CANCELLED, "decode: cancelled by the abort callback before the output");
-        }
         /* the logits buffer is about to be overwritten: the previous
          * decode's rows are gone from here on */
         ctx->n_outputs = 0;
