@@ -1808,6 +1808,33 @@ LLAMAC_API const char *llamac_chat_builtin_name(int32_t i);
  * pool stays). */
 LLAMAC_API llamac_status llamac_context_set_n_threads(llamac_context *ctx, int32_t n_threads);
 
+/* ---- memory planning ---- */
+
+/* What a model and one context would add to the process's resident
+ * memory, in bytes: an upper bound, known before anything is allocated. */
+typedef struct llamac_memory_estimate {
+    uint64_t weights;     /* tensor data: mapped pages a decode reads (token_embd counted
+                             whole), or the repacked copies that replace them; with
+                             use_mmap false the file buffer (and the packed copies) */
+    uint64_t model_other; /* the model's own structures: vocabulary, metadata */
+    uint64_t kv_cache;    /* keys and values of n_ctx cells, positions, sequence sets */
+    uint64_t compute;     /* the scratch arena (activations, logits of n_batch tokens),
+                             the threads' stacks, allocator slack */
+    uint64_t total;       /* the sum */
+} llamac_memory_estimate;
+
+/* Estimates what llamac_model_load(model_path, model_params) followed by
+ * llamac_context_new(model, context_params) and decoding a full context
+ * will add to the resident memory (docs/games.md compares it with
+ * measurements). Opens the file as a pure mapping: reads its metadata and
+ * the vocabulary, no tensor data (milliseconds). Either params may be
+ * NULL (defaults). Errors: those of llamac_model_load and of
+ * llamac_context_new's argument checks (LLAMAC_ERR_INVALID_ARG for NULL
+ * model_path or out); *out is zeroed. Thread-safe. */
+LLAMAC_API llamac_status llamac_estimate_memory(const char *model_path, const llamac_model_params *model_params,
+                                                const llamac_context_params *context_params,
+                                                llamac_memory_estimate *out);
+
 /* ---- budgeted generation ----
  * A game advances generation a few milliseconds per frame on its own
  * thread:

@@ -697,6 +697,11 @@ static void p_worker_new(void) {
     REFUSED(llamac_worker_new(NULL, &w), "params");
     REFUSED(llamac_worker_new(&wp, NULL), "out");
 }
+static void p_estimate_memory(void) {
+    llamac_memory_estimate e;
+    REFUSED(llamac_estimate_memory(NULL, NULL, NULL, &e), "model_path");
+    REFUSED(llamac_estimate_memory("x.gguf", NULL, NULL, NULL), "out");
+}
 static void p_worker_free(void) { QUIET(llamac_worker_free(NULL)); }
 static void p_worker_get_state(void) { NEUTRAL(llamac_worker_get_state(NULL) == LLAMAC_WORKER_FAILED); }
 static void p_worker_submit(void) { REFUSED(llamac_worker_submit(NULL, 0, "x", 1, NULL), "w"); }
@@ -903,7 +908,7 @@ static const probe probes[] = {
     P(chat_apply_template), P(chat_detect_template), P(chat_builtin_count), P(chat_builtin_name),
     P(context_set_n_threads), P(generator_submit), P(generator_step), P(generators_step), P(generator_cancel),
     P(worker_params_init), P(worker_new), P(worker_free), P(worker_get_state), P(worker_submit), P(worker_cancel),
-    P(worker_poll),
+    P(worker_poll), P(estimate_memory),
 };
 #define N_PROBES (sizeof probes / sizeof probes[0])
 

@@ -321,6 +321,21 @@ llamac_status lc_context_new_with_kernels(const llamac_model *model, const llama
     return st != LLAMAC_OK ? st : context_new(model, p, table, out);
 }
 
+llamac_status lc_context_plan(const llamac_model *model, const llamac_context_params *params, size_t *kv_bytes,
+                              size_t *scratch_bytes, int32_t *n_threads) {
+    llamac_context_params p;
+    llamac_status st = resolve_params(model, params, &p);
+    if (st != LLAMAC_OK) return st;
+    lc_kv_shape kv;
+    arena_layout arena;
+    size_t total;
+    if ((st = plan_context(model, &p, &kv, &arena, &total))) return st;
+    if (lc_kv_shape_total(&kv, kv_bytes)) return LLAMAC_ERR_INVALID_ARG; /* plan_context checked it */
+    *scratch_bytes = arena.total + sizeof(llamac_context);
+    *n_threads = p.n_threads;
+    return LLAMAC_OK;
+}
+
 void llamac_context_free(llamac_context *ctx) {
     if (!ctx) return;
     lc_threadpool_free(ctx->pool);

@@ -23,6 +23,13 @@ llamac_status lc_context_new_with_kernels(const llamac_model *model, const llama
  * or "custom" for a table given to lc_context_new_with_kernels. */
 const char *lc_context_kernels_name(const llamac_context *ctx);
 
+/* What llamac_context_new(model, params) would allocate, without
+ * allocating: the KV cache's blocks and the scratch arena (logits
+ * included) plus the context itself; *n_threads: the resolved count.
+ * The errors of llamac_context_new's checks. */
+llamac_status lc_context_plan(const llamac_model *model, const llamac_context_params *params, size_t *kv_bytes,
+                              size_t *scratch_bytes, int32_t *n_threads);
+
 /* ---- a decode in units (step.c) ----
  * llamac_decode is lc_decode_begin, then lc_decode_unit until done. A
  * caller may stop between units and go on later (other work, another
