@@ -1996,7 +1996,8 @@ typedef enum llamac_worker_state {
 typedef enum llamac_worker_event_kind {
     LLAMAC_EVENT_NONE = 0,   /* the queue was empty */
     LLAMAC_EVENT_LOADED = 1, /* the model is loaded (slot -1) */
-    LLAMAC_EVENT_TEXT = 2,   /* text of a response */
+    LLAMAC_EVENT_TEXT = 2,   /* a token of a response and its text (may be empty: bytes held
+                                back for stop strings or an unfinished character) */
     LLAMAC_EVENT_DONE = 3,   /* a response ended: stop says why (LLAMAC_STOP_CANCELLED after a cancel) */
     LLAMAC_EVENT_ERROR = 4   /* a request failed, or the load (slot -1): status, text = message */
 } llamac_worker_event_kind;

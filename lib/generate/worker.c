@@ -340,7 +340,9 @@ static void run_slice(llamac_worker *w) {
     for (int32_t k = 0; k < n; k++) {
         const int32_t i = w->gen_slot[k];
         const llamac_step *s = &w->steps[k];
-        if (s->text_len > 0) push_text(w, i, w->slots[i].id, s->token, s->text, s->text_len);
+        /* every token, so a game can count them; text may be empty (held back) */
+        if (s->kind == LLAMAC_STEP_TOKEN || s->text_len > 0)
+            push_text(w, i, w->slots[i].id, s->token, s->text, s->text_len);
         if (failed) {
             push_error(w, i, w->slots[i].id, st);
             llamac_generator_cancel(w->slots[i].gen);
