@@ -1869,8 +1869,8 @@ LLAMAC_API llamac_status llamac_chat_render_jinja(const char *tmpl, const llamac
 /* ======================================================================== */
 
 /* Flags of llamac_json_schema_to_grammar (the peer's options). */
-#define LLAMAC_JSON_SCHEMA_COMPACT_SPACES (1u << 0) /* space ::= " "? (default: up to a
-                                                        newline and 20 blanks) */
+/* space ::= " "? (default: up to a newline and 20 blanks) */
+#define LLAMAC_JSON_SCHEMA_COMPACT_SPACES (1u << 0)
 #define LLAMAC_JSON_SCHEMA_DOTALL (1u << 1)         /* '.' in a pattern matches newlines too */
 
 /* Converts a JSON Schema (the len bytes at schema, UTF-8 JSON, no NUL
