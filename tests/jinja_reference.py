@@ -47,6 +47,22 @@ sys.path.insert(0, HERE)
 import jinja_expected  # noqa: E402  the Hugging Face environment, the polyfill and the probe
 
 BOS, EOS = "<s>", "</s>"
+ENV = jinja_expected.environment()
+COMPILED = {}
+
+
+def render(text, messages, agp, tools, documents):
+    """jinja_expected.render with one environment and each template compiled
+    once (as transformers caches its compiled templates)."""
+    try:
+        if text not in COMPILED:
+            COMPILED[text] = ENV.from_string(text)
+        kwargs = {k: v for k, v in (("tools", tools), ("documents", documents)) if v is not None}
+        return COMPILED[text].render(messages=messages, add_generation_prompt=agp, bos_token=BOS, eos_token=EOS,
+                                     **kwargs), None
+    except Exception as e:  # jinja2 refused: the CLI must refuse too
+        return None, f"{type(e).__name__}: {e}"
+
 # The conversations also rendered without add_generation_prompt (it only
 # changes the end of a prompt, so two suffice and keep the test fast).
 NOAGP = ("01-system-multi-turn", "10-tool-call-and-result")
@@ -70,11 +86,12 @@ def peer_templates():
 
 
 def corpus():
-    templates = []
+    templates, names = [], set()
     for sub in ("jinja/templates", "chat_templates"):
         folder = os.path.join(DATA, sub)
         for f in sorted(os.listdir(folder)):
-            if f.endswith(".jinja"):
+            if f.endswith(".jinja") and f not in names:  # one copy of each (the engine's folder first)
+                names.add(f)
                 with open(os.path.join(folder, f), encoding="utf-8") as fh:
                     templates.append((f, fh.read(), os.path.join(folder, f)))
     conversations = []
@@ -120,8 +137,8 @@ def write_json(tmpdir, name, value):
 def run_case(llamac, tmpdir, c, index):
     conv = c["conv"]
     msgs = conv["messages"]
-    want, err = jinja_expected.render(c["text"], jinja_expected.polyfill(msgs) if c["polyfill"] else msgs,
-                                      c["agp"], BOS, EOS, conv.get("tools"), conv.get("documents"))
+    want, err = render(c["text"], jinja_expected.polyfill(msgs) if c["polyfill"] else msgs, c["agp"],
+                       conv.get("tools"), conv.get("documents"))
     args = [llamac, "chat-template", "--jinja", "--template", c["tmpl_path"], "--keep-bos-eos",
             "--bos", BOS, "--eos", EOS, "--now", str(jinja_expected.NOW),
             "--messages", write_json(tmpdir, f"m{index}.json", msgs)]
