@@ -203,6 +203,24 @@ static void system_polyfill(void **state) {
     assert_int_equal(n, strlen("<system>S1<system>S2<user>U"));
 }
 
+/* Documented differences from jinja2 (docs/chat.md): they fail plainly
+ * rather than print something else. */
+static void known_differences_fail_plainly(void **state) {
+    (void)state;
+    char buf[64];
+    size_t n;
+    assert_int_equal(render("{{ 2 ** 63 }}", NULL, buf, sizeof buf, &n), LLAMAC_ERR_UNSUPPORTED);
+    assert_has_all(llamac_last_error(), (const char *const[]){"integer overflow", "line 1, column 6", NULL});
+    assert_int_equal(render("{{ (2 ** 62) * 2 }}", NULL, buf, sizeof buf, &n), LLAMAC_ERR_UNSUPPORTED);
+    assert_int_equal(render("{{ -9223372036854775807 - 2 }}", NULL, buf, sizeof buf, &n), LLAMAC_ERR_UNSUPPORTED);
+    assert_int_equal(render("{{ '%s' % 1 }}", NULL, buf, sizeof buf, &n), LLAMAC_ERR_UNSUPPORTED);
+    assert_int_equal(render("{% for x in y recursive %}{% endfor %}", NULL, buf, sizeof buf, &n),
+                     LLAMAC_ERR_UNSUPPORTED);
+    assert_int_equal(render("{{ f(*args) }}", NULL, buf, sizeof buf, &n), LLAMAC_ERR_UNSUPPORTED);
+    assert_int_equal(render("{{ x|no_such_filter }}", NULL, buf, sizeof buf, &n), LLAMAC_ERR_UNSUPPORTED);
+    assert_has_all(llamac_last_error(), (const char *const[]){"no_such_filter", NULL});
+}
+
 static void strftime_now_and_clock(void **state) {
     (void)state;
     llamac_jinja_params p;
@@ -234,6 +252,6 @@ static void extra_variables_and_messages_argument(void **state) {
 
 int main(void) {
     return run_cases(NULL, NULL, matches_jinja2, buffer_convention, errors_name_line_and_column,
-                     params_defaults_and_struct_size, system_polyfill, strftime_now_and_clock,
+                     params_defaults_and_struct_size, system_polyfill, known_differences_fail_plainly, strftime_now_and_clock,
                      extra_variables_and_messages_argument);
 }

@@ -622,6 +622,17 @@ static const jnode *parse_target(jctx *c, bool allow_attr, const char *stop) {
     nlist names = {0};
     for (;;) {
         const jtoken *t = cur(c);
+        if (!allow_attr && is_op(c, "(")) { /* a nested tuple: for a, (b, c) in ... */
+            jdepth_enter(c, t->line, t->col);
+            advance(c);
+            nl_push(c, &names, parse_target(c, false, NULL), NULL);
+            expect_op(c, ")");
+            jdepth_leave(c);
+            if (!is_op(c, ",")) break;
+            advance(c);
+            if (stop && is_name(c, stop)) break;
+            continue;
+        }
         size_t len;
         const char *name = expect_name(c, &len);
         jnode *n = mk(c, N_NAME, t);
