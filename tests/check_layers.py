@@ -19,11 +19,11 @@ LAYERS = {
     'model':    ['common', 'kernels', 'gguf', 'vocab'],
     'runtime':  ['common', 'kernels', 'model'],
     'sampling': ['common'],
+    'grammar':  ['common', 'sampling'],
     'quantize': ['common', 'kernels', 'gguf'],
     'generate': ['common', 'runtime', 'vocab', 'sampling'],
     'state':    ['common', 'runtime', 'model', 'sampling', 'vocab'],
     'chat':     ['common', 'vocab'],
-    'grammar':  ['common', 'vocab', 'sampling'],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

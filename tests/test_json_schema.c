@@ -3,6 +3,7 @@
  * its tests/test-json-schema-to-grammar.cpp at c392e50) byte for byte, the
  * buffer convention, the flags, and hostile schemas that must end in a
  * status and a message. */
+#include "json_schema_check.h"
 #include "test_alloc.h"
 #include "test_files.h"
 #include "test_util.h"
@@ -219,6 +220,41 @@ static void every_allocation_failure_is_clean(void **state) {
     assert_true(k > 50); /* the walk allocates often: the loop did reach it */
 }
 
+/* The generation tests' validator on hand-checked documents. */
+static bool checks(const char *schema, const char *doc) {
+    lc_env env;
+    lc_env_init(&env, NULL, NULL, NULL);
+    lc_json *s = NULL, *d = NULL;
+    assert_int_equal(lc_json_parse(&env, schema, strlen(schema), NULL, &s), LLAMAC_OK);
+    assert_int_equal(lc_json_parse(&env, doc, strlen(doc), NULL, &d), LLAMAC_OK);
+    char why[256];
+    const bool ok = json_schema_check(s, s, d, why, sizeof why);
+    lc_json_free(&env, s);
+    lc_json_free(&env, d);
+    return ok;
+}
+
+static void test_validator_on_hand_cases(void **state) {
+    (void)state;
+    const char *npc = "{\"type\": \"object\", \"properties\": {\"name\": {\"type\": \"string\", \"maxLength\": 3}, "
+                      "\"hp\": {\"type\": \"integer\", \"minimum\": 0, \"maximum\": 9}, \"mood\": {\"enum\": [\"ok\", 1]}, "
+                      "\"bag\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/$defs/i\"}, \"maxItems\": 2}}, "
+                      "\"required\": [\"name\", \"hp\"], \"additionalProperties\": false, "
+                      "\"$defs\": {\"i\": {\"type\": [\"string\", \"null\"]}}}";
+    assert_true(checks(npc, "{\"name\": \"\u00e9t\u00e9\", \"hp\": 9}"));
+    assert_true(checks(npc, "{\"hp\": 0, \"name\": \"\", \"mood\": 1, \"bag\": [null, \"x\"]}"));
+    assert_false(checks(npc, "{\"name\": \"abcd\", \"hp\": 9}"));
+    assert_false(checks(npc, "{\"name\": \"a\", \"hp\": 10}"));
+    assert_false(checks(npc, "{\"name\": \"a\", \"hp\": 1.5}"));
+    assert_false(checks(npc, "{\"name\": \"a\"}"));
+    assert_false(checks(npc, "{\"name\": \"a\", \"hp\": 1, \"x\": 1}"));
+    assert_false(checks(npc, "{\"name\": \"a\", \"hp\": 1, \"mood\": \"bad\"}"));
+    assert_false(checks(npc, "{\"name\": \"a\", \"hp\": 1, \"bag\": [1]}"));
+    assert_false(checks(npc, "{\"name\": \"a\", \"hp\": 1, \"bag\": [null, null, null]}"));
+    assert_false(checks(npc, "[]"));
+    assert_false(checks("{\"pattern\": \"^a$\"}", "\"a\"")); /* unknown to the checker: refused */
+}
+
 static char *repeat(const char *head, const char *unit, size_t n, const char *tail) {
     size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail);
     char *s = malloc(hl + ul * n + tl + 1), *p = s;
@@ -293,6 +329,6 @@ int main(void) {
     return run_cases(NULL, NULL, peer_conversion_cases_match_byte_for_byte, short_buffer_gets_prefix_and_size_needed,
                      flags_select_compact_space_and_dotall, ref_cycle_becomes_a_recursive_rule,
                      additional_key_rule_keeps_code_points_whole, type_list_inside_any_of,
-                     every_allocation_failure_is_clean,
+                     every_allocation_failure_is_clean, test_validator_on_hand_cases,
                      hostile_schemas_are_refused_with_a_message);
 }
