@@ -2158,9 +2158,10 @@ LLAMAC_API llamac_worker_state llamac_worker_get_state(const llamac_worker *w);
  * a worker whose load failed), LLAMAC_ERR_NO_MEMORY. Thread-safe. */
 LLAMAC_API llamac_status llamac_worker_submit(llamac_worker *w, int32_t slot, const char *text, size_t text_len,
                                               uint64_t *request_id);
-/* Ends slot's response in progress (a DONE event with
- * LLAMAC_STOP_CANCELLED follows) and drops its queued requests. Takes
- * effect within one unit of work. Errors: LLAMAC_ERR_INVALID_ARG (NULL w,
+/* Ends slot's response in progress and drops its queued requests: each
+ * of them gets its DONE event with LLAMAC_STOP_CANCELLED (every request
+ * ends with exactly one DONE or ERROR event). Takes effect within one
+ * unit of work. Errors: LLAMAC_ERR_INVALID_ARG (NULL w,
  * bad slot). Thread-safe. */
 LLAMAC_API llamac_status llamac_worker_cancel(llamac_worker *w, int32_t slot);
 /* Takes the oldest event, or kind LLAMAC_EVENT_NONE when there is none.

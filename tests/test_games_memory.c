@@ -18,6 +18,20 @@
 
 #define MIB (1024.0 * 1024.0)
 
+/* A sanitizer's shadow memory and redzones grow RSS by about an eighth
+ * more than the program allocates: there the bound is not checked (the
+ * cases still run everything else). */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
 static const char *g_model;
 
 static uint64_t rss_bytes(void) {
@@ -110,6 +124,7 @@ static void check(const char *path, uint32_t n_ctx) {
                   (double)m.est.kv_cache / MIB, (double)m.est.compute / MIB, got / MIB, (est - got) / MIB,
                   got > 0 ? 100.0 * (est - got) / got : 0.0);
     assert_true(m.est.total == m.est.weights + m.est.model_other + m.est.kv_cache + m.est.compute);
+    if (SANITIZED) return;
     assert_true(est >= got);
     assert_true(est - got <= 2.0 * MIB || est - got <= 0.10 * got);
 }

@@ -553,6 +553,9 @@ llamac_status llamac_worker_cancel(llamac_worker *w, int32_t slot) {
     if (atomic_load(&w->busy[slot])) atomic_store(&w->interrupt, true);
     pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->mu);
+    /* every request ends with one DONE or ERROR event, also one that never started */
+    for (const request *r = dropped; r; r = r->next)
+        push_event(w, LLAMAC_EVENT_DONE, slot, r->id, LLAMAC_TOKEN_NULL, "", 0, LLAMAC_STOP_CANCELLED, LLAMAC_OK);
     free_requests(&w->env, dropped);
     return LLAMAC_OK;
 }
