@@ -33,6 +33,7 @@ static void avx512_table_is_wired_into_dispatch(void **state) {
     if (runs) { /* AUTO is then AVX-512, and its resolved table keeps the parent's entries */
         assert_ptr_equal(lc_kernel_table_for(LLAMAC_KERNELS_AUTO), &lc_avx512_kernels);
         assert_ptr_equal(t.packed_gemm[LLAMAC_TYPE_Q4_0], lc_gemm_q4_0x8_q8_0_avx512);
+        assert_ptr_equal(t.packed_gemm[LLAMAC_TYPE_Q6_K], lc_gemm_q6_Kx8_q8_K_avx512);
         assert_ptr_equal(t.gemm[LLAMAC_TYPE_Q4_0], lc_gemm_q4_0_q8_0_avx2);
         assert_ptr_equal(t.traits[LLAMAC_TYPE_Q8_0].vec_dot, lc_vec_dot_q8_0_q8_0_avx2);
         assert_ptr_equal(t.exp, lc_exp_avx2);
@@ -159,7 +160,30 @@ static void packed_q4_0_and_q8_0_give_the_reference_bits(void **state) {
     }
 }
 
+/* Q4_K, Q5_K (own pass for one token) and Q6_K (up to four), then the
+ * hand-over to the AVX2 gemm past that: super-block counts 1..7, rows
+ * ending on a half register. */
+static void packed_k_quants_give_the_reference_bits(void **state) {
+    (void)state;
+    const lc_kernel_table *kt = avx512_or_skip("packed K-quant gemm");
+    if (!kt) { skip(); return; }
+    const llamac_type types[] = {LLAMAC_TYPE_Q4_K, LLAMAC_TYPE_Q5_K, LLAMAC_TYPE_Q6_K};
+    const int64_t rows[] = {8, 16, 24, 40, 128};
+    const int64_t toks[] = {1, 2, 3, 4, 5, 6};
+    uint64_t seed = 1024;
+    for (size_t k = 0; k < N_ELEMS(types); k++) {
+        for (size_t r = 0; r < N_ELEMS(rows); r++)
+            for (size_t t = 0; t < N_ELEMS(toks); t++)
+                for (int64_t nb = 1; nb <= 7; nb += 2)
+                    check_packed(kt, types[k], 256 * nb, rows[r], toks[t], FILL_RANDOM, seed++);
+        check_packed(kt, types[k], 5632, 24, 1, FILL_RANDOM, seed++);
+        for (int64_t t = 1; t <= 4; t += 3) {
+            check_packed(kt, types[k], 256 * 3, 24, t, FILL_EXTREME, seed++);
+        }
+    }
+}
+
 int main(int argc, char **argv) {
     return run_parts(test_part(argc, argv, "--avx512"), NULL, NULL, CASES(avx512_table_is_wired_into_dispatch),
-                     CASES(packed_q4_0_and_q8_0_give_the_reference_bits));
+                     CASES(packed_q4_0_and_q8_0_give_the_reference_bits, packed_k_quants_give_the_reference_bits));
 }

@@ -27,7 +27,7 @@
  * a prompt reuses each chunk for 8 tokens. */
 #include "avx512_kernels.h"
 
-#include "avx2_util.h"
+#include "avx512_util.h"
 #include "blocks.h"
 
 /* Rows per 512-bit register: two packed groups of 8. */
@@ -38,8 +38,6 @@
 #define K_BLOCKS 64
 /* Blocks a one-token pass prefetches ahead in each group's stream. */
 #define PF_BLOCKS 16
-
-#define A512_ALWAYS_INLINE static inline __attribute__((always_inline))
 
 /* T tokens' activations over a chunk of blocks: the 4-byte groups
  * interleaved by token (q[b][i][t] = bytes 4i..4i+3 of token t's block b),
@@ -72,19 +70,6 @@ static void prep_tile(const void *y, size_t y_stride, int64_t t0, int T, int64_t
     }
 }
 
-/* Bytes [off, off + 32) of group blocks g0 and g1, as one register. */
-A512_ALWAYS_INLINE __m512i load_pair(const uint8_t *g0, const uint8_t *g1, size_t off) {
-    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(g0 + off))),
-                              _mm256_loadu_si256((const __m256i *)(g1 + off)), 1);
-}
-
-/* The 16 fp16 scales (8 at g0, 8 at g1) as floats. */
-A512_ALWAYS_INLINE __m512 scales_pair(const uint8_t *g0, const uint8_t *g1) {
-    const __m256i h = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)g0)),
-                                              _mm_loadu_si128((const __m128i *)g1), 1);
-    return _mm512_cvtph_ps(h);
-}
-
 /* acc[t] = acc[t] + float(isum[t]) * (dx * dy[t]), the reference's step. */
 A512_ALWAYS_INLINE void add_terms(int T, __m512 *acc, const __m512i *isum, __m512 dx, const float *dy) {
     for (int t = 0; t < T; t++) {
@@ -102,21 +87,21 @@ A512_ALWAYS_INLINE void q4_0x16(int64_t b0, int64_t b1, const uint8_t *x0, const
     for (int64_t b = b0; b < b1; b++) {
         const uint8_t *g0 = x0 + (size_t)b * LC_Q4_0X8_BYTES, *g1 = x1 + (size_t)b * LC_Q4_0X8_BYTES;
         if (stream) { /* past the 4 KiB pages the hardware prefetcher stops at */
-            avx2_prefetch((uintptr_t)g0 + PF_BLOCKS * LC_Q4_0X8_BYTES, LC_Q4_0X8_BYTES);
-            avx2_prefetch((uintptr_t)g1 + PF_BLOCKS * LC_Q4_0X8_BYTES, LC_Q4_0X8_BYTES);
+            a512_prefetch((uintptr_t)g0 + PF_BLOCKS * LC_Q4_0X8_BYTES, LC_Q4_0X8_BYTES);
+            a512_prefetch((uintptr_t)g1 + PF_BLOCKS * LC_Q4_0X8_BYTES, LC_Q4_0X8_BYTES);
         }
         const int64_t k = b - b0;
         __m512i isum[A512_TOK];
         for (int t = 0; t < T; t++) isum[t] = _mm512_set1_epi32(a->start[k][t]);
         for (int i = 0; i < 4; i++) {
-            const __m512i c = load_pair(g0, g1, 16 + 32 * (size_t)i);
+            const __m512i c = a512_load_pair(g0, g1, 16 + 32 * (size_t)i);
             const __m512i wl = _mm512_and_si512(c, m4), wh = _mm512_and_si512(_mm512_srli_epi16(c, 4), m4);
             for (int t = 0; t < T; t++) {
                 isum[t] = _mm512_dpbusd_epi32(isum[t], wl, _mm512_set1_epi32(a->q[k][i][t]));
                 isum[t] = _mm512_dpbusd_epi32(isum[t], wh, _mm512_set1_epi32(a->q[k][4 + i][t]));
             }
         }
-        add_terms(T, acc, isum, scales_pair(g0, g1), a->dy[k]);
+        add_terms(T, acc, isum, a512_halves_pair(g0, g1), a->dy[k]);
     }
 }
 
@@ -127,17 +112,17 @@ A512_ALWAYS_INLINE void q8_0x16(int64_t b0, int64_t b1, const uint8_t *x0, const
     for (int64_t b = b0; b < b1; b++) {
         const uint8_t *g0 = x0 + (size_t)b * LC_Q8_0X8_BYTES, *g1 = x1 + (size_t)b * LC_Q8_0X8_BYTES;
         if (stream) {
-            avx2_prefetch((uintptr_t)g0 + PF_BLOCKS * LC_Q8_0X8_BYTES, LC_Q8_0X8_BYTES);
-            avx2_prefetch((uintptr_t)g1 + PF_BLOCKS * LC_Q8_0X8_BYTES, LC_Q8_0X8_BYTES);
+            a512_prefetch((uintptr_t)g0 + PF_BLOCKS * LC_Q8_0X8_BYTES, LC_Q8_0X8_BYTES);
+            a512_prefetch((uintptr_t)g1 + PF_BLOCKS * LC_Q8_0X8_BYTES, LC_Q8_0X8_BYTES);
         }
         const int64_t k = b - b0;
         __m512i isum[A512_TOK];
         for (int t = 0; t < T; t++) isum[t] = _mm512_set1_epi32(a->start[k][t]);
         for (int i = 0; i < 8; i++) {
-            const __m512i w = _mm512_xor_si512(load_pair(g0, g1, 16 + 32 * (size_t)i), bias);
+            const __m512i w = _mm512_xor_si512(a512_load_pair(g0, g1, 16 + 32 * (size_t)i), bias);
             for (int t = 0; t < T; t++) isum[t] = _mm512_dpbusd_epi32(isum[t], w, _mm512_set1_epi32(a->q[k][i][t]));
         }
-        add_terms(T, acc, isum, scales_pair(g0, g1), a->dy[k]);
+        add_terms(T, acc, isum, a512_halves_pair(g0, g1), a->dy[k]);
     }
 }
 

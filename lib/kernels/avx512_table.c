@@ -17,5 +17,8 @@ const lc_kernel_table lc_avx512_kernels = {
     .packed_gemm = {
         TYPE(Q4_0) = lc_gemm_q4_0x8_q8_0_avx512,
         TYPE(Q8_0) = lc_gemm_q8_0x8_q8_0_avx512,
+        TYPE(Q4_K) = lc_gemm_q4_Kx8_q8_K_avx512,
+        TYPE(Q5_K) = lc_gemm_q5_Kx8_q8_K_avx512,
+        TYPE(Q6_K) = lc_gemm_q6_Kx8_q8_K_avx512,
     },
 };
