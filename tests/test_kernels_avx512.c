@@ -160,7 +160,7 @@ static void packed_q4_0_and_q8_0_give_the_reference_bits(void **state) {
     }
 }
 
-/* Q4_K, Q5_K (own pass for one token) and Q6_K (up to four), then the
+/* Q4_K, Q5_K and Q6_K (own passes for up to four tokens), then the
  * hand-over to the AVX2 gemm past that: super-block counts 1..7, rows
  * ending on a half register. */
 static void packed_k_quants_give_the_reference_bits(void **state) {

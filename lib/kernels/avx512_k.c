@@ -15,7 +15,7 @@
  * Lanes 0..7 are the rows of one packed group, lanes 8..15 those of the
  * next (an odd last group is paired with itself, its copy dropped).
  *
- * From more tokens on (Q4_K, Q5_K: 2; Q6_K: 5) the entries hand over to
+ * From 5 tokens on the entries hand over to
  * the AVX2 packed gemm (32 rows with the activations as the unsigned
  * operand), which gives the same bits. */
 #include "avx2_kernels.h"
@@ -240,9 +240,11 @@ A512_ALWAYS_INLINE void few_tokens(int64_t n, int64_t n_rows, int64_t n_tok, con
     }
 }
 
-/* Token counts from which the AVX2 32-row gemm takes over (measured for
- * Q6_K; Q4_K and Q5_K only have the one-token pass measured). */
-#define Q45K_MAX_TOK 1
+/* Most tokens these passes take; from one more the AVX2 32-row gemm takes
+ * over. tests/bench_packed, one core of a loaded Zen 4, medians of three
+ * runs: AVX-512 / AVX2 at 1, 2, 4 tokens about 1.35-1.7x, 1.1-1.5x,
+ * 1.2-1.6x (Q4_K, Q5_K) and 1.05-1.25x, 1.6x, 1.05x (Q6_K). */
+#define Q45K_MAX_TOK 4
 #define Q6K_MAX_TOK 4
 
 void lc_gemm_q4_Kx8_q8_K_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,

@@ -24,8 +24,8 @@ void lc_gemm_q4_0x8_q8_0_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const 
 void lc_gemm_q8_0x8_q8_0_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
                                 const void *y, size_t y_stride, float *out, size_t out_stride);
 
-/* avx512_k.c: the same for packed Q4_K, Q5_K (one token) and Q6_K (up to
- * four tokens); more tokens go to the AVX2 packed gemm. */
+/* avx512_k.c: the same for packed Q4_K, Q5_K and Q6_K, up to four tokens;
+ * more tokens go to the AVX2 packed gemm. */
 void lc_gemm_q4_Kx8_q8_K_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
                                 const void *y, size_t y_stride, float *out, size_t out_stride);
 void lc_gemm_q5_Kx8_q8_K_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
