@@ -792,7 +792,9 @@ typedef int32_t llamac_seq_id;
 
 /* Which CPU kernels a context computes with. AUTO (the default) picks the
  * fastest the CPU supports, probed once per process; SCALAR forces the
- * portable reference kernels; AVX2 forces the AVX2+FMA+F16C kernels. A
+ * portable reference kernels; AVX2 forces the AVX2+FMA+F16C kernels;
+ * AVX512 forces the AVX-512 F/BW/VL + VNNI kernels (which fall back to the
+ * AVX2 ones for what they do not cover; the CPU needs both sets). A
  * forced back end that this library was built without, or that the CPU
  * cannot run, makes llamac_context_new fail with LLAMAC_ERR_UNSUPPORTED.
  * Logits are bit-exact for one choice whatever the thread count or batch
@@ -801,7 +803,8 @@ typedef int32_t llamac_seq_id;
 typedef enum llamac_kernels {
     LLAMAC_KERNELS_AUTO = 0,
     LLAMAC_KERNELS_SCALAR = 1,
-    LLAMAC_KERNELS_AVX2 = 2
+    LLAMAC_KERNELS_AVX2 = 2,
+    LLAMAC_KERNELS_AVX512 = 3
 } llamac_kernels;
 
 /* Polled between layers of a decode; returning true stops the decode with
