@@ -249,7 +249,7 @@ _TOKEN = re.compile(r"""
   | (?P<str>"(?:[^"\\\n]|\\.)*")
   | (?P<num>(?:0[xX][0-9a-fA-F]+|\d+\.?\d*(?:[eE][-+]?\d+)?)[uUlLfF]*)
   | (?P<id>[A-Za-z_]\w*)
-  | (?P<punct>[{}()\[\];,*=+\-<>|&~/%?:.!^])
+  | (?P<punct><<|>>|[{}()\[\];,*=+\-<>|&~/%?:.!^])
   | (?P<ws>\s+)
 """, re.S | re.M | re.X)
 
@@ -617,11 +617,12 @@ _SAMPLE = r'''
 #define X_NUMBER (X_MAJOR * 10000 + 2 * 100)
 #define X_STRING "1.2.0"
 #define X_NULL ((x_token)-1)
+#define X_FLAG (1u << 4)
 /* A handle. */
 typedef struct x_thing x_thing;
 typedef int32_t x_token;
 typedef enum x_color { X_RED, X_GREEN = 4, /* doc of blue */
-    X_BLUE, X_NEG = -1 } x_color;
+    X_BLUE, X_NEG = -1, X_BIT = 1 << 3, X_NEXT = X_BIT + X_GREEN } x_color;
 typedef bool (*x_cb)(float fraction, void *user);
 typedef struct x_params {
     size_t struct_size;
@@ -651,7 +652,9 @@ def self_test(path: Optional[str]) -> None:
     assert h.aliases[0].name == "x_token" and h.aliases[0].type.base == "int32_t"
     (e,) = h.enums
     assert [(v.name, v.value) for v in e.values] == [
-        ("X_RED", 0), ("X_GREEN", 4), ("X_BLUE", 5), ("X_NEG", -1)], e
+        ("X_RED", 0), ("X_GREEN", 4), ("X_BLUE", 5), ("X_NEG", -1), ("X_BIT", 8),
+        ("X_NEXT", 12)], e
+    assert d["X_FLAG"].value == 16, d["X_FLAG"]
     assert e.values[2].doc == "doc of blue"
     (cb,) = h.callbacks
     assert cb.sig.ret.base == "bool" and [p.name for p in cb.sig.params] == ["fraction", "user"]
