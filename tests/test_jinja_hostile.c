@@ -1,6 +1,6 @@
 /* Hostile templates through llamac_chat_render_jinja: each must end within
  * a second with an error naming the limit (or the syntax problem) and a
- * line and column, with the memory it took bounded by max_memory_bytes
+ * line and column (within a second: TIME_LIMIT), with the memory it took bounded by max_memory_bytes
  * (measured through a byte-counting allocator) and nothing left allocated.
  * ASan/UBSan builds run the same cases. */
 #include "test_util.h"
@@ -62,6 +62,19 @@ static double now_seconds(void) {
 
 #define MEMORY_LIMIT ((size_t)16 << 20)
 
+/* The bound on each case: one second, as issue 15 asks; sanitizer builds
+ * run the same code about ten times slower and get four. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TIME_LIMIT 4.0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define TIME_LIMIT 4.0
+#endif
+#endif
+#ifndef TIME_LIMIT
+#define TIME_LIMIT 1.0
+#endif
+
 /* Renders tmpl, expects `want` and a message with "line " and needle;
  * checks time (< 1 s), peak memory and that nothing stays allocated. */
 static void expect_refused(const char *what, const char *tmpl, llamac_status want, const char *needle) {
@@ -84,7 +97,7 @@ static void expect_refused(const char *what, const char *tmpl, llamac_status wan
     assert_int_equal(n, 0);
     assert_non_null(strstr(llamac_last_error(), "line "));
     assert_non_null(strstr(llamac_last_error(), needle));
-    if (dt >= 1.0) fail_msg("%s took %.3f s", what, dt);
+    if (dt >= TIME_LIMIT) fail_msg("%s took %.3f s (limit %.0f s)", what, dt, TIME_LIMIT);
     /* the arena's chunks, the output and the JSON trees: all counted */
     if (counter.peak > MEMORY_LIMIT + ((size_t)1 << 20)) fail_msg("%s: peak %zu bytes", what, counter.peak);
     assert_int_equal(counter.live, 0);
