@@ -261,6 +261,10 @@ CASES = [
     ("e_tojson_undefined", "{{ nothing|tojson }}", {}),
     ("e_unknown_filter_unreached", "{% if false %}{{ x|no_such_filter }}{% endif %}", {}),
     ("e_unknown_test", "{{ x is no_such_test }}", {}),
+    ("e_break_outside_loop", "a{% break %}b", {}),
+    ("e_continue_in_macro_in_loop", "{% for i in [1] %}{% macro m() %}{% continue %}{% endmacro %}x{% endfor %}", {}),
+    ("e_break_in_for_else", "{% for i in [] %}{% else %}{% break %}{% endfor %}", {}),
+    ("break_in_set_block", "{% for i in [1, 2] %}{% if true %}{% set x %}{% break %}{% endset %}{% endif %}{{ i }}{% endfor %}|", {}),
 ]
 
 

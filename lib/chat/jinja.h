@@ -187,6 +187,7 @@ struct jctx {
     size_t max_output, max_memory, used_memory;
     jchunk *chunks;
     /* lexer output */
+    uint32_t parse_loops; /* for loops around the statement being parsed, within its macro */
     jtoken *toks; /* lc_realloc'd (not in the arena), freed by jarena_free */
     size_t n_toks, pos, toks_bytes;
     /* rendering */
@@ -212,6 +213,7 @@ static inline void jdepth_leave(jctx *c) { c->depth--; }
 
 void *jalloc(jctx *c, size_t n); /* zeroed, 16-byte aligned; never NULL */
 void *jalloc_array(jctx *c, size_t count, size_t size);
+void *jalloc_bytes(jctx *c, size_t n); /* not zeroed: for text */
 void jarena_free(jctx *c);
 char *jstrdup(jctx *c, const char *s, size_t n);
 
