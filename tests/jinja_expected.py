@@ -229,6 +229,15 @@ CASES = [
     ("s_for_tuple_list", "{% for a, (b, c) in [(1, (2, 3))] %}{{ a }}{{ b }}{{ c }}{% endfor %}", {}),
     ("s_filter_block_args", "{% filter replace('a', 'b') %}banana{% endfilter %}", {}),
     ("s_set_block_trim", "{% set x -%}\n  padded  \n{%- endset %}[{{ x }}]", {}),
+    # Python types behind filter results: generators, views, ranges, Markup
+    ("py_generators", "{{ [1, 2]|map('string')|list }} {{ ([]|select) is true }} {{ (([]|select) and 'truthy') }} {{ range(3) }} {{ range(1, 9, 2) }} {{ range(3)|length }} {{ {'a': 1}.items() }} {{ {'a': 1}.keys() }} {{ {'a': 1}.values() }} {{ [1, 2]|unique|list }} {{ range(4)[1] }}", {}),
+    ("py_generator_truthy", "{% if []|selectattr('x') %}yes{% else %}no{% endif %} {% if none|map(attribute='x')|list %}yes{% else %}no{% endif %} {{ none|selectattr('a')|list }} {{ none|rejectattr('a')|list }} {{ none|select|list }}", {}),
+    ("py_markup", "{{ 'a<b'|safe + '<c>' }} {{ '<x>' + 'y'|safe }} {{ '<d>'|e + '&' }} {{ ('&'|safe) * 2 }} {{ ('<'|safe)|upper + '>' }} {{ '<'|e|e }} {{ ('<'|safe) ~ '>' }} {{ ('<'|safe)|replace('<', '>') + '<' }}", {}),
+    ("e_generator_tojson", "{{ [1]|map('string')|tojson }}", {}),
+    ("e_generator_length", "{{ [1]|select|length }}", {}),
+    ("generator_subscript", "[{{ ([1]|select)[0] }}]", {}),
+    ("e_view_tojson", "{{ {'a': 1}.items()|tojson }}", {}),
+    ("e_range_tojson", "{{ range(2)|tojson }}", {}),
     # tool-call style
     ("tool_calls", "{% for m in messages %}{% if m.tool_calls %}{% for tc in m.tool_calls %}{{ tc.function.name }}({{ tc.function.arguments|tojson }}){% endfor %}{% elif m.content is string %}{{ m.content }}{% else %}{% for part in m.content %}{{ part.text }}{% endfor %}{% endif %};{% endfor %}", {},
      [{"role": "user", "content": [{"type": "text", "text": "typed"}]}, {"role": "assistant", "content": None, "tool_calls": [{"type": "function", "function": {"name": "f", "arguments": {"x": 1, "s": "é"}}}]}, {"role": "tool", "content": "42"}]),
@@ -252,6 +261,10 @@ CASES = [
     ("e_tojson_undefined", "{{ nothing|tojson }}", {}),
     ("e_unknown_filter_unreached", "{% if false %}{{ x|no_such_filter }}{% endif %}", {}),
     ("e_unknown_test", "{{ x is no_such_test }}", {}),
+    ("e_break_outside_loop", "a{% break %}b", {}),
+    ("e_continue_in_macro_in_loop", "{% for i in [1] %}{% macro m() %}{% continue %}{% endmacro %}x{% endfor %}", {}),
+    ("e_break_in_for_else", "{% for i in [] %}{% else %}{% break %}{% endfor %}", {}),
+    ("break_in_set_block", "{% for i in [1, 2] %}{% if true %}{% set x %}{% break %}{% endset %}{% endif %}{{ i }}{% endfor %}|", {}),
 ]
 
 

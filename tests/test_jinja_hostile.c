@@ -1,6 +1,6 @@
 /* Hostile templates through llamac_chat_render_jinja: each must end within
  * a second with an error naming the limit (or the syntax problem) and a
- * line and column, with the memory it took bounded by max_memory_bytes
+ * line and column (within a second: TIME_LIMIT), with the memory it took bounded by max_memory_bytes
  * (measured through a byte-counting allocator) and nothing left allocated.
  * ASan/UBSan builds run the same cases. */
 #include "test_util.h"
@@ -54,13 +54,28 @@ static void *count_realloc(void *user, void *p, size_t n) {
     return g + 1;
 }
 
+/* CPU time of this thread: the machine may be shared (the wall clock of a
+ * loaded test host says little about the engine). */
 static double now_seconds(void) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 #define MEMORY_LIMIT ((size_t)16 << 20)
+
+/* The bound on each case: one second, as issue 15 asks; sanitizer builds
+ * run the same code about ten times slower and get four. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TIME_LIMIT 4.0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define TIME_LIMIT 4.0
+#endif
+#endif
+#ifndef TIME_LIMIT
+#define TIME_LIMIT 1.0
+#endif
 
 /* Renders tmpl, expects `want` and a message with "line " and needle;
  * checks time (< 1 s), peak memory and that nothing stays allocated. */
@@ -78,13 +93,13 @@ static void expect_refused(const char *what, const char *tmpl, llamac_status wan
     const double t0 = now_seconds();
     const llamac_status st = llamac_chat_render_jinja(tmpl, msgs, 2, &p, buf, sizeof buf, &n);
     const double dt = now_seconds() - t0;
-    printf("%-28s %-24s %.3f s, peak %zu KiB: %s\n", what, llamac_status_name(st), dt, counter.peak >> 10,
+    printf("%-28s %-24s %.3f s CPU, peak %zu KiB: %s\n", what, llamac_status_name(st), dt, counter.peak >> 10,
            llamac_last_error());
     if (st != want) fail_msg("%s: %s, expected %s", what, llamac_status_name(st), llamac_status_name(want));
     assert_int_equal(n, 0);
     assert_non_null(strstr(llamac_last_error(), "line "));
     assert_non_null(strstr(llamac_last_error(), needle));
-    if (dt >= 1.0) fail_msg("%s took %.3f s", what, dt);
+    if (dt >= TIME_LIMIT) fail_msg("%s took %.3f s (limit %.0f s)", what, dt, TIME_LIMIT);
     /* the arena's chunks, the output and the JSON trees: all counted */
     if (counter.peak > MEMORY_LIMIT + ((size_t)1 << 20)) fail_msg("%s: peak %zu bytes", what, counter.peak);
     assert_int_equal(counter.live, 0);

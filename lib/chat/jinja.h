@@ -51,8 +51,25 @@ typedef struct jmacro jmacro;
 typedef struct jloop jloop;
 typedef struct jbound jbound;
 
+/* What a JV_LIST stands for in Python: jinja2's filters return generators
+ * (map, select, unique, ...), dict.items() a view, range() a range; they
+ * print, serialize, measure and test differently from a list (a generator
+ * is always true, has no len(), and json.dumps refuses it). A JV_STR may
+ * be Markup (the safe and escape filters): adding a plain string to it
+ * escapes that string, as markupsafe does. */
+enum {
+    JS_PLAIN = 0,
+    JS_GENERATOR = 1,
+    JS_RANGE = 2,
+    JS_ITEMS = 3,
+    JS_KEYS = 4,
+    JS_VALUES = 5,
+    JS_MARKUP = 1 /* for JV_STR */
+};
+
 typedef struct jv {
-    uint8_t k; /* jkind */
+    uint8_t k;   /* jkind */
+    uint8_t sub; /* JS_*: the Python type behind a JV_LIST, Markup for a JV_STR */
     union {
         bool b;
         int64_t i;
@@ -73,6 +90,7 @@ typedef struct jv {
 struct jlist {
     size_t n, cap;
     jv *v;
+    int64_t range[3]; /* JS_RANGE: start, stop, step (for printing) */
 };
 
 struct jdict {
@@ -169,6 +187,7 @@ struct jctx {
     size_t max_output, max_memory, used_memory;
     jchunk *chunks;
     /* lexer output */
+    uint32_t parse_loops; /* for loops around the statement being parsed, within its macro */
     jtoken *toks; /* lc_realloc'd (not in the arena), freed by jarena_free */
     size_t n_toks, pos, toks_bytes;
     /* rendering */
@@ -194,6 +213,7 @@ static inline void jdepth_leave(jctx *c) { c->depth--; }
 
 void *jalloc(jctx *c, size_t n); /* zeroed, 16-byte aligned; never NULL */
 void *jalloc_array(jctx *c, size_t count, size_t size);
+void *jalloc_bytes(jctx *c, size_t n); /* not zeroed: for text */
 void jarena_free(jctx *c);
 char *jstrdup(jctx *c, const char *s, size_t n);
 
@@ -256,7 +276,13 @@ bool jv_equal(jctx *c, const jv *a, const jv *b);
  * strings, lists and tuples item by item; other pairs fail as Python's
  * TypeError does. Returns <0, 0, >0. */
 int jv_compare(jctx *c, const jnode *at, const jv *a, const jv *b);
-bool jv_is_seq(const jv *v); /* list or tuple */
+bool jv_is_seq(const jv *v); /* list or tuple (plain: not a generator, view or range) */
+static inline bool jv_is_lazy(const jv *v) { return v->k == JV_LIST && v->sub != JS_PLAIN; }
+/* Fails (jinja2's TypeError) unless v has a len(): generators do not. */
+void jv_need_len(jctx *c, const jnode *at, const jv *v);
+const char *jv_lazy_name(const jv *v); /* "generator", "range", "dict_items", ... */
+/* HTML-escapes s as markupsafe does (& < > " ') into a new Markup string. */
+jv jv_escape(jctx *c, jv s);
 bool jv_is_num(const jv *v); /* int, float or bool (Python's bool is an int) */
 double jv_num(const jv *v);
 const char *jv_type_name(const jv *v);

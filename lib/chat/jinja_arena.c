@@ -56,7 +56,7 @@ _Noreturn static void out_of_memory(jctx *c, size_t n) {
           c->used_memory, n);
 }
 
-void *jalloc(jctx *c, size_t n) {
+static void *alloc(jctx *c, size_t n, bool zero) {
     n = (n + 15) & ~(size_t)15;
     if (n == 0) n = 16;
     jchunk *ch = c->chunks;
@@ -81,7 +81,7 @@ void *jalloc(jctx *c, size_t n) {
             fresh->next = ch->next;
             ch->next = fresh;
             fresh->used = n;
-            memset(fresh->data, 0, n);
+            if (zero) memset(fresh->data, 0, n);
             return fresh->data;
         }
         fresh->next = ch;
@@ -89,9 +89,15 @@ void *jalloc(jctx *c, size_t n) {
     }
     void *p = ch->data + ch->used;
     ch->used += n;
-    memset(p, 0, n);
+    if (zero) memset(p, 0, n);
     return p;
 }
+
+void *jalloc(jctx *c, size_t n) { return alloc(c, n, true); }
+
+/* Bytes that are written before they are read (text): not zeroed, which
+ * would cost as much as the copy itself. */
+void *jalloc_bytes(jctx *c, size_t n) { return alloc(c, n, false); }
 
 void *jalloc_array(jctx *c, size_t count, size_t size) {
     size_t n;
@@ -115,7 +121,7 @@ void jarena_free(jctx *c) {
 
 char *jstrdup(jctx *c, const char *s, size_t n) {
     if (n == SIZE_MAX) out_of_memory(c, n);
-    char *p = jalloc(c, n + 1);
+    char *p = jalloc_bytes(c, n + 1);
     if (n) memcpy(p, s, n);
     p[n] = '\0';
     return p;
@@ -129,7 +135,7 @@ void jbuf_put(jctx *c, jbuf *b, const char *s, size_t n) {
     if (b->n + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
         while (cap < b->n + n + 1) cap *= 2;
-        char *p = jalloc(c, cap);
+        char *p = jalloc_bytes(c, cap);
         if (b->n) memcpy(p, b->p, b->n);
         b->p = p;
         b->cap = cap;

@@ -159,6 +159,10 @@ jv jitem(jctx *c, const jnode *at, const jv *obj, const jv *key) {
     switch (obj->k) {
     case JV_UNDEF: undefined_error(c, at, obj);
     case JV_LIST:
+        if (obj->sub != JS_PLAIN && obj->sub != JS_RANGE) /* jinja2 turns the TypeError into Undefined */
+            return undefined_msg(c, "'%s' object is not subscriptable%s", jv_lazy_name(obj),
+                                 strlen(jv_lazy_name(obj)), NULL);
+        /* fall through */
     case JV_TUPLE:
         if (key->k == JV_INT || key->k == JV_BOOL) {
             int64_t i = key->k == JV_INT ? key->u.i : key->u.b;
@@ -248,7 +252,8 @@ static jv do_slice(jctx *c, const jnode *at, const jv *obj, const jv *s0, const 
         }
         return jv_str(out.p ? out.p : "", out.n);
     }
-    if (!jv_is_seq(obj)) jfail_at(c, at, "'%s' object is not subscriptable", jv_type_name(obj));
+    if (!jv_is_seq(obj) && !(obj->k == JV_LIST && obj->sub == JS_RANGE))
+        jfail_at(c, at, "'%s' object is not subscriptable", obj->k == JV_LIST ? jv_lazy_name(obj) : jv_type_name(obj));
     int64_t a, b, st;
     slice_indices(c, at, s0, s1, s2, (int64_t)obj->u.l->n, &a, &b, &st);
     jv out = jv_list_new(c, 0);
@@ -257,7 +262,7 @@ static jv do_slice(jctx *c, const jnode *at, const jv *obj, const jv *s0, const 
         jstep(c, at);
         jlist_push(c, out.u.l, obj->u.l->v[i]);
     }
-    return out;
+    return out; /* a slice of a range is a list here (a range in Python) */
 }
 
 /* ---- arithmetic ---- */
@@ -308,10 +313,15 @@ static jv binop(jctx *c, const jnode *at, int op, const jv *a, const jv *b) {
     const char *name = names[op];
     if (op == B_ADD) {
         if (a->k == JV_STR && b->k == JV_STR) {
+            /* Markup + str escapes the str (markupsafe), and so does str + Markup */
+            const bool markup = a->sub == JS_MARKUP || b->sub == JS_MARKUP;
+            jv x = markup ? jv_escape(c, *a) : *a, y = markup ? jv_escape(c, *b) : *b;
             jbuf o = {0};
-            jbuf_put(c, &o, a->u.s.p, a->u.s.n);
-            jbuf_put(c, &o, b->u.s.p, b->u.s.n);
-            return jv_str(o.p ? o.p : "", o.n);
+            jbuf_put(c, &o, x.u.s.p, x.u.s.n);
+            jbuf_put(c, &o, y.u.s.p, y.u.s.n);
+            jv r = jv_str(o.p ? o.p : "", o.n);
+            r.sub = markup ? JS_MARKUP : JS_PLAIN;
+            return r;
         }
         if (jv_is_seq(a) && a->k == b->k) {
             jv out = jv_list_new(c, a->u.l->n + b->u.l->n);
@@ -322,8 +332,13 @@ static jv binop(jctx *c, const jnode *at, int op, const jv *a, const jv *b) {
         }
     }
     if (op == B_MUL) {
-        if ((a->k == JV_STR || jv_is_seq(a)) && is_intlike(b)) return repeat(c, at, a, as_int(b));
-        if ((b->k == JV_STR || jv_is_seq(b)) && is_intlike(a)) return repeat(c, at, b, as_int(a));
+        const jv *seq = (a->k == JV_STR || jv_is_seq(a)) && is_intlike(b) ? a
+                      : (b->k == JV_STR || jv_is_seq(b)) && is_intlike(a) ? b : NULL;
+        if (seq) {
+            jv r = repeat(c, at, seq, as_int(seq == a ? b : a));
+            if (seq->k == JV_STR) r.sub = seq->sub; /* Markup * n is Markup */
+            return r;
+        }
     }
     if (op == B_MOD && a->k == JV_STR)
         jfail(c, LLAMAC_ERR_UNSUPPORTED, at->line, at->col, "printf-style string formatting (%%) is not supported");
@@ -508,6 +523,8 @@ static jv fn_range(jctx *c, const jnode *at, const jargs *a) {
               "range too big: the sandbox (as jinja2's) allows at most 100000 items, this one has %.0Lf", count);
     jv out = jv_list_new(c, (size_t)count);
     for (int64_t i = 0, x = v[0]; i < (int64_t)count; i++, x += v[2]) jlist_push(c, out.u.l, jv_int(x));
+    out.sub = JS_RANGE;
+    memcpy(out.u.l->range, v, sizeof v);
     return out;
 }
 

@@ -44,14 +44,22 @@ static jv attr_arg(jctx *c, const jnode *at, const jargs *a, size_t i, const cha
     return *v;
 }
 
+/* Markup stays Markup through str methods (upper, strip, ...) */
+static jv keep_markup(jv r, jv from) {
+    r.sub = from.sub;
+    return r;
+}
+
 static jv f_trim(jctx *c, const jnode *at, const jv *v, const jargs *a) {
     const jv *chars = jarg(a, 0, "chars");
     if (chars && chars->k == JV_NONE) chars = NULL;
-    return jstr_strip(as_str(c, at, v), chars, true, true);
+    jv s = as_str(c, at, v);
+    return keep_markup(jstr_strip(s, chars, true, true), s);
 }
 
 static jv f_length(jctx *c, const jnode *at, const jv *v, const jargs *a) {
     (void)a;
+    jv_need_len(c, at, v);
     switch (v->k) {
     case JV_STR: return jv_int((int64_t)jstr_len(*v));
     case JV_LIST:
@@ -65,15 +73,18 @@ static jv f_length(jctx *c, const jnode *at, const jv *v, const jargs *a) {
 
 static jv f_upper(jctx *c, const jnode *at, const jv *v, const jargs *a) {
     (void)a;
-    return jstr_case(c, as_str(c, at, v), JCASE_UPPER);
+    jv s = as_str(c, at, v);
+    return keep_markup(jstr_case(c, s, JCASE_UPPER), s);
 }
 static jv f_lower(jctx *c, const jnode *at, const jv *v, const jargs *a) {
     (void)a;
-    return jstr_case(c, as_str(c, at, v), JCASE_LOWER);
+    jv s = as_str(c, at, v);
+    return keep_markup(jstr_case(c, s, JCASE_LOWER), s);
 }
 static jv f_capitalize(jctx *c, const jnode *at, const jv *v, const jargs *a) {
     (void)a;
-    return jstr_case(c, as_str(c, at, v), JCASE_CAPITALIZE);
+    jv s = as_str(c, at, v);
+    return keep_markup(jstr_case(c, s, JCASE_CAPITALIZE), s);
 }
 
 /* jinja2's title: words start after runs of whitespace, '-', '(', '{',
@@ -143,6 +154,13 @@ static jv f_replace(jctx *c, const jnode *at, const jv *v, const jargs *a) {
     return jstr_replace(c, at, as_str(c, at, v), as_str(c, at, old), as_str(c, at, rep), n);
 }
 
+/* jinja2's map, select, reject, selectattr, rejectattr, unique, batch and
+ * items return generators */
+static jv generator(jv list) {
+    list.sub = JS_GENERATOR;
+    return list;
+}
+
 static jv f_first(jctx *c, const jnode *at, const jv *v, const jargs *a) {
     (void)a;
     jv items = items_of(c, at, v);
@@ -151,6 +169,7 @@ static jv f_first(jctx *c, const jnode *at, const jv *v, const jargs *a) {
 
 static jv f_last(jctx *c, const jnode *at, const jv *v, const jargs *a) {
     (void)a;
+    if (v->k == JV_LIST && v->sub == JS_GENERATOR) jfail_at(c, at, "'generator' object is not reversible");
     jv items = items_of(c, at, v);
     return items.u.l->n ? items.u.l->v[items.u.l->n - 1] : jv_undef("last: the sequence is empty");
 }
@@ -160,7 +179,7 @@ static jv f_items(jctx *c, const jnode *at, const jv *v, const jargs *a) {
     if (v->k == JV_UNDEF) return jv_list_new(c, 0);
     if (v->k != JV_DICT) jfail_at(c, at, "Can only get item pairs from a mapping.");
     jargs none = {0};
-    return jmethod(c, at, v, "items", &none);
+    return generator(jmethod(c, at, v, "items", &none));
 }
 
 static jv f_list(jctx *c, const jnode *at, const jv *v, const jargs *a) {
@@ -176,7 +195,9 @@ static jv f_reverse(jctx *c, const jnode *at, const jv *v, const jargs *a) {
     jv items = items_of(c, at, v);
     jv out = jv_list_new(c, items.u.l->n);
     for (size_t i = items.u.l->n; i-- > 0;) jlist_push(c, out.u.l, items.u.l->v[i]);
-    if (v->k != JV_STR) return out;
+    /* reversed(list) is an iterator; a generator has no reversed() and
+     * becomes a list */
+    if (v->k != JV_STR) return v->k == JV_LIST && v->sub == JS_GENERATOR ? out : generator(out);
     jbuf b = {0};
     for (size_t i = 0; i < out.u.l->n; i++) jv_write_str(c, &b, &out.u.l->v[i], at);
     return jv_str(b.p ? b.p : "", b.n);
@@ -191,8 +212,9 @@ static jargs rest(const jargs *a, size_t skip) {
 }
 
 static jv f_map(jctx *c, const jnode *at, const jv *v, const jargs *a) {
+    if (!jv_truthy(v)) return generator(jv_list_new(c, 0)); /* jinja2: `if value:` first */
     jv items = items_of(c, at, v);
-    jv out = jv_list_new(c, items.u.l->n);
+    jv out = generator(jv_list_new(c, items.u.l->n));
     const jv *attr = jarg(a, SIZE_MAX, "attribute");
     if (attr) {
         jv path = attr->k == JV_STR ? *attr : jv_to_string(c, attr, at);
@@ -215,8 +237,9 @@ static jv f_map(jctx *c, const jnode *at, const jv *v, const jargs *a) {
 }
 
 static jv select_impl(jctx *c, const jnode *at, const jv *v, const jargs *a, bool by_attr, bool keep) {
+    if (!jv_truthy(v)) return generator(jv_list_new(c, 0)); /* jinja2: `if value:` first */
     jv items = items_of(c, at, v);
-    jv out = jv_list_new(c, 0);
+    jv out = generator(jv_list_new(c, 0));
     size_t skip = by_attr ? 1 : 0;
     jv attr = by_attr ? attr_arg(c, at, a, 0, "attribute") : jv_undef(NULL);
     const jv *test = a->n_pos > skip ? &a->pos[skip] : NULL;
@@ -248,7 +271,7 @@ static jv f_unique(jctx *c, const jnode *at, const jv *v, const jargs *a) {
     const bool cs = flag(a, 0, "case_sensitive", false);
     jv attr = attr_arg(c, at, a, 1, "attribute");
     jv items = items_of(c, at, v);
-    jv out = jv_list_new(c, 0), seen = jv_list_new(c, 0);
+    jv out = generator(jv_list_new(c, 0)), seen = jv_list_new(c, 0);
     for (size_t i = 0; i < items.u.l->n; i++) {
         jstep(c, at);
         jv k = sort_key(c, at, items.u.l->v[i], attr, cs);
@@ -303,10 +326,10 @@ static jv f_indent(jctx *c, const jnode *at, const jv *v, const jargs *a) {
 }
 
 static jv f_safe(jctx *c, const jnode *at, const jv *v, const jargs *a) {
-    (void)c;
-    (void)at;
     (void)a;
-    return *v;
+    jv s = as_str(c, at, v);
+    s.sub = JS_MARKUP;
+    return s;
 }
 
 static jv f_string(jctx *c, const jnode *at, const jv *v, const jargs *a) {
@@ -445,6 +468,7 @@ static jv f_dictsort(jctx *c, const jnode *at, const jv *v, const jargs *a) {
     const jv *by = jarg(a, 1, "by");
     const bool by_value = by && by->k == JV_STR && by->u.s.n == 5 && !memcmp(by->u.s.p, "value", 5);
     jv items = f_items(c, at, v, a);
+    items.sub = JS_PLAIN; /* sorted() makes a list */
     const size_t n = items.u.l->n;
     jv *keys = jalloc_array(c, n ? n : 1, sizeof *keys);
     for (size_t i = 0; i < n; i++) {
@@ -503,7 +527,7 @@ static jv f_batch(jctx *c, const jnode *at, const jv *v, const jargs *a) {
     const jv *fill = jarg(a, 1, "fill_with");
     if (!count || count->k != JV_INT || count->u.i <= 0) jfail_at(c, at, "batch: linecount must be a positive integer");
     jv items = items_of(c, at, v);
-    jv out = jv_list_new(c, 0);
+    jv out = generator(jv_list_new(c, 0));
     jv cur = jv_list_new(c, 0);
     for (size_t i = 0; i < items.u.l->n; i++) {
         jlist_push(c, cur.u.l, items.u.l->v[i]);
@@ -531,20 +555,7 @@ static jv f_attr(jctx *c, const jnode *at, const jv *v, const jargs *a) {
 
 static jv f_escape(jctx *c, const jnode *at, const jv *v, const jargs *a) {
     (void)a;
-    jv s = as_str(c, at, v);
-    jbuf b = {0};
-    size_t run = 0;
-    for (size_t i = 0; i < s.u.s.n; i++) {
-        const char ch = s.u.s.p[i];
-        const char *e = ch == '&' ? "&amp;" : ch == '<' ? "&lt;" : ch == '>' ? "&gt;" : ch == '"' ? "&#34;"
-                      : ch == '\'' ? "&#39;" : NULL;
-        if (!e) continue;
-        jbuf_put(c, &b, s.u.s.p + run, i - run);
-        jbuf_puts(c, &b, e);
-        run = i + 1;
-    }
-    jbuf_put(c, &b, s.u.s.p + run, s.u.s.n - run);
-    return jv_str(b.p ? b.p : "", b.n);
+    return jv_escape(c, as_str(c, at, v));
 }
 
 static jv f_wordcount(jctx *c, const jnode *at, const jv *v, const jargs *a) {

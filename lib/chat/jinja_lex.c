@@ -319,7 +319,7 @@ static void validate_utf8(lexer *L) {
 
 void jlex(jctx *c, const char *src, size_t len) {
     /* newlines normalized, one trailing newline dropped */
-    char *s = jalloc(c, len + 1);
+    char *s = jalloc_bytes(c, len + 1);
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         if (src[i] == '\r') {

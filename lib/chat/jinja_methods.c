@@ -159,6 +159,7 @@ jv jmethod(jctx *c, const jnode *at, const jv *self, const char *name, const jar
             return v ? *v : def ? *def : jv_none();
         }
         jv out = jv_list_new(c, d->n);
+        out.sub = !strcmp(name, "keys") ? JS_KEYS : !strcmp(name, "values") ? JS_VALUES : JS_ITEMS;
         for (size_t i = 0; i < d->n; i++)
             jlist_push(c, out.u.l, !strcmp(name, "keys") ? d->key[i] : !strcmp(name, "values") ? d->val[i]
                                                                                                : pair(c, d->key[i], d->val[i]));

@@ -760,7 +760,9 @@ static const jnode *parse_statement(jctx *c) {
         if (is_name(c, "recursive"))
             jfail(c, LLAMAC_ERR_UNSUPPORTED, cur(c)->line, cur(c)->col, "recursive for loops are not supported");
         expect_block_end(c);
+        c->parse_loops++;
         n->c = parse_body(c, END_FOR);
+        c->parse_loops--;
         const jtoken *e = end_tag(c);
         expect_block_end(c);
         if (tok_is(e, T_NAME, "else")) {
@@ -796,7 +798,10 @@ static const jnode *parse_statement(jctx *c) {
         n->val = jv_str(name, len);
         parse_params(c, n);
         expect_block_end(c);
+        const uint32_t loops = c->parse_loops; /* a macro body is a function of its own */
+        c->parse_loops = 0;
         n->a = parse_body(c, END_MACRO);
+        c->parse_loops = loops;
         end_tag(c);
         if (cur(c)->kind == T_NAME) advance(c); /* {% endmacro name %} */
         expect_block_end(c);
@@ -807,7 +812,10 @@ static const jnode *parse_statement(jctx *c) {
         if (call->op != N_CALL) jfail(c, LLAMAC_ERR_FORMAT, t->line, t->col, "{%% call %%} needs a call expression");
         n->a = call;
         expect_block_end(c);
+        const uint32_t loops = c->parse_loops; /* so is the caller */
+        c->parse_loops = 0;
         n->b = parse_body(c, END_CALL);
+        c->parse_loops = loops;
         end_tag(c);
         expect_block_end(c);
     } else if (tok_is(t, T_NAME, "filter")) {
@@ -819,6 +827,9 @@ static const jnode *parse_statement(jctx *c) {
         expect_block_end(c);
     } else if (tok_is(t, T_NAME, "break") || tok_is(t, T_NAME, "continue")) {
         n = mk(c, tok_is(t, T_NAME, "break") ? N_BREAK : N_CONTINUE, t);
+        if (!c->parse_loops)
+            jfail(c, LLAMAC_ERR_FORMAT, t->line, t->col, "'%s' outside loop",
+                  tok_is(t, T_NAME, "break") ? "break" : "continue");
         expect_block_end(c);
     } else if (tok_is(t, T_NAME, "generation")) {
         /* Hugging Face's AssistantTracker tag: renders its body */

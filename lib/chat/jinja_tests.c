@@ -45,7 +45,9 @@ bool jtest(jctx *c, const jnode *at, const char *name, const jv *v, const jargs 
     if (eq(name, "false")) return k == JV_BOOL && !v->u.b;
     if (eq(name, "mapping")) return k == JV_DICT;
     if (eq(name, "iterable")) return k == JV_STR || k == JV_LIST || k == JV_TUPLE || k == JV_DICT || k == JV_UNDEF;
-    if (eq(name, "sequence")) return k == JV_STR || k == JV_LIST || k == JV_TUPLE || k == JV_DICT || k == JV_UNDEF;
+    if (eq(name, "sequence"))
+        return k == JV_STR || (k == JV_LIST && (v->sub == JS_PLAIN || v->sub == JS_RANGE)) || k == JV_TUPLE ||
+               k == JV_DICT || k == JV_UNDEF;
     if (eq(name, "callable")) return k == JV_MACRO || k == JV_FUNC || k == JV_METHOD;
     if (eq(name, "equalto") || eq(name, "eq") || eq(name, "==")) return jv_equal(c, v, need(c, at, a, name));
     if (eq(name, "ne") || eq(name, "!=")) return !jv_equal(c, v, need(c, at, a, name));

@@ -83,7 +83,41 @@ void jdict_set(jctx *c, jdict *d, jv key, jv val) {
     d->val[d->n++] = val;
 }
 
-bool jv_is_seq(const jv *v) { return v->k == JV_LIST || v->k == JV_TUPLE; }
+bool jv_is_seq(const jv *v) { return (v->k == JV_LIST && v->sub == JS_PLAIN) || v->k == JV_TUPLE; }
+
+const char *jv_lazy_name(const jv *v) {
+    switch (v->sub) {
+    case JS_GENERATOR: return "generator";
+    case JS_RANGE: return "range";
+    case JS_ITEMS: return "dict_items";
+    case JS_KEYS: return "dict_keys";
+    case JS_VALUES: return "dict_values";
+    default: return "list";
+    }
+}
+
+void jv_need_len(jctx *c, const jnode *at, const jv *v) {
+    if (v->k == JV_LIST && v->sub == JS_GENERATOR) jfail_at(c, at, "object of type 'generator' has no len()");
+}
+
+jv jv_escape(jctx *c, jv s) {
+    if (s.sub == JS_MARKUP) return s;
+    jbuf b = {0};
+    size_t run = 0;
+    for (size_t i = 0; i < s.u.s.n; i++) {
+        const char ch = s.u.s.p[i];
+        const char *e = ch == '&' ? "&amp;" : ch == '<' ? "&lt;" : ch == '>' ? "&gt;" : ch == '"' ? "&#34;"
+                      : ch == '\'' ? "&#39;" : NULL;
+        if (!e) continue;
+        jbuf_put(c, &b, s.u.s.p + run, i - run);
+        jbuf_puts(c, &b, e);
+        run = i + 1;
+    }
+    jbuf_put(c, &b, s.u.s.p + run, s.u.s.n - run);
+    jv out = jv_str(b.p ? b.p : "", b.n);
+    out.sub = JS_MARKUP;
+    return out;
+}
 bool jv_is_num(const jv *v) { return v->k == JV_INT || v->k == JV_FLOAT || v->k == JV_BOOL; }
 double jv_num(const jv *v) {
     return v->k == JV_FLOAT ? v->u.f : v->k == JV_INT ? (double)v->u.i : v->k == JV_BOOL ? (double)v->u.b : 0.0;
@@ -97,7 +131,7 @@ bool jv_truthy(const jv *v) {
     case JV_INT: return v->u.i != 0;
     case JV_FLOAT: return v->u.f != 0.0;
     case JV_STR: return v->u.s.n != 0;
-    case JV_LIST:
+    case JV_LIST: return v->sub == JS_GENERATOR || v->u.l->n != 0; /* a generator object is true */
     case JV_TUPLE: return v->u.l->n != 0;
     case JV_DICT: return v->u.d->n != 0;
     default: return true;
@@ -118,10 +152,9 @@ bool jv_equal(jctx *c, const jv *a, const jv *b) {
         }
         return jv_num(a) == jv_num(b);
     }
-    if (a->k != b->k) {
-        if (jv_is_seq(a) && jv_is_seq(b)) return false; /* [1] != (1,) in Python */
-        return false;
-    }
+    if (a->k != b->k) return false; /* [1] != (1,) in Python */
+    if (a->k == JV_LIST && (a->sub == JS_GENERATOR || b->sub == JS_GENERATOR || a->sub != b->sub))
+        return a->sub == JS_GENERATOR && a->u.l == b->u.l; /* a generator equals only itself */
     switch (a->k) {
     case JV_UNDEF:
     case JV_NONE: return true;
@@ -251,6 +284,29 @@ static void write_any(jctx *c, jbuf *b, const jv *v, const jnode *at, bool repr)
         else jbuf_put(c, b, v->u.s.p, v->u.s.n);
         return;
     case JV_LIST:
+        if (v->sub == JS_GENERATOR) {
+            jbuf_puts(c, b, "<generator object>");
+            return;
+        }
+        if (v->sub == JS_RANGE) {
+            char tmp[96];
+            const int64_t *r = v->u.l->range;
+            int k = r[2] == 1 ? snprintf(tmp, sizeof tmp, "range(%lld, %lld)", (long long)r[0], (long long)r[1])
+                              : snprintf(tmp, sizeof tmp, "range(%lld, %lld, %lld)", (long long)r[0],
+                                         (long long)r[1], (long long)r[2]);
+            jbuf_put(c, b, tmp, (size_t)k);
+            return;
+        }
+        if (v->sub != JS_PLAIN) { /* dict_items([...]) */
+            jv plain = *v;
+            plain.sub = JS_PLAIN;
+            jbuf_puts(c, b, jv_lazy_name(v));
+            jbuf_puts(c, b, "(");
+            write_any(c, b, &plain, at, true);
+            jbuf_puts(c, b, ")");
+            return;
+        }
+        /* fall through */
     case JV_TUPLE: {
         jdepth_enter(c, at ? at->line : c->cur_line, at ? at->col : c->cur_col);
         const bool tuple = v->k == JV_TUPLE;
@@ -367,6 +423,9 @@ static void json_any(jctx *c, jbuf *b, const jv *v, int indent, bool sort_keys, 
     case JV_FLOAT: json_number(c, b, v); return;
     case JV_STR: json_string(c, b, v->u.s.p, v->u.s.n); return;
     case JV_LIST:
+        if (v->sub != JS_PLAIN)
+            jfail_at(c, at, "tojson: Object of type %s is not JSON serializable", jv_lazy_name(v));
+        /* fall through */
     case JV_TUPLE: {
         if (v->u.l->n == 0) {
             jbuf_puts(c, b, "[]");
