@@ -792,7 +792,9 @@ typedef int32_t llamac_seq_id;
 
 /* Which CPU kernels a context computes with. AUTO (the default) picks the
  * fastest the CPU supports, probed once per process; SCALAR forces the
- * portable reference kernels; AVX2 forces the AVX2+FMA+F16C kernels. A
+ * portable reference kernels; AVX2 forces the AVX2+FMA+F16C kernels;
+ * AVX512 forces the AVX-512 F/BW/VL + VNNI kernels (which fall back to the
+ * AVX2 ones for what they do not cover; the CPU needs both sets). A
  * forced back end that this library was built without, or that the CPU
  * cannot run, makes llamac_context_new fail with LLAMAC_ERR_UNSUPPORTED.
  * Logits are bit-exact for one choice whatever the thread count or batch
@@ -801,7 +803,8 @@ typedef int32_t llamac_seq_id;
 typedef enum llamac_kernels {
     LLAMAC_KERNELS_AUTO = 0,
     LLAMAC_KERNELS_SCALAR = 1,
-    LLAMAC_KERNELS_AVX2 = 2
+    LLAMAC_KERNELS_AVX2 = 2,
+    LLAMAC_KERNELS_AVX512 = 3
 } llamac_kernels;
 
 /* Polled between layers of a decode; returning true stops the decode with
@@ -1792,6 +1795,131 @@ LLAMAC_API int32_t llamac_chat_builtin_count(void);
 LLAMAC_API const char *llamac_chat_builtin_name(int32_t i);
 
 /* ==== end of section 10 ==== */
+
+/* ======================================================================== */
+/* 11. Chat templates: the Jinja engine                                    */
+/* ======================================================================== */
+
+/* Renders a chat template written in Jinja (the text a model ships in
+ * tokenizer.chat_template) the way Hugging Face's apply_chat_template does:
+ * a sandboxed environment with trim_blocks and lstrip_blocks, the variables
+ * `messages`, `add_generation_prompt`, `bos_token`, `eos_token`, and, when
+ * given, `tools` and `documents`; `raise_exception(msg)` and
+ * `strftime_now(fmt)` as functions. The template is untrusted input: every
+ * run is bounded in evaluation steps, nesting depth, output bytes and
+ * memory, and any violation, syntax error or raised exception is an error
+ * whose message gives the template's line and column. */
+typedef struct llamac_jinja_params {
+    size_t struct_size;
+    const llamac_allocator *allocator; /* NULL: C library malloc */
+    bool add_generation_prompt;        /* default false */
+    const char *bos_token;             /* NULL: "" (default) */
+    const char *eos_token;             /* NULL: "" (default) */
+    /* Optional JSON texts (UTF-8, RFC 8259). NULL leaves the variable
+     * undefined (messages: taken from the call's messages argument). */
+    const char *messages_json;  /* an array of message objects, used instead of
+                                   the messages argument (tool_calls, ...) */
+    const char *tools_json;     /* an array, bound to `tools` */
+    const char *documents_json; /* an array, bound to `documents` */
+    const char *extra_json;     /* an object whose members become variables */
+    /* strftime_now's clock, seconds since 1970-01-01 UTC;
+     * LLAMAC_JINJA_NOW_CURRENT (default) reads the system clock. */
+    int64_t now;
+    /* Limits; 0 selects the default given. */
+    size_t max_output_bytes;  /* default 4 MiB */
+    uint64_t max_steps;       /* evaluation steps (loop iterations, calls,
+                                 expression nodes), default 10,000,000 */
+    uint32_t max_depth;       /* nesting of blocks, expressions and macro
+                                 calls, default 200 */
+    size_t max_memory_bytes;  /* bytes the renderer may allocate, default 64 MiB */
+    /* Templates that reject a "system" message (they raise an exception, or
+     * drop its text): when true (default) the system text is merged into the
+     * first user message as llama.cpp's chat layer does at c392e50
+     * (docs/chat.md states the rule). */
+    bool system_polyfill;
+} llamac_jinja_params;
+
+#define LLAMAC_JINJA_NOW_CURRENT INT64_MIN
+
+LLAMAC_API void llamac_jinja_params_init(llamac_jinja_params *params, size_t size);
+
+/* Renders `tmpl` (NUL-terminated Jinja text) with messages[0..n_messages)
+ * (or params->messages_json). Output buffer convention as
+ * llamac_chat_apply_template: the text goes into buf[0..buf_size), *n_out
+ * gets its full length, LLAMAC_ERR_BUFFER_TOO_SMALL when it does not fit.
+ * params may be NULL (defaults).
+ *   LLAMAC_ERR_INVALID_ARG  NULL tmpl or n_out, NULL messages with
+ *                           n_messages > 0, a NULL role/content, bad
+ *                           struct_size, NULL buf with buf_size > 0;
+ *   LLAMAC_ERR_FORMAT       the template's syntax, an error while rendering
+ *                           (undefined call, wrong type, raise_exception),
+ *                           invalid UTF-8, or malformed JSON in a *_json
+ *                           field; the message gives line:column;
+ *   LLAMAC_ERR_UNSUPPORTED  a Jinja feature the engine does not have (named);
+ *   LLAMAC_ERR_NO_MEMORY    the allocator failed;
+ *   LLAMAC_ERR_LIMIT        max_steps, max_depth, max_output_bytes or
+ *                           max_memory_bytes was reached (the message names
+ *                           which, and where in the template).
+ * Thread-safe: no state outside the call. */
+LLAMAC_API llamac_status llamac_chat_render_jinja(const char *tmpl, const llamac_chat_message *messages,
+                                                  size_t n_messages, const llamac_jinja_params *params,
+                                                  char *buf, size_t buf_size, size_t *n_out);
+
+/* ==== end of section 11 ==== */
+
+/* ======================================================================== */
+/* 13. JSON Schema: conversion to a GBNF grammar                           */
+/* ======================================================================== */
+
+/* Flags of llamac_json_schema_to_grammar (the peer's options). */
+/* space ::= " "? (default: up to a newline and 20 blanks) */
+#define LLAMAC_JSON_SCHEMA_COMPACT_SPACES (1u << 0)
+#define LLAMAC_JSON_SCHEMA_DOTALL (1u << 1)         /* '.' in a pattern matches newlines too */
+
+/* Converts a JSON Schema (the len bytes at schema, UTF-8 JSON, no NUL
+ * needed) to a GBNF grammar whose root rule matches the JSON documents the
+ * schema describes, byte for byte the text llama.cpp's
+ * json_schema_to_grammar writes (common/json-schema-to-grammar.cpp at
+ * c392e50): the same rule names and bodies, one "name ::= body\n" line
+ * per rule in byte order of the names. Supported: "type" (one or a list),
+ * "properties", "required", "additionalProperties", "items" (one schema
+ * or a list), "prefixItems", "minItems", "maxItems", "enum", "const",
+ * "anyOf", "oneOf", "allOf" (of objects), "$ref" to "#/..." within the
+ * schema ("#/definitions/x", "#/$defs/x"; recursion allowed), string
+ * "minLength", "maxLength", "pattern" (^...$; the peer's regex subset),
+ * "format" (date, time, date-time, uuid), integer "minimum", "maximum",
+ * "exclusiveMinimum", "exclusiveMaximum"; docs/json-schema.md lists the
+ * rest and the few deliberate differences from the peer.
+ * The grammar is written into buf[0..buf_size) (not NUL-terminated) and
+ * *n_out gets its length. If buf_size is too small the status is
+ * LLAMAC_ERR_BUFFER_TOO_SMALL with *n_out = the length needed, having
+ * written the first buf_size bytes (buf may be NULL when buf_size is 0:
+ * ask, allocate, call again). Other failures set *n_out to 0 (when n_out
+ * is not NULL) with a message naming the problem:
+ *   LLAMAC_ERR_INVALID_ARG   NULL schema or n_out; NULL buf with
+ *                            buf_size > 0; unknown flags;
+ *   LLAMAC_ERR_FORMAT        the text is not JSON (line and column), or a
+ *                            keyword has the wrong type or value, an
+ *                            unknown "type", a pattern not in ^...$ or
+ *                            malformed, a $ref that does not resolve, a
+ *                            duplicate key;
+ *   LLAMAC_ERR_UNSUPPORTED   a $ref outside the schema ("https://...");
+ *   LLAMAC_ERR_LIMIT         the schema is past a bound: 4 MiB of text,
+ *                            JSON nesting 64, subschema nesting 64
+ *                            (counting $ref and allOf chains), pattern
+ *                            groups nested 64, a count (minItems,
+ *                            maxLength, {m,n}, ...) above 1,000,000, an
+ *                            integer bound outside 32 bits, 100,000
+ *                            rules, a 16 MiB grammar, or a work budget
+ *                            that stops schemas that expand
+ *                            exponentially;
+ *   LLAMAC_ERR_NO_MEMORY     the allocator refused.
+ * allocator may be NULL (the C library's). Thread-safe (no shared state). */
+LLAMAC_API llamac_status llamac_json_schema_to_grammar(const char *schema, size_t len, uint32_t flags,
+                                                       const llamac_allocator *allocator, char *buf,
+                                                       size_t buf_size, size_t *n_out);
+
+/* ==== end of section 13 ==== */
 
 /* ======================================================================== */
 /* 14. Games: budgeted decoding, worker                                     */

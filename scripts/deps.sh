@@ -3,6 +3,7 @@
 # Safe to run repeatedly; needs root (or sudo) only when something is missing.
 set -euo pipefail
 need=(meson ninja-build gcc clang pkg-config libcmocka-dev zlib1g-dev python3-numpy python3-jinja2
+      python3-venv python3-pip python3-setuptools python3-wheel python3-pytest
       abigail-tools)
 missing=()
 for p in "${need[@]}"; do

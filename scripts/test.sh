@@ -5,6 +5,8 @@
 #   2. compare the ABI of that build's libllamac.so.0 with the committed
 #      baseline abi/libllamac.so.0.abi (scripts/abi_check.sh, docs/abi.md),
 #      and test the check itself on edited copies of the baseline;
+#   2b. install the Python binding (bindings/python) into a venv and run its
+#      pytest suite against that build's library (scripts/test_python.sh);
 #   3. build with clang under AddressSanitizer + UndefinedBehaviorSanitizer
 #      (-Werror too) and run every test again: leaks and UB fail the run;
 #   4. build only tests/test_threads and tests/test_games_worker with clang
@@ -53,6 +55,9 @@ scripts/abi_check.sh build-test
 # The check's own verdicts on edited copies of the baseline.
 python3 scripts/abi_selftest.py scripts/abi_check.sh
 step_done "ABI check"
+echo "== Python binding (against the gcc build) =="
+scripts/test_python.sh build-test
+step_done "Python binding"
 if [ "${LLAMAC_TEST_QUICK:-0}" != 1 ]; then
   echo "== clang, ASan + UBSan =="
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0

@@ -44,6 +44,9 @@ static char *unquote(char *p) {
     return start;
 }
 
+/* The marker of `jinja "unsupported"` while a record is read. */
+static char unsupported[] = "unsupported";
+
 int peer_cases_load(peer_cases *pc) {
     memset(pc, 0, sizeof *pc);
     const char *dir = getenv("LLAMAC_TEST_DATA");
@@ -63,6 +66,8 @@ int peer_cases_load(peer_cases *pc) {
         char *sp = strchr(line, ' ');
         if (strcmp(line, "end") == 0) {
             if (!c || !c->builtin || !c->tmpl || !c->expected || !c->bos || !c->eos) return -1;
+            if (c->jinja_expected == unsupported) c->jinja_expected = NULL;
+            else if (!c->jinja_expected) c->jinja_expected = c->expected;
             c = NULL;
             continue;
         }
@@ -81,9 +86,15 @@ int peer_cases_load(peer_cases *pc) {
                        : strcmp(line, "expected") == 0 ? &c->expected
                        : strcmp(line, "bos") == 0      ? &c->bos
                        : strcmp(line, "eos") == 0      ? &c->eos
-                                                       : NULL;
-        if (!field) return -1;
+                       : strcmp(line, "expected_jinja") == 0 || strcmp(line, "jinja") == 0 ? &c->jinja_expected
+                       : strcmp(line, "jinja2_expected") == 0                               ? &c->jinja2_expected
+                                                                                            : NULL;
+        if (!field || *field) return -1; /* unknown or repeated */
         *field = unquote(sp + 1);
+        if (strcmp(line, "jinja") == 0) {
+            if (strcmp(*field, "unsupported") != 0) return -1;
+            *field = unsupported;
+        }
     }
     return c || pc->n == 0 ? -1 : 0;
 }
@@ -92,4 +103,38 @@ void peer_cases_free(peer_cases *pc) {
     free(pc->text);
     pc->text = NULL;
     pc->n = 0;
+}
+
+void chat_write_text(const char *path, const char *text) {
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Appends s as a JSON string literal. */
+static void json_string(FILE *f, const char *s) {
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p == '\n') fputs("\\n", f);
+        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+void peer_conversation_write_json(const char *path) {
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("[\n", f);
+    for (int i = 0; i < PEER_CONVERSATION_LEN; i++) {
+        fputs(i ? ",\n  {\"role\": " : "  {\"role\": ", f);
+        json_string(f, peer_conversation[i].role);
+        fputs(", \"content\": ", f);
+        json_string(f, peer_conversation[i].content);
+        fputc('}', f);
+    }
+    fputs("\n]\n", f);
+    assert_int_equal(fclose(f), 0);
 }

@@ -16,6 +16,13 @@ extern const llamac_chat_message peer_conversation[];
 
 typedef struct peer_case {
     char *name, *builtin, *tmpl, *expected, *bos, *eos;
+    /* What the peer's Jinja path prints: expected_jinja when the file gives
+     * one, else expected. NULL when the peer marks the case unsupported by
+     * its Jinja engine. */
+    char *jinja_expected;
+    /* Python's jinja2 output where it disagrees with jinja_expected (the
+     * peer's engine differs from jinja2 there), else NULL. */
+    char *jinja2_expected;
 } peer_case;
 
 #define PEER_MAX_CASES 64
@@ -30,5 +37,12 @@ typedef struct peer_cases {
  * file is absent or malformed; a bad escape fails the running test. */
 int peer_cases_load(peer_cases *pc);
 void peer_cases_free(peer_cases *pc);
+
+/* Writes text to path (the running case fails when it cannot). */
+void chat_write_text(const char *path, const char *text);
+/* Writes the peer's conversation to path as a JSON array of {"role",
+ * "content"} objects (escapes written by hand here, so the tests do not lean
+ * on the JSON writer of the library they test). */
+void peer_conversation_write_json(const char *path);
 
 #endif

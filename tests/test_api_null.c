@@ -860,6 +860,52 @@ static void p_chat_builtin_name(void) {
     NEUTRAL(llamac_chat_builtin_name(-1) == NULL && llamac_chat_builtin_name(33) == NULL);
 }
 
+/* ---- 11. chat templates: the Jinja engine ---- */
+
+static void p_jinja_params_init(void) { PARAMS_INIT_PROBE(llamac_jinja_params, llamac_jinja_params_init); }
+static void p_chat_render_jinja(void) {
+    const llamac_chat_message msgs[1] = {{"user", "Hi"}};
+    const llamac_chat_message no_role[1] = {{NULL, "Hi"}};
+    const llamac_chat_message no_content[1] = {{"user", NULL}};
+    const char *t = "{% for m in messages %}{{ m.content }}{% endfor %}";
+    char buf[64];
+    size_t n = 9;
+    REFUSED(llamac_chat_render_jinja(NULL, msgs, 1, NULL, buf, sizeof buf, &n), "tmpl");
+    assert_int_equal(n, 0);
+    REFUSED(llamac_chat_render_jinja(t, msgs, 1, NULL, buf, sizeof buf, NULL), "n_out");
+    REFUSED(llamac_chat_render_jinja(t, NULL, 1, NULL, buf, sizeof buf, &n), "messages");
+    REFUSED(llamac_chat_render_jinja(t, msgs, 1, NULL, NULL, sizeof buf, &n), "buf");
+    INVALID(llamac_chat_render_jinja(t, no_role, 1, NULL, buf, sizeof buf, &n));
+    INVALID(llamac_chat_render_jinja(t, no_content, 1, NULL, buf, sizeof buf, &n));
+    llamac_jinja_params p;
+    llamac_jinja_params_init(&p, sizeof p);
+    p.struct_size = 1;
+    INVALID(llamac_chat_render_jinja(t, msgs, 1, &p, buf, sizeof buf, &n));
+    FAILS_WITH(llamac_chat_render_jinja("{% if %}", msgs, 1, NULL, buf, sizeof buf, &n), LLAMAC_ERR_FORMAT);
+    FAILS_WITH(llamac_chat_render_jinja(t, msgs, 1, NULL, NULL, 0, &n), LLAMAC_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(n, 2);
+    SUCCEEDS(llamac_chat_render_jinja(t, msgs, 1, NULL, buf, sizeof buf, &n));
+    SUCCEEDS(llamac_chat_render_jinja(t, NULL, 0, NULL, buf, sizeof buf, &n));
+}
+
+/* ---- 13. JSON Schema ---- */
+
+static void p_json_schema_to_grammar(void) {
+    const char *schema = "{\"type\": \"null\"}";
+    char buf[128];
+    size_t n = 9;
+    REFUSED(llamac_json_schema_to_grammar(schema, strlen(schema), 0, NULL, buf, sizeof buf, NULL), "n_out");
+    REFUSED(llamac_json_schema_to_grammar(NULL, 3, 0, NULL, buf, sizeof buf, &n), "schema");
+    assert_int_equal(n, 0);
+    REFUSED(llamac_json_schema_to_grammar(schema, strlen(schema), 0, NULL, NULL, sizeof buf, &n), "buf");
+    FAILS_WITH(llamac_json_schema_to_grammar(schema, strlen(schema), 0x80, NULL, buf, sizeof buf, &n),
+               LLAMAC_ERR_INVALID_ARG);
+    FAILS_WITH(llamac_json_schema_to_grammar("{", 1, 0, NULL, buf, sizeof buf, &n), LLAMAC_ERR_FORMAT);
+    FAILS_WITH(llamac_json_schema_to_grammar(schema, strlen(schema), 0, NULL, NULL, 0, &n),
+               LLAMAC_ERR_BUFFER_TOO_SMALL);
+    SUCCEEDS(llamac_json_schema_to_grammar(schema, strlen(schema), 0, NULL, buf, sizeof buf, &n));
+}
+
 /* ---- the table ---- */
 
 typedef struct probe {
@@ -906,6 +952,8 @@ static const probe probes[] = {
     P(state_info_read), P(state_file_info), P(state_tokens), P(state_file_tokens), P(sampler_state_size),
     P(sampler_state_save), P(sampler_state_load),
     P(chat_apply_template), P(chat_detect_template), P(chat_builtin_count), P(chat_builtin_name),
+    P(jinja_params_init), P(chat_render_jinja),
+    P(json_schema_to_grammar),
     P(context_set_n_threads), P(generator_submit), P(generator_step), P(generators_step), P(generator_cancel),
     P(worker_params_init), P(worker_new), P(worker_free), P(worker_get_state), P(worker_submit), P(worker_cancel),
     P(worker_poll), P(estimate_memory),

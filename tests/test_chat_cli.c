@@ -28,43 +28,10 @@ static int teardown(void **state) {
     return test_tmpdir_teardown(state);
 }
 
-static void write_text(const char *path, const char *text) {
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
-    assert_int_equal(fclose(f), 0);
-}
-
-/* Appends s as a JSON string literal (escapes written by hand here, so the
- * test does not lean on the JSON writer of the library it tests). */
-static void json_string(FILE *f, const char *s) {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p == '\n') fputs("\\n", f);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 /* The peer's conversation as FILE.json, once per program. */
 static const char *conversation_json(void) {
     static char path[512];
-    if (path[0]) return path;
-    test_tmpdir_path(path, sizeof path, "conversation.json");
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fputs("[\n", f);
-    for (int i = 0; i < PEER_CONVERSATION_LEN; i++) {
-        fputs(i ? ",\n  {\"role\": " : "  {\"role\": ", f);
-        json_string(f, peer_conversation[i].role);
-        fputs(", \"content\": ", f);
-        json_string(f, peer_conversation[i].content);
-        fputc('}', f);
-    }
-    fputs("\n]\n", f);
-    assert_int_equal(fclose(f), 0);
+    if (!path[0]) peer_conversation_write_json(test_tmpdir_path(path, sizeof path, "conversation.json"));
     return path;
 }
 
@@ -96,7 +63,7 @@ static void every_peer_case_from_its_template_file_prints_the_expected_bytes(voi
         char tmpl[512];
         char name[32];
         snprintf(name, sizeof name, "case%02d.jinja", i);
-        write_text(test_tmpdir_path(tmpl, sizeof tmpl, name), data.cases[i].tmpl);
+        chat_write_text(test_tmpdir_path(tmpl, sizeof tmpl, name), data.cases[i].tmpl);
         cli_result r;
         chat_template(&r, (const char *[]){"--template", tmpl, "--messages", msgs, "--add-generation-prompt",
                                            NULL});
@@ -121,7 +88,7 @@ static void detect_prints_each_cases_recorded_builtin(void **state) {
         char tmpl[512], want[64];
         char name[32];
         snprintf(name, sizeof name, "detect%02d.jinja", i);
-        write_text(test_tmpdir_path(tmpl, sizeof tmpl, name), data.cases[i].tmpl);
+        chat_write_text(test_tmpdir_path(tmpl, sizeof tmpl, name), data.cases[i].tmpl);
         snprintf(want, sizeof want, "%s\n", data.cases[i].builtin);
         cli_result r;
         chat_template(&r, (const char *[]){"--template", tmpl, "--detect", NULL});
@@ -138,13 +105,13 @@ static void detect_prints_each_cases_recorded_builtin(void **state) {
 static void json_escapes_arrive_decoded_and_nothing_is_added(void **state) {
     (void)state;
     char msgs[512];
-    write_text(test_tmpdir_path(msgs, sizeof msgs, "escapes.json"),
+    chat_write_text(test_tmpdir_path(msgs, sizeof msgs, "escapes.json"),
                "[{\"role\":\"user\",\"content\":\"a\\\"b\\\\c\\nd \\u00e9\\ud83d\\ude00\\t\"}]");
     cli_result r;
     chat_template(&r, (const char *[]){"--template", "chatml", "--messages", msgs, NULL});
     expect_ok(&r, "escapes", "<|im_start|>user\na\"b\\c\nd \xc3\xa9\xf0\x9f\x98\x80\t<|im_end|>\n");
 
-    write_text(msgs, " [ ] ");
+    chat_write_text(msgs, " [ ] ");
     chat_template(&r, (const char *[]){"--template", "chatml", "--messages", msgs, NULL});
     expect_ok(&r, "no messages", "");
     chat_template(&r, (const char *[]){"--template", "chatml", "--messages", msgs, "--add-generation-prompt", NULL});
@@ -173,7 +140,7 @@ static void bad_messages_exit_1_naming_the_index_and_field(void **state) {
     char msgs[512];
     test_tmpdir_path(msgs, sizeof msgs, "bad.json");
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        write_text(msgs, bad[i].json);
+        chat_write_text(msgs, bad[i].json);
         cli_result r;
         chat_template(&r, (const char *[]){"--template", "llama3", "--messages", msgs, NULL});
         expect_refused(&r, bad[i].json, bad[i].needle);
@@ -188,7 +155,7 @@ static void unknown_names_missing_files_and_undetected_templates_exit_1(void **s
     const char *msgs = conversation_json();
     char path[512], missing[512], unknown[512], dir[512];
     test_tmpdir_path(missing, sizeof missing, "no-such.jinja");
-    write_text(test_tmpdir_path(unknown, sizeof unknown, "unknown.jinja"), "{{ messages }} an unknown format");
+    chat_write_text(test_tmpdir_path(unknown, sizeof unknown, "unknown.jinja"), "{{ messages }} an unknown format");
     test_tmpdir_path(dir, sizeof dir, "");
     cli_result r;
     chat_template(&r, (const char *[]){"--template", "llama-3", "--messages", msgs, NULL});
@@ -223,7 +190,7 @@ static void an_existing_file_wins_over_a_name(void **state) {
         if (!strcmp(data.cases[i].builtin, "llama3")) llama3 = &data.cases[i];
     assert_non_null(llama3);
     char file[512], cwd[1024];
-    write_text(test_tmpdir_path(file, sizeof file, "chatml"), llama3->tmpl);
+    chat_write_text(test_tmpdir_path(file, sizeof file, "chatml"), llama3->tmpl);
     const char *msgs = conversation_json();
     assert_non_null(getcwd(cwd, sizeof cwd));
     assert_int_equal(chdir(test_tmpdir), 0);
@@ -256,7 +223,7 @@ static void usage_errors_exit_2(void **state) {
         {"--template", "chatml", "--messages", NULL},
         {"--template", "chatml", "--detect", "--messages", "m.json", NULL},
         {"--template", "chatml", "--detect", "--add-generation-prompt", NULL},
-        {"--template", "chatml", "--messages", "m.json", "--jinja", NULL},
+        {"--template", "chatml", "--messages", "m.json", "--bos", "<s>", NULL},
         {"--template", "chatml", "--messages", "m.json", "extra", NULL},
         {"--template", "chatml", "--messages", "m.json", "--prompt-limit", "0", NULL},
     };

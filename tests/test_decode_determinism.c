@@ -76,9 +76,10 @@ static void check_backend(const du_model *m, llamac_kernels backend) {
 }
 
 static void check_model(const du_model *m) {
-    lc_kernel_table avx2;
+    lc_kernel_table simd;
     check_backend(m, LLAMAC_KERNELS_SCALAR);
-    if (lc_kernels_resolve(LLAMAC_KERNELS_AVX2, &avx2)) check_backend(m, LLAMAC_KERNELS_AVX2);
+    if (lc_kernels_resolve(LLAMAC_KERNELS_AVX2, &simd)) check_backend(m, LLAMAC_KERNELS_AVX2);
+    if (lc_kernels_resolve(LLAMAC_KERNELS_AVX512, &simd)) check_backend(m, LLAMAC_KERNELS_AVX512);
 }
 
 static void check_synthetic(llamac_type wtype) {

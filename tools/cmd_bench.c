@@ -6,7 +6,10 @@
  *   tg<N>: N random tokens decoded one at a time into an empty cache.
  * Each test runs once unmeasured (warm-up: page faults, thread start-up),
  * then r times; the table gives mean +- standard deviation and median of
- * the r tokens/s samples. Uses only the public API. */
+ * the r tokens/s samples. The CPU kernels that ran (LLAMAC_KERNELS, else the
+ * best this CPU runs) are named on stderr, as "llamac bench: kernels avx512",
+ * before the table. Uses only the public API, except for that name
+ * (runtime/context.h). */
 #include "args.h"
 #include "clock.h"
 #include "cmd_parse.h"
@@ -14,6 +17,7 @@
 #include "session.h"
 
 #include "llamac.h"
+#include "runtime/context.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -220,6 +224,7 @@ int cmd_bench(int argc, char **argv) {
     if (n_params >= 1e9) snprintf(params, sizeof params, "%.2f B", n_params / 1e9);
     else snprintf(params, sizeof params, "%.2f M", n_params / 1e6);
     const int32_t threads = llamac_context_n_threads(ctx);
+    fprintf(stderr, "llamac bench: kernels %s\n", lc_context_kernels_name(ctx));
 
     if (a.csv) printf("model,size_bytes,params,threads,test,rep,tokens_per_s\n");
     else printf("| model | size | params | threads | test | t/s (mean ± sd) | t/s (median) |\n"

@@ -2,10 +2,10 @@
  * "content"} messages) formatted with one of the library's built-in chat
  * formats (llamac.h section 10), picked by name or detected from a Jinja
  * template file. The prompt goes to stdout byte for byte, so it can be
- * compared or piped into `llamac run -f -`. Rendering Jinja itself is not
- * here yet (no engine exists): a template no built-in matches is an error,
- * never a guess. Reads the messages with the library's internal JSON reader
- * (common/json.h). */
+ * compared or piped into `llamac run -f -`. A template no built-in matches
+ * is an error, never a guess; --jinja renders the file through the
+ * library's Jinja engine (llamac.h section 11) instead. Reads the messages
+ * with the library's internal JSON reader (common/json.h). */
 #include "cmd_parse.h"
 #include "commands.h"
 
@@ -13,6 +13,7 @@
 #include "common/json.h"
 #include "llamac.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,10 @@ static void chat_template_usage(FILE *f) {
             "usage: llamac chat-template --template NAME|FILE --messages FILE.json\n"
             "                            [--add-generation-prompt] [--prompt-limit BYTES]\n"
             "       llamac chat-template --template NAME|FILE --detect\n"
+            "       llamac chat-template --jinja --template FILE --messages FILE.json\n"
+            "                            [--add-generation-prompt] [--bos TEXT] [--eos TEXT]\n"
+            "                            [--tools FILE.json] [--documents FILE.json] [--now EPOCH]\n"
+            "                            [--no-system-polyfill] [--keep-bos-eos] [--prompt-limit BYTES]\n"
             "\n"
             "Formats the conversation in FILE.json (a JSON array of objects with exactly\n"
             "the string members \"role\" and \"content\") with one of the 33 built-in chat\n"
@@ -37,8 +42,19 @@ static void chat_template_usage(FILE *f) {
             "                         (one line) instead of formatting\n"
             "  --prompt-limit BYTES   refuse a template or messages file larger than this\n"
             "                         (default 64M; K, M, G suffixes count KiB, MiB, GiB)\n"
-            "Jinja templates are not rendered (no --jinja yet): a template without a\n"
-            "matching built-in is an error.\n"
+            "Without --jinja, a template without a matching built-in is an error.\n"
+            "  --jinja                render FILE with the library's Jinja engine as Hugging\n"
+            "                         Face's apply_chat_template does; FILE.json may then\n"
+            "                         hold any members (tool_calls, name, ...)\n"
+            "  --bos TEXT, --eos TEXT the template's bos_token and eos_token (default \"\")\n"
+            "  --tools FILE.json      a JSON array bound to `tools`\n"
+            "  --documents FILE.json  a JSON array bound to `documents`\n"
+            "  --now EPOCH            strftime_now's clock, seconds since 1970 UTC (default:\n"
+            "                         the system clock)\n"
+            "  --no-system-polyfill   do not merge a system message into the first user\n"
+            "                         message for templates that reject one\n"
+            "  --keep-bos-eos         keep a leading BOS text and a trailing EOS text (by\n"
+            "                         default one of each is dropped, as llama.cpp does)\n"
             "Exit status: 0 done, 1 failure (unknown template, bad messages), 2 bad arguments.\n");
 }
 
@@ -86,7 +102,7 @@ static const char *resolve_template(const char *arg) {
             if (!name)
                 fprintf(stderr,
                         "llamac chat-template: %s: no built-in chat format detected in this template "
-                        "(rendering Jinja is not supported yet)\n",
+                        "(--jinja renders it with the Jinja engine)\n",
                         arg);
         }
     }
@@ -137,7 +153,7 @@ static bool read_messages(const char *path, const lc_json *root, llamac_chat_mes
             if (!known || lc_json_get(m, key) != lc_json_at(m, k)) {
                 fprintf(stderr,
                         "llamac chat-template: %s: messages[%zu] has %s member \"%s\" (only \"role\" "
-                        "and \"content\" are read)\n",
+                        "and \"content\" are read without --jinja)\n",
                         path, i, known ? "a repeated" : "an unexpected", key);
                 return false;
             }
@@ -178,14 +194,112 @@ static int format(const char *tmpl, const char *path, const lc_json *root, bool 
     return rc;
 }
 
+/* What --jinja takes besides the template and the messages. */
+typedef struct jinja_opts {
+    const char *bos, *eos, *tools_path, *documents_path;
+    int64_t now;
+    bool polyfill, keep_bos_eos;
+} jinja_opts;
+
+/* A whole file as a NUL-terminated string, refused when it holds a NUL
+ * byte (the library takes C strings); NULL after a message. */
+static char *read_text(const char *path) {
+    size_t len = 0;
+    char *text = read_whole(path, &len);
+    if (!text) return NULL;
+    char *z = memchr(text, '\0', len) ? NULL : realloc(text, len + 1);
+    if (!z) {
+        fprintf(stderr, "llamac chat-template: %s: %s\n", path,
+                memchr(text, '\0', len) ? "the file contains a NUL byte" : "out of memory");
+        free(text);
+        return NULL;
+    }
+    z[len] = '\0';
+    return z;
+}
+
+/* llama.cpp's rule (common/chat.cpp, apply(), at c392e50): one leading BOS
+ * text and one trailing EOS text are dropped from the rendered prompt, since
+ * tokenization adds them again. An empty token text drops nothing. */
+static void drop_bos_eos(const char *out, size_t *start, size_t *len, const char *bos, const char *eos) {
+    const size_t nb = strlen(bos), ne = strlen(eos);
+    if (nb && *len >= nb && memcmp(out + *start, bos, nb) == 0) {
+        *start += nb;
+        *len -= nb;
+    }
+    if (ne && *len >= ne && memcmp(out + *start + *len - ne, eos, ne) == 0) *len -= ne;
+}
+
+/* Renders the template file through llamac_chat_render_jinja and writes
+ * the prompt; 0 or 1. */
+static int render_jinja(const char *tmpl_path, const char *messages_path, bool add_gen, const jinja_opts *o) {
+    char *tmpl = read_text(tmpl_path);
+    char *msgs = tmpl ? read_text(messages_path) : NULL;
+    char *tools = msgs && o->tools_path ? read_text(o->tools_path) : NULL;
+    char *docs = msgs && (!o->tools_path || tools) && o->documents_path ? read_text(o->documents_path) : NULL;
+    char *buf = NULL;
+    int rc = 1;
+    if (!msgs || (o->tools_path && !tools) || (o->documents_path && !docs)) goto done;
+    llamac_jinja_params p;
+    llamac_jinja_params_init(&p, sizeof p);
+    p.add_generation_prompt = add_gen;
+    p.bos_token = o->bos;
+    p.eos_token = o->eos;
+    p.messages_json = msgs;
+    p.tools_json = tools;
+    p.documents_json = docs;
+    p.now = o->now;
+    p.system_polyfill = o->polyfill;
+    size_t cap = 1 << 16, need = 0;
+    llamac_status st = LLAMAC_ERR_NO_MEMORY;
+    /* One render when the prompt fits the first buffer, two otherwise. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        char *nb = realloc(buf, cap);
+        if (!nb) {
+            st = LLAMAC_ERR_NO_MEMORY;
+            break;
+        }
+        buf = nb;
+        st = llamac_chat_render_jinja(tmpl, NULL, 0, &p, buf, cap, &need);
+        if (st != LLAMAC_ERR_BUFFER_TOO_SMALL) break;
+        cap = need ? need : 1;
+    }
+    if (st != LLAMAC_OK) {
+        fprintf(stderr, "llamac chat-template: %s: %s\n", tmpl_path,
+                st == LLAMAC_ERR_NO_MEMORY && !buf ? "out of memory" : llamac_last_error());
+        goto done;
+    }
+    size_t start = 0;
+    if (!o->keep_bos_eos) drop_bos_eos(buf, &start, &need, o->bos, o->eos);
+    if (fwrite(buf + start, 1, need, stdout) != need || fflush(stdout) != 0)
+        fprintf(stderr, "llamac chat-template: cannot write the prompt to stdout\n");
+    else
+        rc = 0;
+done:
+    free(buf);
+    free(docs);
+    free(tools);
+    free(msgs);
+    free(tmpl);
+    return rc;
+}
+
 int cmd_chat_template(int argc, char **argv) {
     const char *tmpl_arg = NULL, *messages_path = NULL;
-    bool add_gen = false, detect = false;
+    bool add_gen = false, detect = false, jinja = false;
+    jinja_opts jo = {.bos = "", .eos = "", .now = LLAMAC_JINJA_NOW_CURRENT, .polyfill = true};
+    const char *jinja_only = NULL; /* the first option that needs --jinja */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const bool has_value = i + 1 < argc;
         const bool takes_value =
-            !strcmp(a, "--template") || !strcmp(a, "--messages") || !strcmp(a, "--prompt-limit");
+            !strcmp(a, "--template") || !strcmp(a, "--messages") || !strcmp(a, "--prompt-limit") ||
+            !strcmp(a, "--bos") || !strcmp(a, "--eos") || !strcmp(a, "--tools") || !strcmp(a, "--documents") ||
+            !strcmp(a, "--now");
+        const bool needs_jinja = !strcmp(a, "--bos") || !strcmp(a, "--eos") || !strcmp(a, "--tools") ||
+                                 !strcmp(a, "--documents") || !strcmp(a, "--now") ||
+                                 !strcmp(a, "--no-system-polyfill") || !strcmp(a, "--keep-bos-eos");
+        if (needs_jinja && !jinja_only) jinja_only = a;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             chat_template_usage(stdout);
             return 0;
@@ -203,13 +317,40 @@ int cmd_chat_template(int argc, char **argv) {
             add_gen = true;
         } else if (!strcmp(a, "--detect")) {
             detect = true;
+        } else if (!strcmp(a, "--jinja")) {
+            jinja = true;
+        } else if (!strcmp(a, "--bos")) {
+            jo.bos = argv[++i];
+        } else if (!strcmp(a, "--eos")) {
+            jo.eos = argv[++i];
+        } else if (!strcmp(a, "--tools")) {
+            jo.tools_path = argv[++i];
+        } else if (!strcmp(a, "--documents")) {
+            jo.documents_path = argv[++i];
+        } else if (!strcmp(a, "--now")) {
+            uint64_t now = 0;
+            if (!tool_opt_u64("chat-template", a, argv[++i], &now)) return 2;
+            if (now > (uint64_t)INT64_MAX) {
+                fprintf(stderr, "llamac chat-template: --now takes seconds since 1970 up to %lld, not '%s'\n",
+                        (long long)INT64_MAX, argv[i]);
+                return 2;
+            }
+            jo.now = (int64_t)now;
+        } else if (!strcmp(a, "--no-system-polyfill")) {
+            jo.polyfill = false;
+        } else if (!strcmp(a, "--keep-bos-eos")) {
+            jo.keep_bos_eos = true;
         } else {
             fprintf(stderr, "llamac chat-template: unexpected argument '%s'\n", a);
             chat_template_usage(stderr);
             return 2;
         }
     }
+    char needs[96];
+    snprintf(needs, sizeof needs, "%s needs --jinja", jinja_only ? jinja_only : "");
     const char *missing = !tmpl_arg                     ? "need --template NAME|FILE"
+                          : jinja && detect             ? "--jinja renders; it takes no --detect"
+                          : !jinja && jinja_only        ? needs
                           : detect && messages_path     ? "--detect takes no --messages"
                           : detect && add_gen           ? "--detect takes no --add-generation-prompt"
                           : !detect && !messages_path   ? "need --messages FILE.json (or --detect)"
@@ -220,6 +361,15 @@ int cmd_chat_template(int argc, char **argv) {
         return 2;
     }
     if (parse_only) return -1;
+
+    if (jinja) {
+        struct stat sb;
+        if (stat(tmpl_arg, &sb) != 0) {
+            fprintf(stderr, "llamac chat-template: --jinja renders a template file; '%s' is not one\n", tmpl_arg);
+            return 1;
+        }
+        return render_jinja(tmpl_arg, messages_path, add_gen, &jo);
+    }
 
     const char *name = resolve_template(tmpl_arg);
     if (!name) return 1;

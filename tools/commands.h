@@ -9,13 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* LLAMAC_KERNELS=auto|scalar|avx2 picks the CPU kernels of a tool's context
+/* LLAMAC_KERNELS=auto|scalar|avx2|avx512 picks the CPU kernels of a tool's context
  * (the library never reads the environment; tools pass it in params).
  * Unknown values keep AUTO. */
 static inline llamac_kernels tool_kernels_from_env(void) {
     const char *v = getenv("LLAMAC_KERNELS");
     if (v && !strcmp(v, "scalar")) return LLAMAC_KERNELS_SCALAR;
     if (v && !strcmp(v, "avx2")) return LLAMAC_KERNELS_AVX2;
+    if (v && !strcmp(v, "avx512")) return LLAMAC_KERNELS_AVX512;
     return LLAMAC_KERNELS_AUTO;
 }
 

@@ -2,8 +2,8 @@
  * this library, their names, and the resolution of a table against its
  * parents and the CPU. Compiled without any -m flags, so it runs on every
  * CPU and hands out a SIMD table only after the probe said it will run.
- * LC_HAVE_AVX2 comes from lib/meson.build, which defines it exactly where
- * it builds the kernels_avx2 library. */
+ * LC_HAVE_AVX2 and LC_HAVE_AVX512 come from lib/meson.build, which defines
+ * each exactly where it builds the kernels_avx2 / kernels_avx512 library. */
 #include "backend.h"
 
 #include "cpu.h"
@@ -17,6 +17,13 @@
 #define AVX2_TABLE NULL
 #endif
 
+#ifdef LC_HAVE_AVX512
+#include "avx512_kernels.h"
+#define AVX512_TABLE (&lc_avx512_kernels)
+#else
+#define AVX512_TABLE NULL
+#endif
+
 /* Every public llamac_kernels value but AUTO, worst to best: AUTO takes
  * the last one whose table is built and runs here. A new back end is one
  * line here (its table NULL when this build lacks it). */
@@ -27,6 +34,7 @@ static const struct {
 } backends[] = {
     {LLAMAC_KERNELS_SCALAR, "scalar", &lc_scalar_kernels},
     {LLAMAC_KERNELS_AVX2, "avx2", AVX2_TABLE},
+    {LLAMAC_KERNELS_AVX512, "avx512", AVX512_TABLE},
 };
 #define N_BACKENDS (sizeof backends / sizeof backends[0])
 

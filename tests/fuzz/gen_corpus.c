@@ -1,6 +1,7 @@
 /* Writes the seed corpus of every fuzz target, from the project's own
  * code only: `gen_corpus DIR` fills DIR/gguf, DIR/vocab, DIR/tokenize,
- * DIR/detokenize, DIR/cli, DIR/state and DIR/json (docs/fuzzing.md). The bytes are the same on
+ * DIR/detokenize, DIR/cli, DIR/state, DIR/json, DIR/json_schema and
+ * DIR/jinja (docs/fuzzing.md). The bytes are the same on
  * every run, so regenerating the committed corpus (tests/fuzz/corpus)
  * changes nothing unless a seed or the writer changed. Built by meson,
  * never run by `meson test`. */
@@ -373,6 +374,85 @@ static void json_seeds(void) {
     }
 }
 
+/* ---- json_schema: a flags byte (its low two bits), then a schema (typical and hostile) ---- */
+
+static const text json_schema_docs[] = {
+    {"0{\"type\": \"object\", \"properties\": {\"name\": {\"type\": \"string\", \"maxLength\": 12}, "
+     "\"hp\": {\"type\": \"integer\", \"minimum\": -5, \"maximum\": 250}, \"tags\": {\"type\": \"array\", "
+     "\"items\": {\"enum\": [\"a\", 1, null, {\"k\": [true]}]}, \"maxItems\": 3}}, \"required\": [\"name\"], "
+     "\"additionalProperties\": {\"type\": \"number\"}}", 0},
+    {"1{\"$ref\": \"#/$defs/node\", \"$defs\": {\"node\": {\"properties\": {\"next\": {\"$ref\": "
+     "\"#/$defs/node\"}, \"v\": {\"format\": \"date-time\"}}}}}", 0},
+    {"2{\"type\": \"string\", \"pattern\": \"^(a|b(c[d-f]{2,5})*)+\\\\.x?[^\\\"]{3}.$\"}", 0},
+    {"0{\"allOf\": [{\"$ref\": \"#/definitions/a\"}, {\"anyOf\": [{\"properties\": {\"b\": {}}}]}], "
+     "\"definitions\": {\"a\": {\"properties\": {\"a\": {\"type\": [\"string\", \"null\"]}}}}}", 0},
+    {"0{\"oneOf\": [{\"const\": \"x\\n\\\"\"}, {\"prefixItems\": [{\"format\": \"uuid\"}, {\"type\": "
+     "\"boolean\"}]}, {\"type\": \"integer\", \"exclusiveMinimum\": 9, \"exclusiveMaximum\": 10000}]}", 0},
+    {"0{\"properties\": {\"\": {}, \"a\": {}, \"ab\": {}, \"\xc3\xa9\": {}}, \"additionalProperties\": true}", 0},
+    {"0{\"type\": \"string\", \"pattern\": \"^((((((((((a))))))))))$\"}", 0},
+    {"0{\"type\": \"string\", \"pattern\": \"^a]{$\"}", 0},
+    {"0{\"type\": \"array\", \"items\": {}, \"minItems\": 1e9}", 0},
+    {"0{\"$ref\": \"https://example.com/x.json#/a\"}", 0},
+    {"0{\"allOf\": [{\"$ref\": \"#/$defs/a\"}], \"$defs\": {\"a\": {\"$ref\": \"#/$defs/a\"}}}", 0},
+    {"0{\"type\": \"integer\", \"minimum\": -2147483648, \"maximum\": 2147483647}", 0},
+    {"0{\"type\": [[[[\"string\"]]]]}", 0},
+    {"0{\"a\": 1, \"a\": 2}", 0},
+    {"0[1, 2", 0},
+    {"", 0},
+};
+
+static void json_schema_seeds(void) {
+    for (size_t i = 0; i < sizeof json_schema_docs / sizeof json_schema_docs[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "schema%02zu", i);
+        save("json_schema", name, json_schema_docs[i].s, text_len(&json_schema_docs[i]));
+    }
+}
+
+/* ---- jinja: a switch byte, then a template ---- */
+
+static const char *const jinja_templates[] = {
+    "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}{% if not loop.last %}\n{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|>{% endif %}",
+    "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'system' %}{{ raise_exception('no system') }}"
+    "{% endif %}[{{ m['content']|trim }}]{% endfor %}{{ eos_token }}",
+    "{% set ns = namespace(n=0, s='') %}{% for m in messages if m.content is string %}{% set ns.n = ns.n + 1 %}"
+    "{% set ns.s = ns.s ~ m.role[:1] %}{% endfor %}{{ ns.n }} {{ ns.s|upper }}",
+    "{{ tools|tojson(indent=2) }}{{ documents|map(attribute='title')|join(', ') }}{{ messages|tojson }}",
+    "{% macro f(x, y=2) %}{{ x * y }}{{ varargs }}{% endmacro %}{{ f(3) }}{{ f('a', 3, 4) }}"
+    "{% call(v) f(1) %}{{ v }}{% endcall %}",
+    "  {%- if true -%}  a {%+ if 1 %}b{% endif +%}\n  {# c #}\n{% raw %}{{ x }}{% endraw %}",
+    "{{ [1, 2.0, 'x', none, true, (1,), {'k': [3]}] }} {{ 7 // -2 }} {{ 2 ** 10 }} {{ 'abc'[::-1] }} {{ 1e16 }}",
+    "{{ 'a,b'.split(',')|select|list }} {{ {'b': 1, 'a': 2}|dictsort }} {{ [3, 1]|sort|first }}"
+    " {{ 'Hello World'|title|replace('o', '0') }} {{ 'x'|indent(2, true) }} {{ range(5)|batch(2)|list }}",
+    "{{ strftime_now('%Y-%m-%d') }} {{ x|default('d') }} {{ x is defined }} {{ 3 is divisibleby 3 }}",
+    "{% for i in range(3) %}{% if i == 1 %}{% continue %}{% endif %}{{ loop.index }}{{ loop.cycle('a', 'b') }}"
+    "{% else %}none{% endfor %}{% filter upper %}up{% endfilter %}{% set b %}blk{% endset %}{{ b }}",
+    "{{ ((((1)))) }} {{ 1 if x else 2 if y else 3 }} {{ a.b }}",
+    "{% macro r(n) %}{{ r(n + 1) }}{% endmacro %}{{ r(0) }}",
+    "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+    "{{ 'unterminated",
+    "{% if x %}",
+    "{{ messages[0].tool_calls[0].function.arguments|tojson }}{{ messages[1].content[0].text }}",
+};
+
+static void jinja_seeds(void) {
+    for (size_t i = 0; i < sizeof jinja_templates / sizeof jinja_templates[0]; i++) {
+        const size_t len = strlen(jinja_templates[i]);
+        unsigned char *buf = malloc(len + 1);
+        if (!buf) {
+            failures++;
+            return;
+        }
+        buf[0] = (unsigned char)(i & 15); /* every switch combination across the seeds */
+        memcpy(buf + 1, jinja_templates[i], len);
+        char name[32];
+        snprintf(name, sizeof name, "t%02zu.bin", i);
+        save("jinja", name, buf, len + 1);
+        free(buf);
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s DIR\n", argv[0]);
@@ -380,7 +460,8 @@ int main(int argc, char **argv) {
     }
     out_root = argv[1];
     make_dir(out_root);
-    const char *targets[] = {"gguf", "vocab", "tokenize", "detokenize", "cli", "state", "json"};
+    const char *targets[] = {"gguf",  "vocab", "tokenize",    "detokenize", "cli",
+                             "state", "json",  "json_schema", "jinja"};
     for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", out_root, targets[i]);
@@ -394,5 +475,7 @@ int main(int argc, char **argv) {
     cli_seeds();
     state_seeds();
     json_seeds();
+    json_schema_seeds();
+    jinja_seeds();
     return failures ? 1 : 0;
 }

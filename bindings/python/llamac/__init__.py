@@ -1,0 +1,27 @@
+"""llamac: run Llama-family GGUF models on the CPU, from Python.
+
+    from llamac import Llama                 # llama-cpp-python compatible
+    from llamac import Model, Context, SamplerChain, Generator
+    from llamac import lib                   # the C API through ctypes
+
+The shared library is found through LLAMAC_LIBRARY (a path), a copy inside
+this package, or the system loader; its major.minor version must match the
+one this binding was written for (ImportError otherwise). docs/python.md.
+"""
+from . import _lib
+from ._loader import WRITTEN_FOR
+from ._state import lib, library_path, check
+from .errors import (LlamacError, InvalidArgumentError, LlamacIOError, FormatError,
+                     UnsupportedError, NotFoundError, TypeMismatchError, NoMemoryError,
+                     CancelledError, ContextFullError, InternalError, BufferTooSmallError,
+                     MismatchError, LimitError, ClosedError, ConcurrentUseError)
+from .core import Model, Context, SamplerChain, Generator
+from .llama import Llama, LlamaState, LLAMA_DEFAULT_SEED
+
+__version__ = "%d.%d.%d" % (_lib.LLAMAC_VERSION_MAJOR, _lib.LLAMAC_VERSION_MINOR,
+                            _lib.LLAMAC_VERSION_PATCH)
+
+
+def library_version():
+    """The loaded library's version string ("0.3.0")."""
+    return lib.llamac_version().decode()

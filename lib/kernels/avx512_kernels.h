@@ -1,0 +1,36 @@
+/* Entry points of the AVX-512 back end (files avx512_*.c, built into the
+ * kernels_avx512 static library with -mavx512f -mavx512bw -mavx512vl
+ * -mavx512vnni on top of the AVX2 flags). Calling any of them on a CPU
+ * without AVX-512 F/BW/VL and VNNI is an illegal instruction: reach them
+ * only through the kernel table dispatch.c hands out after checking the
+ * CPU (its `needs`: LC_CPU_AVX512 | LC_CPU_AVX512_VNNI, and the AVX2
+ * parent's).
+ *
+ * Each has the signature and contract of its counterpart in kernels.h;
+ * every one here gives the scalar reference's bits (exact integer sums per
+ * block, then the reference's float steps in its order). */
+#ifndef LLAMAC_KERNELS_AVX512_KERNELS_H
+#define LLAMAC_KERNELS_AVX512_KERNELS_H
+
+#include "backend.h"
+
+/* avx512_table.c: the back end's kernel table (parent: the AVX2 one). */
+extern const lc_kernel_table lc_avx512_kernels;
+
+/* avx512_q4_0_q8_0.c: gemm on weights packed by lc_pack8 (n_rows % 8 ==
+ * 0), any token count, VNNI dot products on 16 rows at a time. */
+void lc_gemm_q4_0x8_q8_0_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                                const void *y, size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_q8_0x8_q8_0_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                                const void *y, size_t y_stride, float *out, size_t out_stride);
+
+/* avx512_k.c: the same for packed Q4_K, Q5_K and Q6_K, up to four tokens;
+ * more tokens go to the AVX2 packed gemm. */
+void lc_gemm_q4_Kx8_q8_K_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                                const void *y, size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_q5_Kx8_q8_K_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                                const void *y, size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_q6_Kx8_q8_K_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                                const void *y, size_t y_stride, float *out, size_t out_stride);
+
+#endif

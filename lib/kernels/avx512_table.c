@@ -1,0 +1,24 @@
+/* The AVX-512 back end's kernel table: its own entries only; everything
+ * else comes from its parent, the AVX2 table (and through it the scalar
+ * reference), so the formats it does not cover run AVX2's kernels. Only
+ * data here, so it is safe to link on any CPU: dispatch.c hands it out
+ * only when lc_cpu_has(needs) for it and its parents. */
+#include "avx2_kernels.h"
+#include "avx512_kernels.h"
+#include "backend.h"
+#include "cpu.h"
+
+#define TYPE(t) [LLAMAC_TYPE_##t]
+
+const lc_kernel_table lc_avx512_kernels = {
+    .parent = &lc_avx2_kernels,
+    .needs = LC_CPU_AVX512 | LC_CPU_AVX512_VNNI,
+    /* on lc_pack8's layout, bit-identical to the reference's vec_dot */
+    .packed_gemm = {
+        TYPE(Q4_0) = lc_gemm_q4_0x8_q8_0_avx512,
+        TYPE(Q8_0) = lc_gemm_q8_0x8_q8_0_avx512,
+        TYPE(Q4_K) = lc_gemm_q4_Kx8_q8_K_avx512,
+        TYPE(Q5_K) = lc_gemm_q5_Kx8_q8_K_avx512,
+        TYPE(Q6_K) = lc_gemm_q6_Kx8_q8_K_avx512,
+    },
+};

@@ -1,0 +1,36 @@
+/* Inline building blocks shared by the avx512_*.c kernels. Only include
+ * from files compiled with the AVX-512 flags (lib/meson.build). */
+#ifndef LLAMAC_KERNELS_AVX512_UTIL_H
+#define LLAMAC_KERNELS_AVX512_UTIL_H
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define A512_ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* Software prefetch of `bytes` from address p into L1, one request per
+ * 64-byte line. p is an integer: the span may lie past the end of the
+ * matrix being streamed, and a prefetch never faults. */
+A512_ALWAYS_INLINE void a512_prefetch(uintptr_t p, size_t bytes) {
+    for (size_t o = 0; o < bytes; o += 64) _mm_prefetch((const char *)(p + o), _MM_HINT_T0);
+}
+
+static inline __m512i a512_load(const void *p) { return _mm512_loadu_si512(p); }
+
+/* Bytes [off, off + 32) of two packed groups' blocks g0 and g1, as one
+ * register: lanes 0..7 the rows of g0, 8..15 those of g1. */
+A512_ALWAYS_INLINE __m512i a512_load_pair(const uint8_t *g0, const uint8_t *g1, size_t off) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(g0 + off))),
+                              _mm256_loadu_si256((const __m256i *)(g1 + off)), 1);
+}
+
+/* The 8 fp16 values at g0 and the 8 at g1 as floats (lanes as above). */
+A512_ALWAYS_INLINE __m512 a512_halves_pair(const uint8_t *g0, const uint8_t *g1) {
+    const __m256i h = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)g0)),
+                                              _mm_loadu_si128((const __m128i *)g1), 1);
+    return _mm512_cvtph_ps(h);
+}
+
+#endif
