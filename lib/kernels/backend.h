@@ -3,7 +3,7 @@
  *
  * A back end is one lc_kernel_table. It sets the entries it implements
  * and names a parent for the rest (AVX2's parent is the scalar reference;
- * an AVX-512 table would name AVX2's), so a partial back end falls back to
+ * the AVX-512 table names AVX2's), so a partial back end falls back to
  * the next best one, entry by entry. lc_kernel_table_resolve flattens a
  * table and its ancestors into one complete table; a context does that
  * once, at creation, and every kernel call of the forward pass is then an
@@ -36,7 +36,8 @@ struct lc_kernel_table {
     lc_swiglu_fn swiglu;
 };
 
-/* The tables of the built-in back ends (scalar_table.c, avx2_table.c).
+/* The tables of the built-in back ends (scalar_table.c, avx2_table.c,
+ * avx512_table.c).
  * Only the scalar one is complete; reach the others through
  * lc_kernel_table_resolve. */
 extern const lc_kernel_table lc_scalar_kernels;
@@ -60,7 +61,7 @@ const lc_kernel_table *lc_kernel_table_for(llamac_kernels kernels);
  * always succeeds. */
 bool lc_kernels_resolve(llamac_kernels kernels, lc_kernel_table *out);
 
-/* "auto", "scalar", "avx2" (as in LLAMAC_KERNELS, which only tests and
+/* "auto", "scalar", "avx2", "avx512" (as in LLAMAC_KERNELS, which only tests and
  * tools read); NULL for a value that is not a llamac_kernels value. A
  * name exists whether or not this build has the back end. */
 const char *lc_kernels_name(llamac_kernels kernels);

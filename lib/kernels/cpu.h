@@ -14,8 +14,9 @@ typedef struct lc_cpu_features {
     bool avx2_fma_f16c;
     /* AVX-512 F+BW+VL together, the base an AVX-512 back end needs. */
     bool avx512;
-    /* The single extensions, for diagnostics (llamac info); llamac has no
-     * kernels for the AVX-512 ones or AVX-VNNI yet. */
+    /* The single extensions, for diagnostics (llamac info); the AVX-512
+     * back end needs avx512 and avx512_vnni (LC_CPU_AVX512 |
+     * LC_CPU_AVX512_VNNI); nothing uses BF16 or AVX-VNNI yet. */
     bool avx2, fma, f16c;
     bool avx512f, avx512bw, avx512vl;
     bool avx512_vnni; /* 512-bit int8 dot products (VPDPBUSD, EVEX) */
