@@ -1223,7 +1223,8 @@ typedef enum llamac_stop_reason {
     LLAMAC_STOP_EOG = 1,         /* the sampled token ends generation (llamac_vocab_is_eog) */
     LLAMAC_STOP_MAX_TOKENS = 2,  /* n_predict tokens were generated */
     LLAMAC_STOP_STRING = 3,      /* the text reached one of the stop strings */
-    LLAMAC_STOP_CONTEXT_FULL = 4 /* the context has no cell left for the next token */
+    LLAMAC_STOP_CONTEXT_FULL = 4, /* the context has no cell left for the next token */
+    LLAMAC_STOP_CANCELLED = 5    /* llamac_generator_cancel (section 14) */
 } llamac_stop_reason;
 
 typedef struct llamac_generator llamac_generator;
@@ -1791,6 +1792,383 @@ LLAMAC_API int32_t llamac_chat_builtin_count(void);
 LLAMAC_API const char *llamac_chat_builtin_name(int32_t i);
 
 /* ==== end of section 10 ==== */
+
+/* ======================================================================== */
+/* 11. Chat templates: the Jinja engine                                    */
+/* ======================================================================== */
+
+/* Renders a chat template written in Jinja (the text a model ships in
+ * tokenizer.chat_template) the way Hugging Face's apply_chat_template does:
+ * a sandboxed environment with trim_blocks and lstrip_blocks, the variables
+ * `messages`, `add_generation_prompt`, `bos_token`, `eos_token`, and, when
+ * given, `tools` and `documents`; `raise_exception(msg)` and
+ * `strftime_now(fmt)` as functions. The template is untrusted input: every
+ * run is bounded in evaluation steps, nesting depth, output bytes and
+ * memory, and any violation, syntax error or raised exception is an error
+ * whose message gives the template's line and column. */
+typedef struct llamac_jinja_params {
+    size_t struct_size;
+    const llamac_allocator *allocator; /* NULL: C library malloc */
+    bool add_generation_prompt;        /* default false */
+    const char *bos_token;             /* NULL: "" (default) */
+    const char *eos_token;             /* NULL: "" (default) */
+    /* Optional JSON texts (UTF-8, RFC 8259). NULL leaves the variable
+     * undefined (messages: taken from the call's messages argument). */
+    const char *messages_json;  /* an array of message objects, used instead of
+                                   the messages argument (tool_calls, ...) */
+    const char *tools_json;     /* an array, bound to `tools` */
+    const char *documents_json; /* an array, bound to `documents` */
+    const char *extra_json;     /* an object whose members become variables */
+    /* strftime_now's clock, seconds since 1970-01-01 UTC;
+     * LLAMAC_JINJA_NOW_CURRENT (default) reads the system clock. */
+    int64_t now;
+    /* Limits; 0 selects the default given. */
+    size_t max_output_bytes;  /* default 4 MiB */
+    uint64_t max_steps;       /* evaluation steps (loop iterations, calls,
+                                 expression nodes), default 10,000,000 */
+    uint32_t max_depth;       /* nesting of blocks, expressions and macro
+                                 calls, default 200 */
+    size_t max_memory_bytes;  /* bytes the renderer may allocate, default 64 MiB */
+    /* Templates that reject a "system" message (they raise an exception, or
+     * drop its text): when true (default) the system text is merged into the
+     * first user message as llama.cpp's chat layer does at c392e50
+     * (docs/chat.md states the rule). */
+    bool system_polyfill;
+} llamac_jinja_params;
+
+#define LLAMAC_JINJA_NOW_CURRENT INT64_MIN
+
+LLAMAC_API void llamac_jinja_params_init(llamac_jinja_params *params, size_t size);
+
+/* Renders `tmpl` (NUL-terminated Jinja text) with messages[0..n_messages)
+ * (or params->messages_json). Output buffer convention as
+ * llamac_chat_apply_template: the text goes into buf[0..buf_size), *n_out
+ * gets its full length, LLAMAC_ERR_BUFFER_TOO_SMALL when it does not fit.
+ * params may be NULL (defaults).
+ *   LLAMAC_ERR_INVALID_ARG  NULL tmpl or n_out, NULL messages with
+ *                           n_messages > 0, a NULL role/content, bad
+ *                           struct_size, NULL buf with buf_size > 0;
+ *   LLAMAC_ERR_FORMAT       the template's syntax, an error while rendering
+ *                           (undefined call, wrong type, raise_exception),
+ *                           invalid UTF-8, or malformed JSON in a *_json
+ *                           field; the message gives line:column;
+ *   LLAMAC_ERR_UNSUPPORTED  a Jinja feature the engine does not have (named);
+ *   LLAMAC_ERR_NO_MEMORY    the allocator failed;
+ *   LLAMAC_ERR_LIMIT        max_steps, max_depth, max_output_bytes or
+ *                           max_memory_bytes was reached (the message names
+ *                           which, and where in the template).
+ * Thread-safe: no state outside the call. */
+LLAMAC_API llamac_status llamac_chat_render_jinja(const char *tmpl, const llamac_chat_message *messages,
+                                                  size_t n_messages, const llamac_jinja_params *params,
+                                                  char *buf, size_t buf_size, size_t *n_out);
+
+/* ==== end of section 11 ==== */
+
+/* ======================================================================== */
+/* 13. JSON Schema: conversion to a GBNF grammar                           */
+/* ======================================================================== */
+
+/* Flags of llamac_json_schema_to_grammar (the peer's options). */
+/* space ::= " "? (default: up to a newline and 20 blanks) */
+#define LLAMAC_JSON_SCHEMA_COMPACT_SPACES (1u << 0)
+#define LLAMAC_JSON_SCHEMA_DOTALL (1u << 1)         /* '.' in a pattern matches newlines too */
+
+/* Converts a JSON Schema (the len bytes at schema, UTF-8 JSON, no NUL
+ * needed) to a GBNF grammar whose root rule matches the JSON documents the
+ * schema describes, byte for byte the text llama.cpp's
+ * json_schema_to_grammar writes (common/json-schema-to-grammar.cpp at
+ * c392e50): the same rule names and bodies, one "name ::= body\n" line
+ * per rule in byte order of the names. Supported: "type" (one or a list),
+ * "properties", "required", "additionalProperties", "items" (one schema
+ * or a list), "prefixItems", "minItems", "maxItems", "enum", "const",
+ * "anyOf", "oneOf", "allOf" (of objects), "$ref" to "#/..." within the
+ * schema ("#/definitions/x", "#/$defs/x"; recursion allowed), string
+ * "minLength", "maxLength", "pattern" (^...$; the peer's regex subset),
+ * "format" (date, time, date-time, uuid), integer "minimum", "maximum",
+ * "exclusiveMinimum", "exclusiveMaximum"; docs/json-schema.md lists the
+ * rest and the few deliberate differences from the peer.
+ * The grammar is written into buf[0..buf_size) (not NUL-terminated) and
+ * *n_out gets its length. If buf_size is too small the status is
+ * LLAMAC_ERR_BUFFER_TOO_SMALL with *n_out = the length needed, having
+ * written the first buf_size bytes (buf may be NULL when buf_size is 0:
+ * ask, allocate, call again). Other failures set *n_out to 0 (when n_out
+ * is not NULL) with a message naming the problem:
+ *   LLAMAC_ERR_INVALID_ARG   NULL schema or n_out; NULL buf with
+ *                            buf_size > 0; unknown flags;
+ *   LLAMAC_ERR_FORMAT        the text is not JSON (line and column), or a
+ *                            keyword has the wrong type or value, an
+ *                            unknown "type", a pattern not in ^...$ or
+ *                            malformed, a $ref that does not resolve, a
+ *                            duplicate key;
+ *   LLAMAC_ERR_UNSUPPORTED   a $ref outside the schema ("https://...");
+ *   LLAMAC_ERR_LIMIT         the schema is past a bound: 4 MiB of text,
+ *                            JSON nesting 64, subschema nesting 64
+ *                            (counting $ref and allOf chains), pattern
+ *                            groups nested 64, a count (minItems,
+ *                            maxLength, {m,n}, ...) above 1,000,000, an
+ *                            integer bound outside 32 bits, 100,000
+ *                            rules, a 16 MiB grammar, or a work budget
+ *                            that stops schemas that expand
+ *                            exponentially;
+ *   LLAMAC_ERR_NO_MEMORY     the allocator refused.
+ * allocator may be NULL (the C library's). Thread-safe (no shared state). */
+LLAMAC_API llamac_status llamac_json_schema_to_grammar(const char *schema, size_t len, uint32_t flags,
+                                                       const llamac_allocator *allocator, char *buf,
+                                                       size_t buf_size, size_t *n_out);
+
+/* ==== end of section 13 ==== */
+
+/* ======================================================================== */
+/* 14. Games: budgeted decoding, worker                                     */
+/* ======================================================================== */
+
+/* Changes the number of threads the context computes with (its own pool
+ * is replaced: n_threads - 1 new threads). n_threads: 1 up to the count
+ * the context was created with (its per-thread scratch is sized for
+ * that), or 0 for the number of online CPUs within that bound. Allowed
+ * between the units of a budgeted decode: the thread count never changes
+ * a bit. Not thread-safe with other calls on the context. Errors:
+ * LLAMAC_ERR_INVALID_ARG (NULL ctx, n_threads out of range),
+ * LLAMAC_ERR_NO_MEMORY / LLAMAC_ERR_IO (thread creation failed; the old
+ * pool stays). */
+LLAMAC_API llamac_status llamac_context_set_n_threads(llamac_context *ctx, int32_t n_threads);
+
+/* ---- memory planning ---- */
+
+/* What a model and one context would add to the process's resident
+ * memory, in bytes: an upper bound, known before anything is allocated. */
+typedef struct llamac_memory_estimate {
+    uint64_t weights;     /* tensor data: mapped pages a decode reads (token_embd counted
+                             whole), or the repacked copies that replace them; with
+                             use_mmap false the file buffer (and the packed copies) */
+    uint64_t model_other; /* the model's own structures: vocabulary, metadata */
+    uint64_t kv_cache;    /* keys and values of n_ctx cells, positions, sequence sets */
+    uint64_t compute;     /* the scratch arena (activations, logits of n_batch tokens),
+                             the threads' stacks, allocator slack */
+    uint64_t total;       /* the sum */
+} llamac_memory_estimate;
+
+/* Estimates what llamac_model_load(model_path, model_params) followed by
+ * llamac_context_new(model, context_params) and decoding a full context
+ * will add to the resident memory (docs/games.md compares it with
+ * measurements). Opens the file as a pure mapping: reads its metadata and
+ * the vocabulary, no tensor data (milliseconds). Either params may be
+ * NULL (defaults). Errors: those of llamac_model_load and of
+ * llamac_context_new's argument checks (LLAMAC_ERR_INVALID_ARG for NULL
+ * model_path or out); *out is zeroed. Thread-safe. */
+LLAMAC_API llamac_status llamac_estimate_memory(const char *model_path, const llamac_model_params *model_params,
+                                                const llamac_context_params *context_params,
+                                                llamac_memory_estimate *out);
+
+/* ---- budgeted generation ----
+ * A game advances generation a few milliseconds per frame on its own
+ * thread:
+ *
+ *     llamac_generator_submit(gen, prompt, n_prompt);
+ *     each frame:
+ *         llamac_step step;
+ *         llamac_generator_step(gen, 3000, &step);       // at most ~3 ms
+ *         if (step.kind == LLAMAC_STEP_TOKEN) show(step.text, step.text_len);
+ *         if (step.kind == LLAMAC_STEP_DONE) ...          // response over
+ *
+ * The work is cut into units: each layer of a forward pass, the output
+ * projection in chunks of rows (about half a layer's weight bytes each),
+ * the sampling of one generator; long prompts are decoded in sub-batches
+ * small enough that one layer of one sub-batch is predicted to fit the
+ * budget. A unit starts only when its predicted cost (a moving average of
+ * what units of its kind and batch size took on this context) fits in
+ * what is left of the budget; the first unit of a call always runs, so
+ * every call makes progress. Overshoot bound: a call returns within
+ * max(budget + e, u), u being the cost of one unit and e how much the
+ * last unit exceeded its prediction (docs/games.md has measurements).
+ * Between calls the pass waits in the context. The tokens and logits are
+ * bit-identical to llamac_generator_prompt + llamac_generator_next
+ * (pausing between units, prompt sub-batches and batching several
+ * sequences never change a bit: docs/threading.md).
+ *
+ * While a budgeted pass is in progress the context refuses llamac_decode
+ * and the cell-changing KV operations (llamac_kv_seq_rm, _cp, _keep,
+ * _add: LLAMAC_ERR_INVALID_ARG); llamac_kv_clear and a state load abandon
+ * it. Every generator stepping on one context should be stepped in the
+ * same llamac_generators_step call (their tokens share one batch). */
+
+typedef enum llamac_step_kind {
+    LLAMAC_STEP_BUSY = 0,  /* work remains and no token came out in this call */
+    LLAMAC_STEP_TOKEN = 1, /* a token was sampled: token, text, stop as in llamac_generation_step */
+    LLAMAC_STEP_DONE = 2   /* no response in progress: it stopped (stop says why,
+                              text holds its last bytes), was cancelled, or none was submitted */
+} llamac_step_kind;
+
+typedef struct llamac_step {
+    llamac_step_kind kind;
+    llamac_token token;       /* LLAMAC_TOKEN_NULL unless kind is TOKEN */
+    const char *text;         /* bytes to print now, owned by the generator, valid until its
+                                 next call; NUL-terminated, may hold NULs: use text_len */
+    size_t text_len;
+    llamac_stop_reason stop;  /* LLAMAC_STOP_NONE while the response goes on */
+    int64_t used_us;          /* wall time this call spent */
+} llamac_step;
+
+/* Queues a prompt for llamac_generator_step: nothing is decoded here.
+ * Starts a new response (stop state and n_predict count reset); a token
+ * sampled and not decoded yet goes first, as with llamac_generator_prompt,
+ * whose checks and truncation this shares (an id outside the vocabulary,
+ * a prompt that cannot fit: refused here, nothing queued). The tokens are
+ * copied. Errors: LLAMAC_ERR_INVALID_ARG (NULL, n_tokens < 1, bad id, a
+ * prompt still being decoded), LLAMAC_ERR_CONTEXT_FULL,
+ * LLAMAC_ERR_NO_MEMORY. */
+LLAMAC_API llamac_status llamac_generator_submit(llamac_generator *gen, const llamac_token *tokens,
+                                                 int32_t n_tokens);
+
+/* Advances the generator by at most about budget_us microseconds (see the
+ * overshoot bound above; 0 runs one unit) and fills *step. At most one
+ * token per call. Errors: LLAMAC_ERR_INVALID_ARG (NULL argument),
+ * LLAMAC_ERR_CANCELLED (the context's abort callback fired: the pass in
+ * progress is dropped, nothing advanced; the next call starts it again),
+ * the errors of llamac_generator_next's sampling. */
+LLAMAC_API llamac_status llamac_generator_step(llamac_generator *gen, int64_t budget_us, llamac_step *step);
+
+/* The same for n generators on different sequences of one context: their
+ * prompts' next sub-batches and sampled tokens are decoded together in one
+ * batch per pass, and each samples with its own chain and stop strings.
+ * steps[i] is gens[i]'s result; at most one token per generator per call.
+ * A generator whose next token finds no free cell stops with
+ * LLAMAC_STOP_CONTEXT_FULL (a context shift, n_keep, is tried first).
+ * Errors: LLAMAC_ERR_INVALID_ARG (NULL gens or steps, n < 1, a NULL entry,
+ * generators of different contexts, the same generator or sequence
+ * twice), and those of llamac_generator_step. */
+LLAMAC_API llamac_status llamac_generators_step(llamac_generator *const *gens, int32_t n, int64_t budget_us,
+                                                llamac_step *steps);
+
+/* Ends the generator's response at once: a pass it takes part in is
+ * dropped (with the tokens of the other generators in it, which are
+ * decoded again by their next step), a prompt being decoded is removed
+ * from the cache (the cache is as before llamac_generator_submit), and
+ * the response stops with LLAMAC_STOP_CANCELLED. A sampled token not yet
+ * decoded stays pending for the next prompt. Never waits. Errors:
+ * LLAMAC_ERR_INVALID_ARG (NULL gen). */
+LLAMAC_API llamac_status llamac_generator_cancel(llamac_generator *gen);
+
+/* ---- worker mode ----
+ * The library runs generation on a thread it owns; the game thread only
+ * submits text, cancels and polls events, and none of these calls waits
+ * for a decode (each takes a mutex for a list update: no allocation,
+ * computation or I/O under it). The worker can load the model itself, so
+ * a game never blocks on a load either:
+ *
+ *     llamac_worker_params wp = llamac_worker_default_params();
+ *     wp.model_path = "npc.gguf";  wp.n_slots = 3;
+ *     llamac_worker *w;  llamac_worker_new(&wp, &w);      // returns at once
+ *     llamac_worker_submit(w, 0, "Hello", 5, NULL);          // queued even while loading
+ *     each frame:
+ *         llamac_worker_event ev;
+ *         while (llamac_worker_poll(w, &ev) == LLAMAC_OK && ev.kind != LLAMAC_EVENT_NONE)
+ *             if (ev.kind == LLAMAC_EVENT_TEXT) show(ev.slot, ev.text, ev.text_len);
+ *     llamac_worker_free(w);                                 // at any moment
+ *
+ * Each slot is one NPC: a sequence of one shared context, with its own
+ * sampler; the slots' tokens are decoded together in one batch
+ * (llamac_generators_step). A slot answers its requests in order; a
+ * request into a sequence with no room left clears that sequence and
+ * starts it over. The worker works in slices of budget_us (see the
+ * budgeted generation above) and, with period_us > 0, starts at most one
+ * slice per period: a CPU budget of budget_us / period_us of its threads.
+ * Idle (nothing to do, or between slices) it sleeps on a condition
+ * variable; the context's pool threads sleep 1 ms after the last decode
+ * (docs/threading.md), so an idle worker uses no CPU.
+ * A cancel, and llamac_worker_free, stop the pass in progress within one
+ * unit (a layer, a chunk of output rows): the context's abort callback
+ * reads an atomic flag; the other slots' tokens of that pass are decoded
+ * again, with the same bits. A load in progress stops at its next
+ * progress report. llamac_worker_free joins the thread and frees
+ * everything, unread events included. */
+
+typedef struct llamac_worker llamac_worker;
+
+typedef struct llamac_worker_params {
+    size_t struct_size;        /* set by llamac_worker_default_params() */
+    const char *model_path;    /* the worker thread loads this model (path copied), or: */
+    const llamac_model *model; /* an already loaded model (borrowed: it must outlive the
+                                  worker); exactly one of model_path and model */
+    bool repack;               /* model_path's llamac_model_params.repack (default true) */
+    int32_t n_slots;           /* NPCs: sequences of the context, 1..64 (default 1) */
+    uint32_t n_ctx;            /* context cells shared by the slots (default 0: 256 per slot) */
+    int32_t n_threads;         /* the context's threads, the worker's own included (default 1;
+                                  0: online CPUs) */
+    int32_t n_predict;         /* most tokens per response (default 128; -1: no limit) */
+    bool stop_at_eog;          /* default true */
+    float temp;                /* <= 0 (default): greedy; else temperature + random pick */
+    uint64_t seed;             /* slot i's random pick uses seed + i */
+    int64_t budget_us;         /* work per slice (default 4000) */
+    int64_t period_us;         /* >0: at most one slice per period (default 0: back to back) */
+} llamac_worker_params;
+
+/* Writes the defaults into the first `size` bytes of *params and sets
+ * params->struct_size = size (see docs/abi.md). Thread-safe. */
+LLAMAC_API void llamac_worker_params_init(llamac_worker_params *params, size_t size);
+static inline llamac_worker_params llamac_worker_default_params(void) {
+    llamac_worker_params p;
+    llamac_worker_params_init(&p, sizeof p);
+    return p;
+}
+
+typedef enum llamac_worker_state {
+    LLAMAC_WORKER_LOADING = 0, /* loading the model, creating the context */
+    LLAMAC_WORKER_READY = 1,
+    LLAMAC_WORKER_FAILED = 2   /* the load failed (an ERROR event with slot -1 says why) */
+} llamac_worker_state;
+
+typedef enum llamac_worker_event_kind {
+    LLAMAC_EVENT_NONE = 0,   /* the queue was empty */
+    LLAMAC_EVENT_LOADED = 1, /* the model is loaded (slot -1) */
+    LLAMAC_EVENT_TEXT = 2,   /* a token of a response and its text (may be empty: bytes held
+                                back for stop strings or an unfinished character) */
+    LLAMAC_EVENT_DONE = 3,   /* a response ended: stop says why (LLAMAC_STOP_CANCELLED after a cancel) */
+    LLAMAC_EVENT_ERROR = 4   /* a request failed, or the load (slot -1): status, text = message */
+} llamac_worker_event_kind;
+
+typedef struct llamac_worker_event {
+    llamac_worker_event_kind kind;
+    int32_t slot;            /* -1 for the worker's own events */
+    uint64_t request;        /* the id llamac_worker_submit gave; 0 for the worker's own */
+    llamac_token token;      /* TEXT: the token, LLAMAC_TOKEN_NULL when it holds several */
+    const char *text;        /* owned by the worker, valid until the next poll; NUL-terminated */
+    size_t text_len;
+    llamac_stop_reason stop; /* DONE */
+    llamac_status status;    /* ERROR */
+} llamac_worker_event;
+
+/* Starts the worker thread and returns at once (the model loads on it).
+ * Errors: LLAMAC_ERR_INVALID_ARG (NULL, neither or both of model_path
+ * and model, n_slots outside 1..64, negative budget_us, period_us or
+ * n_threads, n_predict < -1, bad struct_size), LLAMAC_ERR_NO_MEMORY,
+ * LLAMAC_ERR_IO (the thread could not start); *out is then NULL. A load
+ * failure comes later as an ERROR event. */
+LLAMAC_API llamac_status llamac_worker_new(const llamac_worker_params *params, llamac_worker **out);
+/* Stops the worker at any point (loading, mid-prompt, mid-token), joins
+ * its thread and frees everything. NULL is a no-op. Call from one thread,
+ * with no other call on the worker running. */
+LLAMAC_API void llamac_worker_free(llamac_worker *w);
+/* Where the worker is; FAILED for NULL. Thread-safe. */
+LLAMAC_API llamac_worker_state llamac_worker_get_state(const llamac_worker *w);
+/* Queues text (copied; tokenized by the worker, with BOS when the slot's
+ * sequence is empty) for slot's next response; *request_id (may be NULL)
+ * gets the id its events carry. Allowed while loading. Errors:
+ * LLAMAC_ERR_INVALID_ARG (NULL w, NULL text with text_len > 0, bad slot,
+ * a worker whose load failed), LLAMAC_ERR_NO_MEMORY. Thread-safe. */
+LLAMAC_API llamac_status llamac_worker_submit(llamac_worker *w, int32_t slot, const char *text, size_t text_len,
+                                              uint64_t *request_id);
+/* Ends slot's response in progress (a DONE event with
+ * LLAMAC_STOP_CANCELLED follows) and drops its queued requests. Takes
+ * effect within one unit of work. Errors: LLAMAC_ERR_INVALID_ARG (NULL w,
+ * bad slot). Thread-safe. */
+LLAMAC_API llamac_status llamac_worker_cancel(llamac_worker *w, int32_t slot);
+/* Takes the oldest event, or kind LLAMAC_EVENT_NONE when there is none.
+ * Its text stays valid until the next poll. Errors: LLAMAC_ERR_INVALID_ARG
+ * (NULL w or event). Call from one thread at a time. */
+LLAMAC_API llamac_status llamac_worker_poll(llamac_worker *w, llamac_worker_event *event);
+
+/* ==== end of section 14 ==== */
 
 #ifdef __cplusplus
 }

@@ -9,7 +9,8 @@
 #      pytest suite against that build's library (scripts/test_python.sh);
 #   3. build with clang under AddressSanitizer + UndefinedBehaviorSanitizer
 #      (-Werror too) and run every test again: leaks and UB fail the run;
-#   4. build only tests/test_threads with clang under ThreadSanitizer and run
+#   4. build only tests/test_threads and tests/test_games_worker with clang
+#      under ThreadSanitizer and run
 #      the `threads` suite: any data race fails the run.
 # The kernel back ends (AVX2 where the CPU has it, and the scalar reference)
 # are both exercised by the suite itself (golden / golden_scalar, simd tests).
@@ -68,7 +69,7 @@ if [ "${LLAMAC_TEST_QUICK:-0}" != 1 ]; then
   echo "== clang, ThreadSanitizer (suite threads) =="
   CC=clang configure build-test-tsan -Db_sanitize=thread \
     -Dbuildtype=debugoptimized -Db_lundef=false
-  meson compile -C build-test-tsan tests/test_threads
+  meson compile -C build-test-tsan tests/test_threads tests/test_games_worker
   # clang 14's TSan only knows the memory layout of kernels with up to 28
   # bits of mmap randomization; with more it dies with "unexpected memory
   # mapping". Running without ASLR avoids that wherever the kernel lets us

@@ -23,6 +23,7 @@ LAYERS = {
     'generate': ['common', 'runtime', 'vocab', 'sampling'],
     'state':    ['common', 'runtime', 'model', 'sampling', 'vocab'],
     'chat':     ['common', 'vocab'],
+    'grammar':  ['common', 'vocab', 'sampling'],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -668,6 +668,49 @@ static void p_generator_next(void) {
 }
 static void p_generator_n_generated(void) { NEUTRAL(llamac_generator_n_generated(NULL) == 0); }
 
+/* ---- 14. games ---- */
+
+static void p_context_set_n_threads(void) { REFUSED(llamac_context_set_n_threads(NULL, 1), "ctx"); }
+static void p_generator_submit(void) {
+    const llamac_token t[1] = {1};
+    REFUSED(llamac_generator_submit(NULL, t, 1), "gen");
+    REFUSED(llamac_generator_submit(F.gen, NULL, 1), "tokens");
+    REFUSED(llamac_generator_submit(F.gen, t, 0), "n_tokens");
+}
+static void p_generator_step(void) {
+    llamac_step step;
+    REFUSED(llamac_generator_step(NULL, 0, &step), "gen");
+    REFUSED(llamac_generator_step(F.gen, 0, NULL), "step");
+}
+static void p_generators_step(void) {
+    llamac_step step;
+    llamac_generator *none[1] = {NULL};
+    REFUSED(llamac_generators_step(NULL, 1, 0, &step), "gens");
+    REFUSED(llamac_generators_step(&F.gen, 1, 0, NULL), "steps");
+    REFUSED(llamac_generators_step(none, 1, 0, &step), "gens[0]");
+}
+static void p_generator_cancel(void) { REFUSED(llamac_generator_cancel(NULL), "gen"); }
+static void p_worker_params_init(void) { PARAMS_INIT_PROBE(llamac_worker_params, llamac_worker_params_init); }
+static void p_worker_new(void) {
+    llamac_worker *w = NULL;
+    llamac_worker_params wp = llamac_worker_default_params();
+    REFUSED(llamac_worker_new(NULL, &w), "params");
+    REFUSED(llamac_worker_new(&wp, NULL), "out");
+}
+static void p_estimate_memory(void) {
+    llamac_memory_estimate e;
+    REFUSED(llamac_estimate_memory(NULL, NULL, NULL, &e), "model_path");
+    REFUSED(llamac_estimate_memory("x.gguf", NULL, NULL, NULL), "out");
+}
+static void p_worker_free(void) { QUIET(llamac_worker_free(NULL)); }
+static void p_worker_get_state(void) { NEUTRAL(llamac_worker_get_state(NULL) == LLAMAC_WORKER_FAILED); }
+static void p_worker_submit(void) { REFUSED(llamac_worker_submit(NULL, 0, "x", 1, NULL), "w"); }
+static void p_worker_cancel(void) { REFUSED(llamac_worker_cancel(NULL, 0), "w"); }
+static void p_worker_poll(void) {
+    llamac_worker_event ev;
+    REFUSED(llamac_worker_poll(NULL, &ev), "w");
+}
+
 /* ---- 8. quantization and synthesis ---- */
 
 static void p_ftype_name(void) { NEUTRAL(llamac_ftype_name((llamac_ftype)-1) == NULL); }
@@ -817,6 +860,52 @@ static void p_chat_builtin_name(void) {
     NEUTRAL(llamac_chat_builtin_name(-1) == NULL && llamac_chat_builtin_name(33) == NULL);
 }
 
+/* ---- 11. chat templates: the Jinja engine ---- */
+
+static void p_jinja_params_init(void) { PARAMS_INIT_PROBE(llamac_jinja_params, llamac_jinja_params_init); }
+static void p_chat_render_jinja(void) {
+    const llamac_chat_message msgs[1] = {{"user", "Hi"}};
+    const llamac_chat_message no_role[1] = {{NULL, "Hi"}};
+    const llamac_chat_message no_content[1] = {{"user", NULL}};
+    const char *t = "{% for m in messages %}{{ m.content }}{% endfor %}";
+    char buf[64];
+    size_t n = 9;
+    REFUSED(llamac_chat_render_jinja(NULL, msgs, 1, NULL, buf, sizeof buf, &n), "tmpl");
+    assert_int_equal(n, 0);
+    REFUSED(llamac_chat_render_jinja(t, msgs, 1, NULL, buf, sizeof buf, NULL), "n_out");
+    REFUSED(llamac_chat_render_jinja(t, NULL, 1, NULL, buf, sizeof buf, &n), "messages");
+    REFUSED(llamac_chat_render_jinja(t, msgs, 1, NULL, NULL, sizeof buf, &n), "buf");
+    INVALID(llamac_chat_render_jinja(t, no_role, 1, NULL, buf, sizeof buf, &n));
+    INVALID(llamac_chat_render_jinja(t, no_content, 1, NULL, buf, sizeof buf, &n));
+    llamac_jinja_params p;
+    llamac_jinja_params_init(&p, sizeof p);
+    p.struct_size = 1;
+    INVALID(llamac_chat_render_jinja(t, msgs, 1, &p, buf, sizeof buf, &n));
+    FAILS_WITH(llamac_chat_render_jinja("{% if %}", msgs, 1, NULL, buf, sizeof buf, &n), LLAMAC_ERR_FORMAT);
+    FAILS_WITH(llamac_chat_render_jinja(t, msgs, 1, NULL, NULL, 0, &n), LLAMAC_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(n, 2);
+    SUCCEEDS(llamac_chat_render_jinja(t, msgs, 1, NULL, buf, sizeof buf, &n));
+    SUCCEEDS(llamac_chat_render_jinja(t, NULL, 0, NULL, buf, sizeof buf, &n));
+}
+
+/* ---- 13. JSON Schema ---- */
+
+static void p_json_schema_to_grammar(void) {
+    const char *schema = "{\"type\": \"null\"}";
+    char buf[128];
+    size_t n = 9;
+    REFUSED(llamac_json_schema_to_grammar(schema, strlen(schema), 0, NULL, buf, sizeof buf, NULL), "n_out");
+    REFUSED(llamac_json_schema_to_grammar(NULL, 3, 0, NULL, buf, sizeof buf, &n), "schema");
+    assert_int_equal(n, 0);
+    REFUSED(llamac_json_schema_to_grammar(schema, strlen(schema), 0, NULL, NULL, sizeof buf, &n), "buf");
+    FAILS_WITH(llamac_json_schema_to_grammar(schema, strlen(schema), 0x80, NULL, buf, sizeof buf, &n),
+               LLAMAC_ERR_INVALID_ARG);
+    FAILS_WITH(llamac_json_schema_to_grammar("{", 1, 0, NULL, buf, sizeof buf, &n), LLAMAC_ERR_FORMAT);
+    FAILS_WITH(llamac_json_schema_to_grammar(schema, strlen(schema), 0, NULL, NULL, 0, &n),
+               LLAMAC_ERR_BUFFER_TOO_SMALL);
+    SUCCEEDS(llamac_json_schema_to_grammar(schema, strlen(schema), 0, NULL, buf, sizeof buf, &n));
+}
+
 /* ---- the table ---- */
 
 typedef struct probe {
@@ -863,6 +952,11 @@ static const probe probes[] = {
     P(state_info_read), P(state_file_info), P(state_tokens), P(state_file_tokens), P(sampler_state_size),
     P(sampler_state_save), P(sampler_state_load),
     P(chat_apply_template), P(chat_detect_template), P(chat_builtin_count), P(chat_builtin_name),
+    P(jinja_params_init), P(chat_render_jinja),
+    P(json_schema_to_grammar),
+    P(context_set_n_threads), P(generator_submit), P(generator_step), P(generators_step), P(generator_cancel),
+    P(worker_params_init), P(worker_new), P(worker_free), P(worker_get_state), P(worker_submit), P(worker_cancel),
+    P(worker_poll), P(estimate_memory),
 };
 #define N_PROBES (sizeof probes / sizeof probes[0])
 

@@ -83,4 +83,9 @@ llamac_status lc_json_write_string(const lc_env *env, lc_bytes *out, const char 
  * LLAMAC_ERR_INVALID_ARG (JSON cannot hold it). */
 llamac_status lc_json_write_number(const lc_env *env, lc_bytes *out, double x);
 
+/* Python's repr of a float into buf (size >= 32): "0.1", "2.0", "1e+16",
+ * "-inf", "nan" (the Jinja engine prints floats this way). Fails only when
+ * the C locale cannot be made (LLAMAC_ERR_NO_MEMORY). */
+llamac_status lc_python_float_repr(double x, char *buf, size_t size);
+
 #endif

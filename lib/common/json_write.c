@@ -65,11 +65,19 @@ static void shortest_digits(double x, char digits[32], int *exp10) {
  * two exponent digits; fixed notation with at least one fraction digit
  * between. */
 static void python_repr(double x, char *buf, size_t size) {
+    if (isnan(x)) {
+        snprintf(buf, size, "nan");
+        return;
+    }
+    if (isinf(x)) {
+        snprintf(buf, size, "%sinf", x < 0 ? "-" : "");
+        return;
+    }
     char digits[32];
     int exp10;
     shortest_digits(x, digits, &exp10);
     const int nd = (int)strlen(digits);
-    const char *sign = x < 0 ? "-" : "";
+    const char *sign = signbit(x) ? "-" : "";
     if (exp10 < -4 || exp10 >= 16) {
         snprintf(buf, size, "%s%c%s%.*se%c%02d", sign, digits[0], nd > 1 ? "." : "", nd - 1, digits + 1,
                  exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
@@ -95,6 +103,15 @@ llamac_status lc_json_write_number(const lc_env *env, lc_bytes *out, double x) {
     }
     uselocale(old);
     return put(env, out, buf);
+}
+
+llamac_status lc_python_float_repr(double x, char *buf, size_t size) {
+    const locale_t c = lc_json_c_locale();
+    if (!c) return lc_fail(LLAMAC_ERR_NO_MEMORY, "cannot make the C locale to write numbers");
+    const locale_t old = uselocale(c);
+    python_repr(x, buf, size);
+    uselocale(old);
+    return LLAMAC_OK;
 }
 
 static llamac_status newline(const lc_env *env, lc_bytes *out, int indent, size_t depth) {

@@ -2,6 +2,7 @@
 #include "os.h"
 
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *lc_errno_text(int err, char *buf, size_t cap) {
@@ -14,4 +15,10 @@ const char *lc_errno_text(int err, char *buf, size_t cap) {
 int lc_cpu_count(int max) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > max ? max : (int)n;
+}
+
+int64_t lc_now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

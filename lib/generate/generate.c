@@ -1,38 +1,12 @@
 /* The generation loop of llamac.h section 7: prompt decoding in batches,
  * one sampled token per call, streaming text with stop-string holdback,
  * the context shift of params.n_keep, and resuming a cached sequence. */
-#include "runtime/context.h"
-#include "common/buffer.h"
-#include "common/internal.h"
+#include "generator_private.h"
 #include "common/params.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-struct llamac_generator {
-    llamac_context *ctx;
-    llamac_sampler *smpl;
-    const lc_env *env; /* the model's */
-    const llamac_vocab *vocab;
-    int32_t n_vocab;
-    llamac_generator_params params;
-    char **stops; /* params.n_stop copies */
-    size_t *stop_len;
-    llamac_detok *detok;
-    llamac_batch batch; /* n_batch tokens, one sequence each */
-
-    int64_t pos_next;     /* position of the next token decoded; may pass INT32_MAX */
-    int32_t keep;         /* context shift: tokens kept at the sequence's start,
-                             fixed by the first prompt or resume (keep_fixed) */
-    bool keep_fixed;
-    llamac_token pending; /* sampled but not decoded yet, or LLAMAC_TOKEN_NULL */
-    bool have_logits;     /* the last decode left logits for the last token */
-    llamac_stop_reason stop;
-    int32_t n_generated;
-    lc_bytes held; /* printable text not released yet: may begin a stop string */
-    lc_bytes out;  /* the text of the current step */
-};
 
 /* ---- creation ---- */
 
@@ -48,6 +22,7 @@ void llamac_generator_params_init(llamac_generator_params *params, size_t size) 
 void llamac_generator_free(llamac_generator *gen) {
     if (!gen) return;
     const lc_env *env = gen->env;
+    lc_gen_step_free(gen);
     if (gen->stops)
         for (int32_t i = 0; i < gen->params.n_stop; i++) lc_free(env, gen->stops[i]);
     lc_free(env, gen->stops);
@@ -171,17 +146,18 @@ static llamac_status decode_batch(llamac_generator *gen, int32_t n) {
     if (st != LLAMAC_OK) return st;
     gen->pos_next += n;
     gen->have_logits = true;
+    gen->logit_index = n - 1;
     return LLAMAC_OK;
 }
 
 /* ---- context shift ---- */
 
-static bool shift_on(const llamac_generator *gen) { return gen->params.n_keep >= 0; }
+bool lc_gen_shift_on(const llamac_generator *gen) { return gen->params.n_keep >= 0; }
 
 /* n_keep clamped as llama.cpp does: to the sequence's length and to
  * room - 4, room being the cells the sequence can use, so that a shift
  * always has at least 4 tokens to halve. */
-static int32_t clamp_keep(const llamac_generator *gen, int64_t seq_len, int32_t room) {
+int32_t lc_gen_clamp_keep(const llamac_generator *gen, int64_t seq_len, int32_t room) {
     int64_t k = gen->params.n_keep;
     if (k > seq_len) k = seq_len;
     if (k > (int64_t)room - 4) k = (int64_t)room - 4;
@@ -189,15 +165,15 @@ static int32_t clamp_keep(const llamac_generator *gen, int64_t seq_len, int32_t 
 }
 
 /* The keep count is fixed once, by the first prompt or resume that succeeds. */
-static void fix_keep(llamac_generator *gen, int32_t keep) {
-    if (!shift_on(gen) || gen->keep_fixed) return;
+void lc_gen_fix_keep(llamac_generator *gen, int32_t keep) {
+    if (!lc_gen_shift_on(gen) || gen->keep_fixed) return;
     gen->keep = keep;
     gen->keep_fixed = true;
 }
 
 /* Whether the next token has nowhere to go: no free cell, or a position
  * past INT32_MAX. */
-static bool context_is_full(const llamac_generator *gen) {
+bool lc_gen_context_is_full(const llamac_generator *gen) {
     return llamac_kv_n_used(gen->ctx) >= (int32_t)llamac_context_n_ctx(gen->ctx) || gen->pos_next > INT32_MAX;
 }
 
@@ -206,7 +182,7 @@ static bool context_is_full(const llamac_generator *gen) {
  * n_left / 2 of them are removed and the rest moved down over the gap.
  * False when there is nothing to discard or the cache refused (cells
  * shared with other sequences); the caller then stops the response. */
-static bool shift_context(llamac_generator *gen) {
+bool lc_gen_shift_context(llamac_generator *gen) {
     const llamac_seq_id seq = gen->params.seq_id;
     const llamac_pos p0 = llamac_kv_seq_pos_min(gen->ctx, seq);
     if (p0 < 0) return false;
@@ -252,9 +228,24 @@ static void plan_truncation(prompt_plan *plan, int32_t keep, int32_t room) {
     plan->n -= plan->skip;
 }
 
+bool lc_gen_plan_prompt(const llamac_generator *gen, int32_t n_tokens, int32_t *n, int32_t *head, int32_t *skip,
+                        int32_t *keep) {
+    prompt_plan plan = {n_tokens, n_tokens, 0};
+    const bool first_into_empty = lc_gen_shift_on(gen) && !gen->keep_fixed && gen->pending == LLAMAC_TOKEN_NULL &&
+                                  llamac_kv_seq_pos_max(gen->ctx, gen->params.seq_id) < 0;
+    *keep = 0;
+    if (first_into_empty) {
+        const int32_t n_free = (int32_t)llamac_context_n_ctx(gen->ctx) - llamac_kv_n_used(gen->ctx);
+        *keep = lc_gen_clamp_keep(gen, n_tokens, n_free);
+        plan_truncation(&plan, *keep, n_free);
+    }
+    *n = plan.n, *head = plan.head, *skip = plan.skip;
+    return first_into_empty;
+}
+
 /* ---- prompts ---- */
 
-static llamac_status check_ids(const llamac_generator *gen, const char *fn, const llamac_token *tokens,
+llamac_status lc_gen_check_ids(const llamac_generator *gen, const char *fn, const llamac_token *tokens,
                                int32_t n_tokens) {
     for (int32_t i = 0; i < n_tokens; i++)
         if (tokens[i] < 0 || tokens[i] >= gen->n_vocab)
@@ -267,7 +258,7 @@ static llamac_status check_ids(const llamac_generator *gen, const char *fn, cons
 /* What can be known before decoding is checked before decoding: a prompt
  * that cannot fit (or names a token the model lacks) is refused at once
  * instead of after every batch before the failing one ran. */
-static llamac_status check_prompt_fits(const llamac_generator *gen, int32_t n_tokens) {
+llamac_status lc_gen_check_prompt_fits(const llamac_generator *gen, int32_t n_tokens) {
     const bool pending = gen->pending != LLAMAC_TOKEN_NULL;
     const int64_t n_needed = (int64_t)n_tokens + pending;
     const int32_t n_ctx = (int32_t)llamac_context_n_ctx(gen->ctx);
@@ -288,7 +279,7 @@ static llamac_status check_prompt_fits(const llamac_generator *gen, int32_t n_to
 }
 
 /* A new response starts after a prompt or a resume. */
-static void start_response(llamac_generator *gen) {
+void lc_gen_start_response(llamac_generator *gen) {
     gen->pending = LLAMAC_TOKEN_NULL;
     gen->stop = LLAMAC_STOP_NONE;
     gen->n_generated = 0;
@@ -302,7 +293,7 @@ llamac_status llamac_generator_prompt(llamac_generator *gen, const llamac_token 
         return lc_fail(LLAMAC_ERR_INVALID_ARG,
                        "llamac_generator_prompt: need a generator and n_tokens >= 1 tokens "
                        "(got %d)", (int)n_tokens);
-    llamac_status st = check_ids(gen, "llamac_generator_prompt", tokens, n_tokens);
+    llamac_status st = lc_gen_check_ids(gen, "llamac_generator_prompt", tokens, n_tokens);
     if (st != LLAMAC_OK) return st;
     const llamac_seq_id seq = gen->params.seq_id;
     const int32_t n_ctx = (int32_t)llamac_context_n_ctx(gen->ctx);
@@ -310,15 +301,15 @@ llamac_status llamac_generator_prompt(llamac_generator *gen, const llamac_token 
     /* With the shift on, a first prompt into an empty sequence may be
      * truncated; the room is then the free cells (n_ctx when the context
      * holds nothing else). */
-    const bool first_into_empty = shift_on(gen) && !gen->keep_fixed && gen->pending == LLAMAC_TOKEN_NULL &&
+    const bool first_into_empty = lc_gen_shift_on(gen) && !gen->keep_fixed && gen->pending == LLAMAC_TOKEN_NULL &&
                                   llamac_kv_seq_pos_max(gen->ctx, seq) < 0;
     int32_t keep = 0;
     if (first_into_empty) {
         const int32_t n_free = n_ctx - llamac_kv_n_used(gen->ctx);
-        keep = clamp_keep(gen, n_tokens, n_free);
+        keep = lc_gen_clamp_keep(gen, n_tokens, n_free);
         plan_truncation(&plan, keep, n_free);
     }
-    st = check_prompt_fits(gen, plan.n);
+    st = lc_gen_check_prompt_fits(gen, plan.n);
     if (st != LLAMAC_OK) return st;
     const int32_t n_batch = (int32_t)llamac_context_n_batch(gen->ctx);
     const int64_t pos0 = gen->pos_next;
@@ -345,10 +336,10 @@ llamac_status llamac_generator_prompt(llamac_generator *gen, const llamac_token 
     }
     if (!first_into_empty) {
         const llamac_pos p0 = llamac_kv_seq_pos_min(gen->ctx, seq);
-        keep = clamp_keep(gen, gen->pos_next - (p0 < 0 ? 0 : p0), n_ctx);
+        keep = lc_gen_clamp_keep(gen, gen->pos_next - (p0 < 0 ? 0 : p0), n_ctx);
     }
-    fix_keep(gen, keep);
-    start_response(gen);
+    lc_gen_fix_keep(gen, keep);
+    lc_gen_start_response(gen);
     return LLAMAC_OK;
 }
 
@@ -370,7 +361,7 @@ llamac_status llamac_generator_resume(llamac_generator *gen, const llamac_token 
     if (n_tokens < 1)
         return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_generator_resume: n_tokens must be >= 1 (got %d)",
                        (int)n_tokens);
-    llamac_status st = check_ids(gen, "llamac_generator_resume", tokens, n_tokens);
+    llamac_status st = lc_gen_check_ids(gen, "llamac_generator_resume", tokens, n_tokens);
     if (st != LLAMAC_OK) return st;
     const llamac_seq_id seq = gen->params.seq_id;
     const llamac_pos lo = llamac_kv_seq_pos_min(gen->ctx, seq), hi = llamac_kv_seq_pos_max(gen->ctx, seq);
@@ -404,8 +395,8 @@ llamac_status llamac_generator_resume(llamac_generator *gen, const llamac_token 
         lc_error_prefix("llamac_generator_resume: decoding the last token (position %d)", (int)last);
         return st;
     }
-    fix_keep(gen, clamp_keep(gen, n_tokens, (int32_t)llamac_context_n_ctx(gen->ctx)));
-    start_response(gen);
+    lc_gen_fix_keep(gen, lc_gen_clamp_keep(gen, n_tokens, (int32_t)llamac_context_n_ctx(gen->ctx)));
+    lc_gen_start_response(gen);
     return LLAMAC_OK;
 }
 
@@ -451,7 +442,7 @@ static llamac_status release(llamac_generator *gen, size_t n) {
 }
 
 /* Ends the response: everything held back is printed after all. */
-static llamac_status finish(llamac_generator *gen, llamac_stop_reason why) {
+llamac_status lc_gen_finish(llamac_generator *gen, llamac_stop_reason why) {
     const char *tail;
     size_t tail_len;
     llamac_status st = llamac_detok_flush(gen->detok, &tail, &tail_len);
@@ -483,10 +474,10 @@ static llamac_status emit(llamac_generator *gen, llamac_token tok) {
 }
 
 /* Stops the response if n_predict tokens were generated. */
-static llamac_status check_length(llamac_generator *gen) {
+llamac_status lc_gen_check_length(llamac_generator *gen) {
     const int32_t n = gen->params.n_predict;
     if (gen->stop == LLAMAC_STOP_NONE && n >= 0 && gen->n_generated >= n)
-        return finish(gen, LLAMAC_STOP_MAX_TOKENS);
+        return lc_gen_finish(gen, LLAMAC_STOP_MAX_TOKENS);
     return LLAMAC_OK;
 }
 
@@ -506,37 +497,46 @@ static llamac_status blame_model_for_bad_logits(const llamac_generator *gen, con
     return st;
 }
 
+llamac_status lc_gen_sample(llamac_generator *gen, llamac_token *tok) {
+    *tok = LLAMAC_TOKEN_NULL;
+    if (!gen->have_logits)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                       "llamac_generator_next: no logits yet; call llamac_generator_prompt first");
+    const float *logits = llamac_get_logits_ith(gen->ctx, gen->logit_index);
+    if (!logits) return LLAMAC_ERR_INTERNAL;
+    llamac_status st = llamac_sampler_sample(gen->smpl, logits, gen->n_vocab, tok);
+    if (st == LLAMAC_ERR_INVALID_ARG) st = blame_model_for_bad_logits(gen, logits, st);
+    if (st != LLAMAC_OK) {
+        *tok = LLAMAC_TOKEN_NULL;
+        return st;
+    }
+    gen->pending = *tok;
+    gen->have_logits = false; /* sampled: the next token needs a decode first */
+    gen->n_generated++;
+    if (gen->params.stop_at_eog && llamac_vocab_is_eog(gen->vocab, *tok))
+        st = lc_gen_finish(gen, LLAMAC_STOP_EOG);
+    else
+        st = emit(gen, *tok);
+    if (st == LLAMAC_OK) st = lc_gen_check_length(gen);
+    return st;
+}
+
 /* One step without filling the result: sets *tok to the sampled token or
  * leaves it LLAMAC_TOKEN_NULL when the response stops first. */
 static llamac_status step(llamac_generator *gen, llamac_token *tok) {
     if (gen->stop != LLAMAC_STOP_NONE) return LLAMAC_OK;
-    llamac_status st = check_length(gen); /* n_predict 0: nothing to do */
+    llamac_status st = lc_gen_check_length(gen); /* n_predict 0: nothing to do */
     if (st != LLAMAC_OK || gen->stop != LLAMAC_STOP_NONE) return st;
     if (gen->pending != LLAMAC_TOKEN_NULL) {
-        if (shift_on(gen) && context_is_full(gen) && !shift_context(gen))
-            return finish(gen, LLAMAC_STOP_CONTEXT_FULL);
+        if (lc_gen_shift_on(gen) && lc_gen_context_is_full(gen) && !lc_gen_shift_context(gen))
+            return lc_gen_finish(gen, LLAMAC_STOP_CONTEXT_FULL);
         gen->batch.token[0] = gen->pending;
         st = decode_batch(gen, 1);
-        if (st == LLAMAC_ERR_CONTEXT_FULL) return finish(gen, LLAMAC_STOP_CONTEXT_FULL);
+        if (st == LLAMAC_ERR_CONTEXT_FULL) return lc_gen_finish(gen, LLAMAC_STOP_CONTEXT_FULL);
         if (st != LLAMAC_OK) return st;
         gen->pending = LLAMAC_TOKEN_NULL;
     }
-    if (!gen->have_logits)
-        return lc_fail(LLAMAC_ERR_INVALID_ARG,
-                       "llamac_generator_next: no logits yet; call llamac_generator_prompt first");
-    const float *logits = llamac_get_logits(gen->ctx, -1);
-    if (!logits) return LLAMAC_ERR_INTERNAL;
-    st = llamac_sampler_sample(gen->smpl, logits, gen->n_vocab, tok);
-    if (st == LLAMAC_ERR_INVALID_ARG) st = blame_model_for_bad_logits(gen, logits, st);
-    if (st != LLAMAC_OK) return st;
-    gen->pending = *tok;
-    gen->n_generated++;
-    if (gen->params.stop_at_eog && llamac_vocab_is_eog(gen->vocab, *tok))
-        st = finish(gen, LLAMAC_STOP_EOG);
-    else
-        st = emit(gen, *tok);
-    if (st == LLAMAC_OK) st = check_length(gen);
-    return st;
+    return lc_gen_sample(gen, tok);
 }
 
 llamac_status llamac_generator_next(llamac_generator *gen, llamac_generation_step *out) {

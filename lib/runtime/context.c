@@ -300,6 +300,8 @@ static llamac_status context_new(const llamac_model *model, llamac_context_param
     ctx->kernels_name = name ? name : "custom";
     lc_kv_init(&ctx->kv, env, &kv_shape, &b.kv);
     bind_arena(ctx, b.arena, &arena);
+    ctx->out_chunk_rows = lc_output_chunk_rows(model);
+    ctx->n_threads_max = p.n_threads;
     *out = ctx;
     return LLAMAC_OK;
 }
@@ -317,6 +319,21 @@ llamac_status lc_context_new_with_kernels(const llamac_model *model, const llama
     llamac_context_params p;
     llamac_status st = begin_new(model, params, false, &p, NULL, out);
     return st != LLAMAC_OK ? st : context_new(model, p, table, out);
+}
+
+llamac_status lc_context_plan(const llamac_model *model, const llamac_context_params *params, size_t *kv_bytes,
+                              size_t *scratch_bytes, int32_t *n_threads) {
+    llamac_context_params p;
+    llamac_status st = resolve_params(model, params, &p);
+    if (st != LLAMAC_OK) return st;
+    lc_kv_shape kv;
+    arena_layout arena;
+    size_t total;
+    if ((st = plan_context(model, &p, &kv, &arena, &total))) return st;
+    if (lc_kv_shape_total(&kv, kv_bytes)) return LLAMAC_ERR_INVALID_ARG; /* plan_context checked it */
+    *scratch_bytes = arena.total + sizeof(llamac_context);
+    *n_threads = p.n_threads;
+    return LLAMAC_OK;
 }
 
 void llamac_context_free(llamac_context *ctx) {
@@ -338,37 +355,30 @@ uint32_t llamac_context_n_batch(const llamac_context *ctx) { return ctx ? ctx->p
 uint32_t llamac_context_n_seq_max(const llamac_context *ctx) { return ctx ? ctx->params.n_seq_max : 0; }
 int32_t llamac_context_n_threads(const llamac_context *ctx) { return ctx ? ctx->params.n_threads : 0; }
 
-/* ---- decode ---- */
-
-llamac_status llamac_decode(llamac_context *ctx, const llamac_batch *batch) {
+llamac_status llamac_context_set_n_threads(llamac_context *ctx, int32_t n_threads) {
     LC_REQUIRE(ctx);
-    LC_REQUIRE(batch);
-    lc_kv_cache *kv = &ctx->kv;
-    const lc_batch_limits lim = {(int32_t)ctx->params.n_batch, ctx->model->hp.n_vocab, kv->n_seq_max};
-    int32_t n_out;
-    lc_kv_seq_pos_max_all(kv, ctx->seq_pos);
-    llamac_status st = lc_batch_validate(batch, &lim, ctx->seq_pos, &n_out);
-    if (st != LLAMAC_OK) return st;
-    const int32_t n = batch->n_tokens, n_free = kv->n_cells - kv->n_used;
-    if (n > n_free)
-        return lc_fail(LLAMAC_ERR_CONTEXT_FULL,
-                       "decode: the batch needs %d free KV cells but only %d of n_ctx %d are free "
-                       "(remove positions with llamac_kv_seq_rm or use a larger n_ctx)",
-                       n, n_free, kv->n_cells);
-
-    for (int32_t i = 0; i < n; i++)
-        ctx->batch_cells[i] = lc_kv_take_cell(kv, batch->pos[i], batch->seq_id[i], batch->n_seq_id[i]);
-    st = lc_forward(ctx, batch);
+    if (n_threads == 0) n_threads = LC_MIN(lc_cpu_count(MAX_AUTO_THREADS), ctx->n_threads_max);
+    if (n_threads < 1 || n_threads > ctx->n_threads_max)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                       "llamac_context_set_n_threads: n_threads is %d, expected 0 (automatic) or 1..%d (the "
+                       "count the context was created with)",
+                       (int)n_threads, (int)ctx->n_threads_max);
+    if (n_threads == ctx->params.n_threads) return LLAMAC_OK;
+    lc_threadpool *pool;
+    llamac_status st = lc_threadpool_new(ctx->env, n_threads, &pool);
     if (st != LLAMAC_OK) {
-        lc_kv_release(kv, ctx->batch_cells, n);
+        lc_error_prefix("llamac_context_set_n_threads");
         return st;
     }
-    int32_t row = 0;
-    for (int32_t i = 0; i < n; i++) ctx->out_row[i] = lc_batch_wants_logits(batch, i) ? row++ : -1;
-    ctx->n_outputs = n_out;
-    ctx->n_batch_last = n;
+    /* units of a pass in progress use whichever pool is current: the
+     * thread count never changes a bit */
+    lc_threadpool_free(ctx->pool);
+    ctx->pool = pool;
+    ctx->params.n_threads = n_threads;
     return LLAMAC_OK;
 }
+
+/* ---- decode: llamac_decode is in step.c ---- */
 
 int32_t llamac_n_outputs(const llamac_context *ctx) { return ctx ? ctx->n_outputs : 0; }
 
@@ -411,28 +421,43 @@ const float *llamac_get_logits_ith(const llamac_context *ctx, int32_t batch_inde
 /* ---- KV cache operations ---- */
 
 void llamac_kv_clear(llamac_context *ctx) {
-    if (ctx) lc_kv_clear(&ctx->kv);
+    if (!ctx) return;
+    lc_decode_abandon(ctx); /* its cells are going anyway */
+    lc_kv_clear(&ctx->kv);
+}
+
+/* The KV operations that move or free cells would pull them from under a
+ * budgeted decode in progress. */
+static llamac_status refuse_if_busy(const llamac_context *ctx, const char *fn) {
+    if (ctx->pass.batch)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG,
+                       "%s: a budgeted decode is in progress on this context (finish or cancel it first)", fn);
+    return LLAMAC_OK;
 }
 
 llamac_status llamac_kv_seq_rm(llamac_context *ctx, llamac_seq_id seq, llamac_pos p0, llamac_pos p1) {
     LC_REQUIRE(ctx);
+    if (refuse_if_busy(ctx, __func__)) return LLAMAC_ERR_INVALID_ARG;
     return lc_kv_seq_rm(&ctx->kv, seq, p0, p1);
 }
 
 llamac_status llamac_kv_seq_cp(llamac_context *ctx, llamac_seq_id src, llamac_seq_id dst, llamac_pos p0,
                                llamac_pos p1) {
     LC_REQUIRE(ctx);
+    if (refuse_if_busy(ctx, __func__)) return LLAMAC_ERR_INVALID_ARG;
     return lc_kv_seq_cp(&ctx->kv, src, dst, p0, p1);
 }
 
 llamac_status llamac_kv_seq_keep(llamac_context *ctx, llamac_seq_id seq) {
     LC_REQUIRE(ctx);
+    if (refuse_if_busy(ctx, __func__)) return LLAMAC_ERR_INVALID_ARG;
     return lc_kv_seq_keep(&ctx->kv, seq);
 }
 
 llamac_status llamac_kv_seq_add(llamac_context *ctx, llamac_seq_id seq, llamac_pos p0, llamac_pos p1,
                                 llamac_pos delta) {
     LC_REQUIRE(ctx);
+    if (refuse_if_busy(ctx, __func__)) return LLAMAC_ERR_INVALID_ARG;
     int32_t n_shifted;
     llamac_status st = lc_kv_seq_add(&ctx->kv, seq, p0, p1, delta, ctx->shifted, &n_shifted);
     if (st == LLAMAC_OK) lc_kv_rerotate(ctx, ctx->shifted, n_shifted, delta);

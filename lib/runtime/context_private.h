@@ -32,6 +32,27 @@ typedef struct lc_thread_scratch {
     float *row;     /* [n_kv]: one cached key or value row as floats */
 } lc_thread_scratch;
 
+/* Buckets of the unit-cost predictor: units over n tokens fall in bucket
+ * floor(log2 n), capped. */
+#define LC_COST_BUCKETS 12
+
+/* A forward pass being run one unit at a time (step.c): the units are
+ * the layers (the first also embeds), then the output projection in row
+ * chunks of out_chunk_rows (the first also normalizes). */
+typedef struct lc_pass {
+    const llamac_batch *batch; /* the caller's, kept for the pass; NULL: no pass */
+    void *owner;               /* lc_decode_begin's tag */
+    int32_t n_out;             /* tokens that want logits */
+    int32_t il;                /* next layer; n_layer: output chunks */
+    int64_t row;               /* next output row */
+} lc_pass;
+
+/* What units cost here: per unit kind and token bucket, an exponential
+ * moving average of microseconds per token (0: never measured). */
+typedef struct lc_unit_costs {
+    double us_per_token[LC_UNIT_KINDS][LC_COST_BUCKETS];
+} lc_unit_costs;
+
 struct llamac_context {
     const llamac_model *model;
     const lc_env *env; /* the model's */
@@ -54,14 +75,27 @@ struct llamac_context {
     int32_t *out_row;     /* [n_batch]: logits row of batch token i, or -1 */
     int32_t n_outputs;
     int32_t n_batch_last; /* tokens in the batch the outputs came from */
+
+    lc_pass pass;
+    int64_t out_chunk_rows; /* output projection rows per unit */
+    lc_unit_costs costs;
+    int32_t n_threads_max;  /* per-thread scratch exists for this many */
 };
 
-/* Runs the transformer on a validated batch whose tokens already hold
- * ctx->batch_cells: fills the KV cache for them and writes the logits of
- * the tokens that want them, in batch order, to ctx->logits.
- * LLAMAC_ERR_CANCELLED if the abort callback fired (nothing written to the
- * logits then). */
-llamac_status lc_forward(llamac_context *ctx, const llamac_batch *batch);
+/* The transformer (forward.c) on a validated batch whose tokens already
+ * hold ctx->batch_cells, in the pieces step.c runs: the embedding and
+ * rope tables; one layer (fills the KV cache of layer il); the output
+ * norm of the tokens that want logits (returns how many, their rows
+ * packed in batch order); the output projection of rows [r0, r1) for
+ * those rows into ctx->logits. */
+void lc_forward_embed(llamac_context *ctx, const llamac_batch *batch);
+void lc_forward_layer(llamac_context *ctx, const llamac_batch *batch, int32_t il);
+int32_t lc_forward_output_norm(llamac_context *ctx, const llamac_batch *batch);
+void lc_forward_output_rows(llamac_context *ctx, int32_t n_out, int64_t r0, int64_t r1);
+
+/* The rows of the output projection one unit computes: about half the
+ * weight bytes of a layer, in whole row tiles. */
+int64_t lc_output_chunk_rows(const llamac_model *model);
 
 /* Re-rotates the cached keys of cells[0..n) by a position change of delta. */
 void lc_kv_rerotate(llamac_context *ctx, const int32_t *cells, int32_t n, int32_t delta);

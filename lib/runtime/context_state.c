@@ -84,6 +84,7 @@ int32_t lc_ctx_last_logits_cell(const llamac_context *ctx) {
 void lc_ctx_state_commit(llamac_context *ctx, const lc_kv_image *img, int32_t seq) {
     lc_kv_cache *kv = &ctx->kv;
     int32_t last_cell = -1;
+    lc_decode_abandon(ctx); /* a budgeted decode's cells may be replaced */
     if (seq < 0) {
         lc_kv_clear(kv);
         for (int32_t i = 0; i < img->n_cells; i++) {

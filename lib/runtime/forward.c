@@ -19,10 +19,6 @@
 #include "context_private.h"
 #include "matmul.h"
 
-static bool aborted(const llamac_context *ctx) {
-    return ctx->params.abort_fn && ctx->params.abort_fn(ctx->params.abort_user);
-}
-
 /* ---- per-row steps ---- */
 
 static void embed(const llamac_context *ctx, const lc_weight *tok_embd, const llamac_token *tokens, int64_t n,
@@ -156,50 +152,57 @@ static void attention(llamac_context *ctx, const llamac_batch *batch, int32_t il
     lc_threadpool_run(ctx->pool, attention_task, &at);
 }
 
-/* ---- the pass ---- */
+/* ---- the pass, in the units lib/runtime/step.c runs one at a time ---- */
 
-llamac_status lc_forward(llamac_context *ctx, const llamac_batch *batch) {
+void lc_forward_embed(llamac_context *ctx, const llamac_batch *batch) {
+    const lc_hparams *hp = &ctx->model->hp;
+    embed(ctx, &ctx->model->tok_embd, batch->token, batch->n_tokens, ctx->act.x);
+    for (int64_t t = 0; t < batch->n_tokens; t++)
+        lc_rope_table(&ctx->rope, (float)batch->pos[t], ctx->act.rope + t * hp->n_rot);
+}
+
+void lc_forward_layer(llamac_context *ctx, const llamac_batch *batch, int32_t il) {
     const llamac_model *m = ctx->model;
     const lc_hparams *hp = &m->hp;
     lc_activations *a = &ctx->act;
     const int64_t n = batch->n_tokens;
     const int64_t n_embd = hp->n_embd, n_ff = hp->n_ff;
+    const lc_layer *L = &m->layers[il];
 
-    embed(ctx, &m->tok_embd, batch->token, n, a->x);
-    for (int64_t t = 0; t < n; t++) lc_rope_table(&ctx->rope, (float)batch->pos[t], a->rope + t * hp->n_rot);
+    /* attention block */
+    rmsnorm_rows(a->xb, a->x, L->attn_norm, n, n_embd, hp->rms_eps);
+    const lc_matmul_job qkv[] = {{&L->wq, a->q}, {&L->wk, a->k}, {&L->wv, a->v}};
+    lc_matmul(ctx->pool, &ctx->kernels, qkv, 3, a->xb, n, a->conv);
+    rope_rows(ctx, a->q, n, hp->n_head);
+    rope_rows(ctx, a->k, n, hp->n_head_kv);
+    store_kv(ctx, il, n);
+    attention(ctx, batch, il);
+    matmul1(ctx, a->att, n, &L->wo, a->xb);
+    lc_add(a->x, a->xb, n * n_embd);
 
-    for (int32_t il = 0; il < hp->n_layer; il++) {
-        if (aborted(ctx)) return lc_fail(LLAMAC_ERR_CANCELLED, "decode: cancelled by the abort callback before layer %d", il);
-        const lc_layer *L = &m->layers[il];
+    /* feed-forward block (SwiGLU) */
+    rmsnorm_rows(a->xb, a->x, L->ffn_norm, n, n_embd, hp->rms_eps);
+    const lc_matmul_job gate_up[] = {{&L->w_gate, a->hb}, {&L->w_up, a->hb2}};
+    lc_matmul(ctx->pool, &ctx->kernels, gate_up, 2, a->xb, n, a->conv);
+    swiglu(ctx, a->hb, a->hb2, n * n_ff);
+    matmul1(ctx, a->hb, n, &L->w_down, a->xb);
+    lc_add(a->x, a->xb, n * n_embd);
+}
 
-        /* attention block */
-        rmsnorm_rows(a->xb, a->x, L->attn_norm, n, n_embd, hp->rms_eps);
-        const lc_matmul_job qkv[] = {{&L->wq, a->q}, {&L->wk, a->k}, {&L->wv, a->v}};
-        lc_matmul(ctx->pool, &ctx->kernels, qkv, 3, a->xb, n, a->conv);
-        rope_rows(ctx, a->q, n, hp->n_head);
-        rope_rows(ctx, a->k, n, hp->n_head_kv);
-        store_kv(ctx, il, n);
-        attention(ctx, batch, il);
-        matmul1(ctx, a->att, n, &L->wo, a->xb);
-        lc_add(a->x, a->xb, n * n_embd);
+int32_t lc_forward_output_norm(llamac_context *ctx, const llamac_batch *batch) {
+    const llamac_model *m = ctx->model;
+    const int64_t n_embd = m->hp.n_embd;
+    int32_t n_out = 0;
+    for (int32_t t = 0; t < batch->n_tokens; t++)
+        if (lc_batch_wants_logits(batch, t))
+            lc_rmsnorm(ctx->act.xb + n_out++ * n_embd, ctx->act.x + t * n_embd, m->output_norm, n_embd,
+                       m->hp.rms_eps);
+    return n_out;
+}
 
-        /* feed-forward block (SwiGLU) */
-        rmsnorm_rows(a->xb, a->x, L->ffn_norm, n, n_embd, hp->rms_eps);
-        const lc_matmul_job gate_up[] = {{&L->w_gate, a->hb}, {&L->w_up, a->hb2}};
-        lc_matmul(ctx->pool, &ctx->kernels, gate_up, 2, a->xb, n, a->conv);
-        swiglu(ctx, a->hb, a->hb2, n * n_ff);
-        matmul1(ctx, a->hb, n, &L->w_down, a->xb);
-        lc_add(a->x, a->xb, n * n_embd);
-    }
-    if (aborted(ctx)) return lc_fail(LLAMAC_ERR_CANCELLED, "decode: cancelled by the abort callback before the output");
-
-    /* logits, only for the tokens that asked, packed in batch order */
-    int64_t n_out = 0;
-    for (int64_t t = 0; t < n; t++)
-        if (lc_batch_wants_logits(batch, (int32_t)t))
-            lc_rmsnorm(a->xb + n_out++ * n_embd, a->x + t * n_embd, m->output_norm, n_embd, hp->rms_eps);
-    if (n_out > 0) matmul1(ctx, a->xb, n_out, &m->output, ctx->logits);
-    return LLAMAC_OK;
+void lc_forward_output_rows(llamac_context *ctx, int32_t n_out, int64_t r0, int64_t r1) {
+    const lc_matmul_job job[] = {{&ctx->model->output, ctx->logits}};
+    lc_matmul_rows(ctx->pool, &ctx->kernels, job, ctx->act.xb, n_out, ctx->act.conv, r0, r1);
 }
 
 /* ---- key re-rotation after a position shift ---- */

@@ -7,7 +7,7 @@
 
 /* Rows of one weight multiplied against every token before moving on: the
  * tile's weight bytes stay in cache while the tokens stream past. */
-#define ROW_TILE 128
+#define ROW_TILE LC_MATMUL_ROW_TILE
 _Static_assert(ROW_TILE % 8 == 0, "packed gemms take groups of 8 rows");
 
 static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
@@ -28,6 +28,8 @@ typedef struct matmul_task {
     lc_gemm_fn gemm[LC_MATMUL_MAX_JOBS];     /* per job, NULL: loop over dot */
     const uint8_t *wdata[LC_MATMUL_MAX_JOBS]; /* per job: w->data or w->owned */
     int64_t n_tok;
+    int64_t row0;                          /* rows of every job start here (a multiple of ROW_TILE) */
+    int64_t row_end[LC_MATMUL_MAX_JOBS];   /* per job: rows end here */
     int64_t n_tiles;                       /* row tiles over all jobs */
     int64_t tile0[LC_MATMUL_MAX_JOBS + 1]; /* job j's tiles: [tile0[j], tile0[j + 1]) */
     atomic_int_fast64_t next_tile;         /* the next tile not yet taken */
@@ -91,16 +93,18 @@ static void dot_task(void *arg, int ith, int nth) {
         if (tile >= mt->n_tiles) return;
         while (tile >= mt->tile0[j + 1]) j++;
         const lc_weight *w = mt->jobs[j].w;
-        const int64_t r0 = (tile - mt->tile0[j]) * ROW_TILE;
-        mul_rows(w, mt->wdata[j], mt->dot[j], mt->gemm[j], mt->act[j], mt->n_tok, r0, LC_MIN(r0 + ROW_TILE, w->n_out),
-                 mt->jobs[j].out);
+        const int64_t r0 = mt->row0 + (tile - mt->tile0[j]) * ROW_TILE;
+        mul_rows(w, mt->wdata[j], mt->dot[j], mt->gemm[j], mt->act[j], mt->n_tok, r0,
+                 LC_MIN(r0 + ROW_TILE, mt->row_end[j]), mt->jobs[j].out);
     }
 }
 
-void lc_matmul(lc_threadpool *pool, const lc_kernel_table *kt, const lc_matmul_job *jobs, int n_jobs,
-               const float *x, int64_t n_tok, void *scratch) {
-    matmul_task mt = {.jobs = jobs, .n_jobs = n_jobs, .n_tok = n_tok, .x = x, .n_in = jobs[0].w->n_in};
+/* Rows [r0, r1) of every job (r1 clamped to each job's n_out). */
+static void matmul_range(lc_threadpool *pool, const lc_kernel_table *kt, const lc_matmul_job *jobs, int n_jobs,
+                         const float *x, int64_t n_tok, void *scratch, int64_t r0, int64_t r1) {
+    matmul_task mt = {.jobs = jobs, .n_jobs = n_jobs, .n_tok = n_tok, .x = x, .n_in = jobs[0].w->n_in, .row0 = r0};
     LC_ASSERT(n_jobs >= 1 && n_jobs <= LC_MATMUL_MAX_JOBS);
+    LC_ASSERT(r0 >= 0 && r0 % ROW_TILE == 0 && r1 >= r0);
     act_rows acts[LC_MATMUL_MAX_JOBS];
     int n_acts = 0;
     uint8_t *next = scratch;
@@ -109,7 +113,8 @@ void lc_matmul(lc_threadpool *pool, const lc_kernel_table *kt, const lc_matmul_j
         const llamac_type t = w->vec_dot_type;
         LC_ASSERT(w->n_in == mt.n_in); /* one x feeds every job */
         mt.tile0[j] = mt.n_tiles;
-        mt.n_tiles += (w->n_out + ROW_TILE - 1) / ROW_TILE;
+        mt.row_end[j] = LC_MIN(r1, w->n_out);
+        if (mt.row_end[j] > r0) mt.n_tiles += (mt.row_end[j] - r0 + ROW_TILE - 1) / ROW_TILE;
         mt.dot[j] = kt->traits[w->type].vec_dot;
         mt.gemm[j] = kt->gemm[w->type];
         mt.wdata[j] = w->owned && !w->packed ? w->owned : w->data;
@@ -142,4 +147,14 @@ void lc_matmul(lc_threadpool *pool, const lc_kernel_table *kt, const lc_matmul_j
     mt.tile0[n_jobs] = mt.n_tiles;
     atomic_init(&mt.next_tile, 0);
     lc_threadpool_run(pool, dot_task, &mt);
+}
+
+void lc_matmul(lc_threadpool *pool, const lc_kernel_table *kt, const lc_matmul_job *jobs, int n_jobs,
+               const float *x, int64_t n_tok, void *scratch) {
+    matmul_range(pool, kt, jobs, n_jobs, x, n_tok, scratch, 0, INT64_MAX);
+}
+
+void lc_matmul_rows(lc_threadpool *pool, const lc_kernel_table *kt, const lc_matmul_job *job, const float *x,
+                    int64_t n_tok, void *scratch, int64_t r0, int64_t r1) {
+    matmul_range(pool, kt, job, 1, x, n_tok, scratch, r0, r1);
 }

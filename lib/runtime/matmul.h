@@ -40,4 +40,16 @@ size_t lc_matmul_scratch_bytes(const lc_matmul_job *jobs, int n_jobs, int64_t n_
 void lc_matmul(lc_threadpool *pool, const lc_kernel_table *kt, const lc_matmul_job *jobs, int n_jobs,
                const float *x, int64_t n_tok, void *scratch);
 
+/* Output rows in tiles of this many: lc_matmul_rows ranges start at a
+ * multiple of it. */
+#define LC_MATMUL_ROW_TILE 128
+
+/* lc_matmul of one job restricted to the weight's rows [r0, r1) (r0 a
+ * multiple of LC_MATMUL_ROW_TILE; r1 clamped to n_out): writes
+ * out[t * n_out + r] for those rows only, each element bit-identical to
+ * what the whole call computes (the contract above), so a product can be
+ * cut into row chunks run one after another (lib/runtime/step.c). */
+void lc_matmul_rows(lc_threadpool *pool, const lc_kernel_table *kt, const lc_matmul_job *job, const float *x,
+                    int64_t n_tok, void *scratch, int64_t r0, int64_t r1);
+
 #endif

@@ -1,6 +1,7 @@
 /* Writes the seed corpus of every fuzz target, from the project's own
  * code only: `gen_corpus DIR` fills DIR/gguf, DIR/vocab, DIR/tokenize,
- * DIR/detokenize, DIR/cli, DIR/state and DIR/json (docs/fuzzing.md). The bytes are the same on
+ * DIR/detokenize, DIR/cli, DIR/state, DIR/json and DIR/json_schema
+ * (docs/fuzzing.md). The bytes are the same on
  * every run, so regenerating the committed corpus (tests/fuzz/corpus)
  * changes nothing unless a seed or the writer changed. Built by meson,
  * never run by `meson test`. */
@@ -373,6 +374,41 @@ static void json_seeds(void) {
     }
 }
 
+/* ---- json_schema: a flags byte (its low two bits), then a schema (typical and hostile) ---- */
+
+static const text json_schema_docs[] = {
+    {"0{\"type\": \"object\", \"properties\": {\"name\": {\"type\": \"string\", \"maxLength\": 12}, "
+     "\"hp\": {\"type\": \"integer\", \"minimum\": -5, \"maximum\": 250}, \"tags\": {\"type\": \"array\", "
+     "\"items\": {\"enum\": [\"a\", 1, null, {\"k\": [true]}]}, \"maxItems\": 3}}, \"required\": [\"name\"], "
+     "\"additionalProperties\": {\"type\": \"number\"}}", 0},
+    {"1{\"$ref\": \"#/$defs/node\", \"$defs\": {\"node\": {\"properties\": {\"next\": {\"$ref\": "
+     "\"#/$defs/node\"}, \"v\": {\"format\": \"date-time\"}}}}}", 0},
+    {"2{\"type\": \"string\", \"pattern\": \"^(a|b(c[d-f]{2,5})*)+\\\\.x?[^\\\"]{3}.$\"}", 0},
+    {"0{\"allOf\": [{\"$ref\": \"#/definitions/a\"}, {\"anyOf\": [{\"properties\": {\"b\": {}}}]}], "
+     "\"definitions\": {\"a\": {\"properties\": {\"a\": {\"type\": [\"string\", \"null\"]}}}}}", 0},
+    {"0{\"oneOf\": [{\"const\": \"x\\n\\\"\"}, {\"prefixItems\": [{\"format\": \"uuid\"}, {\"type\": "
+     "\"boolean\"}]}, {\"type\": \"integer\", \"exclusiveMinimum\": 9, \"exclusiveMaximum\": 10000}]}", 0},
+    {"0{\"properties\": {\"\": {}, \"a\": {}, \"ab\": {}, \"\xc3\xa9\": {}}, \"additionalProperties\": true}", 0},
+    {"0{\"type\": \"string\", \"pattern\": \"^((((((((((a))))))))))$\"}", 0},
+    {"0{\"type\": \"string\", \"pattern\": \"^a]{$\"}", 0},
+    {"0{\"type\": \"array\", \"items\": {}, \"minItems\": 1e9}", 0},
+    {"0{\"$ref\": \"https://example.com/x.json#/a\"}", 0},
+    {"0{\"allOf\": [{\"$ref\": \"#/$defs/a\"}], \"$defs\": {\"a\": {\"$ref\": \"#/$defs/a\"}}}", 0},
+    {"0{\"type\": \"integer\", \"minimum\": -2147483648, \"maximum\": 2147483647}", 0},
+    {"0{\"type\": [[[[\"string\"]]]]}", 0},
+    {"0{\"a\": 1, \"a\": 2}", 0},
+    {"0[1, 2", 0},
+    {"", 0},
+};
+
+static void json_schema_seeds(void) {
+    for (size_t i = 0; i < sizeof json_schema_docs / sizeof json_schema_docs[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "schema%02zu", i);
+        save("json_schema", name, json_schema_docs[i].s, text_len(&json_schema_docs[i]));
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s DIR\n", argv[0]);
@@ -380,7 +416,7 @@ int main(int argc, char **argv) {
     }
     out_root = argv[1];
     make_dir(out_root);
-    const char *targets[] = {"gguf", "vocab", "tokenize", "detokenize", "cli", "state", "json"};
+    const char *targets[] = {"gguf", "vocab", "tokenize", "detokenize", "cli", "state", "json", "json_schema"};
     for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", out_root, targets[i]);
@@ -394,5 +430,6 @@ int main(int argc, char **argv) {
     cli_seeds();
     state_seeds();
     json_seeds();
+    json_schema_seeds();
     return failures ? 1 : 0;
 }

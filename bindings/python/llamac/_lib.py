@@ -14,6 +14,8 @@ LLAMAC_VERSION_STRING = '0.3.0'
 LLAMAC_TOKEN_NULL = -1
 LLAMAC_STATE_ALL_SEQS = -1
 LLAMAC_STATE_HEADER_BYTES = 168
+LLAMAC_JSON_SCHEMA_COMPACT_SPACES = 1
+LLAMAC_JSON_SCHEMA_DOTALL = 2
 
 # ---- enums (the ctypes type of an enum is c_int)
 class llamac_status(enum.IntEnum):
@@ -195,12 +197,14 @@ class llamac_stop_reason(enum.IntEnum):
     LLAMAC_STOP_MAX_TOKENS = 2
     LLAMAC_STOP_STRING = 3
     LLAMAC_STOP_CONTEXT_FULL = 4
+    LLAMAC_STOP_CANCELLED = 5
 
 LLAMAC_STOP_NONE = 0
 LLAMAC_STOP_EOG = 1
 LLAMAC_STOP_MAX_TOKENS = 2
 LLAMAC_STOP_STRING = 3
 LLAMAC_STOP_CONTEXT_FULL = 4
+LLAMAC_STOP_CANCELLED = 5
 
 class llamac_ftype(enum.IntEnum):
     LLAMAC_FTYPE_ALL_F32 = 0
@@ -243,6 +247,37 @@ LLAMAC_FTYPE_MOSTLY_IQ4_NL = 25
 LLAMAC_FTYPE_MOSTLY_IQ4_XS = 30
 LLAMAC_FTYPE_MOSTLY_BF16 = 32
 
+class llamac_step_kind(enum.IntEnum):
+    LLAMAC_STEP_BUSY = 0
+    LLAMAC_STEP_TOKEN = 1
+    LLAMAC_STEP_DONE = 2
+
+LLAMAC_STEP_BUSY = 0
+LLAMAC_STEP_TOKEN = 1
+LLAMAC_STEP_DONE = 2
+
+class llamac_worker_state(enum.IntEnum):
+    LLAMAC_WORKER_LOADING = 0
+    LLAMAC_WORKER_READY = 1
+    LLAMAC_WORKER_FAILED = 2
+
+LLAMAC_WORKER_LOADING = 0
+LLAMAC_WORKER_READY = 1
+LLAMAC_WORKER_FAILED = 2
+
+class llamac_worker_event_kind(enum.IntEnum):
+    LLAMAC_EVENT_NONE = 0
+    LLAMAC_EVENT_LOADED = 1
+    LLAMAC_EVENT_TEXT = 2
+    LLAMAC_EVENT_DONE = 3
+    LLAMAC_EVENT_ERROR = 4
+
+LLAMAC_EVENT_NONE = 0
+LLAMAC_EVENT_LOADED = 1
+LLAMAC_EVENT_TEXT = 2
+LLAMAC_EVENT_DONE = 3
+LLAMAC_EVENT_ERROR = 4
+
 ENUMS = {
     'llamac_status': llamac_status,
     'llamac_log_level': llamac_log_level,
@@ -253,6 +288,9 @@ ENUMS = {
     'llamac_kernels': llamac_kernels,
     'llamac_stop_reason': llamac_stop_reason,
     'llamac_ftype': llamac_ftype,
+    'llamac_step_kind': llamac_step_kind,
+    'llamac_worker_state': llamac_worker_state,
+    'llamac_worker_event_kind': llamac_worker_event_kind,
 }
 
 # ---- aliases
@@ -283,6 +321,9 @@ class llamac_sampler(ctypes.Structure):
     pass
 
 class llamac_generator(ctypes.Structure):
+    pass
+
+class llamac_worker(ctypes.Structure):
     pass
 
 # ---- structs (declared first, fields set below: they may refer to each other)
@@ -341,6 +382,21 @@ class llamac_state_info(ctypes.Structure):
     pass
 
 class llamac_chat_message(ctypes.Structure):
+    pass
+
+class llamac_jinja_params(ctypes.Structure):
+    pass
+
+class llamac_memory_estimate(ctypes.Structure):
+    pass
+
+class llamac_step(ctypes.Structure):
+    pass
+
+class llamac_worker_params(ctypes.Structure):
+    pass
+
+class llamac_worker_event(ctypes.Structure):
     pass
 
 # ---- callbacks
@@ -520,6 +576,63 @@ llamac_chat_message._fields_ = [
     ('role', ctypes.c_char_p),
     ('content', ctypes.c_char_p),
 ]
+llamac_jinja_params._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('allocator', ctypes.POINTER(llamac_allocator)),
+    ('add_generation_prompt', ctypes.c_bool),
+    ('bos_token', ctypes.c_char_p),
+    ('eos_token', ctypes.c_char_p),
+    ('messages_json', ctypes.c_char_p),
+    ('tools_json', ctypes.c_char_p),
+    ('documents_json', ctypes.c_char_p),
+    ('extra_json', ctypes.c_char_p),
+    ('now', ctypes.c_int64),
+    ('max_output_bytes', ctypes.c_size_t),
+    ('max_steps', ctypes.c_uint64),
+    ('max_depth', ctypes.c_uint32),
+    ('max_memory_bytes', ctypes.c_size_t),
+    ('system_polyfill', ctypes.c_bool),
+]
+llamac_memory_estimate._fields_ = [
+    ('weights', ctypes.c_uint64),
+    ('model_other', ctypes.c_uint64),
+    ('kv_cache', ctypes.c_uint64),
+    ('compute', ctypes.c_uint64),
+    ('total', ctypes.c_uint64),
+]
+llamac_step._fields_ = [
+    ('kind', ctypes.c_int),
+    ('token', ctypes.c_int32),
+    ('text', ctypes.c_char_p),
+    ('text_len', ctypes.c_size_t),
+    ('stop', ctypes.c_int),
+    ('used_us', ctypes.c_int64),
+]
+llamac_worker_params._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('model_path', ctypes.c_char_p),
+    ('model', ctypes.POINTER(llamac_model)),
+    ('repack', ctypes.c_bool),
+    ('n_slots', ctypes.c_int32),
+    ('n_ctx', ctypes.c_uint32),
+    ('n_threads', ctypes.c_int32),
+    ('n_predict', ctypes.c_int32),
+    ('stop_at_eog', ctypes.c_bool),
+    ('temp', ctypes.c_float),
+    ('seed', ctypes.c_uint64),
+    ('budget_us', ctypes.c_int64),
+    ('period_us', ctypes.c_int64),
+]
+llamac_worker_event._fields_ = [
+    ('kind', ctypes.c_int),
+    ('slot', ctypes.c_int32),
+    ('request', ctypes.c_uint64),
+    ('token', ctypes.c_int32),
+    ('text', ctypes.c_char_p),
+    ('text_len', ctypes.c_size_t),
+    ('stop', ctypes.c_int),
+    ('status', ctypes.c_int),
+]
 
 STRUCTS = {
     'llamac_allocator': llamac_allocator,
@@ -541,6 +654,11 @@ STRUCTS = {
     'llamac_state_params': llamac_state_params,
     'llamac_state_info': llamac_state_info,
     'llamac_chat_message': llamac_chat_message,
+    'llamac_jinja_params': llamac_jinja_params,
+    'llamac_memory_estimate': llamac_memory_estimate,
+    'llamac_step': llamac_step,
+    'llamac_worker_params': llamac_worker_params,
+    'llamac_worker_event': llamac_worker_event,
 }
 
 # ---- functions: name -> (restype, argtypes)
@@ -713,6 +831,22 @@ FUNCTIONS = {
     'llamac_chat_detect_template': (ctypes.c_char_p, (ctypes.c_char_p,)),
     'llamac_chat_builtin_count': (ctypes.c_int32, ()),
     'llamac_chat_builtin_name': (ctypes.c_char_p, (ctypes.c_int32,)),
+    'llamac_jinja_params_init': (None, (ctypes.POINTER(llamac_jinja_params), ctypes.c_size_t)),
+    'llamac_chat_render_jinja': (ctypes.c_int, (ctypes.c_char_p, ctypes.POINTER(llamac_chat_message), ctypes.c_size_t, ctypes.POINTER(llamac_jinja_params), ctypes.POINTER(ctypes.c_char), ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t))),
+    'llamac_json_schema_to_grammar': (ctypes.c_int, (ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint32, ctypes.POINTER(llamac_allocator), ctypes.POINTER(ctypes.c_char), ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t))),
+    'llamac_context_set_n_threads': (ctypes.c_int, (ctypes.POINTER(llamac_context), ctypes.c_int32)),
+    'llamac_estimate_memory': (ctypes.c_int, (ctypes.c_char_p, ctypes.POINTER(llamac_model_params), ctypes.POINTER(llamac_context_params), ctypes.POINTER(llamac_memory_estimate))),
+    'llamac_generator_submit': (ctypes.c_int, (ctypes.POINTER(llamac_generator), ctypes.POINTER(ctypes.c_int32), ctypes.c_int32)),
+    'llamac_generator_step': (ctypes.c_int, (ctypes.POINTER(llamac_generator), ctypes.c_int64, ctypes.POINTER(llamac_step))),
+    'llamac_generators_step': (ctypes.c_int, (ctypes.POINTER(ctypes.POINTER(llamac_generator)), ctypes.c_int32, ctypes.c_int64, ctypes.POINTER(llamac_step))),
+    'llamac_generator_cancel': (ctypes.c_int, (ctypes.POINTER(llamac_generator),)),
+    'llamac_worker_params_init': (None, (ctypes.POINTER(llamac_worker_params), ctypes.c_size_t)),
+    'llamac_worker_new': (ctypes.c_int, (ctypes.POINTER(llamac_worker_params), ctypes.POINTER(ctypes.POINTER(llamac_worker)))),
+    'llamac_worker_free': (None, (ctypes.POINTER(llamac_worker),)),
+    'llamac_worker_get_state': (ctypes.c_int, (ctypes.POINTER(llamac_worker),)),
+    'llamac_worker_submit': (ctypes.c_int, (ctypes.POINTER(llamac_worker), ctypes.c_int32, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_uint64))),
+    'llamac_worker_cancel': (ctypes.c_int, (ctypes.POINTER(llamac_worker), ctypes.c_int32)),
+    'llamac_worker_poll': (ctypes.c_int, (ctypes.POINTER(llamac_worker), ctypes.POINTER(llamac_worker_event))),
 }
 
 

@@ -386,13 +386,7 @@ class Llama:
         if mirostat_mode or tfs_z != 1.0 or logits_processor is not None or logprobs:
             raise NotImplementedError("llamac: mirostat, tfs_z, logits_processor and chat logprobs "
                                       "are not supported")
-        tmpl = self._chat_template
-        if tmpl is None and self.model.metadata("tokenizer.chat_template") is None:
-            # llama-cpp-python's choice for a model without a template
-            warnings.warn("llamac: the model has no chat template; using llama-2 as "
-                          "llama-cpp-python does (pass chat_format= to choose)", stacklevel=2)
-            tmpl = "llama2"
-        prompt = self.model.apply_chat_template(messages, tmpl, True)
+        prompt = self._format_chat(messages)
         tokens = self.model.tokenize(prompt.encode("utf-8"), add_special=True, parse_special=True)
         bos = self.model.token_bos()
         if len(tokens) >= 2 and tokens[0] == bos and tokens[1] == bos:
@@ -410,6 +404,19 @@ class Llama:
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                              "logprobs": None, "finish_reason": last["choices"][0]["finish_reason"]}],
                 "usage": last["_usage"]}
+
+    def _format_chat(self, messages):
+        """chat_format given: that built-in format. Else the model's
+        tokenizer.chat_template rendered as Jinja (as llama-cpp-python does
+        with jinja2), else llama-2 (llama-cpp-python's fallback)."""
+        if self._chat_template is not None:
+            return self.model.apply_chat_template(messages, self._chat_template, True)
+        tmpl = self.model.metadata("tokenizer.chat_template")
+        if tmpl is not None:
+            return self.model.render_jinja(tmpl, messages, True)
+        warnings.warn("llamac: the model has no chat template; using llama-2 as "
+                      "llama-cpp-python does (pass chat_format= to choose)", stacklevel=3)
+        return self.model.apply_chat_template(messages, "llama2", True)
 
     @staticmethod
     def _text_stream(it):
