@@ -208,7 +208,10 @@ class Llama:
         logits are then in .scores[-1] / .eval_logits[-1]."""
         with self._guard():
             tokens = list(tokens)
-            self._ctx.decode(tokens, pos0=len(self.input_ids))
+            # A completion leaves its last sampled token undecoded (the
+            # generator decodes lazily): decode it first.
+            n_past = self._ctx.kv_pos_max(0) + 1
+            self._ctx.decode(self.input_ids[n_past:] + tokens, pos0=n_past)
             self.input_ids += tokens
             self._last_logits = self._ctx.logits(-1)
 
@@ -439,8 +442,9 @@ class Llama:
     # ---- state
     def save_state(self):
         with self._guard():
-            data = self._ctx.state_save(self.input_ids)
-            return LlamaState(self.input_ids, len(self.input_ids), data, self._seed)
+            ids = self.input_ids[:self._ctx.kv_pos_max(0) + 1]  # what the cache holds
+            data = self._ctx.state_save(ids)
+            return LlamaState(ids, len(ids), data, self._seed)
 
     def load_state(self, state):
         with self._guard():

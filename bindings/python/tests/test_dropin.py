@@ -175,3 +175,16 @@ def test_model_template_rendered_as_jinja(shipped):
         with pytest.warns(UserWarning, match="llama-2"):
             p = llm._format_chat(msgs)
         assert p == llm.model.apply_chat_template(msgs, "llama2")
+
+
+def test_eval_after_completion_continues_the_text(shipped):
+    with Llama(model_path=shipped, verbose=False) as llm:
+        llm("In the beginning", max_tokens=5, temperature=0)
+        ids = list(llm.input_ids)
+        nxt = llm.tokenize(b" God", add_bos=False)[0]
+        llm.eval([nxt])
+        after = llm.scores[-1]
+        assert llm.input_ids == ids + [nxt]
+        llm.reset()
+        llm.eval(ids + [nxt])  # the same text decoded from scratch
+        assert llm.scores[-1] == after
