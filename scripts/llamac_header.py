@@ -245,7 +245,7 @@ def default_header_path() -> str:
 
 _TOKEN = re.compile(r"""
     (?P<comment>/\*.*?\*/|//[^\n]*)
-  | (?P<pp>^[ \t]*\#(?:[^\n\\]|\\.)*)
+  | (?P<pp>^[ \t]*\#(?:/\*.*?\*/|[^\n\\/]|/(?!\*)|\\.)*)
   | (?P<str>"(?:[^"\\\n]|\\.)*")
   | (?P<num>(?:0[xX][0-9a-fA-F]+|\d+\.?\d*(?:[eE][-+]?\d+)?)[uUlLfF]*)
   | (?P<id>[A-Za-z_]\w*)
@@ -381,7 +381,9 @@ class _Parser:
         return t.text
 
     def _define(self, t: _Tok):
-        text = re.sub(r"\\\n", " ", t.text).strip()
+        # comments (possibly spanning lines) and continuations are blanks
+        text = re.sub(r"/\*.*?\*/|//[^\n]*", " ", t.text, flags=re.S)
+        text = re.sub(r"\\\n", " ", text).strip()
         m = re.match(r"#\s*define\s+([A-Za-z_]\w*)(\([^)]*\))?\s*(.*)$", text, re.S)
         if not m or m.group(2):
             return  # #if/#ifdef/#include, or a function-like macro
@@ -617,7 +619,9 @@ _SAMPLE = r'''
 #define X_NUMBER (X_MAJOR * 10000 + 2 * 100)
 #define X_STRING "1.2.0"
 #define X_NULL ((x_token)-1)
-#define X_FLAG (1u << 4)
+#define X_FLAG (1u << 4) /* a comment that goes
+                                on */
+#define X_AFTER 7 // line comment
 /* A handle. */
 typedef struct x_thing x_thing;
 typedef int32_t x_token;
@@ -655,6 +659,7 @@ def self_test(path: Optional[str]) -> None:
         ("X_RED", 0), ("X_GREEN", 4), ("X_BLUE", 5), ("X_NEG", -1), ("X_BIT", 8),
         ("X_NEXT", 12)], e
     assert d["X_FLAG"].value == 16, d["X_FLAG"]
+    assert d["X_AFTER"].value == 7, d["X_AFTER"]
     assert e.values[2].doc == "doc of blue"
     (cb,) = h.callbacks
     assert cb.sig.ret.base == "bool" and [p.name for p in cb.sig.params] == ["fraction", "user"]

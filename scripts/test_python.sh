@@ -22,7 +22,8 @@ src="$build/python-src"
 rm -rf "$src"
 cp -r bindings/python "$src"
 rm -rf "$src/tests"
-"$venv/bin/python" -m pip install -q --no-index --no-build-isolation --no-deps \
+"$venv/bin/python" -m pip install -q --disable-pip-version-check --no-index \
+  --no-build-isolation --no-deps \
   --force-reinstall "$src"
 export LLAMAC_LIBRARY="$lib"
 export LLAMAC_CLI="$build/tools/llamac"

@@ -15,6 +15,7 @@ LLAMAC_TOKEN_NULL = -1
 LLAMAC_STATE_ALL_SEQS = -1
 LLAMAC_STATE_HEADER_BYTES = 168
 LLAMAC_JSON_SCHEMA_COMPACT_SPACES = 1
+LLAMAC_JSON_SCHEMA_DOTALL = 2
 
 # ---- enums (the ctypes type of an enum is c_int)
 class llamac_status(enum.IntEnum):

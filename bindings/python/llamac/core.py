@@ -198,6 +198,44 @@ class Model(_Closable):
         return buf.raw[:n.value].decode("utf-8", "replace")
 
 
+    def render_jinja(self, template, messages, add_generation_prompt=True, bos_token=None,
+                     eos_token=None):
+        """Renders a Jinja chat template (e.g. the model's
+        tokenizer.chat_template) as Hugging Face's apply_chat_template does,
+        in the library's sandboxed engine. bos/eos_token default to the
+        model's special tokens' text. Returns str."""
+        self._handle()
+        if bos_token is None:
+            bos_token = self.token_to_piece(self.token_bos(), special=True)
+        if eos_token is None:
+            eos_token = self.token_to_piece(self.token_eos(), special=True)
+        return render_jinja(template, messages, add_generation_prompt, bos_token, eos_token)
+
+
+def render_jinja(template, messages, add_generation_prompt=True, bos_token="", eos_token=""):
+    """llamac_chat_render_jinja: a Jinja chat template rendered with
+    messages [{"role", "content"}]. Returns str."""
+    keep = []
+    arr = (_lib.llamac_chat_message * max(len(messages), 1))()
+    for i, m in enumerate(messages):
+        role, content = _bytes(m["role"]), _bytes(m.get("content") or "")
+        keep += [role, content]
+        arr[i].role, arr[i].content = role, content
+    p = _params(_lib.llamac_jinja_params, lib.llamac_jinja_params_init)
+    p.add_generation_prompt = bool(add_generation_prompt)
+    p.bos_token, p.eos_token = _bytes(bos_token), _bytes(eos_token)
+    tmpl = _bytes(template)
+    n = ctypes.c_size_t()
+    st = lib.llamac_chat_render_jinja(tmpl, arr, len(messages), ctypes.byref(p), None, 0,
+                                      ctypes.byref(n))
+    if st != _lib.LLAMAC_ERR_BUFFER_TOO_SMALL:
+        check(st)
+    buf = ctypes.create_string_buffer(max(n.value, 1))
+    check(lib.llamac_chat_render_jinja(tmpl, arr, len(messages), ctypes.byref(p), buf, n.value,
+                                       ctypes.byref(n)))
+    return buf.raw[:n.value].decode("utf-8", "replace")
+
+
 class Context(_Closable):
     """A llamac_context: KV cache, logits, worker threads. One thread at a time."""
     _what = "Context"

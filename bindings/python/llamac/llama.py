@@ -208,7 +208,10 @@ class Llama:
         logits are then in .scores[-1] / .eval_logits[-1]."""
         with self._guard():
             tokens = list(tokens)
-            self._ctx.decode(tokens, pos0=len(self.input_ids))
+            # A completion leaves its last sampled token undecoded (the
+            # generator decodes lazily): decode it first.
+            n_past = self._ctx.kv_pos_max(0) + 1
+            self._ctx.decode(self.input_ids[n_past:] + tokens, pos0=n_past)
             self.input_ids += tokens
             self._last_logits = self._ctx.logits(-1)
 
@@ -386,13 +389,7 @@ class Llama:
         if mirostat_mode or tfs_z != 1.0 or logits_processor is not None or logprobs:
             raise NotImplementedError("llamac: mirostat, tfs_z, logits_processor and chat logprobs "
                                       "are not supported")
-        tmpl = self._chat_template
-        if tmpl is None and self.model.metadata("tokenizer.chat_template") is None:
-            # llama-cpp-python's choice for a model without a template
-            warnings.warn("llamac: the model has no chat template; using llama-2 as "
-                          "llama-cpp-python does (pass chat_format= to choose)", stacklevel=2)
-            tmpl = "llama2"
-        prompt = self.model.apply_chat_template(messages, tmpl, True)
+        prompt = self._format_chat(messages)
         tokens = self.model.tokenize(prompt.encode("utf-8"), add_special=True, parse_special=True)
         bos = self.model.token_bos()
         if len(tokens) >= 2 and tokens[0] == bos and tokens[1] == bos:
@@ -410,6 +407,19 @@ class Llama:
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                              "logprobs": None, "finish_reason": last["choices"][0]["finish_reason"]}],
                 "usage": last["_usage"]}
+
+    def _format_chat(self, messages):
+        """chat_format given: that built-in format. Else the model's
+        tokenizer.chat_template rendered as Jinja (as llama-cpp-python does
+        with jinja2), else llama-2 (llama-cpp-python's fallback)."""
+        if self._chat_template is not None:
+            return self.model.apply_chat_template(messages, self._chat_template, True)
+        tmpl = self.model.metadata("tokenizer.chat_template")
+        if tmpl is not None:
+            return self.model.render_jinja(tmpl, messages, True)
+        warnings.warn("llamac: the model has no chat template; using llama-2 as "
+                      "llama-cpp-python does (pass chat_format= to choose)", stacklevel=3)
+        return self.model.apply_chat_template(messages, "llama2", True)
 
     @staticmethod
     def _text_stream(it):
@@ -432,8 +442,9 @@ class Llama:
     # ---- state
     def save_state(self):
         with self._guard():
-            data = self._ctx.state_save(self.input_ids)
-            return LlamaState(self.input_ids, len(self.input_ids), data, self._seed)
+            ids = self.input_ids[:self._ctx.kv_pos_max(0) + 1]  # what the cache holds
+            data = self._ctx.state_save(ids)
+            return LlamaState(ids, len(ids), data, self._seed)
 
     def load_state(self, state):
         with self._guard():

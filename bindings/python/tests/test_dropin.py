@@ -153,3 +153,38 @@ def test_save_load_state(shipped):
         llm.eval(ids + [llm.tokenize(b" God", add_bos=False)[0]])
         assert llm.scores[-1] == after
         assert row != after
+
+
+CHATML_JINJA = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + "
+                "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
+                "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
+
+
+def test_model_template_rendered_as_jinja(shipped):
+    msgs = [{"role": "user", "content": "hi"}]
+    # chatml by hand (the format's published layout)
+    want = "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"
+    with Llama(model_path=shipped, verbose=False) as llm:
+        assert llm.model.render_jinja(CHATML_JINJA, msgs) == want
+        # a model that ships a template: Llama renders it with the Jinja engine
+        llm.model.metadata = lambda key: CHATML_JINJA if key == "tokenizer.chat_template" else None
+        assert llm._format_chat(msgs) == want
+        r = llm.create_chat_completion(messages=msgs, max_tokens=4, temperature=0)
+        assert r["choices"][0]["message"]["role"] == "assistant"
+    with Llama(model_path=shipped, verbose=False) as llm:
+        with pytest.warns(UserWarning, match="llama-2"):
+            p = llm._format_chat(msgs)
+        assert p == llm.model.apply_chat_template(msgs, "llama2")
+
+
+def test_eval_after_completion_continues_the_text(shipped):
+    with Llama(model_path=shipped, verbose=False) as llm:
+        llm("In the beginning", max_tokens=5, temperature=0)
+        ids = list(llm.input_ids)
+        nxt = llm.tokenize(b" God", add_bos=False)[0]
+        llm.eval([nxt])
+        after = llm.scores[-1]
+        assert llm.input_ids == ids + [nxt]
+        llm.reset()
+        llm.eval(ids + [nxt])  # the same text decoded from scratch
+        assert llm.scores[-1] == after

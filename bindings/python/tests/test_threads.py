@@ -71,3 +71,10 @@ def test_concurrent_use_of_one_context_raises(shipped):
             llamac.core.lib.llamac_decode = real
         assert hits == [None]
         assert len(ctx.logits()) == model.n_vocab()  # usable afterwards
+
+
+def test_calls_release_the_gil():
+    # ctypes.CDLL releases the GIL around every foreign call; PyDLL would not.
+    import ctypes
+    assert isinstance(llamac.lib, ctypes.CDLL) and not isinstance(llamac.lib, ctypes.PyDLL)
+    assert llamac.lib._func_flags_ & ctypes._FUNCFLAG_PYTHONAPI == 0
