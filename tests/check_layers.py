@@ -19,6 +19,7 @@ LAYERS = {
     'model':    ['common', 'kernels', 'gguf', 'vocab'],
     'runtime':  ['common', 'kernels', 'model'],
     'sampling': ['common'],
+    'grammar':  ['common', 'sampling'],
     'quantize': ['common', 'kernels', 'gguf'],
     'generate': ['common', 'runtime', 'vocab', 'sampling'],
     'state':    ['common', 'runtime', 'model', 'sampling', 'vocab'],
