@@ -1868,6 +1868,103 @@ LLAMAC_API llamac_status llamac_chat_render_jinja(const char *tmpl, const llamac
 /* ==== end of section 11 ==== */
 
 /* ======================================================================== */
+/* 12. Grammars: GBNF-constrained output                                    */
+/* ======================================================================== */
+
+/* Grammars in llama.cpp's GBNF language (as of its commit c392e50; the
+ * guide is docs/grammar.md): rules `name ::= ...` with alternatives `|`,
+ * groups `( )`, literals "..." with the escapes \n \t \r \\ \" \[ \]
+ * \xHH \uHHHH \UHHHHHHHH, character classes `[a-z]`, `[^...]`, `.` (any
+ * code point), repetitions `* + ? {m} {m,} {m,n}` (counts up to 10,000),
+ * `#` comments, LF or CRLF line ends. Rule names are [a-zA-Z0-9-]+.
+ * Input is matched as UTF-8 text; classes and `.` match one code point.
+ *
+ * A grammar is untrusted input: parentheses nest at most 256 deep, the
+ * grammar expands (repetitions copy their item) to at most 2^21 elements
+ * and 200,000 rules, and matching keeps at most 32,768 parse stacks alive;
+ * past a bound the status is LLAMAC_ERR_LIMIT with a message. Syntax
+ * errors, undefined rules, a missing start rule, a rule defined twice and
+ * left recursion (a rule reaching itself without reading input, directly,
+ * through other rules or past rules that can be empty) are
+ * LLAMAC_ERR_FORMAT. Every message reads "grammar: line L, column C: what
+ * was expected and found" (line and column 1-based, the column in bytes).
+ * `root` names the start rule everywhere below; NULL means "root". */
+
+/* Checks grammar text[0..len). LLAMAC_OK when it is usable; otherwise the
+ * error status above with the message in llamac_last_error(), and *line
+ * and *col (each may be NULL) the place (0 when none, such as a missing
+ * start rule); on success they are set to 0. LLAMAC_ERR_INVALID_ARG for
+ * NULL text. Thread-safe. */
+LLAMAC_API llamac_status llamac_grammar_check(const char *text, size_t len, const char *root,
+                                              int32_t *line, int32_t *col);
+
+/* A matcher: feeds bytes through a grammar without a model. Not
+ * thread-safe (one thread at a time per matcher). */
+typedef struct llamac_grammar_matcher llamac_grammar_matcher;
+
+/* Compiles grammar text[0..len) into a new matcher at the start of input.
+ * Errors as llamac_grammar_check (the message names line and column);
+ * LLAMAC_ERR_INVALID_ARG for NULL text or out; LLAMAC_ERR_NO_MEMORY.
+ * *out is NULL on failure. */
+LLAMAC_API llamac_status llamac_grammar_matcher_new(const char *text, size_t len, const char *root,
+                                                    const llamac_allocator *allocator,
+                                                    llamac_grammar_matcher **out);
+LLAMAC_API void llamac_grammar_matcher_free(llamac_grammar_matcher *m);
+/* Back to the start of input. */
+LLAMAC_API void llamac_grammar_matcher_reset(llamac_grammar_matcher *m);
+/* Feeds bytes[0..n). *n_accepted (may be NULL) gets how many were taken:
+ * n when every byte continues some parse; else the offset of the first byte
+ * none can continue with, and the matcher stays after the bytes before it.
+ * A UTF-8 sequence may be split over calls. LLAMAC_OK in both cases;
+ * LLAMAC_ERR_LIMIT when an ambiguous grammar needs more live parse stacks
+ * than the bound, or one call more than max(2^20, 64 n) stack steps
+ * (bounded time; the matcher then stays after the bytes it took, which
+ * *n_accepted counts, and feeding may continue);
+ * LLAMAC_ERR_INVALID_ARG for NULL m, or NULL bytes with n > 0. */
+LLAMAC_API llamac_status llamac_grammar_matcher_feed(llamac_grammar_matcher *m, const void *bytes, size_t n,
+                                                     size_t *n_accepted);
+/* *complete: whether the input fed so far is a whole match of the start
+ * rule (more may still follow). LLAMAC_ERR_INVALID_ARG for NULL
+ * arguments. */
+LLAMAC_API llamac_status llamac_grammar_matcher_complete(const llamac_grammar_matcher *m, bool *complete);
+
+/* The grammar sampler: masks (sets to -inf) every candidate whose text
+ * (llamac_token_to_piece without special rendering) cannot continue a
+ * parse of the text accepted so far, including tokens that end inside a
+ * UTF-8 sequence no allowed code point begins with, and tokens with empty
+ * text; end-of-generation tokens (llamac_vocab_is_eog) stay only when the
+ * parse can be complete. llamac_sampler_accept advances the parse by the
+ * token's text (an end-of-generation token changes nothing). Put it first
+ * in a chain, before top-k and the draw. Reset goes back to the start;
+ * clone copies the parse. Its saved state (llamac_sampler_state_save) is
+ * the text accepted since the start, replayed on load.
+ * Token texts are kept in a byte trie so a prefix shared by many tokens is
+ * checked once per step (docs/grammar.md has timings).
+ * Errors (NULL returned, message in llamac_last_error()): the grammar's
+ * error status and message as llamac_grammar_check; LLAMAC_ERR_INVALID_ARG
+ * for NULL vocab or grammar. apply fails with LLAMAC_ERR_INVALID_ARG if the
+ * parse is stuck (an earlier accepted token broke it) and LLAMAC_ERR_LIMIT
+ * past the stack bound or past 2^22 stack steps in one call; accept fails with LLAMAC_ERR_INVALID_ARG for a
+ * token the grammar rejects (the parse is left unchanged). */
+LLAMAC_API llamac_sampler *llamac_sampler_init_grammar(const llamac_vocab *vocab, const char *grammar,
+                                                       size_t len, const char *root,
+                                                       const llamac_allocator *allocator);
+
+/* The fast path llama.cpp's common sampler takes: sample without the
+ * grammar, then ask whether the grammar sampler `smpl` allows the chosen
+ * token (*allowed); only when it does not, apply the grammar to the
+ * logits and sample again. This changes the sampled distribution
+ * (tokens the grammar allows keep the probability they had among all
+ * tokens rather than among the allowed ones), so it is opt-in; full
+ * masking is the default and the reference. LLAMAC_ERR_INVALID_ARG for
+ * NULL arguments or a sampler that is not a grammar sampler;
+ * LLAMAC_ERR_NOT_FOUND for a token outside the vocabulary. */
+LLAMAC_API llamac_status llamac_sampler_grammar_allows(llamac_sampler *smpl, llamac_token token,
+                                                       bool *allowed);
+
+/* ==== end of section 12 ==== */
+
+/* ======================================================================== */
 /* 13. JSON Schema: conversion to a GBNF grammar                           */
 /* ======================================================================== */
 

@@ -888,6 +888,54 @@ static void p_chat_render_jinja(void) {
     SUCCEEDS(llamac_chat_render_jinja(t, NULL, 0, NULL, buf, sizeof buf, &n));
 }
 
+/* ---- 12. grammars ---- */
+
+static const char gram[] = "root ::= \"a\"+\n";
+static void p_grammar_check(void) {
+    int32_t l = 7, c = 7;
+    REFUSED(llamac_grammar_check(NULL, 0, NULL, &l, &c), "text");
+    SUCCEEDS(llamac_grammar_check(gram, sizeof gram - 1, NULL, NULL, NULL));
+    FAILS_WITH(llamac_grammar_check("root ::= (", 10, NULL, &l, &c), LLAMAC_ERR_FORMAT);
+}
+static void p_grammar_matcher_new(void) {
+    llamac_grammar_matcher *m = NULL;
+    REFUSED(llamac_grammar_matcher_new(gram, sizeof gram - 1, NULL, NULL, NULL), "out");
+    REFUSED(llamac_grammar_matcher_new(NULL, 0, NULL, NULL, &m), "text");
+    NEUTRAL(m == NULL);
+    FAILS_WITH(llamac_grammar_matcher_new("x ::= y", 7, NULL, NULL, &m), LLAMAC_ERR_FORMAT);
+    NEUTRAL(m == NULL);
+}
+static void p_grammar_matcher_free(void) { QUIET(llamac_grammar_matcher_free(NULL)); }
+static void p_grammar_matcher_reset(void) { QUIET(llamac_grammar_matcher_reset(NULL)); }
+static void p_grammar_matcher_feed(void) {
+    size_t n = 9;
+    REFUSED(llamac_grammar_matcher_feed(NULL, "a", 1, &n), "m");
+    NEUTRAL(n == 0);
+    llamac_grammar_matcher *m = NULL;
+    SUCCEEDS(llamac_grammar_matcher_new(gram, sizeof gram - 1, NULL, NULL, &m));
+    REFUSED(llamac_grammar_matcher_feed(m, NULL, 1, &n), "bytes");
+    SUCCEEDS(llamac_grammar_matcher_feed(m, NULL, 0, NULL));
+    llamac_grammar_matcher_free(m);
+}
+static void p_grammar_matcher_complete(void) {
+    bool done = true;
+    REFUSED(llamac_grammar_matcher_complete(NULL, &done), "m");
+    NEUTRAL(!done);
+    REFUSED(llamac_grammar_matcher_complete(NULL, NULL), "complete");
+}
+static void p_sampler_init_grammar(void) {
+    CTOR_REFUSED(llamac_sampler_init_grammar(NULL, gram, sizeof gram - 1, NULL, NULL), "vocab");
+    CTOR_REFUSED(llamac_sampler_init_grammar(F.vocab, NULL, 0, NULL, NULL), "grammar");
+    CTOR_OK(llamac_sampler_init_grammar(F.vocab, gram, sizeof gram - 1, NULL, NULL));
+}
+static void p_sampler_grammar_allows(void) {
+    bool ok = true;
+    REFUSED(llamac_sampler_grammar_allows(NULL, 0, &ok), "smpl");
+    NEUTRAL(!ok);
+    REFUSED(llamac_sampler_grammar_allows(F.chain, 0, NULL), "allowed");
+    INVALID(llamac_sampler_grammar_allows(F.chain, 0, &ok));
+}
+
 /* ---- 13. JSON Schema ---- */
 
 static void p_json_schema_to_grammar(void) {
@@ -953,6 +1001,8 @@ static const probe probes[] = {
     P(sampler_state_save), P(sampler_state_load),
     P(chat_apply_template), P(chat_detect_template), P(chat_builtin_count), P(chat_builtin_name),
     P(jinja_params_init), P(chat_render_jinja),
+    P(grammar_check), P(grammar_matcher_new), P(grammar_matcher_free), P(grammar_matcher_reset),
+    P(grammar_matcher_feed), P(grammar_matcher_complete), P(sampler_init_grammar), P(sampler_grammar_allows),
     P(json_schema_to_grammar),
     P(context_set_n_threads), P(generator_submit), P(generator_step), P(generators_step), P(generator_cancel),
     P(worker_params_init), P(worker_new), P(worker_free), P(worker_get_state), P(worker_submit), P(worker_cancel),

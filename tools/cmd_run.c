@@ -5,6 +5,7 @@
 #include "cmd_parse.h"
 #include "commands.h"
 #include "default_model.h"
+#include "json_schema_arg.h"
 #include "run_state.h"
 #include "session.h"
 
@@ -24,12 +25,13 @@
 typedef struct run_args {
     const char *model, *prompt, *prompt_file;
     const char *save_state, *load_state, *prompt_cache;
+    const char *json_schema; /* --json-schema FILE_OR_TEXT */
     int32_t n_predict, top_k, threads, n_keep;
     uint32_t n_ctx;
     float temp, top_p, min_p, repeat_penalty;
     int32_t repeat_last_n;
     uint64_t seed;
-    bool seed_given, ids;
+    bool seed_given, ids, compact_spaces;
     const char *stops[MAX_STOPS];
     int32_t n_stop;
     size_t prompt_limit;
@@ -75,6 +77,12 @@ static void run_usage(FILE *f) {
             "  --prompt-cache FILE  reuse the longest common prefix of the prompt saved in\n"
             "                       FILE (decode only the rest), then save this prompt there\n"
             "  --ids                print token ids (one line, space-separated) instead of text\n"
+            "  --json-schema SCHEMA constrain the output to JSON that the JSON Schema SCHEMA\n"
+            "                       describes (text when it starts with '{', else a file;\n"
+            "                       the grammar of `llamac grammar --json-schema`); the\n"
+            "                       output ends once the document is complete\n"
+            "  --compact-spaces     with --json-schema: at most one space between tokens of the\n"
+            "                       JSON (default, as llama.cpp: up to a newline and 20 blanks)\n"
             "  --prompt-limit BYTES refuse a PROMPT_FILE larger than this (default 64M; a K, M\n"
             "                       or G suffix counts KiB, MiB, GiB); pipes and devices are\n"
             "                       read up to it\n"
@@ -108,11 +116,15 @@ static int parse_args(int argc, char **argv, run_args *a) {
             a->ids = true;
             continue;
         }
+        if (!strcmp(o, "--compact-spaces")) {
+            a->compact_spaces = true;
+            continue;
+        }
         static const char *const valued[] = {"-m", "-p", "-f", "-n", "--temp", "--top-k",
                                              "--top-p", "--min-p", "--repeat-penalty",
                                              "--repeat-last-n", "--seed", "-t", "-c", "--stop",
                                              "--prompt-limit", "--keep", "--save-state",
-                                             "--load-state", "--prompt-cache"};
+                                             "--load-state", "--prompt-cache", "--json-schema"};
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(o, valued[k]);
         if (!known) {
@@ -132,6 +144,7 @@ static int parse_args(int argc, char **argv, run_args *a) {
         else if (!strcmp(o, "--save-state")) ok = file_opt(o, v, &a->save_state);
         else if (!strcmp(o, "--load-state")) ok = file_opt(o, v, &a->load_state);
         else if (!strcmp(o, "--prompt-cache")) ok = file_opt(o, v, &a->prompt_cache);
+        else if (!strcmp(o, "--json-schema")) ok = file_opt(o, v, &a->json_schema);
         else if (!strcmp(o, "-n")) ok = tool_opt_i32("run", o, v, -1, INT32_MAX, &a->n_predict);
         else if (!strcmp(o, "--keep")) ok = tool_opt_i32("run", o, v, -1, INT32_MAX, &a->n_keep);
         else if (!strcmp(o, "--temp")) ok = tool_opt_f32("run", o, v, 0.0f, 1e6f, &a->temp);
@@ -166,6 +179,10 @@ static int parse_args(int argc, char **argv, run_args *a) {
         fprintf(stderr, "llamac run: need -p PROMPT or -f FILE (or --load-state FILE)\n");
         goto bad;
     }
+    if (a->compact_spaces && !a->json_schema) {
+        fprintf(stderr, "llamac run: --compact-spaces needs --json-schema\n");
+        goto bad;
+    }
     if (a->load_state && a->prompt_cache) {
         fprintf(stderr, "llamac run: --load-state and --prompt-cache cannot be combined\n");
         goto bad;
@@ -183,11 +200,18 @@ bad:
 
 
 /* The llama.cpp default order: penalties, top-k, top-p, min-p, temp, dist;
- * temperature 0 is greedy after the penalties. */
-static llamac_sampler *build_chain(const run_args *a) {
+ * temperature 0 is greedy after the penalties. A grammar (from
+ * --json-schema) masks first, so every later step sees allowed tokens
+ * only. */
+static llamac_sampler *build_chain(const run_args *a, const llamac_vocab *vocab, const char *grammar) {
     llamac_sampler *c = llamac_sampler_chain_new(NULL);
     if (!c) return NULL;
     llamac_status st = LLAMAC_OK;
+    if (grammar) {
+        llamac_sampler *g = llamac_sampler_init_grammar(vocab, grammar, strlen(grammar), NULL, NULL);
+        if (!g) fprintf(stderr, "llamac run: --json-schema: %s\n", llamac_last_error());
+        st = llamac_sampler_chain_add(c, g);
+    }
     if (a->repeat_penalty != 1.0f)
         st = llamac_sampler_chain_add(
             c, llamac_sampler_init_penalties(a->repeat_last_n, a->repeat_penalty, 0, 0, NULL));
@@ -255,6 +279,7 @@ int cmd_run(int argc, char **argv) {
 
     tool_session ss;
     llamac_sampler *chain = NULL;
+    char *grammar = NULL; /* from --json-schema */
     llamac_generator *gen = NULL;
     llamac_token *tokens = NULL; /* the prompt, or the text after a loaded state */
     int32_t n_tokens = 0;
@@ -284,7 +309,9 @@ int cmd_run(int argc, char **argv) {
     if (prompt && (prompt_len > 0 || !a.load_state) &&
         (st = tokenize_all(vocab, prompt, prompt_len, !a.load_state, &tokens, &n_tokens)))
         goto fail;
-    if (!(chain = build_chain(&a))) {
+    if (a.json_schema && !(grammar = tool_json_schema_grammar("run", a.json_schema, true,
+                                                                          a.compact_spaces ? LLAMAC_JSON_SCHEMA_COMPACT_SPACES : 0))) goto done;
+    if (!(chain = build_chain(&a, vocab, grammar))) {
         st = LLAMAC_ERR_INVALID_ARG;
         goto fail;
     }
@@ -443,6 +470,7 @@ fail:
 done:
     llamac_generator_free(gen);
     llamac_sampler_free(chain);
+    free(grammar);
     tool_session_close(&ss);
     run_tokens_free(&seq);
     free(tokens);

@@ -9,7 +9,7 @@ static llamac_status convert(const lc_env *env, const char *schema, size_t len, 
     lc_json *root = NULL;
     llamac_status st = lc_json_parse(env, schema, len, &lim, &root);
     if (st) {
-        lc_error_prefix("llamac_json_schema_to_grammar: ");
+        lc_error_prefix("llamac_json_schema_to_grammar");
         return st;
     }
     lc_js c = {.env = env,
@@ -27,7 +27,7 @@ static llamac_status convert(const lc_env *env, const char *schema, size_t len, 
     lc_js_rules_free(&c);
     lc_free(env, c.resolving);
     lc_json_free(env, root);
-    if (c.st) lc_error_prefix("llamac_json_schema_to_grammar: ");
+    if (c.st) lc_error_prefix("llamac_json_schema_to_grammar");
     return c.st;
 }
 
