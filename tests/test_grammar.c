@@ -383,6 +383,59 @@ static void test_generate_json(void **state) {
     llamac_model_free(model);
 }
 
+/* llama.cpp's own grammar tests as data (tests/data/grammar_peer_cases.json,
+ * extracted by scripts/grammar_peer_cases.py from its commit c392e50): each
+ * case's grammar builds, accepts its passing strings and rejects its
+ * failing ones; its invalid grammars are refused, its valid ones (parser
+ * tests and the .gbnf files of its grammars folder) accepted. */
+static void test_peer_cases(void **state) {
+    (void)state;
+    char path[1024];
+    const char *data = getenv("LLAMAC_TEST_DATA");
+    snprintf(path, sizeof path, "%s/grammar_peer_cases.json", data ? data : "tests/data");
+    size_t n;
+    char *text = read_file(path, &n);
+    lc_env env;
+    lc_env_init(&env, NULL, NULL, NULL);
+    lc_json *doc = NULL;
+    assert_int_equal(lc_json_parse(&env, text, n, NULL, &doc), LLAMAC_OK);
+    const lc_json *cases = lc_json_get(doc, "cases");
+    assert_true(lc_json_count(cases) >= 11);
+    int n_strings = 0;
+    for (size_t i = 0; i < lc_json_count(cases); i++) {
+        const lc_json *c = lc_json_at(cases, i);
+        const char *name = lc_json_string(lc_json_get(c, "name"), NULL);
+        const char *g = lc_json_string(lc_json_get(c, "grammar"), NULL);
+        if (llamac_grammar_check(g, strlen(g), NULL, NULL, NULL) != LLAMAC_OK)
+            fail_msg("%s: %s", name, llamac_last_error());
+        for (int want = 1; want >= 0; want--) {
+            const lc_json *list = lc_json_get(c, want ? "accept" : "reject");
+            for (size_t k = 0; k < lc_json_count(list); k++) {
+                const char *in = lc_json_string(lc_json_at(list, k), NULL);
+                if (match(g, in, NULL) != want) fail_msg("%s: '%s' should %s", name, in, want ? "match" : "not match");
+                n_strings++;
+            }
+        }
+    }
+    const lc_json *invalid = lc_json_get(doc, "invalid"), *valid = lc_json_get(doc, "valid");
+    assert_int_equal(lc_json_count(invalid), 8);
+    for (size_t i = 0; i < lc_json_count(invalid); i++) {
+        const char *g = lc_json_string(lc_json_at(invalid, i), NULL);
+        if (llamac_grammar_check(g, strlen(g), NULL, NULL, NULL) != LLAMAC_ERR_FORMAT)
+            fail_msg("invalid grammar %zu accepted: %s", i, g);
+    }
+    assert_true(lc_json_count(valid) >= 22);
+    for (size_t i = 0; i < lc_json_count(valid); i++) {
+        const char *g = lc_json_string(lc_json_at(valid, i), NULL);
+        if (llamac_grammar_check(g, strlen(g), NULL, NULL, NULL) != LLAMAC_OK)
+            fail_msg("valid grammar %zu refused: %s\n%s", i, llamac_last_error(), g);
+    }
+    print_message("peer cases: %zu grammars, %d strings, %zu invalid, %zu valid grammars\n", lc_json_count(cases),
+                  n_strings, lc_json_count(invalid), lc_json_count(valid));
+    lc_json_free(&env, doc);
+    free(text);
+}
+
 int main(int argc, char **argv) {
     (void)argc;
     (void)argv;
@@ -396,7 +449,7 @@ int main(int argc, char **argv) {
     free(s);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_matching), cmocka_unit_test(test_utf8_pieces),
-        cmocka_unit_test(test_hostile),      cmocka_unit_test(test_sampler_mask),
+        cmocka_unit_test(test_hostile),      cmocka_unit_test(test_sampler_mask), cmocka_unit_test(test_peer_cases),
         cmocka_unit_test(test_generate_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,6 +26,7 @@ typedef struct run_args {
     const char *model, *prompt, *prompt_file;
     const char *save_state, *load_state, *prompt_cache;
     const char *json_schema; /* --json-schema FILE_OR_TEXT */
+    const char *grammar, *grammar_file; /* GBNF text, or a file of it */
     int32_t n_predict, top_k, threads, n_keep;
     uint32_t n_ctx;
     float temp, top_p, min_p, repeat_penalty;
@@ -44,6 +45,7 @@ static void run_usage(FILE *f) {
             "                  [--repeat-last-n N] [--seed S] [-t THREADS] [-c N_CTX]\n"
             "                  [--stop STRING]... [--keep N] [--ids] [--prompt-limit BYTES]\n"
             "                  [--save-state FILE] [--load-state FILE] [--prompt-cache FILE]\n"
+            "                  [--grammar TEXT | --grammar-file FILE]\n"
             "\n"
             "Generates a continuation of the prompt (tokenized with BOS; special-token\n"
             "text like <|eot_id|> is parsed) and streams it to stdout, without the\n"
@@ -76,6 +78,10 @@ static void run_usage(FILE *f) {
             "                       are then optional and add text after it, without BOS\n"
             "  --prompt-cache FILE  reuse the longest common prefix of the prompt saved in\n"
             "                       FILE (decode only the rest), then save this prompt there\n"
+            "  --grammar TEXT       constrain the output to this GBNF grammar (start rule\n"
+            "                       'root'; docs/grammar.md); generation can then end only\n"
+            "                       where the grammar is complete\n"
+            "  --grammar-file FILE  the same, the grammar read from FILE (e.g. grammars/json.gbnf)\n"
             "  --ids                print token ids (one line, space-separated) instead of text\n"
             "  --json-schema SCHEMA constrain the output to JSON that the JSON Schema SCHEMA\n"
             "                       describes (text when it starts with '{', else a file;\n"
@@ -124,7 +130,8 @@ static int parse_args(int argc, char **argv, run_args *a) {
                                              "--top-p", "--min-p", "--repeat-penalty",
                                              "--repeat-last-n", "--seed", "-t", "-c", "--stop",
                                              "--prompt-limit", "--keep", "--save-state",
-                                             "--load-state", "--prompt-cache", "--json-schema"};
+                                             "--load-state", "--prompt-cache", "--json-schema",
+                                             "--grammar", "--grammar-file"};
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(o, valued[k]);
         if (!known) {
@@ -145,6 +152,8 @@ static int parse_args(int argc, char **argv, run_args *a) {
         else if (!strcmp(o, "--load-state")) ok = file_opt(o, v, &a->load_state);
         else if (!strcmp(o, "--prompt-cache")) ok = file_opt(o, v, &a->prompt_cache);
         else if (!strcmp(o, "--json-schema")) ok = file_opt(o, v, &a->json_schema);
+        else if (!strcmp(o, "--grammar")) a->grammar = v;
+        else if (!strcmp(o, "--grammar-file")) ok = file_opt(o, v, &a->grammar_file);
         else if (!strcmp(o, "-n")) ok = tool_opt_i32("run", o, v, -1, INT32_MAX, &a->n_predict);
         else if (!strcmp(o, "--keep")) ok = tool_opt_i32("run", o, v, -1, INT32_MAX, &a->n_keep);
         else if (!strcmp(o, "--temp")) ok = tool_opt_f32("run", o, v, 0.0f, 1e6f, &a->temp);
@@ -183,6 +192,10 @@ static int parse_args(int argc, char **argv, run_args *a) {
         fprintf(stderr, "llamac run: --compact-spaces needs --json-schema\n");
         goto bad;
     }
+    if ((a->grammar != NULL) + (a->grammar_file != NULL) + (a->json_schema != NULL) > 1) {
+        fprintf(stderr, "llamac run: give one of --grammar TEXT, --grammar-file FILE, --json-schema SCHEMA\n");
+        goto bad;
+    }
     if (a->load_state && a->prompt_cache) {
         fprintf(stderr, "llamac run: --load-state and --prompt-cache cannot be combined\n");
         goto bad;
@@ -200,19 +213,16 @@ bad:
 
 
 /* The llama.cpp default order: penalties, top-k, top-p, min-p, temp, dist;
- * temperature 0 is greedy after the penalties. A grammar (from
- * --json-schema) masks first, so every later step sees allowed tokens
- * only. */
-static llamac_sampler *build_chain(const run_args *a, const llamac_vocab *vocab, const char *grammar) {
+ * temperature 0 is greedy after the penalties. A grammar (--grammar,
+ * --grammar-file or --json-schema) comes first, so every later step sees
+ * only the tokens it allows. */
+static llamac_sampler *build_chain(const run_args *a, const llamac_vocab *vocab, const char *grammar,
+                                   size_t grammar_len) {
     llamac_sampler *c = llamac_sampler_chain_new(NULL);
     if (!c) return NULL;
     llamac_status st = LLAMAC_OK;
-    if (grammar) {
-        llamac_sampler *g = llamac_sampler_init_grammar(vocab, grammar, strlen(grammar), NULL, NULL);
-        if (!g) fprintf(stderr, "llamac run: --json-schema: %s\n", llamac_last_error());
-        st = llamac_sampler_chain_add(c, g);
-    }
-    if (a->repeat_penalty != 1.0f)
+    if (grammar) st = llamac_sampler_chain_add(c, llamac_sampler_init_grammar(vocab, grammar, grammar_len, NULL, NULL));
+    if (!st && a->repeat_penalty != 1.0f)
         st = llamac_sampler_chain_add(
             c, llamac_sampler_init_penalties(a->repeat_last_n, a->repeat_penalty, 0, 0, NULL));
     if (a->temp == 0.0f) {
@@ -276,10 +286,20 @@ int cmd_run(int argc, char **argv) {
         return 1;
     }
     const char *prompt = a.prompt ? a.prompt : file_text;
+    char *grammar_text = NULL;
+    const char *grammar = a.grammar;
+    size_t grammar_len = a.grammar ? strlen(a.grammar) : 0;
+    if (a.grammar_file) {
+        if (!(grammar_text = tool_read_file(a.grammar_file, a.prompt_limit, &grammar_len, read_err, sizeof read_err))) {
+            fprintf(stderr, "llamac run: grammar file: %s\n", read_err);
+            free(file_text);
+            return 1;
+        }
+        grammar = grammar_text;
+    }
 
     tool_session ss;
     llamac_sampler *chain = NULL;
-    char *grammar = NULL; /* from --json-schema */
     llamac_generator *gen = NULL;
     llamac_token *tokens = NULL; /* the prompt, or the text after a loaded state */
     int32_t n_tokens = 0;
@@ -309,10 +329,21 @@ int cmd_run(int argc, char **argv) {
     if (prompt && (prompt_len > 0 || !a.load_state) &&
         (st = tokenize_all(vocab, prompt, prompt_len, !a.load_state, &tokens, &n_tokens)))
         goto fail;
-    if (a.json_schema && !(grammar = tool_json_schema_grammar("run", a.json_schema, true,
-                                                                          a.compact_spaces ? LLAMAC_JSON_SCHEMA_COMPACT_SPACES : 0))) goto done;
-    if (!(chain = build_chain(&a, vocab, grammar))) {
+    if (a.json_schema) {
+        if (!(grammar_text = tool_json_schema_grammar("run", a.json_schema, true,
+                                                      a.compact_spaces ? LLAMAC_JSON_SCHEMA_COMPACT_SPACES : 0)))
+            goto done;
+        grammar = grammar_text;
+        grammar_len = strlen(grammar_text);
+    }
+    if (!(chain = build_chain(&a, vocab, grammar, grammar_len))) {
         st = LLAMAC_ERR_INVALID_ARG;
+        if (grammar) {
+            fprintf(stderr, "llamac run: %s: %s\n",
+                    a.grammar_file ? a.grammar_file : a.json_schema ? "--json-schema" : "--grammar",
+                    llamac_last_error());
+            goto done;
+        }
         goto fail;
     }
 
@@ -470,11 +501,11 @@ fail:
 done:
     llamac_generator_free(gen);
     llamac_sampler_free(chain);
-    free(grammar);
     tool_session_close(&ss);
     run_tokens_free(&seq);
     free(tokens);
     free(file_text);
+    free(grammar_text);
     return rc;
 }
 

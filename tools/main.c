@@ -24,7 +24,7 @@ static const command commands[] = {
     {"bench", cmd_bench, "measure prompt and generation speed (like llama-bench)"},
     {"state", cmd_state, "show a state file's header (llamac run --save-state)"},
     {"chat-template", cmd_chat_template, "format a JSON conversation with a built-in chat format"},
-    {"grammar", cmd_grammar_json_schema, "print the GBNF grammar of a JSON Schema (--json-schema FILE)"},
+    {"grammar", cmd_grammar, "check a GBNF grammar and match a file with it, or print a JSON Schema's grammar"},
     /* one line per subcommand, in the order `llamac --help` lists them */
 };
 

@@ -29,8 +29,38 @@ typedef struct gtrie {
     size_t max_depth;
 } gtrie;
 
+/* Stack sets met during one masking pass, hash-consed, with the set each
+ * byte leads to: inside a JSON string, reading an ordinary character leads
+ * back to the very same set, so most trie nodes cost one table lookup.
+ * Only sets of nodes older than the pass are kept (a parent is older than
+ * its child, so checking the tops suffices): the pass never drops those. */
+#define SETS_MAX 4096
+#define SET_TOPS_MAX 64
+#define MEMO_UNKNOWN (-2)
+#define MEMO_DEAD (-1)
+
+typedef struct set_table {
+    uint32_t *tops; /* arena */
+    size_t n_tops, cap_tops;
+    uint32_t *off, *len;
+    lc_gpartial *partial;
+    size_t n, cap;
+    uint32_t *buckets; /* set id + 1, open addressing, 2 * SETS_MAX */
+    int32_t *memo;     /* [set * 256 + byte] */
+    size_t memo_cap;
+} set_table;
+
+typedef struct level_view {
+    const uint32_t *tops; /* when sid < 0 */
+    size_t n;
+    lc_gpartial partial;
+    int32_t sid;
+} level_view;
+
 typedef struct grammar_state {
     gtrie *trie;
+    set_table sets;
+    level_view *views; /* [max_depth + 1] */
     lc_gmatch m;
     lc_gstacks *levels; /* [max_depth + 1], scratch of a masking pass */
     size_t *marks;
@@ -166,6 +196,52 @@ static const char *piece_of(const gtrie *t, llamac_token id, size_t *len) {
     return t->text + t->piece_off[id];
 }
 
+static uint32_t set_hash(const uint32_t *t, size_t n, const lc_gpartial *q) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)q->value << 8 ^ q->have ^ (uint64_t)q->need << 4;
+    for (size_t i = 0; i < n; i++) h = (h ^ t[i]) * 0x100000001B3ull;
+    return (uint32_t)(h ^ h >> 29);
+}
+
+/* The id of the set (tops, n, partial), added if new; -1 when it cannot be
+ * kept (too big, too many sets, nodes of this pass, or out of memory). */
+static int32_t set_intern(const lc_env *env, set_table *st, const uint32_t *tops, size_t n, const lc_gpartial *q,
+                          size_t base) {
+    if (n > SET_TOPS_MAX) return -1;
+    uint32_t sorted[SET_TOPS_MAX];
+    for (size_t i = 0; i < n; i++) {
+        if (tops[i] >= base && tops[i] != LC_GSTACK_DONE) return -1;
+        size_t j = i; /* insertion sort: sets are small */
+        for (; j > 0 && sorted[j - 1] > tops[i]; j--) sorted[j] = sorted[j - 1];
+        sorted[j] = tops[i];
+    }
+    const uint32_t mask = 2 * SETS_MAX - 1;
+    uint32_t h = set_hash(sorted, n, q) & mask;
+    for (; st->buckets[h]; h = (h + 1) & mask) {
+        const uint32_t id = st->buckets[h] - 1;
+        if (st->len[id] == n && memcmp(&st->partial[id], q, sizeof *q) == 0 &&
+            (n == 0 || memcmp(st->tops + st->off[id], sorted, n * sizeof *sorted) == 0))
+            return (int32_t)id;
+    }
+    if (st->n >= SETS_MAX) return -1;
+    size_t cap = st->cap, c2 = st->cap, c3 = st->cap;
+    if (lc_grow(env, &st->off, &cap, st->n + 1, sizeof *st->off) != LLAMAC_OK ||
+        lc_reserve(env, &st->len, &c2, cap, sizeof *st->len) != LLAMAC_OK ||
+        lc_reserve(env, &st->partial, &c3, cap, sizeof *st->partial) != LLAMAC_OK ||
+        lc_grow(env, &st->tops, &st->cap_tops, st->n_tops + n, sizeof *st->tops) != LLAMAC_OK ||
+        lc_grow(env, &st->memo, &st->memo_cap, (st->n + 1) * 256, sizeof *st->memo) != LLAMAC_OK)
+        return -1;
+    st->cap = cap;
+    const size_t id = st->n++;
+    st->off[id] = (uint32_t)st->n_tops;
+    st->len[id] = (uint32_t)n;
+    st->partial[id] = *q;
+    if (n) memcpy(st->tops + st->n_tops, sorted, n * sizeof *sorted);
+    st->n_tops += n;
+    for (size_t b = 0; b < 256; b++) st->memo[id * 256 + b] = MEMO_UNKNOWN;
+    st->buckets[h] = (uint32_t)id + 1;
+    return (int32_t)id;
+}
+
 /* allowed[id] for every token whose text continues a parse from m->cur. */
 static llamac_status compute_mask(grammar_state *s) {
     const gtrie *t = s->trie;
@@ -174,19 +250,42 @@ static llamac_status compute_mask(grammar_state *s) {
     const size_t base = m->pool.n;
     s->marks[0] = base;
     llamac_status st = LLAMAC_OK;
+    set_table *sets = &s->sets;
+    if (!sets->buckets && !(sets->buckets = lc_calloc(&m->env, 2 * SETS_MAX, sizeof *sets->buckets)))
+        return LLAMAC_ERR_NO_MEMORY;
+    memset(sets->buckets, 0, 2 * SETS_MAX * sizeof *sets->buckets);
+    sets->n = 0;
+    sets->n_tops = 0;
+    s->views[0] = (level_view){.tops = m->cur.tops, .n = m->cur.n, .partial = m->cur.partial,
+                               .sid = set_intern(&m->env, sets, m->cur.tops, m->cur.n, &m->cur.partial, base)};
     m->pool.steps = 0;
-    for (size_t i = 0; i < t->n_nodes && st == LLAMAC_OK;) {
-        if (m->pool.steps > (uint64_t)LC_GRAMMAR_MAX_STEPS * 4) {
-            st = lc_fail(LLAMAC_ERR_LIMIT, "grammar sampler: masking took more than %llu parse-stack steps (a "
-                         "highly ambiguous grammar)", (unsigned long long)LC_GRAMMAR_MAX_STEPS * 4);
-            break;
-        }
+    for (size_t i = 0; i < t->n_nodes;) {
         const size_t d = t->depth[i];
-        const lc_gstacks *in = d == 1 ? &m->cur : &s->levels[d - 1];
-        lc_gpool_truncate(&m->pool, s->marks[d - 1]);
-        st = lc_gstacks_feed(m->g, &m->pool, in, t->byte[i], &s->levels[d]);
-        if (st != LLAMAC_OK) break;
-        if (s->levels[d].n == 0) {
+        const uint8_t b = t->byte[i];
+        const level_view *in = &s->views[d - 1];
+        int32_t r = in->sid >= 0 ? sets->memo[(size_t)in->sid * 256 + b] : MEMO_UNKNOWN;
+        if (r == MEMO_UNKNOWN) {
+            lc_gpool_truncate(&m->pool, s->marks[d - 1]);
+            lc_gstacks view = {.partial = in->partial, .n = in->n};
+            view.tops = (uint32_t *)(in->sid >= 0 ? sets->tops + sets->off[in->sid] : in->tops);
+            st = lc_gstacks_feed(m->g, &m->pool, &view, b, &s->levels[d]);
+            if (st != LLAMAC_OK) break;
+            const lc_gstacks *out = &s->levels[d];
+            int32_t sid = -1;
+            if (out->n == 0) r = MEMO_DEAD;
+            else r = sid = set_intern(&m->env, sets, out->tops, out->n, &out->partial, base);
+            if (in->sid >= 0 && (out->n == 0 || sid >= 0)) sets->memo[(size_t)in->sid * 256 + b] = r;
+            if (out->n != 0 && sid < 0) r = MEMO_UNKNOWN; /* not kept: the level reads its own stacks */
+            if (m->pool.steps > (uint64_t)LC_GRAMMAR_MAX_STEPS * 4) {
+                st = lc_fail(LLAMAC_ERR_LIMIT, "grammar sampler: masking took more than %llu parse-stack steps (a "
+                             "highly ambiguous grammar)", (unsigned long long)LC_GRAMMAR_MAX_STEPS * 4);
+                break;
+            }
+            s->views[d] = (level_view){.tops = out->tops, .n = out->n, .partial = out->partial, .sid = sid};
+        } else if (r >= 0) {
+            s->views[d] = (level_view){.n = sets->len[r], .partial = sets->partial[r], .sid = r};
+        }
+        if (r == MEMO_DEAD) {
             i = t->end[i];
             continue;
         }
@@ -261,6 +360,8 @@ static llamac_status alloc_scratch(llamac_sampler *smpl) {
     const size_t nd = s->trie->max_depth + 1;
     s->levels = lc_calloc(&smpl->env, nd, sizeof *s->levels);
     s->marks = lc_calloc(&smpl->env, nd, sizeof *s->marks);
+    s->views = lc_calloc(&smpl->env, nd, sizeof *s->views);
+    if (!s->views) return LLAMAC_ERR_NO_MEMORY;
     s->allowed = lc_calloc(&smpl->env, (size_t)s->trie->n_vocab + 1, 1);
     return s->levels && s->marks && s->allowed ? LLAMAC_OK : LLAMAC_ERR_NO_MEMORY;
 }
@@ -271,6 +372,13 @@ static void grammar_free_state(llamac_sampler *smpl) {
         for (size_t d = 0; d <= s->trie->max_depth; d++) lc_free(&smpl->env, s->levels[d].tops);
     lc_free(&smpl->env, s->levels);
     lc_free(&smpl->env, s->marks);
+    lc_free(&smpl->env, s->views);
+    lc_free(&smpl->env, s->sets.tops);
+    lc_free(&smpl->env, s->sets.off);
+    lc_free(&smpl->env, s->sets.len);
+    lc_free(&smpl->env, s->sets.partial);
+    lc_free(&smpl->env, s->sets.buckets);
+    lc_free(&smpl->env, s->sets.memo);
     lc_free(&smpl->env, s->allowed);
     lc_free(&smpl->env, s->saved.tops);
     lc_free(&smpl->env, s->history.data);

@@ -32,6 +32,7 @@ static const parser parsers[] = {
     {"synth", synth_parse_only},
     {"state", state_parse_only},
     {"chat-template", chat_template_parse_only},
+    {"grammar", grammar_parse_only},
 };
 enum { N_PARSERS = sizeof parsers / sizeof parsers[0] };
 

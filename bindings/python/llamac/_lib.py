@@ -325,6 +325,9 @@ class llamac_sampler(ctypes.Structure):
 class llamac_generator(ctypes.Structure):
     pass
 
+class llamac_grammar_matcher(ctypes.Structure):
+    pass
+
 class llamac_worker(ctypes.Structure):
     pass
 
@@ -835,6 +838,14 @@ FUNCTIONS = {
     'llamac_chat_builtin_name': (ctypes.c_char_p, (ctypes.c_int32,)),
     'llamac_jinja_params_init': (None, (ctypes.POINTER(llamac_jinja_params), ctypes.c_size_t)),
     'llamac_chat_render_jinja': (ctypes.c_int, (ctypes.c_char_p, ctypes.POINTER(llamac_chat_message), ctypes.c_size_t, ctypes.POINTER(llamac_jinja_params), ctypes.POINTER(ctypes.c_char), ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t))),
+    'llamac_grammar_check': (ctypes.c_int, (ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int32))),
+    'llamac_grammar_matcher_new': (ctypes.c_int, (ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(llamac_allocator), ctypes.POINTER(ctypes.POINTER(llamac_grammar_matcher)))),
+    'llamac_grammar_matcher_free': (None, (ctypes.POINTER(llamac_grammar_matcher),)),
+    'llamac_grammar_matcher_reset': (None, (ctypes.POINTER(llamac_grammar_matcher),)),
+    'llamac_grammar_matcher_feed': (ctypes.c_int, (ctypes.POINTER(llamac_grammar_matcher), ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t))),
+    'llamac_grammar_matcher_complete': (ctypes.c_int, (ctypes.POINTER(llamac_grammar_matcher), ctypes.POINTER(ctypes.c_bool))),
+    'llamac_sampler_init_grammar': (ctypes.POINTER(llamac_sampler), (ctypes.POINTER(llamac_vocab), ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(llamac_allocator))),
+    'llamac_sampler_grammar_allows': (ctypes.c_int, (ctypes.POINTER(llamac_sampler), ctypes.c_int32, ctypes.POINTER(ctypes.c_bool))),
     'llamac_json_schema_to_grammar': (ctypes.c_int, (ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint32, ctypes.POINTER(llamac_allocator), ctypes.POINTER(ctypes.c_char), ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t))),
     'llamac_context_set_n_threads': (ctypes.c_int, (ctypes.POINTER(llamac_context), ctypes.c_int32)),
     'llamac_estimate_memory': (ctypes.c_int, (ctypes.c_char_p, ctypes.POINTER(llamac_model_params), ctypes.POINTER(llamac_context_params), ctypes.POINTER(llamac_memory_estimate))),
