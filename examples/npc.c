@@ -10,6 +10,7 @@
  *
  *   npc [-m MODEL] [--budget-ms B] [--frames N] [--npcs K] [-c N_CTX]
  *       [--worker] [--no-budget] [-t THREADS] [--game-ms G] [--quiet]
+ *       [--min-tokens T]
  *
  * The last line is exactly
  *   frames N over_budget K max_ms X p99_ms Y tokens T tok_per_s Z
@@ -30,6 +31,7 @@
 #define MAX_NPCS 16
 #define N_PREDICT 48
 #define FRAME_US 16667
+#define MORE_FRAMES_S 120
 
 static const char *const lines[] = {
     "And the king said unto the prophet,",
@@ -49,6 +51,7 @@ typedef struct options {
     int frames, npcs, threads;
     unsigned n_ctx;
     int worker, no_budget, quiet;
+    long min_tokens; /* run past --frames until this many tokens (at most MORE_FRAMES_S longer) */
 } options;
 
 static int64_t now_us(void) {
@@ -62,6 +65,14 @@ static void sleep_until(int64_t t_us) {
     if (left <= 0) return;
     struct timespec ts = {(time_t)(left / 1000000), (long)(left % 1000000) * 1000};
     nanosleep(&ts, NULL);
+}
+
+/* Whether frame f runs: the first --frames, then more while fewer than
+ * --min-tokens tokens came and the extra time is under MORE_FRAMES_S (a
+ * smoke test on a loaded machine asks for at least one token). */
+static int more_frames(const options *o, int f, long tokens, int64_t extra_start) {
+    if (f < o->frames) return 1;
+    return tokens < o->min_tokens && now_us() - extra_start < (int64_t)MORE_FRAMES_S * 1000000;
 }
 
 /* The game's own work: a busy loop (so it competes for the CPU). */
@@ -108,6 +119,7 @@ typedef struct npc {
     llamac_sampler *smpl;
     llamac_generator *gen;
     int line;
+    int waiting; /* its next line waits for the cache to be free to change */
 } npc;
 
 static llamac_status new_gen(llamac_context *ctx, npc *n, int i) {
@@ -119,21 +131,36 @@ static llamac_status new_gen(llamac_context *ctx, npc *n, int i) {
     return llamac_generator_new(ctx, n->smpl, &gp, &n->gen);
 }
 
-/* The NPC's next line; a full sequence is cleared and starts over. */
-static llamac_status next_prompt(llamac_context *ctx, const llamac_vocab *vocab, npc *n, int i) {
-    const char *text = lines[n->line++ % N_LINES];
+/* The NPC's next line. Each NPC owns an equal share of the context's
+ * cells: when its line and answer would not fit in its share, its sequence
+ * is cleared and it starts over. (Clearing only on LLAMAC_ERR_CONTEXT_FULL
+ * is not enough: the cells may be held by the other NPCs.) The cache
+ * cannot change while a budgeted pass of the other NPCs is paused halfway
+ * (llamac_kv_seq_rm refuses): the NPC then waits and tries again next
+ * frame. */
+static llamac_status next_prompt(llamac_context *ctx, const llamac_vocab *vocab, npc *n, int i, int n_npcs) {
+    const char *text = lines[n->line % N_LINES];
+    const int32_t share = (int32_t)(llamac_context_n_ctx(ctx) / (uint32_t)n_npcs);
     llamac_token toks[128];
-    for (int attempt = 0; attempt < 2; attempt++) {
-        const bool empty = llamac_kv_seq_pos_max(ctx, i) < 0;
-        int32_t nt = 0;
-        llamac_status st = llamac_tokenize(vocab, text, strlen(text), toks, 128, empty, false, &nt);
-        if (st == LLAMAC_OK) st = llamac_generator_submit(n->gen, toks, nt);
-        if (st != LLAMAC_ERR_CONTEXT_FULL || attempt == 1) return st;
-        llamac_kv_seq_rm(ctx, i, 0, -1);
+    int32_t nt = 0;
+    llamac_status st = llamac_tokenize(vocab, text, strlen(text), toks, 128, true, false, &nt);
+    if (st != LLAMAC_OK) return st;
+    n->waiting = 0;
+    /* + 2: BOS may be left out below, and a sampled token not yet decoded comes first */
+    if (llamac_kv_seq_pos_max(ctx, i) + 2 + nt + N_PREDICT > share) {
+        if (llamac_kv_seq_rm(ctx, i, 0, -1) != LLAMAC_OK) {
+            n->waiting = 1;
+            return LLAMAC_OK;
+        }
         llamac_sampler_reset(n->smpl);
         if ((st = new_gen(ctx, n, i)) != LLAMAC_OK) return st;
     }
-    return LLAMAC_OK;
+    /* BOS only at the start of the sequence */
+    const bool empty = llamac_kv_seq_pos_max(ctx, i) < 0;
+    if (!empty && (st = llamac_tokenize(vocab, text, strlen(text), toks, 128, false, false, &nt)) != LLAMAC_OK)
+        return st;
+    n->line++;
+    return llamac_generator_submit(n->gen, toks, nt);
 }
 
 static int run_stepping(const options *o) {
@@ -154,18 +181,26 @@ static int run_stepping(const options *o) {
         npcs[i].smpl = llamac_sampler_chain_new(NULL);
         npcs[i].line = i;
         if (!npcs[i].smpl || llamac_sampler_chain_add(npcs[i].smpl, llamac_sampler_init_greedy(NULL)) != LLAMAC_OK ||
-            new_gen(ctx, &npcs[i], i) != LLAMAC_OK || next_prompt(ctx, vocab, &npcs[i], i) != LLAMAC_OK)
+            new_gen(ctx, &npcs[i], i) != LLAMAC_OK || next_prompt(ctx, vocab, &npcs[i], i, o->npcs) != LLAMAC_OK)
             return fail("npc");
     }
     /* --no-budget: each call runs until every NPC has its next token (one whole decode step) */
     const int64_t budget_us = o->no_budget ? INT64_MAX / 4 : (int64_t)(o->budget_ms * 1000);
-    double *lib_ms = calloc((size_t)o->frames, sizeof *lib_ms);
+    int cap = o->frames;
+    double *lib_ms = calloc((size_t)cap, sizeof *lib_ms);
     if (!lib_ms) return 1;
     long tokens = 0, over = 0;
     double lib_total_s = 0, max_ms = 0;
     llamac_step steps[MAX_NPCS];
-    int64_t frame_start = now_us();
-    for (int f = 0; f < o->frames; f++) {
+    int64_t frame_start = now_us(), extra_start = 0;
+    int f = 0;
+    for (; more_frames(o, f, tokens, extra_start); f++) {
+        if (f == o->frames) extra_start = now_us();
+        if (f == cap) {
+            double *grown = realloc(lib_ms, (size_t)(cap *= 2) * sizeof *grown);
+            if (!grown) return 1;
+            lib_ms = grown;
+        }
         game_work(o->game_ms);
         const int64_t t0 = now_us();
         for (int i = 0; i < o->npcs; i++) gens[i] = npcs[i].gen;
@@ -173,7 +208,8 @@ static int run_stepping(const options *o) {
         for (int i = 0; i < o->npcs; i++) {
             show(o, i, steps[i].text, steps[i].text_len);
             if (steps[i].kind == LLAMAC_STEP_TOKEN) tokens++;
-            if (steps[i].kind == LLAMAC_STEP_DONE && next_prompt(ctx, vocab, &npcs[i], i) != LLAMAC_OK)
+            if ((steps[i].kind == LLAMAC_STEP_DONE || npcs[i].waiting) &&
+                next_prompt(ctx, vocab, &npcs[i], i, o->npcs) != LLAMAC_OK)
                 return fail("prompt");
         }
         const double ms = (double)(now_us() - t0) / 1000.0;
@@ -184,9 +220,9 @@ static int run_stepping(const options *o) {
         frame_start += FRAME_US;
         sleep_until(frame_start);
     }
-    const double p99 = quantile(lib_ms, o->frames, 0.99);
+    const double p99 = quantile(lib_ms, f, 0.99);
     if (!o->quiet) printf("\n");
-    printf("frames %d over_budget %ld max_ms %.3f p99_ms %.3f tokens %ld tok_per_s %.2f\n", o->frames, over, max_ms,
+    printf("frames %d over_budget %ld max_ms %.3f p99_ms %.3f tokens %ld tok_per_s %.2f\n", f, over, max_ms,
            p99, tokens, lib_total_s > 0 ? (double)tokens / lib_total_s : 0.0);
     free(lib_ms);
     for (int i = 0; i < o->npcs; i++) {
@@ -240,8 +276,10 @@ static int run_worker(const options *o) {
             return fail("submit");
         timed(&ct, t0);
     }
-    int64_t frame_start = now_us();
-    for (int f = 0; f < o->frames; f++) {
+    int64_t frame_start = now_us(), extra_start = 0;
+    int f = 0;
+    for (; more_frames(o, f, tokens, extra_start); f++) {
+        if (f == o->frames) extra_start = now_us();
         game_work(o->game_ms);
         for (;;) {
             llamac_worker_event ev;
@@ -271,14 +309,14 @@ static int run_worker(const options *o) {
     llamac_worker_free(w);
     const double p999 = quantile(ct.ms, (int)ct.n, 0.999);
     if (!o->quiet) printf("\n");
-    printf("frames %d over_budget %ld max_ms %.3f p99_ms %.3f tokens %ld tok_per_s %.2f\n", o->frames, ct.over, ct.max,
+    printf("frames %d over_budget %ld max_ms %.3f p99_ms %.3f tokens %ld tok_per_s %.2f\n", f, ct.over, ct.max,
            p999, tokens, (double)tokens / wall_s);
     free(ct.ms);
     return 0;
 }
 
 int main(int argc, char **argv) {
-    options o = {NPC_DEFAULT_MODEL, 4.0, 3.0, 600, 3, 2, 0, 0, 0, 0};
+    options o = {NPC_DEFAULT_MODEL, 4.0, 3.0, 600, 3, 2, 0, 0, 0, 0, 0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-m") && v) o.model = v, i++;
@@ -291,15 +329,16 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--worker")) o.worker = 1;
         else if (!strcmp(a, "--no-budget")) o.no_budget = 1;
         else if (!strcmp(a, "--quiet")) o.quiet = 1;
+        else if (!strcmp(a, "--min-tokens") && v) o.min_tokens = atol(v), i++;
         else {
             fprintf(stderr,
                     "usage: %s [-m MODEL] [--budget-ms B] [--frames N] [--npcs K] [-c N_CTX] [--worker] "
-                    "[--no-budget] [-t THREADS] [--game-ms G] [--quiet]\n",
+                    "[--no-budget] [-t THREADS] [--game-ms G] [--quiet] [--min-tokens T]\n",
                     argv[0]);
             return 2;
         }
     }
-    if (o.npcs < 1 || o.npcs > MAX_NPCS || o.frames < 1 || o.budget_ms < 0 || o.threads < 0) {
+    if (o.npcs < 1 || o.npcs > MAX_NPCS || o.frames < 1 || o.budget_ms < 0 || o.threads < 0 || o.min_tokens < 0) {
         fprintf(stderr, "npc: --npcs 1..%d, --frames >= 1, --budget-ms >= 0, -t >= 0\n", MAX_NPCS);
         return 2;
     }

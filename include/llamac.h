@@ -2168,9 +2168,10 @@ LLAMAC_API llamac_status llamac_generator_cancel(llamac_generator *gen);
  *
  * Each slot is one NPC: a sequence of one shared context, with its own
  * sampler; the slots' tokens are decoded together in one batch
- * (llamac_generators_step). A slot answers its requests in order; a
- * request into a sequence with no room left clears that sequence and
- * starts it over. The worker works in slices of budget_us (see the
+ * (llamac_generators_step). A slot answers its requests in order. Each
+ * slot owns n_ctx / n_slots cells: a request whose text and n_predict
+ * answer tokens would not fit in what is left of that share (or that
+ * finds the context full) clears the slot's sequence and starts it over. The worker works in slices of budget_us (see the
  * budgeted generation above) and, with period_us > 0, starts at most one
  * slice per period: a CPU budget of budget_us / period_us of its threads.
  * Idle (nothing to do, or between slices) it sleeps on a condition

@@ -3,6 +3,8 @@
  *   - three slots answer with the text llamac_generator_next gives each
  *     prompt alone (the reference is the library's plain path, itself
  *     checked against llama.cpp in test_golden);
+ *   - slots that say more than the context holds restart their own
+ *     sequences (each owns n_ctx / n_slots cells), without errors;
  *   - a cancel ends the response in progress (DONE, LLAMAC_STOP_CANCELLED)
  *     and the slot answers its next request as if nothing had happened;
  *   - submit, poll and cancel return quickly while the worker decodes;
@@ -171,6 +173,47 @@ static void slots_match_plain_generation(void **state) {
     const double used = cpu_s() - c0, wall = now_s() - t0;
     print_message("idle worker: %.2f ms CPU over %.0f ms\n", used * 1e3, wall * 1e3);
     assert_true(used < 0.03 * wall + 0.002);
+    llamac_worker_free(w);
+}
+
+/* Slots that keep talking in a context too small to hold all they say:
+ * each slot owns n_ctx / n_slots cells, a request that would overflow its
+ * share restarts its sequence, even while the other slots' pass is paused
+ * halfway (the request then waits for the pass to end). Every request
+ * must end normally: an ERROR event (the context full because the other
+ * slots hold the cells, or a clear refused mid-pass) fails the test. */
+static void slots_share_a_small_context(void **state) {
+    (void)state;
+    enum { ROUNDS = 12 };
+    llamac_worker_params wp = llamac_worker_default_params();
+    wp.model_path = getenv("LLAMAC_SHIPPED_MODEL");
+    assert_non_null(wp.model_path);
+    wp.n_slots = 3;
+    wp.n_ctx = 3 * 48; /* about two requests (prompt + 12 tokens) per share */
+    wp.n_predict = N_PREDICT;
+    wp.stop_at_eog = false;
+    wp.n_threads = 2;
+    wp.budget_us = 500; /* passes paused halfway, often */
+    llamac_worker *w = NULL;
+    assert_int_equal(llamac_worker_new(&wp, &w), LLAMAC_OK);
+    for (int r = 0; r < ROUNDS; r++)
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(llamac_worker_submit(w, i, prompts[i], strlen(prompts[i]), NULL), LLAMAC_OK);
+    const double t0 = now_s();
+    int done = 0, tokens[3] = {0};
+    while (done < 3 * ROUNDS) {
+        assert_true(now_s() - t0 < TIMEOUT_S);
+        llamac_worker_event ev;
+        assert_int_equal(llamac_worker_poll(w, &ev), LLAMAC_OK);
+        if (ev.kind == LLAMAC_EVENT_NONE) sleep_us(500);
+        if (ev.kind == LLAMAC_EVENT_ERROR) fail_msg("worker error on slot %d: %s", ev.slot, ev.text);
+        if (ev.kind == LLAMAC_EVENT_TEXT) tokens[ev.slot]++;
+        if (ev.kind == LLAMAC_EVENT_DONE) {
+            assert_int_equal(ev.stop, LLAMAC_STOP_MAX_TOKENS);
+            done++;
+        }
+    }
+    for (int i = 0; i < 3; i++) assert_int_equal(tokens[i], ROUNDS * N_PREDICT);
     llamac_worker_free(w);
 }
 
@@ -381,5 +424,5 @@ int main(int argc, char **argv) {
     if (g_model) return run_cases(NULL, NULL, measure_cancel_and_idle);
     if (g_cycles != 30) return run_cases(shipped_model_setup, shipped_model_teardown, shutdown_torture);
     return run_cases(shipped_model_setup, shipped_model_teardown, slots_match_plain_generation,
-                     cancel_ends_the_response, failed_load_is_an_event, shutdown_torture);
+                     slots_share_a_small_context, cancel_ends_the_response, failed_load_is_an_event, shutdown_torture);
 }

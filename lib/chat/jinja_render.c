@@ -165,7 +165,7 @@ static llamac_status render_once(const inputs *in, mode md, char *buf, size_t bu
             if (memcmp(hay.u.s.p + i, SYS_NEEDLE, strlen(SYS_NEEDLE)) == 0) *found = true;
     } else {
         *n_out = out.n;
-        if (buf_size) memcpy(buf, out.p, LC_MIN(out.n, buf_size));
+        if (buf_size && out.n) memcpy(buf, out.p, LC_MIN(out.n, buf_size));
         if (out.n > buf_size)
             st = lc_fail(LLAMAC_ERR_BUFFER_TOO_SMALL, FN ": the text needs %zu bytes, the buffer holds %zu", out.n,
                          buf_size);

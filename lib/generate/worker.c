@@ -240,31 +240,42 @@ static void set_busy(llamac_worker *w, int32_t i, bool busy) {
     atomic_store(&w->busy[i], busy);
 }
 
-/* Tokenizes and submits a request; a slot whose sequence has no room is
- * cleared and starts over. */
-static void start_request(llamac_worker *w, const request *r) {
+/* Tokenizes and submits a request; false when it must wait (it is then
+ * queued again, ahead of the slot's later requests). Each slot owns an
+ * equal share of the context's cells: a request whose text and answer
+ * (n_predict tokens) would not fit in the rest of the slot's share clears
+ * the sequence first, so it starts over (clearing only when the context is
+ * full is not enough: the cells may be held by the other slots). The cache
+ * cannot change while the other slots' budgeted pass is paused halfway
+ * (llamac_kv_seq_rm refuses), so such a request waits for the pass to end:
+ * at most the few slices one pass takes. */
+static bool start_request(llamac_worker *w, const request *r) {
     slot *s = &w->slots[r->slot];
     const llamac_vocab *vocab = llamac_model_vocab(w->use_model);
+    const int32_t n_ctx = (int32_t)llamac_context_n_ctx(w->ctx);
+    const int64_t share = n_ctx / w->params.n_slots;
+    const int64_t answer = w->params.n_predict > 0 ? w->params.n_predict : 0;
     const bool empty = llamac_kv_seq_pos_max(w->ctx, r->slot) < 0;
     int32_t n = 0;
-    llamac_status st = llamac_tokenize(vocab, r->text, r->len, w->tokens, (int32_t)llamac_context_n_ctx(w->ctx),
-                                       empty, false, &n);
+    llamac_status st = llamac_tokenize(vocab, r->text, r->len, w->tokens, n_ctx, empty, false, &n);
     if (st == LLAMAC_OK && n == 0) st = lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_worker_submit: the text has no tokens");
-    if (st == LLAMAC_OK) st = llamac_generator_submit(s->gen, w->tokens, n);
-    if (st == LLAMAC_ERR_CONTEXT_FULL && !empty) {
-        llamac_kv_seq_rm(w->ctx, r->slot, 0, -1);
+    /* + 1: a sampled token not yet decoded is decoded before the text */
+    const bool over_share = !empty && (int64_t)llamac_kv_seq_pos_max(w->ctx, r->slot) + 2 + n + answer > share;
+    if (st == LLAMAC_OK && !over_share) st = llamac_generator_submit(s->gen, w->tokens, n);
+    if ((st == LLAMAC_OK && over_share) || (st == LLAMAC_ERR_CONTEXT_FULL && !empty)) {
+        if (llamac_kv_seq_rm(w->ctx, r->slot, 0, -1) != LLAMAC_OK) return false; /* a pass is paused */
         llamac_sampler_reset(s->smpl);
         st = new_generator(w, r->slot);
-        if (st == LLAMAC_OK) st = llamac_tokenize(vocab, r->text, r->len, w->tokens,
-                                                  (int32_t)llamac_context_n_ctx(w->ctx), true, false, &n);
+        if (st == LLAMAC_OK) st = llamac_tokenize(vocab, r->text, r->len, w->tokens, n_ctx, true, false, &n);
         if (st == LLAMAC_OK) st = llamac_generator_submit(s->gen, w->tokens, n);
     }
     if (st != LLAMAC_OK) {
         push_error(w, r->slot, r->id, st);
-        return;
+        return true;
     }
     s->id = r->id;
     set_busy(w, r->slot, true);
+    return true;
 }
 
 /* Under mu: applies the cancels (cancelled[i]: slot i's response ended
@@ -390,8 +401,26 @@ static void *worker_main(void *arg) {
             if (cancelled[i])
                 push_event(w, LLAMAC_EVENT_DONE, i, w->slots[i].id, LLAMAC_TOKEN_NULL, "", 0, LLAMAC_STOP_CANCELLED,
                            LLAMAC_OK);
-        for (request *r = take; r; r = r->next) start_request(w, r);
-        free_requests(&w->env, take);
+        request *wait = NULL, *wait_last = NULL;
+        while (take) {
+            request *r = take;
+            take = r->next;
+            r->next = NULL;
+            if (start_request(w, r)) {
+                lc_free(&w->env, r);
+                continue;
+            }
+            if (wait_last) wait_last->next = r;
+            else wait = r;
+            wait_last = r;
+        }
+        if (wait) { /* back at the head of the queue: each is its slot's oldest */
+            pthread_mutex_lock(&w->mu);
+            wait_last->next = w->req_head;
+            if (!w->req_head) w->req_tail = wait_last;
+            w->req_head = wait;
+            pthread_mutex_unlock(&w->mu);
+        }
         run_slice(w);
     }
     return NULL;
