@@ -16,6 +16,12 @@
 #define THREAD_STACK_BYTES (64u * 1024u)
 /* Pages a released matrix may keep at its two unaligned ends. */
 #define PAGES_KEPT_PER_TENSOR (2u * 4096u)
+/* Pages an owned (repacked) copy may touch beyond its size: it is not
+ * page-aligned, so its first and last pages are partly other memory, and
+ * a huge-page-aligned copy keeps the pointer lc_malloc_aligned stores
+ * before it on a page of its own (tinyllama Q4_0: anonymous memory after
+ * the load 0.7 MiB over the copies' sizes without this). */
+#define PAGES_OWNED_PER_TENSOR (2u * 4096u)
 /* malloc's headers and page rounding of the context's few blocks. */
 #define BLOCK_SLACK (64u * 1024u)
 
@@ -92,9 +98,10 @@ llamac_status llamac_estimate_memory(const char *model_path, const llamac_model_
     }
     /* Mapped: the pages a decode reads (every matrix; token_embd only in
      * the rows used, counted whole). Repacked: the copies are as large
-     * as the rows they replace. Read into memory: the file buffer, plus
+     * as the rows they replace, plus their partial pages. Read into memory: the file buffer, plus
      * the packed copies when repacking (counted as the whole size). */
-    out->weights = tensors + (use_mmap ? n_tensors * PAGES_KEPT_PER_TENSOR : 0) + (!use_mmap && repack ? tensors : 0);
+    out->weights = tensors + (use_mmap ? n_tensors * PAGES_KEPT_PER_TENSOR : 0) +
+                   (repack ? n_tensors * PAGES_OWNED_PER_TENSOR : 0) + (!use_mmap && repack ? tensors : 0);
     out->model_other = model_heap;
     out->kv_cache = kv;
     out->compute = scratch + (uint64_t)n_threads * THREAD_STACK_BYTES + BLOCK_SLACK;
