@@ -37,9 +37,10 @@ typedef struct chat_args {
 
 static void chat_usage(FILE *f) {
     fprintf(f,
-            "usage: llamac chat [-m MODEL] [--system TEXT] [--template NAME|FILE] [-c N_CTX]\n"
-            "                   [-n N] [--keep N] [--temp T] [--top-k K] [--top-p P] [--min-p P]\n"
-            "                   [--repeat-penalty R] [--repeat-last-n N] [--seed S] [-t THREADS]\n"
+            "usage: llamac chat [-m MODEL] [--system TEXT] [--template NAME|FILE]\n"
+            "                   [-c N_CTX] [-n N] [--keep N] [--temp T] [--top-k K]\n"
+            "                   [--top-p P] [--min-p P] [--repeat-penalty R]\n"
+            "                   [--repeat-last-n N] [--seed S] [-t THREADS]\n"
             "\n"
             "A chat on the terminal, or through a pipe: each line read from stdin is a\n"
             "user turn. The whole conversation is formatted with the chat template and\n"
@@ -62,9 +63,10 @@ static void chat_usage(FILE *f) {
             "  --template NAME|FILE the chat format: an existing FILE (Jinja text, as in\n"
             "                       tokenizer.chat_template: its detected built-in, else the\n"
             "                       Jinja engine) wins over a built-in's NAME (chatml,\n"
-            "                       llama3, ...). Default: the model's tokenizer.chat_template\n"
-            "                       the same way\n"
-            "  -c N_CTX             context size in tokens (default: the model's, at most 4096)\n"
+            "                       llama3, ...). Default: the model's\n"
+            "                       tokenizer.chat_template, the same way\n"
+            "  -c N_CTX             context size in tokens (default: the model's, at most\n"
+            "                       4096)\n"
             "  -n N                 most tokens per answer (default -1: no limit)\n"
             "  --keep N             when the context is full, keep its first N tokens, drop\n"
             "                       half of the rest and go on (default -1: the answer stops\n"
@@ -443,7 +445,7 @@ static void turn(chat *c, const char *line, size_t len) {
     do {
         if ((st = llamac_generator_next(gen, &step))) break;
         const llamac_pos now = llamac_kv_seq_pos_max(c->ctx, 0) + 1;
-        if (now < held) {
+        if (now < held && c->a->n_keep >= 0) {
             /* the generator shifted the context before its decode, with
              * n_past = held (llamac.h, "Context shift"): mirror it */
             const int32_t d = (held - keep) / 2;
