@@ -18,7 +18,12 @@ What it checks, greedy (--temp 0) so that every run is the same:
   - an unknown /command is a message and the chat goes on;
   - a bad --template name, and a model without a chat template: exit 1 with
     a message;
-  - SIGINT during an answer ends the answer, not the program.
+  - SIGINT during an answer ends the answer, not the program;
+  - BOS once: a Jinja template file (no built-in detected) that starts with
+    {{ bos_token }} costs the tokens of `chat-template --jinja` (which drops
+    that BOS text) counted by `tokenize` (which adds BOS), not one more; and
+    `llamac run -p "<s>..."` decodes as many prompt tokens as the text
+    without "<s>" has.
 """
 import json
 import os
@@ -150,6 +155,42 @@ def sigint_ends_the_answer_only():
     check("starts over" in err, f"SIGINT: the chat read on (/reset): {err[-500:]!r}")
 
 
+JINJA = ("{{ bos_token }}{% for m in messages %}[{{ m.role }}] {{ m.content }} END\n{% endfor %}"
+         "{% if add_generation_prompt %}[assistant] {% endif %}")
+
+
+def bos_once(tmp):
+    tpath = os.path.join(tmp, "t.jinja")
+    with open(tpath, "w") as f:
+        f.write(JINJA)
+    p = subprocess.run([LLAMAC, "chat", "-m", MODEL, "--template", tpath, "--temp", "0", "-n", "6", "-t", "2"],
+                       input=b"In the beginning\n", capture_output=True, timeout=60)
+    err = p.stderr.decode(errors="replace")
+    stats = [tuple(int(x) for x in m.groups()[:3]) for m in map(STATS.match, err.splitlines()) if m]
+    check(p.returncode == 0 and len(stats) == 1 and "(Jinja)" in err, f"Jinja template: exit {p.returncode}: {err!r}")
+    mpath = os.path.join(tmp, "one.json")
+    with open(mpath, "w") as f:
+        json.dump([{"role": "user", "content": "In the beginning"}], f)
+    prompt = subprocess.run([LLAMAC, "chat-template", "--jinja", "--template", tpath, "--messages", mpath,
+                             "--add-generation-prompt", "--bos", "<s>", "--eos", "</s>"],
+                            capture_output=True, check=True).stdout
+    check(not prompt.startswith(b"<s>") and prompt.startswith(b"[user]"), f"chat-template --jinja: {prompt!r}")
+    ppath = os.path.join(tmp, "jprompt.txt")
+    with open(ppath, "wb") as f:
+        f.write(prompt)
+    want = len(subprocess.run([LLAMAC, "tokenize", "-m", MODEL, "-f", ppath, "--ids", "--parse-special"],
+                              capture_output=True, check=True).stdout.split())
+    if stats:
+        check(stats[0][0] == 0 and stats[0][1] == want, f"Jinja + BOS once: decoded {stats[0][1]}, want {want}")
+    count = {}
+    for text in ("<s>In the beginning", "In the beginning"):
+        p = subprocess.run([LLAMAC, "run", "-m", MODEL, "-p", text, "-n", "1", "--temp", "0", "-t", "2"],
+                           capture_output=True, timeout=60)
+        m = re.search(r"prompt .* (\d+) tokens ", p.stderr.decode())
+        count[text] = int(m.group(1)) if m else -1
+    check(count["<s>In the beginning"] == count["In the beginning"] > 0, f"run with BOS once: {count}")
+
+
 def main():
     if not MODEL or not os.path.exists(MODEL):
         print("LLAMAC_SHIPPED_MODEL is not set or missing")
@@ -160,6 +201,7 @@ def main():
         save_and_load(tmp)
         refusals(tmp)
         sigint_ends_the_answer_only()
+        bos_once(tmp)
     print(f"{len(failures)} failure(s)")
     return 1 if failures else 0
 
