@@ -579,6 +579,29 @@ LLAMAC_API llamac_status llamac_tokenize(const llamac_vocab *vocab, const char *
                                          int32_t n_tokens_max, bool add_special,
                                          bool parse_special, int32_t *n_out);
 
+/* Flags of llamac_tokenize_flags. */
+#define LLAMAC_TOKENIZE_ADD_SPECIAL 1u   /* llamac_tokenize's add_special */
+#define LLAMAC_TOKENIZE_PARSE_SPECIAL 2u /* llamac_tokenize's parse_special */
+/* "BOS once": with ADD_SPECIAL, no BOS is prepended when the text's own
+ * tokens already begin with the BOS token, i.e. (with PARSE_SPECIAL) when
+ * the text starts with the BOS token's text ("<s>", "<|begin_of_text|>"),
+ * as a prompt rendered from a chat template that writes bos_token does.
+ * Without PARSE_SPECIAL such text is plain text and BOS is prepended as
+ * usual. Only the BOS is affected: EOS is appended as ADD_SPECIAL says.
+ * Without ADD_SPECIAL (or for a vocabulary that adds no BOS) it changes
+ * nothing. */
+#define LLAMAC_TOKENIZE_BOS_ONCE 4u
+
+/* llamac_tokenize with its two booleans as flags, plus
+ * LLAMAC_TOKENIZE_BOS_ONCE: llamac_tokenize(v, t, l, out, n, a, p, n_out)
+ * equals llamac_tokenize_flags(v, t, l, out, n, (a ? ADD_SPECIAL : 0) |
+ * (p ? PARSE_SPECIAL : 0), n_out). Same results and errors, and
+ * LLAMAC_ERR_INVALID_ARG (with *n_out 0) for a flag bit not defined above.
+ * Thread-safe on a shared vocab. */
+LLAMAC_API llamac_status llamac_tokenize_flags(const llamac_vocab *vocab, const char *text,
+                                               size_t text_len, llamac_token *tokens,
+                                               int32_t n_tokens_max, uint32_t flags, int32_t *n_out);
+
 /* ---- tokens -> text ---- */
 
 /* Writes the bytes token `token` stands for into buf[0..buf_size) (not

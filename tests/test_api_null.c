@@ -408,6 +408,20 @@ static void p_tokenize(void) {
     FAILS_WITH(llamac_tokenize(F.vocab, "a b c", 5, NULL, 0, true, false, &n), LLAMAC_ERR_BUFFER_TOO_SMALL);
     assert_true(n > 0);
 }
+static void p_tokenize_flags(void) {
+    llamac_token t[4];
+    int32_t n = 9;
+    REFUSED(llamac_tokenize_flags(NULL, "a", 1, t, 4, LLAMAC_TOKENIZE_BOS_ONCE, &n), "vocab");
+    assert_int_equal(n, 0);
+    REFUSED(llamac_tokenize_flags(F.vocab, "a", 1, t, 4, 0, NULL), "n_out");
+    REFUSED(llamac_tokenize_flags(F.vocab, NULL, 1, t, 4, 0, &n), "text");
+    REFUSED(llamac_tokenize_flags(F.vocab, "a", 1, NULL, 4, 0, &n), "tokens");
+    REFUSED(llamac_tokenize_flags(F.vocab, "a", 1, t, -1, 0, &n), "n_tokens_max");
+    INVALID(llamac_tokenize_flags(F.vocab, "a", 1, t, 4, 1u << 3, &n));
+    FAILS_WITH(llamac_tokenize_flags(F.vocab, "a b c", 5, NULL, 0, LLAMAC_TOKENIZE_ADD_SPECIAL, &n),
+               LLAMAC_ERR_BUFFER_TOO_SMALL);
+    assert_true(n > 0);
+}
 static void p_token_to_piece(void) {
     char buf[8];
     size_t n = 9;
@@ -978,7 +992,7 @@ static const probe probes[] = {
     P(vocab_params_init), P(vocab_load), P(vocab_from_gguf), P(vocab_free), P(vocab_get_type), P(vocab_n_tokens),
     P(vocab_bos), P(vocab_eos), P(vocab_eot), P(vocab_eom), P(vocab_unk), P(vocab_pad), P(vocab_add_bos),
     P(vocab_add_eos), P(vocab_is_eog), P(vocab_is_control), P(vocab_token_type), P(vocab_token_score),
-    P(vocab_token_text), P(vocab_find), P(tokenize), P(token_to_piece), P(detokenize), P(detok_params_init),
+    P(vocab_token_text), P(vocab_find), P(tokenize), P(tokenize_flags), P(token_to_piece), P(detokenize), P(detok_params_init),
     P(detok_new), P(detok_push), P(detok_flush), P(detok_free),
     P(model_params_init), P(model_load), P(model_free), P(model_n_vocab), P(model_n_ctx_train), P(model_n_embd),
     P(model_n_layer), P(model_n_head), P(model_n_head_kv), P(model_n_ff), P(model_rope_freq_base),

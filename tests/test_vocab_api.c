@@ -141,6 +141,119 @@ static void without_parse_special_special_text_is_plain_text(void **state) {
     free(t);
 }
 
+/* llamac_tokenize_flags into a fresh array (caller frees); *n the count. */
+static llamac_token *tokenize_flags(const llamac_vocab *v, const char *text, uint32_t flags, int32_t *n) {
+    const size_t len = strlen(text);
+    int32_t need = 0;
+    llamac_status st = llamac_tokenize_flags(v, text, len, NULL, 0, flags, &need);
+    if (st != LLAMAC_OK && st != LLAMAC_ERR_BUFFER_TOO_SMALL) fail_msg("tokenize_flags: %s", llamac_last_error());
+    llamac_token *t = malloc(sizeof *t * (size_t)(need + 1));
+    assert_int_equal(llamac_tokenize_flags(v, text, len, t, need, flags, n), LLAMAC_OK);
+    assert_int_equal(*n, need);
+    return t;
+}
+
+static void expect_flags(const llamac_vocab *v, const char *text, uint32_t flags, const llamac_token *want,
+                         int32_t n_want) {
+    int32_t n;
+    llamac_token *got = tokenize_flags(v, text, flags, &n);
+    if (n != n_want) fail_msg("'%s' flags %u: %d tokens, want %d", text, (unsigned)flags, (int)n, (int)n_want);
+    if (n) assert_memory_equal(got, want, sizeof *got * (size_t)n);
+    free(got);
+}
+
+#define ADD LLAMAC_TOKENIZE_ADD_SPECIAL
+#define PARSE LLAMAC_TOKENIZE_PARSE_SPECIAL
+#define ONCE LLAMAC_TOKENIZE_BOS_ONCE
+
+static void flags_without_bos_once_equal_the_two_booleans(void **state) {
+    llamac_vocab *spm = SPM(state), *bpe = BPE(state);
+    NEED(spm && bpe);
+    static const char *const texts[] = {"", "Hello world", "<s>Hello", "<|begin_of_text|>Hi<|eot_id|>", "a</s>b"};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+            for (uint32_t f = 0; f < 4; f++) {
+                int32_t n1, n2;
+                llamac_token *a = tv_tokenize(k ? bpe : spm, texts[i], strlen(texts[i]), f & ADD, f & PARSE, &n1);
+                llamac_token *b = tokenize_flags(k ? bpe : spm, texts[i], f, &n2);
+                assert_int_equal(n1, n2);
+                if (n1) assert_memory_equal(a, b, sizeof *a * (size_t)n1);
+                free(a);
+                free(b);
+            }
+}
+
+static void bos_once_skips_the_bos_a_rendered_template_already_has(void **state) {
+    llamac_vocab *spm = SPM(state), *bpe = BPE(state);
+    NEED(spm && bpe);
+    /* The double BOS that BOS once exists to avoid (ids as in
+     * parse_special_turns_special_text_into_one_token). */
+    expect_flags(bpe, "<|begin_of_text|>Hello", ADD | PARSE, (llamac_token[]){128000, 128000, 9906}, 3);
+    expect_flags(bpe, "<|begin_of_text|>Hello", ADD | PARSE | ONCE, (llamac_token[]){128000, 9906}, 2);
+    expect_flags(spm, "<s>Hello", ADD | PARSE, (llamac_token[]){1, 1, 15043}, 3);
+    expect_flags(spm, "<s>Hello", ADD | PARSE | ONCE, (llamac_token[]){1, 15043}, 2);
+    /* the same tokens as the bare text with add_special */
+    expect_flags(spm, "Hello", ADD | ONCE, (llamac_token[]){1, 15043}, 2);
+    expect_flags(bpe, "Hello", ADD | PARSE | ONCE, (llamac_token[]){128000, 9906}, 2);
+    expect_flags(bpe, "", ADD | PARSE | ONCE, (llamac_token[]){128000}, 1);
+    /* only one BOS is dropped: a text with two keeps both */
+    expect_flags(spm, "<s><s>Hello", ADD | PARSE | ONCE, (llamac_token[]){1, 1, 15043}, 3);
+    /* without ADD_SPECIAL there is no BOS to skip */
+    expect_flags(spm, "Hello", ONCE, (llamac_token[]){15043}, 1);
+    expect_flags(bpe, "<|begin_of_text|>Hello", PARSE | ONCE, (llamac_token[]){128000, 9906}, 2);
+    /* another special token first, or a space before the BOS text: BOS added */
+    expect_flags(bpe, "<|eot_id|>", ADD | PARSE | ONCE, (llamac_token[]){128000, 128009}, 2);
+    int32_t n;
+    llamac_token *t = tokenize_flags(bpe, " <|begin_of_text|>", ADD | PARSE | ONCE, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(t[0], 128000);
+    assert_int_not_equal(t[1], 128000);
+    assert_int_equal(t[2], 128000);
+    free(t);
+}
+
+static void bos_once_without_parse_special_still_adds_bos(void **state) {
+    llamac_vocab *spm = SPM(state), *bpe = BPE(state);
+    NEED(spm && bpe);
+    /* The BOS text is then plain text (the tokens of without_parse_special_
+     * special_text_is_plain_text), so the tokens do not begin with BOS. */
+    int32_t n;
+    llamac_token *t = tokenize_flags(spm, "<s>b", ADD | ONCE, &n);
+    assert_true(n >= 4);
+    assert_int_equal(t[0], 1);
+    for (int32_t i = 1; i < n; i++) assert_int_not_equal(t[i], 1);
+    free(t);
+    t = tokenize_flags(bpe, "<|begin_of_text|>", ADD | ONCE, &n);
+    assert_true(n > 2);
+    assert_int_equal(t[0], 128000);
+    for (int32_t i = 1; i < n; i++) assert_true(t[i] < 128000);
+    free(t);
+}
+
+static void tokenize_flags_refuses_unknown_bits(void **state) {
+    llamac_vocab *bpe = BPE(state);
+    NEED(bpe);
+    llamac_token t[8];
+    int32_t n = 5;
+    assert_int_equal(llamac_tokenize_flags(bpe, "Hi", 2, t, 8, 8u, &n), LLAMAC_ERR_INVALID_ARG);
+    assert_int_equal(n, 0);
+    assert_non_null(strstr(llamac_last_error(), "llamac_tokenize_flags: unknown flag bits 0x8"));
+    n = 5;
+    assert_int_equal(llamac_tokenize_flags(bpe, "Hi", 2, t, 8, ADD | 0x80000000u, &n), LLAMAC_ERR_INVALID_ARG);
+    assert_int_equal(n, 0);
+    assert_int_equal(llamac_tokenize_flags(bpe, "Hi", 2, t, 8, ADD | PARSE | ONCE, &n), LLAMAC_OK);
+    assert_int_equal(n, 2);
+    /* buffer sizing as llamac_tokenize: the count needed, the first ones written */
+    assert_int_equal(llamac_tokenize_flags(bpe, "<|begin_of_text|>Hello world", 28, t, 1, ADD | PARSE | ONCE, &n),
+                     LLAMAC_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(n, 3);
+    assert_int_equal(t[0], 128000);
+}
+
+#undef ADD
+#undef PARSE
+#undef ONCE
+
 /* ---- detokenization ---- */
 
 static void pieces_decode_bytes_spaces_and_specials(void **state) {
@@ -427,6 +540,10 @@ int main(void) {
                      add_special_prepends_bos,
                      parse_special_turns_special_text_into_one_token,
                      without_parse_special_special_text_is_plain_text,
+                     flags_without_bos_once_equal_the_two_booleans,
+                     bos_once_skips_the_bos_a_rendered_template_already_has,
+                     bos_once_without_parse_special_still_adds_bos,
+                     tokenize_flags_refuses_unknown_bits,
                      pieces_decode_bytes_spaces_and_specials,
                      piece_buffer_too_small_reports_size_needed,
                      out_of_range_ids_are_not_found,

@@ -21,6 +21,7 @@ int quantize_parse_only(int argc, char **argv);
 int synth_parse_only(int argc, char **argv);
 int state_parse_only(int argc, char **argv);
 int chat_template_parse_only(int argc, char **argv);
+int chat_parse_only(int argc, char **argv);
 int grammar_parse_only(int argc, char **argv);
 
 /* The parse-only run of a command whose parsing is inline: `cmd` runs with

@@ -7,6 +7,7 @@
 #include "default_model.h"
 #include "json_schema_arg.h"
 #include "run_state.h"
+#include "sampling_opts.h"
 #include "session.h"
 
 #include "llamac.h"
@@ -27,12 +28,10 @@ typedef struct run_args {
     const char *save_state, *load_state, *prompt_cache;
     const char *json_schema; /* --json-schema FILE_OR_TEXT */
     const char *grammar, *grammar_file; /* GBNF text, or a file of it */
-    int32_t n_predict, top_k, threads, n_keep;
+    int32_t n_predict, n_keep;
     uint32_t n_ctx;
-    float temp, top_p, min_p, repeat_penalty;
-    int32_t repeat_last_n;
-    uint64_t seed;
-    bool seed_given, ids, compact_spaces;
+    tool_sampling smp; /* --temp ... --seed, -t (sampling_opts.h) */
+    bool ids, compact_spaces;
     const char *stops[MAX_STOPS];
     int32_t n_stop;
     size_t prompt_limit;
@@ -47,23 +46,18 @@ static void run_usage(FILE *f) {
             "                  [--save-state FILE] [--load-state FILE] [--prompt-cache FILE]\n"
             "                  [--grammar TEXT | --grammar-file FILE]\n"
             "\n"
-            "Generates a continuation of the prompt (tokenized with BOS; special-token\n"
-            "text like <|eot_id|> is parsed) and streams it to stdout, without the\n"
-            "prompt. Stops at an end-of-generation token, after N tokens, at a stop\n"
-            "string (not printed), or when the context is full (unless --keep is given).\n"
-            "Load time and prompt / generation speeds go to stderr.\n"
+            "Generates a continuation of the prompt (tokenized with BOS, once: a prompt\n"
+            "that starts with the BOS text, e.g. <|begin_of_text|> from a chat template,\n"
+            "gets no second one; special-token text like <|eot_id|> is parsed) and\n"
+            "streams it to stdout, without the prompt. Stops at an end-of-generation\n"
+            "token, after N tokens, at a stop string (not printed), or when the context\n"
+            "is full (unless --keep is given). Load time and prompt / generation speeds\n"
+            "go to stderr.\n"
             "\n"
             "  -m MODEL             GGUF model (default: the model shipped with llamac)\n"
-            "  -n N                 tokens to generate (default -1: no limit)\n"
-            "  --temp T             temperature (default 0.8); 0 means greedy\n"
-            "  --top-k K            keep the K most likely tokens (default 40; 0: off)\n"
-            "  --top-p P            nucleus mass (default 0.95; 1: off)\n"
-            "  --min-p P            drop tokens below P x the best one's probability\n"
-            "                       (default 0.05; 0: off)\n"
-            "  --repeat-penalty R   penalize the last --repeat-last-n tokens (default 1: off)\n"
-            "  --repeat-last-n N    window of the repeat penalty (default 64)\n"
-            "  --seed S             random seed (default: from the clock, printed)\n"
-            "  -t THREADS           threads (default: all CPUs, at most 16)\n"
+            "  -n N                 tokens to generate (default -1: no limit)\n");
+    tool_sampling_usage(f);
+    fprintf(f,
             "  -c N_CTX             context size in tokens (default: the model's, at most 4096)\n"
             "  --stop STRING        stop before this text (repeatable, up to %d)\n"
             "  --keep N             endless generation: when the context is full, keep its\n"
@@ -109,8 +103,7 @@ static bool file_opt(const char *opt, const char *v, const char **out) {
 
 /* Returns -1 when the run should go on, else the exit status. */
 static int parse_args(int argc, char **argv, run_args *a) {
-    *a = (run_args){.n_predict = -1, .n_keep = -1, .top_k = 40, .temp = 0.8f, .top_p = 0.95f, .min_p = 0.05f,
-                    .repeat_penalty = 1.0f, .repeat_last_n = 64,
+    *a = (run_args){.n_predict = -1, .n_keep = -1, .smp = tool_sampling_defaults(),
                     .prompt_limit = TOOL_PROMPT_LIMIT_DEFAULT};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
@@ -126,13 +119,11 @@ static int parse_args(int argc, char **argv, run_args *a) {
             a->compact_spaces = true;
             continue;
         }
-        static const char *const valued[] = {"-m", "-p", "-f", "-n", "--temp", "--top-k",
-                                             "--top-p", "--min-p", "--repeat-penalty",
-                                             "--repeat-last-n", "--seed", "-t", "-c", "--stop",
+        static const char *const valued[] = {"-m", "-p", "-f", "-n", "-c", "--stop",
                                              "--prompt-limit", "--keep", "--save-state",
                                              "--load-state", "--prompt-cache", "--json-schema",
                                              "--grammar", "--grammar-file"};
-        bool known = false;
+        bool known = tool_sampling_is_option(o);
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(o, valued[k]);
         if (!known) {
             fprintf(stderr, "llamac run: unknown option %s\n", o);
@@ -145,7 +136,8 @@ static int parse_args(int argc, char **argv, run_args *a) {
         const char *v = argv[++i];
         int32_t n;
         bool ok = true;
-        if (!strcmp(o, "-m")) a->model = v;
+        if (tool_sampling_is_option(o)) ok = tool_sampling_parse("run", o, v, &a->smp);
+        else if (!strcmp(o, "-m")) a->model = v;
         else if (!strcmp(o, "-p")) a->prompt = v;
         else if (!strcmp(o, "-f")) a->prompt_file = v;
         else if (!strcmp(o, "--save-state")) ok = file_opt(o, v, &a->save_state);
@@ -156,16 +148,6 @@ static int parse_args(int argc, char **argv, run_args *a) {
         else if (!strcmp(o, "--grammar-file")) ok = file_opt(o, v, &a->grammar_file);
         else if (!strcmp(o, "-n")) ok = tool_opt_i32("run", o, v, -1, INT32_MAX, &a->n_predict);
         else if (!strcmp(o, "--keep")) ok = tool_opt_i32("run", o, v, -1, INT32_MAX, &a->n_keep);
-        else if (!strcmp(o, "--temp")) ok = tool_opt_f32("run", o, v, 0.0f, 1e6f, &a->temp);
-        else if (!strcmp(o, "--top-k")) ok = tool_opt_i32("run", o, v, 0, INT32_MAX, &a->top_k);
-        else if (!strcmp(o, "--top-p")) ok = tool_opt_f32("run", o, v, 0.0f, 1.0f, &a->top_p);
-        else if (!strcmp(o, "--min-p")) ok = tool_opt_f32("run", o, v, 0.0f, 1.0f, &a->min_p);
-        else if (!strcmp(o, "--repeat-penalty"))
-            ok = tool_opt_f32("run", o, v, 1e-6f, 1e6f, &a->repeat_penalty);
-        else if (!strcmp(o, "--repeat-last-n"))
-            ok = tool_opt_i32("run", o, v, 0, INT32_MAX, &a->repeat_last_n);
-        else if (!strcmp(o, "--seed")) ok = a->seed_given = tool_opt_u64("run", o, v, &a->seed);
-        else if (!strcmp(o, "-t")) ok = tool_opt_i32("run", o, v, 1, 1024, &a->threads);
         else if (!strcmp(o, "--prompt-limit")) ok = tool_opt_bytes("run", o, v, &a->prompt_limit);
         else if (!strcmp(o, "-c")) {
             ok = tool_opt_i32("run", o, v, 1, INT32_MAX, &n);
@@ -212,45 +194,6 @@ bad:
 }
 
 
-/* The llama.cpp default order: penalties, top-k, top-p, min-p, temp, dist;
- * temperature 0 is greedy after the penalties. A grammar (--grammar,
- * --grammar-file or --json-schema) comes first, so every later step sees
- * only the tokens it allows. */
-static llamac_sampler *build_chain(const run_args *a, const llamac_vocab *vocab, const char *grammar,
-                                   size_t grammar_len) {
-    llamac_sampler *c = llamac_sampler_chain_new(NULL);
-    if (!c) return NULL;
-    llamac_status st = LLAMAC_OK;
-    if (grammar) st = llamac_sampler_chain_add(c, llamac_sampler_init_grammar(vocab, grammar, grammar_len, NULL, NULL));
-    if (!st && a->repeat_penalty != 1.0f)
-        st = llamac_sampler_chain_add(
-            c, llamac_sampler_init_penalties(a->repeat_last_n, a->repeat_penalty, 0, 0, NULL));
-    if (a->temp == 0.0f) {
-        if (!st) st = llamac_sampler_chain_add(c, llamac_sampler_init_greedy(NULL));
-    } else {
-        if (!st) st = llamac_sampler_chain_add(c, llamac_sampler_init_top_k(a->top_k, NULL));
-        if (!st) st = llamac_sampler_chain_add(c, llamac_sampler_init_top_p(a->top_p, 1, NULL));
-        if (!st) st = llamac_sampler_chain_add(c, llamac_sampler_init_min_p(a->min_p, 1, NULL));
-        if (!st) st = llamac_sampler_chain_add(c, llamac_sampler_init_temp(a->temp, NULL));
-        if (!st) st = llamac_sampler_chain_add(c, llamac_sampler_init_dist(a->seed, NULL));
-    }
-    if (st) {
-        llamac_sampler_free(c);
-        return NULL;
-    }
-    return c;
-}
-
-static llamac_status tokenize_all(const llamac_vocab *vocab, const char *text, size_t len, bool add_special,
-                                  llamac_token **out, int32_t *n) {
-    int32_t need = 0;
-    llamac_status st = llamac_tokenize(vocab, text, len, NULL, 0, add_special, true, &need);
-    if (st != LLAMAC_OK && st != LLAMAC_ERR_BUFFER_TOO_SMALL) return st;
-    *out = malloc((size_t)(need > 0 ? need : 1) * sizeof **out);
-    if (!*out) return LLAMAC_ERR_NO_MEMORY;
-    return llamac_tokenize(vocab, text, len, *out, need, add_special, true, n);
-}
-
 static volatile sig_atomic_t interrupted;
 static void on_sigint(int sig) {
     (void)sig;
@@ -267,7 +210,7 @@ int cmd_run(int argc, char **argv) {
     run_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0) return rc;
-    if (!a.seed_given) a.seed = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32);
+    tool_sampling_pick_seed(&a.smp);
     char default_model[4096];
     if (!a.model) {
         if (find_default_model(NULL, default_model, sizeof default_model) != 0) {
@@ -319,7 +262,7 @@ int cmd_run(int argc, char **argv) {
     llamac_context_params cp = llamac_context_default_params();
     const int32_t n_train = llamac_model_n_ctx_train(model);
     cp.n_ctx = a.n_ctx ? a.n_ctx : (uint32_t)(n_train > 0 && n_train < 4096 ? n_train : 4096);
-    cp.n_threads = a.threads;
+    cp.n_threads = a.smp.threads;
     cp.abort_fn = abort_on_sigint;
     if (!tool_session_context(&ss, cp)) goto done;
     llamac_context *ctx = ss.ctx;
@@ -327,7 +270,7 @@ int cmd_run(int argc, char **argv) {
 
     /* after a loaded state, the text continues it: no BOS */
     if (prompt && (prompt_len > 0 || !a.load_state) &&
-        (st = tokenize_all(vocab, prompt, prompt_len, !a.load_state, &tokens, &n_tokens)))
+        (st = tool_tokenize_prompt(vocab, prompt, prompt_len, !a.load_state, &tokens, &n_tokens)))
         goto fail;
     if (a.json_schema) {
         if (!(grammar_text = tool_json_schema_grammar("run", a.json_schema, true,
@@ -336,7 +279,7 @@ int cmd_run(int argc, char **argv) {
         grammar = grammar_text;
         grammar_len = strlen(grammar_text);
     }
-    if (!(chain = build_chain(&a, vocab, grammar, grammar_len))) {
+    if (!(chain = tool_sampling_chain(&a.smp, vocab, grammar, grammar_len))) {
         st = LLAMAC_ERR_INVALID_ARG;
         if (grammar) {
             fprintf(stderr, "llamac run: %s: %s\n",
@@ -474,7 +417,7 @@ int cmd_run(int argc, char **argv) {
     fprintf(stderr,
             "  generation %8.1f ms  %5d tokens  %8.2f tokens/s  (stopped: %s)\n"
             "  seed %llu, %d threads\n",
-            t_gen * 1e3, (int)n_gen, per_s(n_gen, t_gen), ended, (unsigned long long)a.seed,
+            t_gen * 1e3, (int)n_gen, per_s(n_gen, t_gen), ended, (unsigned long long)a.smp.seed,
             (int)llamac_context_n_threads(ctx));
     if (st) goto fail;
 

@@ -31,6 +31,7 @@ int cmd_quantize(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_state(int argc, char **argv);
 int cmd_chat_template(int argc, char **argv);
+int cmd_chat(int argc, char **argv);
 /* `llamac grammar --json-schema FILE` (cmd_grammar_schema.c). */
 int cmd_grammar_json_schema(int argc, char **argv);
 int cmd_grammar(int argc, char **argv);

@@ -23,6 +23,7 @@ static const command commands[] = {
     {"quantize", cmd_quantize, "re-encode a model's weights (Q4_K_M, Q8_0, ...)"},
     {"bench", cmd_bench, "measure prompt and generation speed (like llama-bench)"},
     {"state", cmd_state, "show a state file's header (llamac run --save-state)"},
+    {"chat", cmd_chat, "chat with a model on the terminal or through a pipe (its chat template)"},
     {"chat-template", cmd_chat_template, "format a JSON conversation with a built-in chat format"},
     {"grammar", cmd_grammar, "check a GBNF grammar and match a file with it, or print a JSON Schema's grammar"},
     /* one line per subcommand, in the order `llamac --help` lists them */

@@ -33,6 +33,7 @@ static const parser parsers[] = {
     {"state", state_parse_only},
     {"chat-template", chat_template_parse_only},
     {"grammar", grammar_parse_only},
+    {"chat", chat_parse_only}, /* appended: the seeds' parser bytes keep their meaning */
 };
 enum { N_PARSERS = sizeof parsers / sizeof parsers[0] };
 

@@ -226,7 +226,7 @@ static void detokenize_seeds(void) {
 
 typedef struct cli_seed {
     unsigned char parser; /* run, logits, perplexity, bench, tokenize, info, quantize, synth, state,
-                             chat-template */
+                             chat-template, grammar, chat */
     const char *args;     /* NULs written as \n here, for readability */
 } cli_seed;
 
@@ -280,6 +280,10 @@ static const cli_seed cli_seeds_table[] = {
     {9, "--detect\n--template\nchatml\n--messages\nm.json"},
     {9, "--template\nchatml\n--messages"},
     {9, "--messages\nm.json\n--jinja"},
+    {11, "-m\nm.gguf\n--template\nchatml\n--system\nBe brief.\n-c\n512\n-n\n64\n--temp\n0\n--seed\n1"},
+    {11, "--template\nt.jinja\n--keep\n4\n--top-k\n0\n--top-p\n1\n--min-p\n0\n-t\n2"},
+    {11, "--keep\n-2\n--template"},
+    {11, "--repeat-penalty\n0\n--bogus"},
 };
 
 static void cli_seeds(void) {

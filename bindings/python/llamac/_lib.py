@@ -12,6 +12,9 @@ LLAMAC_VERSION_PATCH = 0
 LLAMAC_VERSION_NUMBER = 300
 LLAMAC_VERSION_STRING = '0.3.0'
 LLAMAC_TOKEN_NULL = -1
+LLAMAC_TOKENIZE_ADD_SPECIAL = 1
+LLAMAC_TOKENIZE_PARSE_SPECIAL = 2
+LLAMAC_TOKENIZE_BOS_ONCE = 4
 LLAMAC_STATE_ALL_SEQS = -1
 LLAMAC_STATE_HEADER_BYTES = 168
 LLAMAC_JSON_SCHEMA_COMPACT_SPACES = 1
@@ -736,6 +739,7 @@ FUNCTIONS = {
     'llamac_vocab_token_text': (ctypes.c_char_p, (ctypes.POINTER(llamac_vocab), ctypes.c_int32, ctypes.POINTER(ctypes.c_size_t))),
     'llamac_vocab_find': (ctypes.c_int32, (ctypes.POINTER(llamac_vocab), ctypes.c_char_p, ctypes.c_size_t)),
     'llamac_tokenize': (ctypes.c_int, (ctypes.POINTER(llamac_vocab), ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int32), ctypes.c_int32, ctypes.c_bool, ctypes.c_bool, ctypes.POINTER(ctypes.c_int32))),
+    'llamac_tokenize_flags': (ctypes.c_int, (ctypes.POINTER(llamac_vocab), ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int32), ctypes.c_int32, ctypes.c_uint32, ctypes.POINTER(ctypes.c_int32))),
     'llamac_token_to_piece': (ctypes.c_int, (ctypes.POINTER(llamac_vocab), ctypes.c_int32, ctypes.POINTER(ctypes.c_char), ctypes.c_size_t, ctypes.c_int32, ctypes.c_bool, ctypes.POINTER(ctypes.c_size_t))),
     'llamac_detokenize': (ctypes.c_int, (ctypes.POINTER(llamac_vocab), ctypes.POINTER(ctypes.c_int32), ctypes.c_int32, ctypes.POINTER(ctypes.c_char), ctypes.c_size_t, ctypes.c_bool, ctypes.c_bool, ctypes.POINTER(ctypes.c_size_t))),
     'llamac_detok_params_init': (None, (ctypes.POINTER(llamac_detok_params), ctypes.c_size_t)),
