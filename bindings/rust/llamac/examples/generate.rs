@@ -4,7 +4,8 @@
 //!
 //! prints exactly the continuation text (no prompt) and a newline on
 //! stdout, as `llamac run` does, so the two outputs can be compared byte
-//! for byte. Errors go to stderr.
+//! for byte (it writes each step's exact bytes: a stray byte a model
+//! emits is not replaced by U+FFFD). Errors go to stderr.
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -22,7 +23,7 @@ fn run(path: &str, prompt: &str, n: i32) -> Result<(), llamac::Error> {
     gen.prompt(&tokens)?;
     let mut out = std::io::stdout().lock();
     for step in gen {
-        let _ = out.write_all(step?.text.as_bytes());
+        let _ = out.write_all(&step?.bytes);
     }
     let _ = out.write_all(b"\n");
     Ok(())

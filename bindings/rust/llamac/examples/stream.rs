@@ -33,7 +33,7 @@ fn run(args: &[String]) -> Result<(), llamac::Error> {
     let mut stop = None;
     for step in &mut gen {
         let step = step?;
-        let _ = out.write_all(step.text.as_bytes());
+        let _ = out.write_all(&step.bytes);
         let _ = out.flush();
         stop = step.stop;
     }

@@ -8,7 +8,7 @@ use std::ptr::{self, NonNull};
 use llamac_sys as sys;
 
 use crate::context::{ContextOf, ModelRef};
-use crate::error::{bytes_lossy, c_string, check, Error, Result, Status};
+use crate::error::{c_string, check, Error, Result, Status};
 use crate::sampler::Sampler;
 use crate::{SeqId, Token};
 
@@ -50,10 +50,24 @@ pub struct Step {
     /// The sampled token; `None` when none was (context full, stopped).
     pub token: Option<Token>,
     /// Whole UTF-8 characters (possibly none: bytes of an unfinished
-    /// character or of a possible stop string are held back).
+    /// character or of a possible stop string are held back). A byte the
+    /// model produced that begins no valid character (tokens are bytes,
+    /// and a weak model can emit a stray lead byte) becomes U+FFFD here;
+    /// `bytes` has it as it is.
     pub text: String,
+    /// The exact bytes the library gave (`text` before the UTF-8 check):
+    /// write these to reproduce `llamac run`'s output byte for byte.
+    pub bytes: Vec<u8>,
     /// `Some` on the last step of a response.
     pub stop: Option<StopReason>,
+}
+
+fn raw_bytes(p: *const std::ffi::c_char, len: usize) -> Vec<u8> {
+    if p.is_null() || len == 0 {
+        return Vec::new();
+    }
+    // SAFETY: the library's text[0..len), valid until its next call.
+    unsafe { std::slice::from_raw_parts(p as *const u8, len) }.to_vec()
 }
 
 /// Options of a generator; unset fields keep the library's defaults
@@ -198,9 +212,11 @@ impl Generator<'_> {
         check(unsafe { sys::llamac_generator_next(self.ptr.as_ptr(), s.as_mut_ptr()) })?;
         // SAFETY: filled on success; the text is valid until the next call.
         let s = unsafe { s.assume_init() };
+        let bytes = raw_bytes(s.text, s.text_len);
         Ok(Step {
             token: (s.token != sys::LLAMAC_TOKEN_NULL).then_some(s.token),
-            text: unsafe { bytes_lossy(s.text, s.text_len) },
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
             stop: StopReason::from_raw(s.stop),
         })
     }
@@ -210,12 +226,19 @@ impl Generator<'_> {
         unsafe { sys::llamac_generator_n_generated(self.ptr.as_ptr()) }
     }
 
-    /// Runs the response to its end: its whole text and why it stopped.
+    /// Runs the response to its end: its whole text and why it stopped
+    /// (invalid UTF-8 the model produced becomes U+FFFD, as in [`Step::text`]).
     pub fn text(&mut self) -> Result<(String, StopReason)> {
-        let mut out = String::new();
+        let (b, stop) = self.bytes()?;
+        Ok((String::from_utf8_lossy(&b).into_owned(), stop))
+    }
+
+    /// Runs the response to its end: its exact bytes and why it stopped.
+    pub fn bytes(&mut self) -> Result<(Vec<u8>, StopReason)> {
+        let mut out = Vec::new();
         loop {
             let s = self.next_step()?;
-            out.push_str(&s.text);
+            out.extend_from_slice(&s.bytes);
             if let Some(stop) = s.stop {
                 self.done = true;
                 return Ok((out, stop));
@@ -242,10 +265,12 @@ impl Generator<'_> {
             sys::LLAMAC_STEP_TOKEN => StepKind::Token,
             _ => StepKind::Done,
         };
+        let bytes = raw_bytes(s.text, s.text_len);
         Ok(BudgetStep {
             kind,
             token: (s.token != sys::LLAMAC_TOKEN_NULL).then_some(s.token),
-            text: unsafe { bytes_lossy(s.text, s.text_len) },
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
             stop: StopReason::from_raw(s.stop),
             used_us: s.used_us,
         })
@@ -273,7 +298,10 @@ pub enum StepKind {
 pub struct BudgetStep {
     pub kind: StepKind,
     pub token: Option<Token>,
+    /// As [`Step::text`].
     pub text: String,
+    /// As [`Step::bytes`].
+    pub bytes: Vec<u8>,
     pub stop: Option<StopReason>,
     /// Wall time the call spent.
     pub used_us: i64,
