@@ -7,6 +7,8 @@
 #      and test the check itself on edited copies of the baseline;
 #   2b. install the Python binding (bindings/python) into a venv and run its
 #      pytest suite against that build's library (scripts/test_python.sh);
+#   2c. cargo test --offline of the Rust bindings (bindings/rust) against
+#      that build's library, and their examples once (scripts/test_rust.sh);
 #   3. build with clang under AddressSanitizer + UndefinedBehaviorSanitizer
 #      (-Werror too) and run every test again: leaks and UB fail the run;
 #   4. build only tests/test_threads and tests/test_games_worker with clang
@@ -58,6 +60,9 @@ step_done "ABI check"
 echo "== Python binding (against the gcc build) =="
 scripts/test_python.sh build-test
 step_done "Python binding"
+echo "== Rust bindings (against the gcc build) =="
+scripts/test_rust.sh build-test
+step_done "Rust bindings"
 if [ "${LLAMAC_TEST_QUICK:-0}" != 1 ]; then
   echo "== clang, ASan + UBSan =="
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
