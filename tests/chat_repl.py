@@ -18,6 +18,9 @@ What it checks, greedy (--temp 0) so that every run is the same:
   - an unknown /command is a message and the chat goes on;
   - a bad --template name, and a model without a chat template: exit 1 with
     a message;
+  - a full context: without --keep the answer stops with a message and a
+    prompt that does not fit is refused; with --keep the chat goes on
+    through context shifts;
   - SIGINT during an answer ends the answer, not the program;
   - BOS once: a Jinja template file (no built-in detected) that starts with
     {{ bos_token }} costs the tokens of `chat-template --jinja` (which drops
@@ -138,6 +141,18 @@ def refusals(tmp):
     check(p.returncode == 2 and "--temp takes" in p.stderr.decode(), f"bad --temp: exit {p.returncode}")
 
 
+def full_context():
+    turns = ["In the beginning God created", "And God said let there be light", "What is light?", "Amen"]
+    rc, out, err, stats = chat(turns, "-n", "30", "-c", "64")
+    check(rc == 0 and "is full: the answer stops here" in err and "does not fit the context of 64" in err,
+          f"-c 64 without --keep: exit {rc}: {err!r}")
+    # the last sampled token is never decoded: prompt + answer - 1 cells
+    check(len(stats) >= 1 and stats[0][1] + stats[0][2] - 1 == 64, f"-c 64: {stats}")
+    rc, out, err, stats = chat(turns, "-n", "30", "-c", "64", "--keep", "4")
+    check(rc == 0 and len(stats) == 4 and "does not fit" not in err, f"-c 64 --keep 4: exit {rc}: {err!r}")
+    check(all(g == 30 for _, _, g in stats), f"--keep: every answer runs to -n: {stats}")
+
+
 def sigint_ends_the_answer_only():
     p = subprocess.Popen(BASE + ["-n", "5000", "-c", "256", "--keep", "0"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)
@@ -200,6 +215,7 @@ def main():
         reset_and_unknown_command()
         save_and_load(tmp)
         refusals(tmp)
+        full_context()
         sigint_ends_the_answer_only()
         bos_once(tmp)
     print(f"{len(failures)} failure(s)")
