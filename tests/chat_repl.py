@@ -18,6 +18,12 @@ What it checks, greedy (--temp 0) so that every run is the same:
   - an unknown /command is a message and the chat goes on;
   - a bad --template name, and a model without a chat template: exit 1 with
     a message;
+  - a template that renders earlier turns differently (here: a turn count
+    at the top) reuses only the tokens before the first difference, and the
+    answer is the one a chat that decodes everything afresh gives;
+  - a full context: without --keep the answer stops with a message and a
+    prompt that does not fit is refused; with --keep the chat goes on
+    through context shifts;
   - SIGINT during an answer ends the answer, not the program;
   - BOS once: a Jinja template file (no built-in detected) that starts with
     {{ bos_token }} costs the tokens of `chat-template --jinja` (which drops
@@ -138,6 +144,51 @@ def refusals(tmp):
     check(p.returncode == 2 and "--temp takes" in p.stderr.decode(), f"bad --temp: exit {p.returncode}")
 
 
+COUNTING = ("Turn {{ messages|length }}.\n{% for m in messages %}[{{ m.role }}] {{ m.content }} END\n{% endfor %}"
+            "{% if add_generation_prompt %}[assistant] {% endif %}")
+
+
+def rerender(tmp):
+    tpath = os.path.join(tmp, "counting.jinja")
+    with open(tpath, "w") as f:
+        f.write(COUNTING)
+    args = ["--template", tpath, "-n", "6"]
+    base = [LLAMAC, "chat", "-m", MODEL, "--temp", "0", "-t", "2"] + args
+    both = subprocess.run(base, input=b"In the beginning\nAnd God said\n", capture_output=True, timeout=60)
+    stats = [tuple(int(x) for x in m.groups()[:3]) for m in map(STATS.match, both.stderr.decode().splitlines()) if m]
+    check(both.returncode == 0 and len(stats) == 2, f"counting template: {both.stderr.decode()!r}")
+    if len(stats) != 2:
+        return
+    (r1, d1, g1), (r2, d2, g2) = stats
+    # "Turn 1." vs "Turn 3.": the tokens before the count are reused, no more
+    check(0 < r2 < 8, f"counting template: turn 2 reuses {r2} tokens (only those before the count)")
+    check(r2 + d2 > r1 + d1 + g1 - 1, f"counting template: {stats}")
+    # the same conversation with an empty cache: /load of messages whose
+    # state file is missing loads the messages only
+    state = os.path.join(tmp, "count.state")
+    subprocess.run(base, input=f"In the beginning\n/save {state}\n".encode(), capture_output=True, timeout=60,
+                   check=True)
+    os.remove(state)
+    fresh = subprocess.run(base, input=f"/load {state}\nAnd God said\n".encode(), capture_output=True, timeout=60)
+    fstats = [tuple(int(x) for x in m.groups()[:3]) for m in map(STATS.match, fresh.stderr.decode().splitlines())
+              if m]
+    check(fstats == [(0, r2 + d2, g2)], f"counting template afresh: {fstats}, after reuse {stats[1]}")
+    check(fresh.stdout.decode() == both.stdout.decode().split("\n", 1)[1],
+          f"counting template: answer after partial reuse {both.stdout!r}, afresh {fresh.stdout!r}")
+
+
+def full_context():
+    turns = ["In the beginning God created", "And God said let there be light", "What is light?", "Amen"]
+    rc, out, err, stats = chat(turns, "-n", "30", "-c", "64")
+    check(rc == 0 and "is full: the answer stops here" in err and "does not fit the context of 64" in err,
+          f"-c 64 without --keep: exit {rc}: {err!r}")
+    # the last sampled token is never decoded: prompt + answer - 1 cells
+    check(len(stats) >= 1 and stats[0][1] + stats[0][2] - 1 == 64, f"-c 64: {stats}")
+    rc, out, err, stats = chat(turns, "-n", "30", "-c", "64", "--keep", "4")
+    check(rc == 0 and len(stats) == 4 and "does not fit" not in err, f"-c 64 --keep 4: exit {rc}: {err!r}")
+    check(all(g == 30 for _, _, g in stats), f"--keep: every answer runs to -n: {stats}")
+
+
 def sigint_ends_the_answer_only():
     p = subprocess.Popen(BASE + ["-n", "5000", "-c", "256", "--keep", "0"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)
@@ -200,6 +251,8 @@ def main():
         reset_and_unknown_command()
         save_and_load(tmp)
         refusals(tmp)
+        rerender(tmp)
+        full_context()
         sigint_ends_the_answer_only()
         bos_once(tmp)
     print(f"{len(failures)} failure(s)")

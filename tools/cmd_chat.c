@@ -352,6 +352,39 @@ static void set_said(chat *c, const char *text, size_t len, const char *answer, 
     c->said_len = len + answer_len;
 }
 
+/* The text of tokens[0..n) as the generator prints it (its detok
+ * settings: every piece as it is, special tokens as nothing), malloc'd;
+ * NULL when memory runs out. */
+static char *tokens_text(const llamac_vocab *vocab, const llamac_token *tokens, int32_t n, size_t *len) {
+    llamac_detok_params dp = llamac_detok_default_params();
+    dp.strip_leading_space = false;
+    llamac_detok *d = NULL;
+    char *out = malloc(1);
+    size_t cap = 1;
+    *len = 0;
+    if (!out || llamac_detok_new(vocab, &dp, &d)) goto fail;
+    for (int32_t i = 0; i <= n; i++) {
+        const char *piece = NULL;
+        size_t k = 0;
+        if ((i < n ? llamac_detok_push(d, tokens[i], &piece, &k) : llamac_detok_flush(d, &piece, &k))) goto fail;
+        if (*len + k + 1 > cap) {
+            while (cap < *len + k + 1) cap *= 2;
+            char *g = realloc(out, cap);
+            if (!g) goto fail;
+            out = g;
+        }
+        memcpy(out + *len, piece, k);
+        *len += k;
+    }
+    out[*len] = '\0';
+    llamac_detok_free(d);
+    return out;
+fail:
+    llamac_detok_free(d);
+    free(out);
+    return NULL;
+}
+
 /* One user turn: render, reuse the cache's common prefix, decode the rest,
  * stream the answer. The user's message is dropped again when no answer
  * could start. */
@@ -368,6 +401,7 @@ static void turn(chat *c, const char *line, size_t len) {
     llamac_generator *gen = NULL;
     char *answer = NULL;
     size_t answer_len = 0, answer_cap = 0;
+    run_tokens sampled = {0}; /* this answer's tokens */
     llamac_status st;
     if (!text) goto drop;
     if (c->shifted) {
@@ -457,7 +491,9 @@ static void turn(chat *c, const char *line, size_t len) {
             c->shifted = true;
         }
         held = now;
-        if (step.token != LLAMAC_TOKEN_NULL && !run_tokens_append(&c->seq, &step.token, 1)) goto oom;
+        if (step.token != LLAMAC_TOKEN_NULL &&
+            (!run_tokens_append(&c->seq, &step.token, 1) || !run_tokens_append(&sampled, &step.token, 1)))
+            goto oom;
         fwrite(step.text, 1, step.text_len, stdout);
         fflush(stdout);
         if (answer_len + step.text_len + 1 > answer_cap) {
@@ -478,7 +514,16 @@ static void turn(chat *c, const char *line, size_t len) {
     /* The cache holds every token but the last sampled one (not decoded). */
     held = llamac_kv_seq_pos_max(c->ctx, 0) + 1;
     if (held >= 0 && held < c->seq.n) c->seq.n = held;
-    if (c->shifted) set_said(c, text, text_len, answer, answer_len);
+    if (c->shifted) {
+        /* The cache stands for the prompt and the answer's tokens but the
+         * last (never decoded), including the start of a stop string that
+         * ended the answer: the next turn goes on from that text. */
+        size_t tail_len = 0;
+        char *tail = tokens_text(c->vocab, sampled.ids, sampled.n > 0 ? sampled.n - 1 : 0, &tail_len);
+        if (!tail) goto oom;
+        set_said(c, text, text_len, tail, tail_len);
+        free(tail);
+    }
     if (st == LLAMAC_ERR_CANCELLED) fprintf(stderr, "llamac chat: interrupted\n");
     else if (st) fprintf(stderr, "llamac chat: %s: %s\n", llamac_status_name(st), llamac_last_error());
     else if (step.stop == LLAMAC_STOP_CONTEXT_FULL)
@@ -496,6 +541,7 @@ drop:
     conv_truncate(&c->conv, n_before);
 done:
     llamac_generator_free(gen);
+    run_tokens_free(&sampled);
     free(answer);
     free(tokens);
     free(text);
