@@ -252,3 +252,21 @@ def test_sampler_chain_grammar(shipped):
             gen = Generator(ctx, smpl, model.tokenize("And he said"), max_tokens=32)
             assert b"".join(gen) == b"Amen"
             gen.close()
+
+
+def test_greedy_equals_cli(llm, cli, root):
+    """The same grammar-constrained greedy text as `llamac run --temp 0`
+    with --grammar-file and with --json-schema (the CLI adds a newline)."""
+    from conftest import run_cli
+    path = os.path.join(root, "grammars", "npc_action.gbnf")
+    want = llm("And he said, ", grammar=LlamaGrammar.from_file(path), max_tokens=48,
+               temperature=0)["choices"][0]["text"]
+    got = run_cli(cli, "run", "-m", llm.model_path, "-c", "1024", "-p", "And he said, ", "-n",
+                  "48", "--temp", "0", "--grammar-file", path)
+    assert want and got.decode("utf-8") == want + "\n"
+    want = llm("And he said, ", grammar=LlamaGrammar.from_json_schema(SCHEMA), max_tokens=0,
+               temperature=0)["choices"][0]["text"]
+    got = run_cli(cli, "run", "-m", llm.model_path, "-c", "1024", "-p", "And he said, ",
+                  "--temp", "0", "--json-schema", json.dumps(SCHEMA))
+    assert got.decode("utf-8") == want + "\n"
+    check_record(want)
