@@ -1,6 +1,7 @@
 """llamac: run Llama-family GGUF models on the CPU, from Python.
 
     from llamac import Llama                 # llama-cpp-python compatible
+    from llamac import LlamaGrammar          # grammar= (GBNF, JSON Schema)
     from llamac import Model, Context, SamplerChain, Generator
     from llamac import lib                   # the C API through ctypes
 
@@ -16,6 +17,8 @@ from .errors import (LlamacError, InvalidArgumentError, LlamacIOError, FormatErr
                      CancelledError, ContextFullError, InternalError, BufferTooSmallError,
                      MismatchError, LimitError, ClosedError, ConcurrentUseError)
 from .core import Model, Context, SamplerChain, Generator
+from .grammar import (LlamaGrammar, GrammarError, JSON_GBNF, LLAMA_GRAMMAR_DEFAULT_ROOT,
+                      json_schema_to_grammar, check_grammar)
 from .llama import Llama, LlamaState, LLAMA_DEFAULT_SEED
 
 __version__ = "%d.%d.%d" % (_lib.LLAMAC_VERSION_MAJOR, _lib.LLAMAC_VERSION_MINOR,

@@ -18,7 +18,7 @@ import weakref
 
 from . import _lib
 from ._state import lib, check
-from .errors import ClosedError, ConcurrentUseError, InvalidArgumentError
+from .errors import ClosedError, ConcurrentUseError, InvalidArgumentError, error_for
 
 _P = ctypes.POINTER
 
@@ -374,23 +374,70 @@ class Context(_Closable):
             self._busy.release()
 
 
+def _grammar_sampler(model, grammar, root=None):
+    """A new llamac grammar sampler (a raw handle, owned by the caller) for
+    `grammar`: a LlamaGrammar, or GBNF text (str/bytes) with start rule
+    `root` (None: "root"). An invalid grammar raises GrammarError with the
+    library's message (line and column)."""
+    from .grammar import LlamaGrammar, _encode
+    if isinstance(grammar, LlamaGrammar):
+        text, root = grammar._bytes(), grammar.root
+    else:
+        text = _encode(grammar)
+    s = lib.llamac_sampler_init_grammar(model._v(), text, len(text),
+                                        None if root is None else _encode(root), None)
+    if not s:
+        from .grammar import GrammarError
+        msg = lib.llamac_last_error().decode("utf-8", "replace")
+        line, col = ctypes.c_int32(), ctypes.c_int32()
+        st = lib.llamac_grammar_check(text, len(text), None if root is None else _encode(root),
+                                      ctypes.byref(line), ctypes.byref(col))
+        if st != 0:
+            raise GrammarError(st, msg, line.value, col.value)
+        raise error_for(_lib.LLAMAC_ERR_NO_MEMORY, msg)  # the grammar is fine: memory ran out
+    return s
+
+
 class SamplerChain(_Closable):
-    """A llamac sampler chain built as llama.cpp orders it: logit bias,
+    """A llamac sampler chain built as llama.cpp orders it: the grammar (when
+    given: it masks the tokens that cannot continue a parse and allows
+    end-of-generation only where the parse can be complete), logit bias,
     penalties, then greedy when temperature <= 0, else top-k, typical,
-    top-p, min-p, temperature, dist(seed)."""
+    top-p, min-p, temperature, dist(seed). A grammar needs model= (its
+    vocabulary)."""
     _what = "SamplerChain"
 
-    def __init__(self, *, n_vocab, temperature=0.8, top_k=40, top_p=0.95, min_p=0.05,
+    def __init__(self, *, n_vocab=None, temperature=0.8, top_k=40, top_p=0.95, min_p=0.05,
                  typical_p=1.0, repeat_penalty=1.0, frequency_penalty=0.0,
-                 presence_penalty=0.0, penalty_last_n=64, seed=0, logit_bias=None):
+                 presence_penalty=0.0, penalty_last_n=64, seed=0, logit_bias=None,
+                 grammar=None, grammar_root=None, model=None):
         self._h = None
+        if n_vocab is None:
+            if model is None:
+                raise TypeError("SamplerChain needs n_vocab= or model=")
+            n_vocab = model.n_vocab()
+        if grammar is not None and model is None:
+            raise TypeError("SamplerChain(grammar=...) needs model= (the grammar's vocabulary)")
         c = lib.llamac_sampler_chain_new(None)
         if not c:
             check(_lib.LLAMAC_ERR_NO_MEMORY)
         self._h = c
+        try:
+            self._build(c, n_vocab, temperature, top_k, top_p, min_p, typical_p, repeat_penalty,
+                        frequency_penalty, presence_penalty, penalty_last_n, seed, logit_bias,
+                        grammar, grammar_root, model)
+        except BaseException:
+            self.close()
+            raise
 
+    @staticmethod
+    def _build(c, n_vocab, temperature, top_k, top_p, min_p, typical_p, repeat_penalty,
+               frequency_penalty, presence_penalty, penalty_last_n, seed, logit_bias,
+               grammar, grammar_root, model):
         def add(s):
             check(lib.llamac_sampler_chain_add(c, s))
+        if grammar is not None:
+            add(_grammar_sampler(model, grammar, grammar_root))
         if logit_bias:
             items = list(logit_bias.items())
             arr = (_lib.llamac_logit_bias * len(items))()

@@ -18,6 +18,7 @@ import warnings
 from . import _lib
 from .core import Context, Generator, Model, SamplerChain
 from .errors import ConcurrentUseError
+from .grammar import JSON_GBNF, LlamaGrammar
 
 LLAMA_DEFAULT_SEED = 0xFFFFFFFF
 
@@ -45,6 +46,46 @@ _CHANGES_RESULTS = {
     "yarn_orig_ctx", "lora_base", "lora_path", "chat_handler", "draft_model",
     "tokenizer", "clip_model_path",
 }
+
+
+def _as_grammar(grammar):
+    """grammar= as llama-cpp-python takes it (a LlamaGrammar), or GBNF text."""
+    if grammar is None or isinstance(grammar, LlamaGrammar):
+        return grammar
+    if isinstance(grammar, (str, bytes)):
+        return LlamaGrammar.from_string(grammar)
+    raise TypeError(f"grammar= takes a LlamaGrammar or GBNF text, not {type(grammar).__name__}")
+
+
+def grammar_for_response_format(response_format):
+    """The LlamaGrammar a chat response_format asks for, as llama-cpp-python
+    reads it: None or {"type": "text"}: none; {"type": "json_object"}: a
+    JSON object (JSON_GBNF, grammars/json.gbnf); {"type": "json_object",
+    "schema": S}: S converted by the library's JSON Schema converter. Also
+    OpenAI's {"type": "json_schema", "json_schema": {"schema": S, ...}}.
+    A schema the converter refuses raises GrammarError (llama-cpp-python
+    falls back to any JSON object there; llamac does not answer with a
+    weaker constraint than asked for)."""
+    if response_format is None:
+        return None
+    if not isinstance(response_format, dict):
+        raise TypeError("response_format= takes a dict such as {\"type\": \"json_object\"}")
+    kind = response_format.get("type")
+    if kind == "text":
+        return None
+    if kind == "json_object":
+        schema = response_format.get("schema")
+        if schema is None:
+            return LlamaGrammar.from_string(JSON_GBNF)
+        return LlamaGrammar.from_json_schema(schema)
+    if kind == "json_schema":
+        spec = response_format.get("json_schema")
+        if not isinstance(spec, dict) or "schema" not in spec:
+            raise ValueError('response_format {"type": "json_schema"} needs '
+                             '"json_schema": {"schema": {...}}')
+        return LlamaGrammar.from_json_schema(spec["schema"])
+    raise ValueError(f"response_format type {kind!r} is not one of 'text', 'json_object', "
+                     "'json_schema'")
 
 
 class _Release:
@@ -238,8 +279,7 @@ class Llama:
         self._check()
         if suffix:
             raise NotImplementedError("llamac: suffix= (infill) is not supported")
-        if grammar is not None:
-            raise NotImplementedError("llamac: grammar= is not supported yet (grammars are being added to the library)")
+        grammar = _as_grammar(grammar)
         if mirostat_mode:
             raise NotImplementedError("llamac: mirostat_mode is not supported by Llama yet")
         if stopping_criteria is not None or logits_processor is not None:
@@ -248,7 +288,7 @@ class Llama:
             raise NotImplementedError("llamac: tfs_z (tail-free sampling) is not supported")
         it = self._completion(prompt, max_tokens, temperature, top_p, min_p, typical_p, logprobs,
                               echo, stop, frequency_penalty, presence_penalty, repeat_penalty,
-                              top_k, seed, logit_bias, model, "text_completion")
+                              top_k, seed, logit_bias, model, "text_completion", grammar=grammar)
         if stream:
             return self._text_stream(it)
         chunks = list(it)
@@ -281,7 +321,7 @@ class Llama:
 
     def _completion(self, prompt, max_tokens, temperature, top_p, min_p, typical_p, logprobs, echo,
                     stop, frequency_penalty, presence_penalty, repeat_penalty, top_k, seed,
-                    logit_bias, model_name, obj, chat=False):
+                    logit_bias, model_name, obj, chat=False, grammar=None):
         lock = self._guard()
         cid = ("chatcmpl-" if chat else "cmpl-") + str(uuid.uuid4())
         created = int(time.time())
@@ -304,7 +344,8 @@ class Llama:
                 frequency_penalty=frequency_penalty, presence_penalty=presence_penalty,
                 penalty_last_n=self.last_n_tokens_size,
                 seed=self._seed if seed is None else seed,
-                logit_bias={int(k): v for k, v in (logit_bias or {}).items()})
+                logit_bias={int(k): v for k, v in (logit_bias or {}).items()},
+                grammar=grammar, model=self.model if grammar is not None else None)
             self._ctx.kv_clear()
             self.input_ids = []
             self._last_logits = None
@@ -383,9 +424,13 @@ class Llama:
         self._check()
         if functions or tools or function_call or tool_choice:
             raise NotImplementedError("llamac: function/tool calling is not supported")
-        if grammar is not None or (response_format and response_format.get("type") != "text"):
-            raise NotImplementedError("llamac: grammar= / response_format= are not supported yet "
-                                      "(grammars are being added to the library)")
+        grammar = _as_grammar(grammar)
+        rf_grammar = grammar_for_response_format(response_format)
+        if rf_grammar is not None:
+            if grammar is not None:
+                raise ValueError("create_chat_completion: give grammar= or a JSON "
+                                 "response_format=, not both")
+            grammar = rf_grammar
         if mirostat_mode or tfs_z != 1.0 or logits_processor is not None or logprobs:
             raise NotImplementedError("llamac: mirostat, tfs_z, logits_processor and chat logprobs "
                                       "are not supported")
@@ -396,7 +441,7 @@ class Llama:
             tokens = tokens[1:]  # the template spelled BOS itself
         it = self._completion(tokens, max_tokens, temperature, top_p, min_p, typical_p, None, False,
                               stop, frequency_penalty, presence_penalty, repeat_penalty, top_k, seed,
-                              logit_bias, model, "chat.completion", chat=True)
+                              logit_bias, model, "chat.completion", chat=True, grammar=grammar)
         if stream:
             return self._chat_stream(it)
         chunks = list(it)
