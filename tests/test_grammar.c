@@ -47,6 +47,8 @@ static void test_parse_errors(void **state) {
     check_error("root ::= \"abc\n", LLAMAC_ERR_FORMAT, 1, 14, "unterminated");
     check_error("root ::= [abc", LLAMAC_ERR_FORMAT, 1, 10, "unterminated character class");
     check_error("root ::= ( \"a\"", LLAMAC_ERR_FORMAT, 1, 15, "expected ')'");
+    /* the '(' on an earlier line is named by its own line and column */
+    check_error("root ::= ( \"a\"\n  \"b\"\n", LLAMAC_ERR_FORMAT, 3, 1, "close the '(' at line 1, column 10");
     check_error("root ::= \"a\"\nfoo := \"b\"", LLAMAC_ERR_FORMAT, 2, 5, "expected '::='");
     check_error("root ::= \"a\" bar\n", LLAMAC_ERR_FORMAT, 1, 14, "undefined rule 'bar'");
     check_error("main ::= \"a\"\n", LLAMAC_ERR_FORMAT, 0, 0, "no rule named 'root'");

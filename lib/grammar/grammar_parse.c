@@ -441,7 +441,8 @@ static llamac_status parse_sequence(parser *p, pseq *q, uint32_t owner, int dept
             if (st == LLAMAC_OK) st = seq_push(p, q, ref(id));
             item = start;
         } else if (c == '(') {
-            size_t open = p->pos;
+            const size_t open = p->pos, open_line_start = p->line_start;
+            const uint32_t open_line = p->line;
             if (depth >= LC_GRAMMAR_MAX_DEPTH)
                 return fail_at(p, LLAMAC_ERR_LIMIT, p->pos, "parentheses nested deeper than %d", LC_GRAMMAR_MAX_DEPTH);
             p->pos++;
@@ -451,8 +452,9 @@ static llamac_status parse_sequence(parser *p, pseq *q, uint32_t owner, int dept
             if (st == LLAMAC_OK) st = parse_alternates(p, id, owner, depth + 1);
             if (st != LLAMAC_OK) return st;
             if (peek(p, 0) != ')')
-                return fail_at(p, LLAMAC_ERR_FORMAT, p->pos, "expected ')' to close the '(' at column %u, found %s",
-                               col_of(p, open) <= col_of(p, p->pos) ? col_of(p, open) : 0, found(p, p->pos, fb));
+                return fail_at(p, LLAMAC_ERR_FORMAT, p->pos,
+                               "expected ')' to close the '(' at line %u, column %u, found %s", open_line,
+                               (unsigned)(open - open_line_start + 1), found(p, p->pos, fb));
             p->pos++;
             st = seq_push(p, q, ref(id));
             item = start;
