@@ -35,8 +35,9 @@ export CARGO_NET_OFFLINE=true
 root=$PWD
 cd bindings/rust
 echo "test_rust: $(cargo --version), $(rustc --version)"
-cargo test --offline --locked --all-targets "$@"
-cargo test --offline --locked --doc
+# the examples first: tests/api.rs runs target/debug/examples/generate
+cargo build --offline --locked --examples
+cargo test --offline --locked "$@"
 model="$root/models/kjv-6m-f16.gguf"
 ex="$CARGO_TARGET_DIR/debug/examples"
 echo "test_rust: examples"

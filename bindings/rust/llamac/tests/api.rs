@@ -64,11 +64,11 @@ fn greedy_generation_matches_the_cli() {
 #[test]
 fn generate_example_matches_the_cli() {
     let Some(cli) = common::cli() else { return };
-    // examples are built by `cargo test` next to the test binaries
+    // scripts/test_rust.sh builds the examples before the tests
     let exe = std::env::current_exe().unwrap();
     let ex = exe.parent().unwrap().parent().unwrap().join("examples/generate");
     if !ex.is_file() {
-        panic!("{} not built", ex.display());
+        panic!("{} not built (run `cargo build --offline --examples` first)", ex.display());
     }
     let mut cases = vec![(common::kjv(), "The LORD is my shepherd")];
     if let Some(tiny) = common::shared("models/tiny-F32.gguf") {
