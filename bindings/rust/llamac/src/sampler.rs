@@ -161,7 +161,9 @@ impl SamplerChain {
         Ok(SamplerChain { chain: made(unsafe { sys::llamac_sampler_chain_new(&p) })? })
     }
 
-    /// Appends a sampler (the chain takes it over).
+    /// Appends a sampler (the chain takes it over, as
+    /// `llamac_sampler_chain_add` does).
+    #[allow(clippy::should_implement_trait)]
     pub fn add(self, sampler: Sampler) -> Result<SamplerChain> {
         let s = sampler.ptr.as_ptr();
         std::mem::forget(sampler);

@@ -342,7 +342,7 @@ fn log_closure_sees_messages_and_may_panic() {
     )
     .unwrap();
     let mut ctx = model.new_context(&ContextParams::new().n_ctx(64)).unwrap();
-    assert_eq!(greedy_text(&mut ctx, "And", 3).is_empty(), false);
+    assert!(!greedy_text(&mut ctx, "And", 3).is_empty());
     eprintln!("log messages: {}", N.load(Ordering::SeqCst));
 }
 
