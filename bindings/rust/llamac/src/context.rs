@@ -8,7 +8,8 @@ use std::sync::Arc;
 use llamac_sys as sys;
 
 use crate::error::{check, Error, Result, Status};
-use crate::model::Model;
+use crate::model::{c_path, Model};
+use crate::sampler::Sampler;
 use crate::{Pos, SeqId, Token};
 
 mod sealed {
@@ -248,6 +249,45 @@ impl<M: ModelRef> ContextOf<M> {
     /// Cells in use.
     pub fn kv_n_used(&self) -> i32 {
         unsafe { sys::llamac_kv_n_used(self.as_ptr()) }
+    }
+
+    /// Saves sequence `seq` (`None`: the whole context) to a state file
+    /// (docs/state-format.md) with the token ids `tokens` of its text and,
+    /// if given, the sampler's state. Deflate level 1.
+    pub fn save_state_file(&self, seq: Option<SeqId>, path: impl AsRef<std::path::Path>, tokens: &[Token],
+                           sampler: Option<&Sampler>) -> Result<()> {
+        let cpath = c_path(path.as_ref())?;
+        let mut p = MaybeUninit::<sys::llamac_state_params>::zeroed();
+        let mut p = unsafe {
+            sys::llamac_state_params_init(p.as_mut_ptr(), size_of::<sys::llamac_state_params>());
+            p.assume_init()
+        };
+        p.tokens = tokens.as_ptr();
+        p.n_tokens = i32::try_from(tokens.len()).map_err(|_| Error::new(Status::InvalidArg, "too many tokens"))?;
+        p.sampler = sampler.map_or(ptr::null(), |s| s.raw() as *const _);
+        let seq = seq.unwrap_or(sys::LLAMAC_STATE_ALL_SEQS);
+        // SAFETY: all pointers live during the call; the sampler is only read.
+        check(unsafe { sys::llamac_state_save_file(self.as_ptr(), seq, &p, cpath.as_ptr()) })
+    }
+
+    /// Restores a state file into sequence `seq` (`None`: the whole
+    /// context) and, if given, the sampler; returns the saved token ids.
+    /// A failed load leaves the context and the sampler as they were.
+    pub fn load_state_file(&mut self, seq: Option<SeqId>, path: impl AsRef<std::path::Path>,
+                           sampler: Option<&mut Sampler>) -> Result<Vec<Token>> {
+        let cpath = c_path(path.as_ref())?;
+        let seq = seq.unwrap_or(sys::LLAMAC_STATE_ALL_SEQS);
+        let mut n = 0usize;
+        // the token count first (reads only the file)
+        check(unsafe { sys::llamac_state_file_tokens(cpath.as_ptr(), ptr::null_mut(), 0, &mut n) })
+            .or_else(|e| if e.status() == Status::BufferTooSmall { Ok(()) } else { Err(e) })?;
+        let mut tokens: Vec<Token> = vec![0; n];
+        let sp = sampler.map_or(ptr::null_mut(), |s| s.raw());
+        check(unsafe {
+            sys::llamac_state_load_file(self.as_ptr(), seq, cpath.as_ptr(), sp, tokens.as_mut_ptr(), tokens.len(), &mut n)
+        })?;
+        tokens.truncate(n);
+        Ok(tokens)
     }
 }
 

@@ -59,7 +59,7 @@ pub use context::{Batch, Context, ContextOf, ContextParams, Kernels, ModelRef, O
 pub use error::{Error, Result, Status};
 pub use generator::{BudgetStep, Generator, GeneratorParams, Step, StepKind, StopReason};
 pub use model::{chat_builtin_names, chat_detect_template, ChatMessage, LogLevel, Model, ModelParams};
-pub use sampler::{Sampler, SamplerChain};
+pub use sampler::{json_schema_to_grammar, Sampler, SamplerChain, JSON_SCHEMA_COMPACT_SPACES, JSON_SCHEMA_DOTALL};
 pub use worker::{Event, Worker, WorkerParams, WorkerState};
 
 /// A token id.

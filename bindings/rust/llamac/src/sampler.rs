@@ -94,6 +94,10 @@ impl Sampler {
         })
     }
 
+    pub(crate) fn raw(&self) -> *mut sys::llamac_sampler {
+        self.ptr.as_ptr()
+    }
+
     /// The raw handle, for calls through `llamac-sys`. Valid while `self` is.
     pub fn as_ptr(&mut self) -> *mut sys::llamac_sampler {
         self.ptr.as_ptr()
@@ -157,7 +161,9 @@ impl SamplerChain {
         Ok(SamplerChain { chain: made(unsafe { sys::llamac_sampler_chain_new(&p) })? })
     }
 
-    /// Appends a sampler (the chain takes it over).
+    /// Appends a sampler (the chain takes it over, as
+    /// `llamac_sampler_chain_add` does).
+    #[allow(clippy::should_implement_trait)]
     pub fn add(self, sampler: Sampler) -> Result<SamplerChain> {
         let s = sampler.ptr.as_ptr();
         std::mem::forget(sampler);
@@ -196,4 +202,31 @@ impl SamplerChain {
             .add(Sampler::dist(seed)?)?
             .build())
     }
+}
+
+/// Flags of [`json_schema_to_grammar`].
+pub const JSON_SCHEMA_COMPACT_SPACES: u32 = sys::LLAMAC_JSON_SCHEMA_COMPACT_SPACES;
+pub const JSON_SCHEMA_DOTALL: u32 = sys::LLAMAC_JSON_SCHEMA_DOTALL;
+
+/// A GBNF grammar matching the JSON documents `schema` (JSON Schema text)
+/// describes, as llama.cpp's json_schema_to_grammar writes it
+/// (docs/json-schema.md); feed it to [`Sampler::grammar`].
+pub fn json_schema_to_grammar(schema: &str, flags: u32) -> Result<String> {
+    let sp = schema.as_ptr() as *const c_char;
+    let mut need = 0usize;
+    // SAFETY: schema[0..len) readable; a NULL buffer of size 0 asks the size.
+    let st = unsafe {
+        sys::llamac_json_schema_to_grammar(sp, schema.len(), flags, ptr::null(), ptr::null_mut(), 0, &mut need)
+    };
+    if st != sys::LLAMAC_OK && st != sys::LLAMAC_ERR_BUFFER_TOO_SMALL {
+        return Err(Error::last(st));
+    }
+    let mut buf = vec![0u8; need];
+    let mut n = 0usize;
+    check(unsafe {
+        sys::llamac_json_schema_to_grammar(sp, schema.len(), flags, ptr::null(), buf.as_mut_ptr() as *mut c_char,
+                                           buf.len(), &mut n)
+    })?;
+    buf.truncate(n);
+    Ok(String::from_utf8_lossy(&buf).into_owned())
 }

@@ -64,11 +64,11 @@ fn greedy_generation_matches_the_cli() {
 #[test]
 fn generate_example_matches_the_cli() {
     let Some(cli) = common::cli() else { return };
-    // examples are built by `cargo test` next to the test binaries
+    // scripts/test_rust.sh builds the examples before the tests
     let exe = std::env::current_exe().unwrap();
     let ex = exe.parent().unwrap().parent().unwrap().join("examples/generate");
     if !ex.is_file() {
-        panic!("{} not built", ex.display());
+        panic!("{} not built (run `cargo build --offline --examples` first)", ex.display());
     }
     let mut cases = vec![(common::kjv(), "The LORD is my shepherd")];
     if let Some(tiny) = common::shared("models/tiny-F32.gguf") {
@@ -342,7 +342,7 @@ fn log_closure_sees_messages_and_may_panic() {
     )
     .unwrap();
     let mut ctx = model.new_context(&ContextParams::new().n_ctx(64)).unwrap();
-    assert_eq!(greedy_text(&mut ctx, "And", 3).is_empty(), false);
+    assert!(!greedy_text(&mut ctx, "And", 3).is_empty());
     eprintln!("log messages: {}", N.load(Ordering::SeqCst));
 }
 
@@ -365,4 +365,62 @@ fn static_send_sync() {
 #[test]
 fn version_matches_header() {
     assert_eq!(llamac::version(), llamac::HEADER_VERSION);
+}
+
+// A sequence saved after its prompt and restored into a fresh context
+// continues with the same greedy text as the original.
+#[test]
+fn state_file_round_trip() {
+    let model = load();
+    let prompt = model.tokenize("In the beginning", true, true).unwrap();
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rust_state.llst");
+    let expected = {
+        let mut ctx = model.new_context(&ContextParams::new().n_ctx(128)).unwrap();
+        let mut s = SamplerChain::greedy().unwrap();
+        {
+            let mut gen = ctx.generator(&mut s, &GeneratorParams::new().n_predict(1)).unwrap();
+            gen.prompt(&prompt).unwrap();
+        }
+        ctx.save_state_file(Some(0), &path, &prompt, Some(&s)).unwrap();
+        ctx.kv_clear();
+        greedy_text(&mut ctx, "In the beginning", 10)
+    };
+    let mut ctx = model.new_context(&ContextParams::new().n_ctx(128)).unwrap();
+    let mut s = SamplerChain::greedy().unwrap();
+    let tokens = ctx.load_state_file(Some(0), &path, Some(&mut s)).unwrap();
+    assert_eq!(tokens, prompt);
+    assert_eq!(ctx.kv_seq_pos_max(0), Some(prompt.len() as i32 - 1));
+    let mut gen = ctx.generator(&mut s, &GeneratorParams::new().n_predict(10)).unwrap();
+    gen.resume(&tokens).unwrap();
+    assert_eq!(gen.text().unwrap().0, expected);
+    drop(gen);
+    // a broken file is refused and names the problem
+    std::fs::write(&path, b"not a state").unwrap();
+    let e = ctx.load_state_file(Some(0), &path, None).unwrap_err();
+    assert!(matches!(e.status(), Status::Format), "{e}");
+    assert!(!e.message().is_empty());
+    let _ = std::fs::remove_file(&path);
+}
+
+// JSON Schema -> grammar -> sampler: the output is a JSON boolean.
+#[test]
+fn json_schema_grammar_constrains_output() {
+    let g = llamac::json_schema_to_grammar(r#"{"type": "boolean"}"#, 0).unwrap();
+    assert!(g.contains("root ::="), "{g}");
+    assert!(g.contains("\"true\"") && g.contains("\"false\""), "{g}");
+    let e = llamac::json_schema_to_grammar("{not json", 0).unwrap_err();
+    assert!(!e.message().is_empty());
+    let model = load();
+    let mut ctx = model.new_context(&ContextParams::new().n_ctx(128)).unwrap();
+    let mut s = SamplerChain::new()
+        .unwrap()
+        .add(Sampler::grammar(&model, &g, None).unwrap())
+        .unwrap()
+        .add(Sampler::dist(3).unwrap())
+        .unwrap()
+        .build();
+    let mut gen = ctx.generator(&mut s, &GeneratorParams::new().n_predict(16)).unwrap();
+    gen.prompt(&model.tokenize("It is", true, true).unwrap()).unwrap();
+    let (text, _) = gen.text().unwrap();
+    assert!(text.trim() == "true" || text.trim() == "false", "{text:?}");
 }
