@@ -1,9 +1,13 @@
 /* Grammar sampling time per token (apply + accept) on a real vocabulary:
- * `bench_grammar VOCAB.gguf GRAMMAR.gbnf [ROUNDS]`. The accepted tokens spell
+ * `bench_grammar VOCAB.gguf GRAMMAR.gbnf [ROUNDS [DUMP]]`. The accepted tokens spell
  * out a long valid JSON document (the tokenizer's own tokens for it), the
  * logits are fixed pseudo-random values, and every step masks the whole
  * vocabulary. Prints ms per token. Not run by `meson test` (docs/grammar.md
- * has the numbers). */
+ * has the numbers). With DUMP, writes the run to that file for a like-for-like
+ * comparison with another grammar sampler (scripts/bench_grammar_vs_peer.sh):
+ * a line `n_vocab N n_tokens T seed S`, then one line per step
+ * `TOKEN ALLOWED HASH` (the accepted token, how many tokens the mask left,
+ * and an FNV-1a hash of the allowed ids in increasing order). */
 #include "llamac.h"
 
 #include <stdio.h>
@@ -32,7 +36,7 @@ static char *read_all(const char *path, size_t *n) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_grammar VOCAB.gguf GRAMMAR.gbnf [ROUNDS]\n");
+        fprintf(stderr, "usage: bench_grammar VOCAB.gguf GRAMMAR.gbnf [ROUNDS [DUMP]]\n");
         return 2;
     }
     const int rounds = argc > 3 ? atoi(argv[3]) : 1;
@@ -84,32 +88,51 @@ int main(int argc, char **argv) {
     }
     llamac_token_data *d = malloc(sizeof *d * (size_t)nv);
     float *logits = malloc(sizeof *logits * (size_t)nv);
-    uint64_t x = 88172645463325252ull;
+    const uint64_t seed = 88172645463325252ull;
+    uint64_t x = seed;
     for (int32_t i = 0; i < nv; i++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         logits[i] = (float)(x % 20000) / 1000.0f - 10.0f;
     }
+    FILE *dump = argc > 4 ? fopen(argv[4], "w") : NULL;
+    if (argc > 4 && !dump) {
+        fprintf(stderr, "cannot write %s\n", argv[4]);
+        return 1;
+    }
+    if (dump) fprintf(dump, "n_vocab %d n_tokens %d seed %llu\n", (int)nv, (int)nt, (unsigned long long)seed);
     double best = 1e30;
     int32_t allowed_sum = 0;
     for (int r = 0; r < rounds; r++) {
         llamac_sampler_reset(s);
-        const double t0 = now_s();
+        double t = 0; /* apply + accept only: not the refill of d, not the checks below */
         for (int32_t k = 0; k < nt; k++) {
             for (int32_t i = 0; i < nv; i++) d[i] = (llamac_token_data){.id = i, .logit = logits[i]};
             llamac_token_data_array cur = {.data = d, .size = (size_t)nv, .selected = -1, .sorted = false};
-            if (llamac_sampler_apply(s, &cur) != LLAMAC_OK || llamac_sampler_accept(s, toks[k]) != LLAMAC_OK) {
+            const double t0 = now_s();
+            const int bad = llamac_sampler_apply(s, &cur) != LLAMAC_OK || llamac_sampler_accept(s, toks[k]) != LLAMAC_OK;
+            t += now_s() - t0;
+            if (bad) {
                 fprintf(stderr, "token %d (%d): %s\n", (int)k, (int)toks[k], llamac_last_error());
                 return 1;
             }
-            if (r == 0)
-                for (int32_t i = 0; i < nv; i++) allowed_sum += d[i].logit > -1e30f;
+            if (r == 0) {
+                int32_t allowed = 0;
+                uint64_t h = 1469598103934665603ull;
+                for (int32_t i = 0; i < nv; i++)
+                    if (d[i].logit > -1e30f) {
+                        allowed++;
+                        h = (h ^ (uint64_t)(uint32_t)d[i].id) * 1099511628211ull;
+                    }
+                allowed_sum += allowed;
+                if (dump) fprintf(dump, "%d %d %016llx\n", (int)toks[k], (int)allowed, (unsigned long long)h);
+            }
         }
-        const double t = now_s() - t0;
         if (t < best) best = t;
     }
     printf("vocab %d tokens, grammar %s, trie built in %.1f ms, %d tokens (%zu bytes of JSON), "
            "%.3f ms/token (apply + accept, best of %d), %.0f tokens allowed per step on average\n",
            (int)nv, argv[2], t_build * 1e3, (int)nt, dl, best * 1e3 / nt, rounds, (double)allowed_sum / nt);
+    if (dump) fclose(dump);
     llamac_sampler_free(s);
     llamac_vocab_free(vocab);
     free(g);
