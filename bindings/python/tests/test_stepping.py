@@ -230,6 +230,49 @@ def test_worker_close_during_work(shipped):
         w.close()  # twice is fine
 
 
+def test_worker_close_cycles_random(shipped, model):
+    # 30 create -> submit -> cancel/close cycles at random moments, with a
+    # second thread submitting while this one polls; a borrowed-model worker
+    # closed through its model. None may hang or crash.
+    import random
+    import threading
+    rng = random.Random(17)
+    for i in range(30):
+        borrowed = i % 2 == 1
+        w = (Worker(model=model, n_slots=2, n_predict=32, n_threads=1, budget_us=300)
+             if borrowed else
+             Worker(model_path=shipped, n_slots=2, n_predict=32, n_threads=1, budget_us=300))
+        stop = threading.Event()
+
+        def feeder(w=w, stop=stop):
+            k = 0
+            while not stop.is_set():
+                try:
+                    w.submit(k % 2, PROMPTS[k % 3])
+                except Exception:  # ClosedError once closed
+                    return
+                k += 1
+                time.sleep(0.001)
+
+        t = threading.Thread(target=feeder)
+        t.start()
+        t_end = time.monotonic() + rng.uniform(0, 0.03)
+        while time.monotonic() < t_end:
+            w.poll()
+        if rng.random() < 0.5:
+            w.cancel(rng.randrange(2))
+        t0 = time.monotonic()
+        w.close()
+        stop.set()
+        t.join(10)
+        assert not t.is_alive()
+        assert time.monotonic() - t0 < 10
+    with Model(shipped) as m2:
+        w = Worker(model=m2, n_slots=1)
+        w.submit(0, PROMPTS[0])
+    assert w.closed  # the model closed it first, mid-work
+
+
 def test_worker_load_failure(tmp_path):
     bad = tmp_path / "missing.gguf"
     with Worker(model_path=bad) as w:
