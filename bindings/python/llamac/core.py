@@ -13,6 +13,7 @@ ctypes.CDLL, which releases the GIL for the duration of each call, so
 decoding in several threads runs in parallel.
 """
 import ctypes
+import enum
 import threading
 import weakref
 
@@ -475,11 +476,16 @@ class Generator(_Closable):
     a llamac_stop_reason, .tokens the generated ids and .n_prompt the
     prompt's length. `on_token(token)`, if given, is called after each
     token is sampled, while the context's last logits are the row it was
-    sampled from."""
+    sampled from (not called by budgeted steps). `seq` is the context's
+    sequence it generates on (< the context's n_seq_max).
+
+    Budgeted (llamac.h section 14): submit(tokens), then step(budget_us)
+    each frame until a Step of kind DONE; step_all() steps several
+    generators of one context together; cancel() ends a response."""
     _what = "Generator"
 
-    def __init__(self, context, sampler, prompt_tokens, *, max_tokens=-1, stop=(),
-                 stop_at_eog=True, on_token=None):
+    def __init__(self, context, sampler, prompt_tokens=(), *, max_tokens=-1, stop=(),
+                 stop_at_eog=True, on_token=None, seq=0):
         self._h = None
         self.context, self.sampler = context, sampler
         self.n_prompt = len(prompt_tokens)
@@ -493,6 +499,8 @@ class Generator(_Closable):
         p.stop_strings = self._stops
         p.n_stop = len(stops)
         p.stop_at_eog = stop_at_eog
+        p.seq_id = seq
+        self.seq = seq
         h = context._enter()
         try:
             g = _P(_lib.llamac_generator)()
@@ -526,8 +534,43 @@ class Generator(_Closable):
     def __iter__(self):
         return self
 
-    def step(self):
-        """One token: (token or None, text bytes, stop reason)."""
+    def submit(self, tokens):
+        """Queues a prompt (token ids) for budgeted step(budget_us) calls:
+        nothing is decoded here. Starts a new response (.tokens, .stop_reason
+        reset). A token sampled and not decoded yet (the last one of the
+        previous response) goes first, as with a prompt given to the
+        constructor: for an unrelated prompt on a cleared cache, use a new
+        Generator."""
+        tokens = list(tokens)
+        toks = (_lib.llamac_token * max(len(tokens), 1))(*tokens)
+        h = self.context._enter()
+        try:
+            check(lib.llamac_generator_submit(self._handle(), toks, len(tokens)))
+            self.tokens = []
+            self.stop_reason = _lib.LLAMAC_STOP_NONE
+            self.n_prompt = len(tokens)
+        finally:
+            self.context._busy.release()
+
+    def cancel(self):
+        """Ends the response at once (stop reason CANCELLED; a prompt being
+        decoded is removed from the cache). Never waits for a decode; call
+        it from the thread that steps (the context is one thread at a time)."""
+        h = self.context._enter()
+        try:
+            check(lib.llamac_generator_cancel(self._handle()))
+            self.stop_reason = _lib.LLAMAC_STOP_CANCELLED
+        finally:
+            self.context._busy.release()
+
+    def step(self, budget_us=None):
+        """Without budget_us: one token, (token or None, text bytes, stop
+        reason), decoding as long as that takes. With budget_us (an int,
+        microseconds; 0 runs one unit of work): llamac_generator_step, at
+        most about that much work and at most one token, returning a Step
+        (kind BUSY, TOKEN or DONE); the response comes from submit()."""
+        if budget_us is not None:
+            return step_all([self], budget_us)[0]
         h = self.context._enter()
         try:
             g = self._handle()
@@ -551,3 +594,77 @@ class Generator(_Closable):
             if text:
                 return text
         raise StopIteration
+
+
+StepKind = enum.IntEnum("StepKind", {k[len("LLAMAC_STEP_"):]: int(v) for k, v in
+                                     _lib.llamac_step_kind.__members__.items()})
+StopReason = enum.IntEnum("StopReason", {k[len("LLAMAC_STOP_"):]: int(v) for k, v in
+                                         _lib.llamac_stop_reason.__members__.items()})
+
+
+def _enum(cls, v):
+    try:
+        return cls(v)
+    except ValueError:  # a value a newer library added
+        return int(v)
+
+
+class Step:
+    """The result of one budgeted step: kind (StepKind BUSY, TOKEN, DONE),
+    token (None unless TOKEN), bytes (the text to print now, copied: the
+    library's buffer lives only until the generator's next call), stop
+    (StopReason, NONE while the response goes on) and used_us (wall time
+    the call spent). .text is bytes decoded as UTF-8 (U+FFFD for a stray
+    byte)."""
+    __slots__ = ("kind", "token", "bytes", "stop", "used_us")
+
+    def __init__(self, kind, token, data, stop, used_us):
+        self.kind, self.token, self.bytes, self.stop, self.used_us = kind, token, data, stop, used_us
+
+    @property
+    def text(self):
+        return self.bytes.decode("utf-8", "replace")
+
+    def __repr__(self):
+        return (f"Step(kind={self.kind!r}, token={self.token!r}, bytes={self.bytes!r}, "
+                f"stop={self.stop!r}, used_us={self.used_us})")
+
+
+_STEP_TEXT = _lib.llamac_step.text.offset
+
+
+def _copy_step(s):
+    addr = ctypes.c_void_p.from_buffer(s, _STEP_TEXT).value
+    data = ctypes.string_at(addr, s.text_len) if addr and s.text_len else b""
+    tok = s.token if s.kind == _lib.LLAMAC_STEP_TOKEN and s.token != _lib.LLAMAC_TOKEN_NULL else None
+    return Step(_enum(StepKind, s.kind), tok, data, _enum(StopReason, s.stop), int(s.used_us))
+
+
+def step_all(generators, budget_us):
+    """llamac_generators_step: advances several generators of one context
+    (each on its own sequence) by at most about budget_us microseconds in
+    total, their tokens decoded together in one batch; at most one token
+    per generator. Returns one Step per generator, in order. Every
+    generator stepping on a context should be stepped in the same call."""
+    gens = list(generators)
+    if not gens:
+        raise InvalidArgumentError(None, "step_all: no generators")
+    ctx = gens[0].context
+    if any(g.context is not ctx for g in gens):
+        raise InvalidArgumentError(None, "step_all: generators of different contexts")
+    n = len(gens)
+    arr = (_P(_lib.llamac_generator) * n)()
+    steps = (_lib.llamac_step * n)()
+    ctx._enter()
+    try:
+        for i, g in enumerate(gens):
+            arr[i] = g._handle()
+        check(lib.llamac_generators_step(arr, n, int(budget_us), steps))
+        out = [_copy_step(s) for s in steps]
+    finally:
+        ctx._busy.release()
+    for g, st in zip(gens, out):
+        if st.token is not None:
+            g.tokens.append(st.token)
+        g.stop_reason = int(st.stop)
+    return out

@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT
 
 
-@pytest.mark.parametrize("name", ["complete.py", "stream.py", "chat.py", "json_output.py"])
+@pytest.mark.parametrize("name", ["complete.py", "stream.py", "chat.py", "json_output.py", "npc.py"])
 def test_example_runs(shipped, name):
     r = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "python", name), shipped],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
