@@ -78,11 +78,19 @@ typedef struct worker {
 struct lc_threadpool {
     const lc_env *env;
     int n_threads;
-    worker *workers; /* n_threads - 1 entries; worker i runs as ith = i + 1 */
+    worker *workers; /* n_threads - 1 entries (any of them may run any part but 0) */
     int n_started;
 
     atomic_uint_fast64_t generation; /* bumped once per task */
-    atomic_int pending;              /* workers still running the current task */
+    /* The parts of the current task not yet taken: the task's generation
+     * (low 32 bits) above the next part index. A part runs on whichever
+     * thread takes it first, so a worker that wakes late (a sleeping
+     * thread can take milliseconds to run again in a VM) leaves its part
+     * to the caller instead of making the caller wait. A part computes the
+     * same values on any thread (task(arg, part, n) depends on the part,
+     * not on who runs it), so results are unchanged. */
+    atomic_uint_fast64_t claim;
+    atomic_int pending;              /* parts 1..n-1 not finished yet */
     atomic_bool quit;
     lc_task_fn task;                 /* published by the generation bump */
     void *arg;
@@ -125,6 +133,31 @@ static uint_fast64_t wait_for_task(lc_threadpool *pool, uint_fast64_t seen) {
     return g;
 }
 
+/* Takes the next part of the task of generation `gen`; -1 when none is left
+ * (or the pool moved on to another task). */
+static int take_part(lc_threadpool *pool, uint_fast64_t gen) {
+    const uint_fast64_t tag = (uint_fast64_t)(uint32_t)gen << 32;
+    uint_fast64_t c = atomic_load_explicit(&pool->claim, memory_order_acquire);
+    for (;;) {
+        if ((c & ~(uint_fast64_t)0xffffffffu) != tag || (int)(c & 0xffffffffu) >= pool->n_threads) return -1;
+        if (atomic_compare_exchange_weak_explicit(&pool->claim, &c, c + 1, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return (int)(c & 0xffffffffu);
+    }
+}
+
+/* Runs the parts of generation gen's task this thread can take. */
+static void run_parts(lc_threadpool *pool, uint_fast64_t gen) {
+    for (int part; (part = take_part(pool, gen)) >= 0;) {
+        pool->task(pool->arg, part, pool->n_threads);
+        if (atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel) == 1) {
+            pthread_mutex_lock(&pool->mutex);
+            if (pool->caller_waiting) pthread_cond_signal(&pool->done);
+            pthread_mutex_unlock(&pool->mutex);
+        }
+    }
+}
+
 static void *worker_main(void *p) {
     worker *w = p;
     lc_threadpool *pool = w->pool;
@@ -132,12 +165,7 @@ static void *worker_main(void *p) {
     for (;;) {
         seen = wait_for_task(pool, seen);
         if (atomic_load_explicit(&pool->quit, memory_order_acquire)) break;
-        pool->task(pool->arg, w->ith, pool->n_threads);
-        if (atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel) == 1) {
-            pthread_mutex_lock(&pool->mutex);
-            if (pool->caller_waiting) pthread_cond_signal(&pool->done);
-            pthread_mutex_unlock(&pool->mutex);
-        }
+        run_parts(pool, seen);
     }
     return NULL;
 }
@@ -175,6 +203,7 @@ llamac_status lc_threadpool_new(const lc_env *env, int n_threads, lc_threadpool 
     pool->env = env;
     pool->n_threads = n_threads;
     atomic_init(&pool->generation, 0);
+    atomic_init(&pool->claim, 0);
     atomic_init(&pool->pending, 0);
     atomic_init(&pool->quit, false);
     if (pthread_mutex_init(&pool->mutex, NULL) != 0) goto fail_mutex;
@@ -231,12 +260,16 @@ void lc_threadpool_run(lc_threadpool *pool, lc_task_fn task, void *arg) {
     pool->task = task;
     pool->arg = arg;
     atomic_store_explicit(&pool->pending, pool->n_threads - 1, memory_order_relaxed);
+    const uint_fast64_t gen = atomic_load_explicit(&pool->generation, memory_order_relaxed) + 1;
+    /* part 0 is the caller's; parts 1.. go to whoever takes them */
+    atomic_store_explicit(&pool->claim, ((uint_fast64_t)(uint32_t)gen << 32) | 1u, memory_order_release);
     atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
     pthread_mutex_lock(&pool->mutex);
     if (pool->sleepers > 0) pthread_cond_broadcast(&pool->start);
     pthread_mutex_unlock(&pool->mutex);
 
     task(arg, 0, pool->n_threads);
+    run_parts(pool, gen);
 
     if (spin_until(workers_done, pool)) return;
     pthread_mutex_lock(&pool->mutex);
