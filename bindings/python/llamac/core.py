@@ -134,16 +134,21 @@ class Model(_Closable):
     def is_eog(self, token):
         return bool(lib.llamac_vocab_is_eog(self._v(), token))
 
-    def tokenize(self, text, add_special=True, parse_special=False):
-        """bytes (or str, encoded as UTF-8) -> list of token ids."""
+    def tokenize(self, text, add_special=True, parse_special=False, bos_once=False):
+        """bytes (or str, encoded as UTF-8) -> list of token ids. bos_once: with
+        add_special, no BOS is added when the text's own tokens already begin
+        with it (a rendered chat template that writes <s> itself;
+        LLAMAC_TOKENIZE_BOS_ONCE)."""
         data = _bytes(text)
         v = self._v()
         n = ctypes.c_int32()
         cap = len(data) + 4
+        flags = ((_lib.LLAMAC_TOKENIZE_ADD_SPECIAL if add_special else 0) |
+                 (_lib.LLAMAC_TOKENIZE_PARSE_SPECIAL if parse_special else 0) |
+                 (_lib.LLAMAC_TOKENIZE_BOS_ONCE if bos_once else 0))
         while True:
             buf = (_lib.llamac_token * cap)()
-            st = lib.llamac_tokenize(v, data, len(data), buf, cap, add_special, parse_special,
-                                     ctypes.byref(n))
+            st = lib.llamac_tokenize_flags(v, data, len(data), buf, cap, flags, ctypes.byref(n))
             if st == _lib.LLAMAC_ERR_BUFFER_TOO_SMALL:
                 cap = n.value
                 continue

@@ -317,7 +317,9 @@ class Llama:
             prompt = prompt.encode("utf-8")
         if prompt == b"":
             return [self.model.token_bos()]
-        return self.model.tokenize(prompt, add_special=True, parse_special=parse_special)
+        # BOS once: a prompt that starts with the BOS text (a chat template's
+        # output) does not get a second one (llama-cpp-python #1501)
+        return self.model.tokenize(prompt, add_special=True, parse_special=parse_special, bos_once=True)
 
     def _completion(self, prompt, max_tokens, temperature, top_p, min_p, typical_p, logprobs, echo,
                     stop, frequency_penalty, presence_penalty, repeat_penalty, top_k, seed,

@@ -44,3 +44,21 @@ def test_greedy_other_prompt_equals_cli(shipped, cli):
     printed = run_cli(cli, "run", "-m", shipped, "-p", prompt, "-n", "16", "--temp", "0")
     assert text == printed[:-1].decode("utf-8", "replace")
     assert stream == text
+
+
+def test_bos_once(shipped, cli):
+    """A prompt that starts with the BOS text gets no second BOS (the
+    library's LLAMAC_TOKENIZE_BOS_ONCE, as `llamac run` does)."""
+    with Llama(model_path=shipped, n_ctx=128, verbose=False) as llm:
+        bos = llm.token_bos()
+        bos_text = llm.model.detokenize([bos], unparse_special=True)
+        plain = llm.model.tokenize(b"In the beginning", add_special=True, parse_special=True)
+        once = llm.model.tokenize(bos_text + b"In the beginning", add_special=True, parse_special=True,
+                                  bos_once=True)
+        twice = llm.model.tokenize(bos_text + b"In the beginning", add_special=True, parse_special=True)
+        assert plain[0] == bos and once == plain
+        assert twice == [bos] + plain
+        # completions tokenize their prompt this way: same text with or without the BOS text
+        a = llm(bos_text.decode() + "In the beginning", max_tokens=8, temperature=0)["choices"][0]["text"]
+        b = llm("In the beginning", max_tokens=8, temperature=0)["choices"][0]["text"]
+        assert a == b
