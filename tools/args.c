@@ -169,3 +169,19 @@ char *tool_read_file(const char *path, size_t limit, size_t *len, char *err, siz
     }
     return e ? NULL : buf;
 }
+
+char *tool_cstring(char *text, size_t len, const char **why) {
+    if (memchr(text, '\0', len)) {
+        *why = "it contains a NUL byte";
+        free(text);
+        return NULL;
+    }
+    char *z = realloc(text, len + 1);
+    if (!z) {
+        *why = "out of memory";
+        free(text);
+        return NULL;
+    }
+    z[len] = '\0';
+    return z;
+}

@@ -37,4 +37,9 @@ bool tool_opt_bytes(const char *cmd, const char *opt, const char *v, size_t *out
  * returns NULL with a one-line reason in err (which names the path). */
 char *tool_read_file(const char *path, size_t limit, size_t *len, char *err, size_t err_size);
 
+/* Takes `text` (len bytes, malloc'd) and returns it NUL-terminated for the
+ * library's C-string calls. NULL when it holds a NUL byte or memory runs
+ * out: text is then freed and *why says which. */
+char *tool_cstring(char *text, size_t len, const char **why);
+
 #endif

@@ -267,14 +267,12 @@ static bool load_template(chat_template *t, const char *arg, const llamac_model 
         memcpy(text, s, (size_t)n);
         len = (size_t)n;
     }
-    char *z = memchr(text, '\0', len) ? NULL : realloc(text, len + 1);
+    const char *why = NULL;
+    char *z = tool_cstring(text, len, &why);
     if (!z) {
-        fprintf(stderr, "llamac chat: %s: %s\n", from,
-                memchr(text, '\0', len) ? "the template contains a NUL byte" : "out of memory");
-        free(text);
+        fprintf(stderr, "llamac chat: %s: the template: %s\n", from, why);
         return false;
     }
-    z[len] = '\0';
     t->builtin = llamac_chat_detect_template(z);
     if (t->builtin) free(z);
     else t->jinja = z;
@@ -431,8 +429,8 @@ static void turn(chat *c, const char *line, size_t len) {
         goto drop;
     }
     const int32_t n_ctx = (int32_t)llamac_context_n_ctx(c->ctx);
-    const llamac_token *todo = c->shifted ? tokens : tokens + n_reused;
-    const int32_t n_todo = c->shifted ? n_tokens : n_tokens - n_reused;
+    const llamac_token *fresh = c->shifted ? tokens : tokens + n_reused; /* after the cached prefix */
+    const int32_t n_fresh = c->shifted ? n_tokens : n_tokens - n_reused;
     if (!c->shifted && n_reused < c->seq.n) {
         if ((st = llamac_kv_seq_rm(c->ctx, 0, n_reused, -1))) {
             fprintf(stderr, "llamac chat: %s: %s\n", llamac_status_name(st), llamac_last_error());
@@ -442,11 +440,11 @@ static void turn(chat *c, const char *line, size_t len) {
         c->seq.n = n_reused;
     }
     /* room for the prompt and the first answer token */
-    if (n_ctx - c->seq.n < n_todo + 1 && !(c->a->n_keep >= 0 && make_room(c, c->a->n_keep, n_todo + 1))) {
+    if (n_ctx - c->seq.n < n_fresh + 1 && !(c->a->n_keep >= 0 && make_room(c, c->a->n_keep, n_fresh + 1))) {
         fprintf(stderr,
                 "llamac chat: the conversation (%d tokens, %d of them to decode) does not fit the "
                 "context of %d tokens%s; /reset starts over\n",
-                (int)(c->seq.n + n_todo), (int)n_todo, (int)n_ctx,
+                (int)(c->seq.n + n_fresh), (int)n_fresh, (int)n_ctx,
                 c->a->n_keep >= 0 ? "" : " (--keep N shifts it)");
         goto drop;
     }
@@ -463,12 +461,12 @@ static void turn(chat *c, const char *line, size_t len) {
         goto drop;
     }
     interrupted = 0;
-    st = llamac_generator_prompt(gen, todo, n_todo);
+    st = llamac_generator_prompt(gen, fresh, n_fresh);
     if (st) {
         fprintf(stderr, "llamac chat: %s\n", st == LLAMAC_ERR_CANCELLED ? "interrupted" : llamac_last_error());
         goto drop;
     }
-    if (!run_tokens_append(&c->seq, todo, n_todo)) goto oom;
+    if (!run_tokens_append(&c->seq, fresh, n_fresh)) goto oom;
     /* the generator's keep count (llamac.h, "Context shift") */
     int32_t keep = c->a->n_keep < c->seq.n ? c->a->n_keep : c->seq.n;
     if (keep > n_ctx - 4) keep = n_ctx - 4 > 0 ? n_ctx - 4 : 0;
@@ -532,7 +530,7 @@ static void turn(chat *c, const char *line, size_t len) {
     const int32_t n_gen = llamac_generator_n_generated(gen);
     if (!conv_add(&c->conv, "assistant", answer ? answer : "", answer_len)) goto oom;
     fprintf(stderr, "prompt: reused %d, decoded %d tokens; generated %d tokens, %.2f t/s\n", (int)n_reused,
-            (int)n_todo, (int)n_gen, t_gen > 0 ? n_gen / t_gen : 0.0);
+            (int)n_fresh, (int)n_gen, t_gen > 0 ? n_gen / t_gen : 0.0);
     goto done;
 oom:
     fprintf(stderr, "llamac chat: out of memory; the cache is cleared\n");

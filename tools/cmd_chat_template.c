@@ -207,14 +207,9 @@ static char *read_text(const char *path) {
     size_t len = 0;
     char *text = read_whole(path, &len);
     if (!text) return NULL;
-    char *z = memchr(text, '\0', len) ? NULL : realloc(text, len + 1);
-    if (!z) {
-        fprintf(stderr, "llamac chat-template: %s: %s\n", path,
-                memchr(text, '\0', len) ? "the file contains a NUL byte" : "out of memory");
-        free(text);
-        return NULL;
-    }
-    z[len] = '\0';
+    const char *why = NULL;
+    char *z = tool_cstring(text, len, &why);
+    if (!z) fprintf(stderr, "llamac chat-template: %s: %s\n", path, why);
     return z;
 }
 

@@ -58,7 +58,10 @@ mod worker;
 pub use context::{Batch, Context, ContextOf, ContextParams, Kernels, ModelRef, OwnedContext};
 pub use error::{Error, Result, Status};
 pub use generator::{BudgetStep, Generator, GeneratorParams, Step, StepKind, StopReason};
-pub use model::{chat_builtin_names, chat_detect_template, ChatMessage, LogLevel, Model, ModelParams};
+pub use model::{
+    chat_builtin_names, chat_detect_template, ChatMessage, LogLevel, Model, ModelParams, TOKENIZE_ADD_SPECIAL,
+    TOKENIZE_BOS_ONCE, TOKENIZE_PARSE_SPECIAL,
+};
 pub use sampler::{json_schema_to_grammar, Sampler, SamplerChain, JSON_SCHEMA_COMPACT_SPACES, JSON_SCHEMA_DOTALL};
 pub use worker::{Event, Worker, WorkerParams, WorkerState};
 

@@ -11,6 +11,13 @@ use llamac_sys as sys;
 use crate::error::{bytes_lossy, c_string, check, cstr_lossy, Error, Result, Status};
 use crate::Token;
 
+/// [`Model::tokenize_flags`]: add BOS (and EOS where the vocabulary adds one).
+pub const TOKENIZE_ADD_SPECIAL: u32 = sys::LLAMAC_TOKENIZE_ADD_SPECIAL;
+/// [`Model::tokenize_flags`]: control-token text such as `<s>` becomes that token.
+pub const TOKENIZE_PARSE_SPECIAL: u32 = sys::LLAMAC_TOKENIZE_PARSE_SPECIAL;
+/// [`Model::tokenize_flags`]: no added BOS when the text's tokens already begin with BOS.
+pub const TOKENIZE_BOS_ONCE: u32 = sys::LLAMAC_TOKENIZE_BOS_ONCE;
+
 /// Severity of a library log message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LogLevel {
@@ -216,22 +223,28 @@ impl Model {
     /// `parse_special`: control tokens written as text become those tokens
     /// (what `llamac run` does with a prompt: both true).
     pub fn tokenize(&self, text: &str, add_special: bool, parse_special: bool) -> Result<Vec<Token>> {
+        let flags = if add_special { TOKENIZE_ADD_SPECIAL } else { 0 } | if parse_special { TOKENIZE_PARSE_SPECIAL } else { 0 };
+        self.tokenize_flags(text, flags)
+    }
+
+    /// [`tokenize`](Self::tokenize) with `llamac_tokenize_flags`' flags:
+    /// [`TOKENIZE_ADD_SPECIAL`], [`TOKENIZE_PARSE_SPECIAL`] and
+    /// [`TOKENIZE_BOS_ONCE`] (with ADD_SPECIAL, no BOS is added when the
+    /// text's own tokens already begin with it, e.g. a rendered chat
+    /// template that writes `<s>`). Unknown bits are an `InvalidArg` error.
+    pub fn tokenize_flags(&self, text: &str, flags: u32) -> Result<Vec<Token>> {
         let v = self.vocab();
         let mut need: i32 = 0;
         let tp = text.as_ptr() as *const c_char;
         // SAFETY: text[0..len) readable; a NULL buffer with capacity 0 asks the size.
-        let st = unsafe {
-            sys::llamac_tokenize(v, tp, text.len(), ptr::null_mut(), 0, add_special, parse_special, &mut need)
-        };
+        let st = unsafe { sys::llamac_tokenize_flags(v, tp, text.len(), ptr::null_mut(), 0, flags, &mut need) };
         if st != sys::LLAMAC_OK && st != sys::LLAMAC_ERR_BUFFER_TOO_SMALL {
             return Err(Error::last(st));
         }
         let mut out: Vec<Token> = vec![0; need.max(0) as usize];
         let mut n: i32 = 0;
         // SAFETY: out holds `need` tokens.
-        check(unsafe {
-            sys::llamac_tokenize(v, tp, text.len(), out.as_mut_ptr(), need, add_special, parse_special, &mut n)
-        })?;
+        check(unsafe { sys::llamac_tokenize_flags(v, tp, text.len(), out.as_mut_ptr(), need, flags, &mut n) })?;
         out.truncate(n.max(0) as usize);
         Ok(out)
     }

@@ -424,3 +424,22 @@ fn json_schema_grammar_constrains_output() {
     let (text, _) = gen.text().unwrap();
     assert!(text.trim() == "true" || text.trim() == "false", "{text:?}");
 }
+
+#[test]
+fn tokenize_bos_once() {
+    // a text that starts with the BOS text gets no second BOS with the flag
+    let model = load();
+    let bos = model.token_bos().unwrap();
+    let bos_text = String::from_utf8(model.detokenize_bytes(&[bos], false, true).unwrap()).unwrap();
+    let text = format!("{bos_text}In the beginning");
+    let all = llamac::TOKENIZE_ADD_SPECIAL | llamac::TOKENIZE_PARSE_SPECIAL;
+    let plain = model.tokenize("In the beginning", true, true).unwrap();
+    let twice = model.tokenize_flags(&text, all).unwrap();
+    let once = model.tokenize_flags(&text, all | llamac::TOKENIZE_BOS_ONCE).unwrap();
+    assert_eq!(plain[0], bos);
+    assert_eq!(once, plain);
+    assert_eq!(twice[..2], [bos, bos]);
+    assert_eq!(twice[1..], plain[..]);
+    let err = model.tokenize_flags("x", 1 << 7).unwrap_err();
+    assert_eq!(err.status(), llamac::Status::InvalidArg);
+}
