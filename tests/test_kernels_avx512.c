@@ -1,9 +1,10 @@
-/* The AVX-512 back end against the scalar reference. Its kernels are for
- * exact-order formats (docs/kernels.md), so every element must be the
- * reference vec_dot's bits: each packed gemm is run on lc_pack8's image of
+/* The AVX-512 back end against the scalar reference and the AVX2 back
+ * end. Its packed kernels are for exact-order formats (docs/kernels.md),
+ * so every element must be the reference vec_dot's bits: each packed gemm is run on lc_pack8's image of
  * random rows, over row counts that end on a whole and on a half register
  * of 16 rows, every token count of the 8-token tile and past it, block
- * counts across the 64-block chunk edge, and extreme codes. The table's
+ * counts across the 64-block chunk edge, and extreme codes. Its float
+ * gemms keep the AVX2 order, so every element must be AVX2's bits. The table's
  * wiring (parent, needs, dispatch) is checked everywhere; the kernels only
  * on a CPU with AVX-512 F/BW/VL and VNNI (the `--avx512` part, which skips
  * loudly elsewhere). */
@@ -35,6 +36,8 @@ static void avx512_table_is_wired_into_dispatch(void **state) {
         assert_ptr_equal(t.packed_gemm[LLAMAC_TYPE_Q4_0], lc_gemm_q4_0x8_q8_0_avx512);
         assert_ptr_equal(t.packed_gemm[LLAMAC_TYPE_Q6_K], lc_gemm_q6_Kx8_q8_K_avx512);
         assert_ptr_equal(t.gemm[LLAMAC_TYPE_Q4_0], lc_gemm_q4_0_q8_0_avx2);
+        assert_ptr_equal(t.gemm[LLAMAC_TYPE_F16], lc_gemm_f16_avx512);
+        assert_ptr_equal(t.traits[LLAMAC_TYPE_F16].vec_dot, lc_vec_dot_f16_avx2);
         assert_ptr_equal(t.traits[LLAMAC_TYPE_Q8_0].vec_dot, lc_vec_dot_q8_0_q8_0_avx2);
         assert_ptr_equal(t.exp, lc_exp_avx2);
     }
@@ -183,7 +186,66 @@ static void packed_k_quants_give_the_reference_bits(void **state) {
     }
 }
 
+/* F32/F16/BF16: every element of the AVX-512 gemm against the AVX2
+ * vec_dot of its row and token (the order both back ends share, see
+ * avx2_float.c), bit for bit: lengths around the 8-element step and the
+ * 512-element chunk, rows around the 4-row tile and the 64-row block,
+ * token counts around the 12-token tile (odd ones leave a half register
+ * of padding) and the hand-over to AVX2 below 5, padded strides. */
+static void check_float(const lc_kernel_table *kt, llamac_type w, int64_t n, int64_t n_rows, int64_t n_tok,
+                        uint64_t seed) {
+    const lc_gemm_fn gemm = lc_kt_gemm(kt, w);
+    const lc_vec_dot_fn dot = lc_avx2_kernels.traits[w].vec_dot;
+    assert_non_null(gemm);
+    assert_non_null(dot);
+    const size_t rs = simd_row_bytes(w, n) + 6, ys = simd_row_bytes(w, n) + 10, os = (size_t)n_rows + 3;
+    uint8_t *x = calloc((size_t)n_rows, rs), *y = calloc((size_t)n_tok, ys);
+    float *out = malloc(os * (size_t)n_tok * sizeof *out);
+    assert_non_null(x);
+    assert_non_null(y);
+    assert_non_null(out);
+    simd_rng r = {seed};
+    for (int64_t i = 0; i < n_rows; i++) assert_true(simd_random_row(w, n, 0.5f, &r, x + (size_t)i * rs));
+    for (int64_t t = 0; t < n_tok; t++) assert_true(simd_random_row(w, n, 1.f, &r, y + (size_t)t * ys));
+    for (size_t i = 0; i < os * (size_t)n_tok; i++) out[i] = -12345.f;
+    gemm(n, n_rows, n_tok, x, rs, y, ys, out, os);
+    for (int64_t t = 0; t < n_tok; t++)
+        for (int64_t i = 0; i < (int64_t)os; i++) {
+            const float got = out[(size_t)t * os + (size_t)i];
+            float want = -12345.f;
+            if (i < n_rows) dot(n, &want, x + (size_t)i * rs, y + (size_t)t * ys);
+            if (memcmp(&got, &want, sizeof got) != 0)
+                fail_msg("%s n=%lld rows=%lld toks=%lld: row %lld token %lld: avx512 %.9g (0x%08x), avx2 %.9g "
+                         "(0x%08x)",
+                         llamac_type_name(w), (long long)n, (long long)n_rows, (long long)n_tok, (long long)i,
+                         (long long)t, (double)got, lc_f32_bits(got), (double)want, lc_f32_bits(want));
+        }
+    free(x);
+    free(y);
+    free(out);
+}
+
+static void float_gemms_give_the_avx2_bits(void **state) {
+    (void)state;
+    const lc_kernel_table *kt = avx512_or_skip("F32/F16/BF16 gemm");
+    if (!kt) { skip(); return; }
+    const llamac_type types[] = {LLAMAC_TYPE_F16, LLAMAC_TYPE_BF16, LLAMAC_TYPE_F32};
+    const int64_t lens[] = {1, 7, 8, 9, 23, 511, 512, 513, 1031};
+    const int64_t rows[] = {1, 3, 4, 5, 9, 64, 67};
+    const int64_t toks[] = {1, 4, 5, 6, 7, 11, 12, 13, 24, 25};
+    uint64_t seed = 2048;
+    for (size_t k = 0; k < N_ELEMS(types); k++) {
+        for (size_t l = 0; l < N_ELEMS(lens); l++)
+            for (size_t r = 0; r < N_ELEMS(rows); r++)
+                for (size_t t = 0; t < N_ELEMS(toks); t++)
+                    check_float(kt, types[k], lens[l], rows[r], toks[t], seed++);
+        check_float(kt, types[k], 2048, 130, 37, seed++);  /* a 64-row block and a partial one, 3 token tiles */
+        check_float(kt, types[k], 5632, 29, 12, seed++);   /* rows long enough to shrink the row block */
+    }
+}
+
 int main(int argc, char **argv) {
     return run_parts(test_part(argc, argv, "--avx512"), NULL, NULL, CASES(avx512_table_is_wired_into_dispatch),
-                     CASES(packed_q4_0_and_q8_0_give_the_reference_bits, packed_k_quants_give_the_reference_bits));
+                     CASES(packed_q4_0_and_q8_0_give_the_reference_bits, packed_k_quants_give_the_reference_bits,
+                           float_gemms_give_the_avx2_bits));
 }

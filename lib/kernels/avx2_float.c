@@ -16,6 +16,7 @@
  * running several rows (or tokens) side by side instead. */
 #include "avx2_kernels.h"
 
+#include "avx2_float_order.h"
 #include "avx2_util.h"
 
 void lc_f16_to_float_avx2(const void *src, float *dst, int64_t n) {
@@ -31,29 +32,6 @@ void lc_f16_from_float_avx2(const float *src, void *dst, int64_t n) {
     for (; i + 8 <= n; i += 8)
         _mm_storeu_si128((__m128i *)(y + i), _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
     for (; i < n; i++) y[i] = lc_fp32_to_fp16(src[i]);
-}
-
-/* The three encodings as a compile-time parameter of the shared code. */
-enum { KIND_F32, KIND_F16, KIND_BF16 };
-
-/* Eight elements from i on, as floats (exact for every encoding). */
-AVX2_ALWAYS_INLINE __m256 load8(int kind, const void *p, int64_t i) {
-    switch (kind) {
-    case KIND_F16: return _mm256_cvtph_ps(avx2_loadu128((const uint16_t *)p + i));
-    case KIND_BF16: {
-        const __m256i w = _mm256_cvtepu16_epi32(avx2_loadu128((const uint16_t *)p + i));
-        return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
-    }
-    default: return _mm256_loadu_ps((const float *)p + i);
-    }
-}
-
-AVX2_ALWAYS_INLINE float load1(int kind, const void *p, int64_t i) {
-    switch (kind) {
-    case KIND_F16: return avx2_fp16(((const uint16_t *)p)[i]);
-    case KIND_BF16: return lc_bf16_to_fp32(((const uint16_t *)p)[i]);
-    default: return ((const float *)p)[i];
-    }
 }
 
 /* Lane-wise mul then add: the same two roundings per element as the
@@ -109,13 +87,6 @@ void lc_bf16_to_float_avx2(const void *src, float *dst, int64_t n) {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, load8(KIND_BF16, src, i));
     for (; i < n; i++) dst[i] = load1(KIND_BF16, src, i);
-}
-
-/* The order's end (the scalar tail from element i on) and the final sum. */
-AVX2_ALWAYS_INLINE float finish(int kind, const void *x, const void *y, int64_t i, int64_t n, __m256 a) {
-    __m128 tail = _mm_setzero_ps();
-    for (; i < n; i++) tail = _mm_fmadd_ss(_mm_set_ss(load1(kind, x, i)), _mm_set_ss(load1(kind, y, i)), tail);
-    return avx2_hsum_ps(a) + _mm_cvtss_f32(tail);
 }
 
 AVX2_ALWAYS_INLINE void float_dot(int kind, int64_t n, float *s, const void *x, const void *y) {

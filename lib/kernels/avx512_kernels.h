@@ -7,8 +7,9 @@
  * parent's).
  *
  * Each has the signature and contract of its counterpart in kernels.h;
- * every one here gives the scalar reference's bits (exact integer sums per
- * block, then the reference's float steps in its order). */
+ * the quantized ones give the scalar reference's bits (exact integer sums
+ * per block, then the reference's float steps in its order), the float
+ * ones the AVX2 back end's. */
 #ifndef LLAMAC_KERNELS_AVX512_KERNELS_H
 #define LLAMAC_KERNELS_AVX512_KERNELS_H
 
@@ -32,5 +33,16 @@ void lc_gemm_q5_Kx8_q8_K_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const 
                                 const void *y, size_t y_stride, float *out, size_t out_stride);
 void lc_gemm_q6_Kx8_q8_K_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
                                 const void *y, size_t y_stride, float *out, size_t out_stride);
+
+/* avx512_float.c: F32/F16/BF16 gemm on the file's rows, 5 tokens and
+ * more in 4-row x 12-token tiles (two tokens per register); fewer go to
+ * the AVX2 gemm. Every element has the AVX2 gemm's bits (its order, not
+ * the reference's: see avx2_float.c). */
+void lc_gemm_f32_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y,
+                        size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_f16_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y,
+                        size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_bf16_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride, const void *y,
+                         size_t y_stride, float *out, size_t out_stride);
 
 #endif

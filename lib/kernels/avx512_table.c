@@ -13,6 +13,12 @@
 const lc_kernel_table lc_avx512_kernels = {
     .parent = &lc_avx2_kernels,
     .needs = LC_CPU_AVX512 | LC_CPU_AVX512_VNNI,
+    /* the AVX2 kernels' bits, 16 lanes as two outputs of 8 */
+    .gemm = {
+        TYPE(F32) = lc_gemm_f32_avx512,
+        TYPE(F16) = lc_gemm_f16_avx512,
+        TYPE(BF16) = lc_gemm_bf16_avx512,
+    },
     /* on lc_pack8's layout, bit-identical to the reference's vec_dot */
     .packed_gemm = {
         TYPE(Q4_0) = lc_gemm_q4_0x8_q8_0_avx512,
