@@ -203,14 +203,29 @@ static int run_stepping(const options *o) {
         }
         game_work(o->game_ms);
         const int64_t t0 = now_us();
-        for (int i = 0; i < o->npcs; i++) gens[i] = npcs[i].gen;
-        if (llamac_generators_step(gens, o->npcs, budget_us, steps) != LLAMAC_OK) return fail("step");
-        for (int i = 0; i < o->npcs; i++) {
-            show(o, i, steps[i].text, steps[i].text_len);
-            if (steps[i].kind == LLAMAC_STEP_TOKEN) tokens++;
-            if ((steps[i].kind == LLAMAC_STEP_DONE || npcs[i].waiting) &&
-                next_prompt(ctx, vocab, &npcs[i], i, o->npcs) != LLAMAC_OK)
-                return fail("prompt");
+        /* One call gives at most one token per NPC. A small model decodes
+         * a token in a fraction of the budget, so step again while the
+         * next unit's predicted cost fits in what is left (never with
+         * --no-budget: one decode step per frame). A call that stopped
+         * mid-pass (no token, no end) has used up the budget. */
+        for (int64_t left = budget_us;;) {
+            for (int i = 0; i < o->npcs; i++) gens[i] = npcs[i].gen;
+            if (llamac_generators_step(gens, o->npcs, left, steps) != LLAMAC_OK) return fail("step");
+            int progressed = 0;
+            for (int i = 0; i < o->npcs; i++) {
+                show(o, i, steps[i].text, steps[i].text_len);
+                if (steps[i].kind == LLAMAC_STEP_TOKEN) tokens++;
+                progressed |= steps[i].kind != LLAMAC_STEP_BUSY;
+                if ((steps[i].kind == LLAMAC_STEP_DONE || npcs[i].waiting) &&
+                    next_prompt(ctx, vocab, &npcs[i], i, o->npcs) != LLAMAC_OK)
+                    return fail("prompt");
+            }
+            left = budget_us - (now_us() - t0);
+            int64_t next = 0;
+            for (int i = 0; i < o->npcs; i++) gens[i] = npcs[i].gen;
+            if (o->no_budget || !progressed || llamac_generators_next_us(gens, o->npcs, left, &next) != LLAMAC_OK ||
+                next <= 0 || next > left)
+                break;
         }
         const double ms = (double)(now_us() - t0) / 1000.0;
         lib_ms[f] = ms;

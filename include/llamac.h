@@ -2163,6 +2163,30 @@ LLAMAC_API llamac_status llamac_generator_step(llamac_generator *gen, int64_t bu
 LLAMAC_API llamac_status llamac_generators_step(llamac_generator *const *gens, int32_t n, int64_t budget_us,
                                                 llamac_step *steps);
 
+/* The predicted wall time, in microseconds, of the first unit of work a
+ * llamac_generators_step(gens, n, budget_us, ...) call would run now: the
+ * next unit of the pass in progress, the sampling of a generator whose
+ * logits are ready, or the first layer of the pass it would start (with
+ * the prompt sub-batch budget_us allows). *us is 0 when there is nothing
+ * to do or no unit of that kind was measured yet on this context. Since
+ * the first unit of a call always runs, a game that steps several times
+ * in one frame (a small model decodes many tokens per frame; each call
+ * gives at most one per generator) calls step again only while this fits
+ * in what is left of its budget:
+ *
+ *     int64_t left = budget_us, next;
+ *     do {
+ *         llamac_generators_step(gens, n, left, steps);   ... use steps ...
+ *         left = budget_us - (now - frame_start);
+ *     } while (some step is TOKEN or DONE
+ *              && llamac_generators_next_us(gens, n, left, &next) == LLAMAC_OK
+ *              && next > 0 && next <= left);
+ *
+ * Changes nothing. Errors: those of llamac_generators_step's arguments,
+ * LLAMAC_ERR_INVALID_ARG for a NULL us. */
+LLAMAC_API llamac_status llamac_generators_next_us(llamac_generator *const *gens, int32_t n, int64_t budget_us,
+                                                   int64_t *us);
+
 /* Ends the generator's response at once: a pass it takes part in is
  * dropped (with the tokens of the other generators in it, which are
  * decoded again by their next step), a prompt being decoded is removed

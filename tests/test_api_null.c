@@ -703,6 +703,13 @@ static void p_generators_step(void) {
     REFUSED(llamac_generators_step(&F.gen, 1, 0, NULL), "steps");
     REFUSED(llamac_generators_step(none, 1, 0, &step), "gens[0]");
 }
+static void p_generators_next_us(void) {
+    int64_t us;
+    llamac_generator *none[1] = {NULL};
+    REFUSED(llamac_generators_next_us(NULL, 1, 0, &us), "gens");
+    REFUSED(llamac_generators_next_us(&F.gen, 1, 0, NULL), "us");
+    REFUSED(llamac_generators_next_us(none, 1, 0, &us), "gens[0]");
+}
 static void p_generator_cancel(void) { REFUSED(llamac_generator_cancel(NULL), "gen"); }
 static void p_worker_params_init(void) { PARAMS_INIT_PROBE(llamac_worker_params, llamac_worker_params_init); }
 static void p_worker_new(void) {
@@ -1018,7 +1025,7 @@ static const probe probes[] = {
     P(grammar_check), P(grammar_matcher_new), P(grammar_matcher_free), P(grammar_matcher_reset),
     P(grammar_matcher_feed), P(grammar_matcher_complete), P(sampler_init_grammar), P(sampler_grammar_allows),
     P(json_schema_to_grammar),
-    P(context_set_n_threads), P(generator_submit), P(generator_step), P(generators_step), P(generator_cancel),
+    P(context_set_n_threads), P(generator_submit), P(generator_step), P(generators_step), P(generators_next_us), P(generator_cancel),
     P(worker_params_init), P(worker_new), P(worker_free), P(worker_get_state), P(worker_submit), P(worker_cancel),
     P(worker_poll), P(estimate_memory),
 };

@@ -269,6 +269,73 @@ static void npcs_batched_match_alone(void **state) {
     llamac_context_free(ctx);
 }
 
+/* ---- the next unit's predicted cost ---- */
+
+/* llamac_generators_next_us changes nothing (a frame loop that asks it
+ * before every call gives the plain run's tokens, text and logits), is 0
+ * with nothing to do or nothing measured, positive once the unit it
+ * would run was measured, and makes a frame loop that steps again while
+ * the prediction fits run several passes per frame. */
+static void next_us_predicts_and_changes_nothing(void **state) {
+    const fixture *f = *state;
+    run ref = {0}, got = {0};
+    plain_run(f, prompts[1], &ref);
+    llamac_token toks[MAX_TOK];
+    const int32_t n = tokenize(f, prompts[1], toks);
+    llamac_context *ctx = new_ctx(f, 2, 1, 512);
+    llamac_sampler *smpl = greedy();
+    llamac_generator *gen = new_gen(ctx, smpl, 0);
+    int64_t us = -1;
+    assert_int_equal(llamac_generators_next_us(&gen, 1, 4000, &us), LLAMAC_OK);
+    assert_int_equal(us, 0); /* nothing submitted */
+    assert_int_equal(llamac_generator_submit(gen, toks, n), LLAMAC_OK);
+    assert_int_equal(llamac_generators_next_us(&gen, 1, 4000, &us), LLAMAC_OK);
+    assert_int_equal(us, 0); /* a fresh context has measured nothing */
+    const int64_t budget = 4000;
+    int frames = 0, calls = 0, positive = 0;
+    bool done = false;
+    while (!done) {
+        assert_true(++frames < 100000);
+        for (int64_t left = budget;;) { /* one frame: the loop llamac.h shows */
+            llamac_step s;
+            assert_int_equal(llamac_generator_step(gen, left, &s), LLAMAC_OK);
+            calls++;
+            if (s.kind == LLAMAC_STEP_TOKEN) record(&got, f, ctx, s.token, s.text, s.text_len);
+            if (s.kind == LLAMAC_STEP_DONE) done = true;
+            left -= s.used_us;
+            int64_t next = -1;
+            assert_int_equal(llamac_generators_next_us(&gen, 1, left, &next), LLAMAC_OK);
+            assert_true(next >= 0);
+            positive += next > 0;
+            if (done || s.kind == LLAMAC_STEP_BUSY || next == 0 || next > left) break;
+        }
+    }
+    assert_same_run(f, &ref, &got);
+    assert_true(positive > 0);
+    /* the shipped model decodes a token in well under the 4 ms budget: the
+     * loop ran several calls (tokens) in most frames */
+    assert_true(calls > frames);
+    assert_int_equal(llamac_generators_next_us(&gen, 1, 4000, &us), LLAMAC_OK);
+    assert_int_equal(us, 0); /* the response is over */
+    /* a new prompt: its first layer was measured by the last one */
+    assert_int_equal(llamac_generator_submit(gen, toks, n), LLAMAC_OK);
+    assert_int_equal(llamac_generators_next_us(&gen, 1, 4000, &us), LLAMAC_OK);
+    assert_true(us > 0);
+    /* arguments: llamac_generators_step's checks, and us */
+    llamac_generator *two[2] = {gen, gen};
+    assert_int_equal(llamac_generators_next_us(&gen, 1, 4000, NULL), LLAMAC_ERR_INVALID_ARG);
+    assert_non_null(strstr(llamac_last_error(), "us is NULL"));
+    assert_int_equal(llamac_generators_next_us(NULL, 1, 4000, &us), LLAMAC_ERR_INVALID_ARG);
+    assert_int_equal(llamac_generators_next_us(&gen, 0, 4000, &us), LLAMAC_ERR_INVALID_ARG);
+    assert_int_equal(llamac_generators_next_us(two, 2, 4000, &us), LLAMAC_ERR_INVALID_ARG);
+    assert_non_null(strstr(llamac_last_error(), "same generator"));
+    llamac_generator_free(gen);
+    llamac_sampler_free(smpl);
+    llamac_context_free(ctx);
+    run_free(&ref);
+    run_free(&got);
+}
+
 /* ---- cancel ---- */
 
 static void cancel_restores_the_cache(void **state) {
@@ -315,5 +382,6 @@ static void cancel_restores_the_cache(void **state) {
 
 int main(void) {
     return run_cases(shipped_model_setup, shipped_model_teardown, paused_decode_is_bit_exact,
-                     stepping_matches_plain_generation, npcs_batched_match_alone, cancel_restores_the_cache);
+                     stepping_matches_plain_generation, npcs_batched_match_alone,
+                     next_us_predicts_and_changes_nothing, cancel_restores_the_cache);
 }

@@ -15,6 +15,9 @@
  * cmocka's assertions jump back to the test function, which is only valid on
  * the main thread: worker threads record what went wrong in their own slot
  * and the main thread asserts after joining them. */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* pthread_getaffinity_np, for pool_workers_keep_their_cpus */
+#endif
 #include "test_files.h"
 #include "test_util.h"
 
@@ -292,6 +295,59 @@ static void thread_pools_started_and_stopped_repeatedly(void **state) {
     }
 }
 
+/* The pool steers a worker it wakes away from the caller's CPU by
+ * narrowing the worker's affinity mask, and the worker restores its mask
+ * before it runs any part (common/threadpool.c): a worker must never run
+ * a part with a mask other than the one it was created with. Each round
+ * waits long enough for the workers to fall asleep, so every run wakes
+ * them. */
+#ifdef __linux__
+typedef struct mask_task {
+    pthread_t caller;
+    cpu_set_t home;
+    atomic_int worker_parts, wrong_masks;
+} mask_task;
+
+static void mask_task_fn(void *arg, int ith, int nth) {
+    (void)ith, (void)nth;
+    mask_task *t = arg;
+    if (!pthread_equal(pthread_self(), t->caller)) {
+        cpu_set_t now;
+        atomic_fetch_add(&t->worker_parts, 1);
+        if (pthread_getaffinity_np(pthread_self(), sizeof now, &now) != 0 || !CPU_EQUAL(&now, &t->home))
+            atomic_fetch_add(&t->wrong_masks, 1);
+    }
+    /* long enough that a woken worker takes a part before the caller has
+     * taken them all */
+    const struct timespec pause = {0, 2000000};
+    nanosleep(&pause, NULL);
+}
+#endif
+
+static void pool_workers_keep_their_cpus(void **state) {
+    (void)state;
+#ifdef __linux__
+    lc_env env;
+    lc_env_init(&env, NULL, NULL, NULL);
+    mask_task task;
+    memset(&task, 0, sizeof task);
+    task.caller = pthread_self();
+    assert_int_equal(pthread_getaffinity_np(pthread_self(), sizeof task.home, &task.home), 0);
+    lc_threadpool *pool = NULL;
+    assert_int_equal(lc_threadpool_new(&env, 3, &pool), LLAMAC_OK);
+    for (int round = 0; round < 20; round++) {
+        const struct timespec idle = {0, 3000000}; /* past the pool's 1 ms of polling: workers sleep */
+        nanosleep(&idle, NULL);
+        lc_threadpool_run(pool, mask_task_fn, &task);
+    }
+    lc_threadpool_free(pool);
+    assert_true(atomic_load(&task.worker_parts) > 0);
+    assert_int_equal(atomic_load(&task.wrong_masks), 0);
+#else
+    skip();
+#endif
+}
+
 /* ---- one vocabulary, many tokenizing threads ---- */
 
 static const char *const texts[] = {
@@ -421,5 +477,6 @@ int main(void) {
                      contexts_on_one_model_decode_at_once,
                      contexts_created_and_freed_repeatedly,
                      thread_pools_started_and_stopped_repeatedly,
+                     pool_workers_keep_their_cpus,
                      one_vocab_tokenizes_on_many_threads);
 }

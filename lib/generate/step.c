@@ -257,19 +257,19 @@ static bool all_settled(llamac_generator *const *gens, int32_t n) {
     return true;
 }
 
-static llamac_status check_gens(llamac_generator *const *gens, int32_t n, const llamac_step *steps) {
-    if (!gens || !steps || n < 1)
-        return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_generators_step: %s",
-                       !gens ? "gens is NULL" : !steps ? "steps is NULL" : "n must be >= 1");
+/* fn: the calling function's name; out, out_name: its output argument. */
+static llamac_status check_gens(const char *fn, llamac_generator *const *gens, int32_t n, const void *out,
+                                const char *out_name) {
+    if (!gens || !out || n < 1)
+        return lc_fail(LLAMAC_ERR_INVALID_ARG, "%s: %s%s", fn, !gens ? "gens" : !out ? out_name : "n must be >= 1",
+                       !gens || !out ? " is NULL" : "");
     for (int32_t i = 0; i < n; i++) {
-        if (!gens[i]) return lc_fail(LLAMAC_ERR_INVALID_ARG, "llamac_generators_step: gens[%d] is NULL", (int)i);
+        if (!gens[i]) return lc_fail(LLAMAC_ERR_INVALID_ARG, "%s: gens[%d] is NULL", fn, (int)i);
         if (gens[i]->ctx != gens[0]->ctx)
-            return lc_fail(LLAMAC_ERR_INVALID_ARG,
-                           "llamac_generators_step: gens[%d] uses another context than gens[0]", (int)i);
+            return lc_fail(LLAMAC_ERR_INVALID_ARG, "%s: gens[%d] uses another context than gens[0]", fn, (int)i);
         for (int32_t j = 0; j < i; j++)
             if (gens[j] == gens[i] || gens[j]->params.seq_id == gens[i]->params.seq_id)
-                return lc_fail(LLAMAC_ERR_INVALID_ARG,
-                               "llamac_generators_step: gens[%d] and gens[%d] %s", (int)j, (int)i,
+                return lc_fail(LLAMAC_ERR_INVALID_ARG, "%s: gens[%d] and gens[%d] %s", fn, (int)j, (int)i,
                                gens[j] == gens[i] ? "are the same generator" : "share a sequence");
     }
     return LLAMAC_OK;
@@ -277,7 +277,7 @@ static llamac_status check_gens(llamac_generator *const *gens, int32_t n, const 
 
 llamac_status llamac_generators_step(llamac_generator *const *gens, int32_t n, int64_t budget_us,
                                      llamac_step *steps) {
-    llamac_status st = check_gens(gens, n, steps);
+    llamac_status st = check_gens("llamac_generators_step", gens, n, steps, "steps");
     if (st != LLAMAC_OK) return st;
     const int64_t t0 = lc_now_us();
     const int64_t budget = budget_us < 0 ? 0 : budget_us;
@@ -330,6 +330,40 @@ out:;
         s->used_us = used;
     }
     return st;
+}
+
+/* Mirrors the order of llamac_generators_step's loop: a unit of the pass
+ * in progress; else the first sampling due; else the first layer of the
+ * pass start_pass would build (the same members and sub-batch cap). */
+llamac_status llamac_generators_next_us(llamac_generator *const *gens, int32_t n, int64_t budget_us, int64_t *us) {
+    llamac_status st = check_gens("llamac_generators_next_us", gens, n, us, "us");
+    if (st != LLAMAC_OK) return st;
+    const llamac_context *ctx = gens[0]->ctx;
+    double predicted = 0;
+    if (lc_decode_busy(ctx)) {
+        predicted = lc_decode_predict_next_us(ctx);
+    } else {
+        int32_t i = 0;
+        while (i < n && !wants_sample(gens[i])) i++;
+        if (i < n) {
+            predicted = gens[i]->sample_us;
+        } else {
+            const int32_t n_ctx = (int32_t)llamac_context_n_ctx(ctx);
+            const int32_t cap = sub_batch_cap(ctx, budget_us < 0 ? 0 : budget_us);
+            int32_t used = 0;
+            for (i = 0; i < n && used < cap; i++) {
+                const llamac_generator *g = gens[i];
+                if (!wants_pass(g)) continue;
+                const bool pending = g->pending != LLAMAC_TOKEN_NULL && !g->have_logits;
+                const int32_t free_cells = n_ctx - llamac_kv_n_used(ctx) - used;
+                if (free_cells < 1) break; /* the step would stop it or shift the context first */
+                used += LC_MIN(LC_MIN(cap - used, free_cells), (int32_t)pending + g->queue_n - g->queue_done);
+            }
+            if (used > 0) predicted = lc_decode_predict_layer_us(ctx, used);
+        }
+    }
+    *us = predicted > 0 ? (int64_t)(predicted + 0.5) : 0;
+    return LLAMAC_OK;
 }
 
 llamac_status llamac_generator_step(llamac_generator *gen, int64_t budget_us, llamac_step *step) {

@@ -47,10 +47,12 @@ typedef struct lc_pass {
     int64_t row;               /* next output row */
 } lc_pass;
 
-/* What units cost here: per unit kind and token bucket, an exponential
- * moving average of microseconds per token (0: never measured). */
+/* What units cost here: per unit kind and token bucket, exponential
+ * moving averages of microseconds per token (0: never measured) and of
+ * how far a measurement fell from that average. */
 typedef struct lc_unit_costs {
     double us_per_token[LC_UNIT_KINDS][LC_COST_BUCKETS];
+    double us_spread[LC_UNIT_KINDS][LC_COST_BUCKETS];
 } lc_unit_costs;
 
 struct llamac_context {

@@ -3,7 +3,7 @@
     from llamac import Llama                 # llama-cpp-python compatible
     from llamac import LlamaGrammar          # grammar= (GBNF, JSON Schema)
     from llamac import Model, Context, SamplerChain, Generator
-    from llamac import step_all, Worker, estimate_memory   # games: budgeted steps
+    from llamac import step_all, next_us, Worker, estimate_memory   # games: budgeted steps
     from llamac import lib                   # the C API through ctypes
 
 The shared library is found through LLAMAC_LIBRARY (a path), a copy inside
@@ -17,7 +17,7 @@ from .errors import (LlamacError, InvalidArgumentError, LlamacIOError, FormatErr
                      UnsupportedError, NotFoundError, TypeMismatchError, NoMemoryError,
                      CancelledError, ContextFullError, InternalError, BufferTooSmallError,
                      MismatchError, LimitError, ClosedError, ConcurrentUseError)
-from .core import Model, Context, SamplerChain, Generator, Step, StepKind, StopReason, step_all
+from .core import Model, Context, SamplerChain, Generator, Step, StepKind, StopReason, step_all, next_us
 from .worker import Worker, WorkerEvent, EventKind, WorkerState, estimate_memory
 from .grammar import (LlamaGrammar, GrammarError, JSON_GBNF, LLAMA_GRAMMAR_DEFAULT_ROOT,
                       json_schema_to_grammar, check_grammar)

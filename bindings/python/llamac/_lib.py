@@ -856,6 +856,7 @@ FUNCTIONS = {
     'llamac_generator_submit': (ctypes.c_int, (ctypes.POINTER(llamac_generator), ctypes.POINTER(ctypes.c_int32), ctypes.c_int32)),
     'llamac_generator_step': (ctypes.c_int, (ctypes.POINTER(llamac_generator), ctypes.c_int64, ctypes.POINTER(llamac_step))),
     'llamac_generators_step': (ctypes.c_int, (ctypes.POINTER(ctypes.POINTER(llamac_generator)), ctypes.c_int32, ctypes.c_int64, ctypes.POINTER(llamac_step))),
+    'llamac_generators_next_us': (ctypes.c_int, (ctypes.POINTER(ctypes.POINTER(llamac_generator)), ctypes.c_int32, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64))),
     'llamac_generator_cancel': (ctypes.c_int, (ctypes.POINTER(llamac_generator),)),
     'llamac_worker_params_init': (None, (ctypes.POINTER(llamac_worker_params), ctypes.c_size_t)),
     'llamac_worker_new': (ctypes.c_int, (ctypes.POINTER(llamac_worker_params), ctypes.POINTER(ctypes.POINTER(llamac_worker)))),

@@ -645,6 +645,30 @@ def _copy_step(s):
     return Step(_enum(StepKind, s.kind), tok, data, _enum(StopReason, s.stop), int(s.used_us))
 
 
+def next_us(generators, budget_us):
+    """llamac_generators_next_us: the predicted microseconds of the first
+    unit of work step_all(generators, budget_us) would run now (0: nothing
+    to do, or nothing measured yet). A frame that steps several times
+    steps again only while this fits in what is left of its budget."""
+    gens = list(generators)
+    if not gens:
+        raise InvalidArgumentError(None, "next_us: no generators")
+    ctx = gens[0].context
+    if any(g.context is not ctx for g in gens):
+        raise InvalidArgumentError(None, "next_us: generators of different contexts")
+    n = len(gens)
+    arr = (_P(_lib.llamac_generator) * n)()
+    us = ctypes.c_int64(0)
+    ctx._enter()
+    try:
+        for i, g in enumerate(gens):
+            arr[i] = g._handle()
+        check(lib.llamac_generators_next_us(arr, n, int(budget_us), ctypes.byref(us)))
+    finally:
+        ctx._busy.release()
+    return us.value
+
+
 def step_all(generators, budget_us):
     """llamac_generators_step: advances several generators of one context
     (each on its own sequence) by at most about budget_us microseconds in

@@ -9,7 +9,7 @@ import pytest
 from conftest import run_cli
 
 from llamac import (Context, EventKind, Generator, InvalidArgumentError, Model, SamplerChain,
-                    StepKind, StopReason, Worker, WorkerState, estimate_memory, step_all)
+                    StepKind, StopReason, Worker, WorkerState, estimate_memory, next_us, step_all)
 
 PROMPTS = ["In the beginning God created", "And God said", "The LORD is my shepherd"]
 N = 16
@@ -115,6 +115,44 @@ def test_step_all_three_equal_alone(model, reference):
             og = Generator(other, smpls[0])
             with pytest.raises(InvalidArgumentError):
                 step_all([gens[0], og], 1000)
+        for s in smpls:
+            s.close()
+
+
+def test_frame_loop_steps_while_next_us_fits(model, reference):
+    # The loop of llamac.h's llamac_generators_next_us: several calls (so
+    # several tokens) per 4 ms frame on the small model, the same tokens.
+    with Context(model, n_ctx=768, n_threads=1, n_seq_max=3) as ctx:
+        smpls = [SamplerChain(n_vocab=model.n_vocab(), temperature=0) for _ in PROMPTS]
+        gens = [Generator(ctx, s, max_tokens=N, seq=i) for i, s in enumerate(smpls)]
+        assert next_us(gens, 4000) == 0  # nothing submitted
+        for g, p in zip(gens, PROMPTS):
+            g.submit(model.tokenize(p))
+        data = [b""] * 3
+        done = [False] * 3
+        frames = calls = 0
+        while not all(done):
+            frames += 1
+            assert frames < 10000
+            left = 4000
+            while True:
+                steps = step_all(gens, left)
+                calls += 1
+                for i, st in enumerate(steps):
+                    data[i] += st.bytes
+                    done[i] = done[i] or st.kind == StepKind.DONE
+                left -= steps[0].used_us
+                nxt = next_us(gens, left)
+                assert nxt >= 0
+                if all(done) or all(st.kind == StepKind.BUSY for st in steps) or nxt == 0 or nxt > left:
+                    break
+        assert calls > frames
+        for g, p, d in zip(gens, PROMPTS, data):
+            toks, text, _ = reference[p]
+            assert g.tokens == toks
+            assert d == text
+        with pytest.raises(InvalidArgumentError):
+            next_us([], 1000)
         for s in smpls:
             s.close()
 

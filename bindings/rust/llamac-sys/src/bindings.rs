@@ -1682,6 +1682,28 @@ extern "C" {
     /// generators of different contexts, the same generator or sequence
     /// twice), and those of llamac_generator_step.
     pub fn llamac_generators_step(gens: *const *mut llamac_generator, n: i32, budget_us: i64, steps: *mut llamac_step) -> llamac_status;
+    /// The predicted wall time, in microseconds, of the first unit of work a
+    /// llamac_generators_step(gens, n, budget_us, ...) call would run now: the
+    /// next unit of the pass in progress, the sampling of a generator whose
+    /// logits are ready, or the first layer of the pass it would start (with
+    /// the prompt sub-batch budget_us allows). *us is 0 when there is nothing
+    /// to do or no unit of that kind was measured yet on this context. Since
+    /// the first unit of a call always runs, a game that steps several times
+    /// in one frame (a small model decodes many tokens per frame; each call
+    /// gives at most one per generator) calls step again only while this fits
+    /// in what is left of its budget:
+    ///
+    ///     int64_t left = budget_us, next;
+    ///     do {
+    ///         llamac_generators_step(gens, n, left, steps);   ... use steps ...
+    ///         left = budget_us - (now - frame_start);
+    ///     } while (some step is TOKEN or DONE
+    ///              && llamac_generators_next_us(gens, n, left, &next) == LLAMAC_OK
+    ///              && next > 0 && next <= left);
+    ///
+    /// Changes nothing. Errors: those of llamac_generators_step's arguments,
+    /// LLAMAC_ERR_INVALID_ARG for a NULL us.
+    pub fn llamac_generators_next_us(gens: *const *mut llamac_generator, n: i32, budget_us: i64, us: *mut i64) -> llamac_status;
     /// Ends the generator's response at once: a pass it takes part in is
     /// dropped (with the tokens of the other generators in it, which are
     /// decoded again by their next step), a prompt being decoded is removed

@@ -276,6 +276,17 @@ impl Generator<'_> {
         })
     }
 
+    /// The predicted microseconds of the first unit of work `step(budget_us)`
+    /// would run now (0: nothing to do, or nothing measured yet): a frame
+    /// that steps several times steps again only while this fits in what
+    /// is left of its budget (`llamac_generators_next_us`).
+    pub fn next_us(&self, budget_us: i64) -> Result<i64> {
+        let gens = [self.ptr.as_ptr()];
+        let mut us: i64 = 0;
+        check(unsafe { sys::llamac_generators_next_us(gens.as_ptr(), 1, budget_us, &mut us) })?;
+        Ok(us)
+    }
+
     /// Ends the response at once (stop reason `Cancelled`).
     pub fn cancel(&mut self) -> Result<()> {
         check(unsafe { sys::llamac_generator_cancel(self.ptr.as_ptr()) })

@@ -443,3 +443,44 @@ fn tokenize_bos_once() {
     let err = model.tokenize_flags("x", 1 << 7).unwrap_err();
     assert_eq!(err.status(), llamac::Status::InvalidArg);
 }
+
+// Budgeted steps in 4 ms frames, stepping again while `next_us` fits:
+// several tokens per frame on the small model, the plain generator's
+// tokens.
+#[test]
+fn budgeted_frames_match_the_generator() {
+    let model = load();
+    let prompt = model.tokenize(PROMPTS[1], true, false).unwrap();
+    let want: Vec<i32> = {
+        let mut ctx = model.new_context(&ContextParams::new().n_ctx(256)).unwrap();
+        let mut sampler = SamplerChain::greedy().unwrap();
+        let mut gen = ctx.generator(&mut sampler, &GeneratorParams::new().n_predict(16)).unwrap();
+        gen.prompt(&prompt).unwrap();
+        gen.map(|s| s.unwrap().token.unwrap()).collect()
+    };
+    let mut ctx = model.new_context(&ContextParams::new().n_ctx(256)).unwrap();
+    let mut sampler = SamplerChain::greedy().unwrap();
+    let mut gen = ctx.generator(&mut sampler, &GeneratorParams::new().n_predict(16)).unwrap();
+    assert_eq!(gen.next_us(4000).unwrap(), 0); // nothing submitted
+    gen.submit(&prompt).unwrap();
+    let (mut got, mut frames, mut calls, mut done) = (Vec::new(), 0, 0, false);
+    while !done {
+        frames += 1;
+        assert!(frames < 10_000);
+        let mut left: i64 = 4000;
+        loop {
+            let s = gen.step(left).unwrap();
+            calls += 1;
+            got.extend(s.token);
+            done = s.kind == llamac::StepKind::Done;
+            left -= s.used_us;
+            let next = gen.next_us(left).unwrap();
+            assert!(next >= 0);
+            if done || s.kind == llamac::StepKind::Busy || next == 0 || next > left {
+                break;
+            }
+        }
+    }
+    assert_eq!(got, want);
+    assert!(calls > frames, "{calls} calls in {frames} frames");
+}

@@ -588,6 +588,7 @@ pub fn functions() -> Vec<(&'static str, usize)> {
         ("llamac_generator_submit", llamac_generator_submit as *const () as usize),
         ("llamac_generator_step", llamac_generator_step as *const () as usize),
         ("llamac_generators_step", llamac_generators_step as *const () as usize),
+        ("llamac_generators_next_us", llamac_generators_next_us as *const () as usize),
         ("llamac_generator_cancel", llamac_generator_cancel as *const () as usize),
         ("llamac_worker_params_init", llamac_worker_params_init as *const () as usize),
         ("llamac_worker_new", llamac_worker_new as *const () as usize),
