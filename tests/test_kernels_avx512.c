@@ -157,15 +157,18 @@ static void packed_q4_0_and_q8_0_give_the_reference_bits(void **state) {
                     if (rows[r] * toks[t] * blocks[b] <= 128 * 17 * 65)
                         check_packed(kt, types[k], 32 * blocks[b], rows[r], toks[t], FILL_RANDOM, seed++);
         check_packed(kt, types[k], 5632, 48, 1, FILL_RANDOM, seed++);
+        /* one token runs the groups one after another, 512 blocks a tile */
+        check_packed(kt, types[k], 32 * 513, 24, 1, FILL_RANDOM, seed++);
+        check_packed(kt, types[k], 32 * 1030, 8, 1, FILL_RANDOM, seed++);
         check_packed(kt, types[k], 2048, 24, 70, FILL_RANDOM, seed++);
         for (int64_t toks_x = 1; toks_x <= 9; toks_x += 8)
             check_packed(kt, types[k], 32 * 67, 24, toks_x, FILL_EXTREME, seed++);
     }
 }
 
-/* Q4_K, Q5_K and Q6_K (own passes for up to four tokens), then the
- * hand-over to the AVX2 gemm past that: super-block counts 1..7, rows
- * ending on a half register. */
+/* Q4_K, Q5_K and Q6_K (own passes for up to four tokens, each group paired
+ * with the one half the rows further on), then the hand-over to the AVX2
+ * gemm past that: super-block counts 1..7, odd and even group counts. */
 static void packed_k_quants_give_the_reference_bits(void **state) {
     (void)state;
     const lc_kernel_table *kt = avx512_or_skip("packed K-quant gemm");

@@ -23,8 +23,19 @@
  * below 32 * 255 * 128 + 128 * 32 * 128, far from overflow).
  *
  * One weight chunk (two groups' 32 bytes) serves up to A512_TOK tokens
- * before the next is loaded: generation (one token) streams the matrix,
- * a prompt reuses each chunk for 8 tokens. */
+ * before the next is loaded: a prompt reuses each chunk for 8 tokens.
+ *
+ * Generation (one token) streams the matrix from memory instead, and there
+ * the access pattern decides: two groups read side by side are two
+ * streams 9 KiB apart, which this machine's prefetchers serve at 17 GB/s
+ * on one core where one sequential stream gets 25 (a plain read loop;
+ * Zen 4 VM). So one token takes the groups one after another, 8 rows in
+ * a 256-bit register, over the whole shared dimension: the matrix is read
+ * front to back as one stream. The per-row arithmetic is the same, so
+ * the bits are too. Measured on a 512 MB Q4_0 matrix of 2048-wide rows,
+ * one core, rounds of 128-row calls: 10.4 GB/s with 16 rows, 16.7 with 8
+ * (5632-wide: 10.3 and 15.2); tinyllama Q4_0 generation, 1 thread, 17.3
+ * -> 31.5 tokens/s. */
 #include "avx512_kernels.h"
 
 #include "avx512_util.h"
@@ -126,6 +137,79 @@ A512_ALWAYS_INLINE void q8_0x16(int64_t b0, int64_t b1, const uint8_t *x0, const
     }
 }
 
+/* ---- one token, one group at a time ---- */
+
+/* Blocks of the shared dimension per activation tile of one token. */
+#define ONE_BLOCKS 512
+
+typedef struct one_tile {
+    int32_t q[ONE_BLOCKS][8];
+    float dy[ONE_BLOCKS];
+    int32_t start[ONE_BLOCKS];
+} one_tile;
+
+static void prep_one(const void *y, int64_t k0, int64_t k1, int32_t k, one_tile *a) {
+    const lc_block_q8_0 *yt = y;
+    for (int64_t b = k0; b < k1; b++) {
+        memcpy(a->q[b - k0], yt[b].qs, sizeof a->q[0]);
+        a->dy[b - k0] = _cvtsh_ss(yt[b].d);
+        a->start[b - k0] = -k * sum_i8x32(yt[b].qs);
+    }
+}
+
+/* Blocks [b0, b1) of the group at g, 8 rows in the lanes of acc. */
+A512_ALWAYS_INLINE __m256 q4_0x8_one(int64_t b0, int64_t b1, const uint8_t *g, const one_tile *a, __m256 acc) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    for (int64_t b = b0; b < b1; b++) {
+        const uint8_t *gb = g + (size_t)b * LC_Q4_0X8_BYTES;
+        const int64_t k = b - b0;
+        __m256i isum = _mm256_set1_epi32(a->start[k]);
+        for (int i = 0; i < 4; i++) {
+            const __m256i c = _mm256_loadu_si256((const __m256i *)(gb + 16 + 32 * (size_t)i));
+            const __m256i wl = _mm256_and_si256(c, m4), wh = _mm256_and_si256(_mm256_srli_epi16(c, 4), m4);
+            isum = _mm256_dpbusd_epi32(isum, wl, _mm256_set1_epi32(a->q[k][i]));
+            isum = _mm256_dpbusd_epi32(isum, wh, _mm256_set1_epi32(a->q[k][4 + i]));
+        }
+        const __m256 d = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)gb)), _mm256_set1_ps(a->dy[k]));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_cvtepi32_ps(isum), d));
+    }
+    return acc;
+}
+
+A512_ALWAYS_INLINE __m256 q8_0x8_one(int64_t b0, int64_t b1, const uint8_t *g, const one_tile *a, __m256 acc) {
+    const __m256i bias = _mm256_set1_epi8((char)0x80);
+    for (int64_t b = b0; b < b1; b++) {
+        const uint8_t *gb = g + (size_t)b * LC_Q8_0X8_BYTES;
+        const int64_t k = b - b0;
+        __m256i isum = _mm256_set1_epi32(a->start[k]);
+        for (int i = 0; i < 8; i++) {
+            const __m256i w = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(gb + 16 + 32 * (size_t)i)), bias);
+            isum = _mm256_dpbusd_epi32(isum, w, _mm256_set1_epi32(a->q[k][i]));
+        }
+        const __m256 d = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)gb)), _mm256_set1_ps(a->dy[k]));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_cvtepi32_ps(isum), d));
+    }
+    return acc;
+}
+
+typedef __m256 (*group_fn)(int64_t b0, int64_t b1, const uint8_t *g, const one_tile *a, __m256 acc);
+
+/* One token: the groups in order, each over a whole tile of the shared
+ * dimension (all of it below 16384 elements). */
+A512_ALWAYS_INLINE void gemv_x8(int64_t n, int64_t n_rows, const void *x, size_t x_stride, const void *y, float *out,
+                                group_fn group, int32_t start_k) {
+    const int64_t nb = n / LC_QK8_0;
+    one_tile tile;
+    for (int64_t k0 = 0; k0 < nb; k0 += ONE_BLOCKS) {
+        const int64_t k1 = LC_MIN(nb, k0 + ONE_BLOCKS);
+        prep_one(y, k0, k1, start_k, &tile);
+        for (int64_t r0 = 0; r0 < n_rows; r0 += 8) {
+            const __m256 acc = k0 == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(&out[r0]);
+            _mm256_storeu_ps(&out[r0], group(k0, k1, (const uint8_t *)x + (size_t)r0 * x_stride, &tile, acc));
+        }
+    }
+}
+
 typedef void (*rows16_fn)(int64_t b0, int64_t b1, const uint8_t *x0, const uint8_t *x1, int T, const a512_tile *a,
                           __m512 *acc, bool stream);
 
@@ -175,10 +259,12 @@ A512_ALWAYS_INLINE void gemm_x16(int64_t n, int64_t n_rows, int64_t n_tok, const
 
 void lc_gemm_q4_0x8_q8_0_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
                                 const void *y, size_t y_stride, float *out, size_t out_stride) {
-    gemm_x16(n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride, q4_0x16, 8);
+    if (n_tok == 1 && n_rows > 0) gemv_x8(n, n_rows, x, x_stride, y, out, q4_0x8_one, 8);
+    else gemm_x16(n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride, q4_0x16, 8);
 }
 
 void lc_gemm_q8_0x8_q8_0_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
                                 const void *y, size_t y_stride, float *out, size_t out_stride) {
-    gemm_x16(n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride, q8_0x16, 128);
+    if (n_tok == 1 && n_rows > 0) gemv_x8(n, n_rows, x, x_stride, y, out, q8_0x8_one, 128);
+    else gemm_x16(n, n_rows, n_tok, x, x_stride, y, y_stride, out, out_stride, q8_0x16, 128);
 }
