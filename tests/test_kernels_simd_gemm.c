@@ -107,6 +107,12 @@ static void gemm_is_bit_identical_to_vec_dot_for_every_shape(void **state) {
                 for (int64_t toks = 1; toks <= 7; toks++) check_gemm(gemm_types[k], n, 3, toks, 10 * n + toks);
             check_gemm(gemm_types[k], 1024 + 16 + 8 + 3, 5, 4, 1);
             check_gemm(gemm_types[k], 3000, 50, 7, 2); /* row blocks of 48, chunks of 1024 */
+            /* one token: four rows a quarter of the call apart, then the remainder */
+            const int64_t one_rows[] = {4, 5, 7, 8, 9, 13, 128, 131};
+            const int64_t one_lens[] = {7, 8, 40, 2048 + 3};
+            for (size_t r = 0; r < sizeof one_rows / sizeof one_rows[0]; r++)
+                for (size_t l = 0; l < sizeof one_lens / sizeof one_lens[0]; l++)
+                    check_gemm(gemm_types[k], one_lens[l], one_rows[r], 1, 1000 + 10 * r + l);
         } else {
             const int64_t max_nb = bs == 32 ? 9 : 3;
             for (int64_t nb = 1; nb <= max_nb; nb++)

@@ -170,9 +170,45 @@ AVX2_ALWAYS_INLINE void rows_tiles(int kind, int T, int64_t nr, const uint8_t *x
     for (; r < nr; r++) tile(kind, 1, T, xb + (size_t)r * xs, xs, yf, k0, kc, &acc[r]);
 }
 
+/* One token (generation): the matrix streams from memory, and what limits
+ * it is how the reads look to the prefetchers. Four rows read side by
+ * side are four streams; taken as neighbours (r..r+3) each stream ends
+ * after one row and jumps over the other three, so every row restarts
+ * the prefetchers, and with the K_CHUNK tiling every 2 KiB did. So the
+ * four rows of a tile are a quarter of the call's rows apart (r, r + q,
+ * r + 2q, r + 3q): each stream runs through q consecutive rows. The
+ * hardware prefetcher still stops at 4 KiB pages (a file mapping's rows),
+ * so each stream also asks for the same offset of its next row a cache
+ * line at a time. The activation is converted per step (one conversion
+ * serves four rows). Per row these are vec_dot's FMAs in its order, so
+ * the bits are vec_dot's. */
+AVX2_ALWAYS_INLINE void one_token(int kind, int64_t n, int64_t n_rows, const uint8_t *x, size_t xs, const void *y,
+                                  float *out) {
+    const int64_t n8 = n - n % 8, q = n_rows / 4;
+    const int64_t line = kind == KIND_F32 ? 16 : 32; /* elements per 64 bytes */
+    const size_t el = kind == KIND_F32 ? 4 : 2;
+    for (int64_t r = 0; r < q; r++) {
+        const uint8_t *row[4];
+        for (int j = 0; j < 4; j++) row[j] = x + (size_t)(r + j * q) * xs;
+        __m256 a[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        for (int64_t k = 0; k < n8; k += 8) {
+            if ((k & (line - 1)) == 0) /* integer arithmetic: the last row's next lies past the matrix */
+                for (int j = 0; j < 4; j++) avx2_prefetch((uintptr_t)row[j] + xs + (size_t)k * el, 64);
+            const __m256 yv = load8(kind, y, k);
+            for (int j = 0; j < 4; j++) a[j] = _mm256_fmadd_ps(load8(kind, row[j], k), yv, a[j]);
+        }
+        for (int j = 0; j < 4; j++) out[r + j * q] = finish(kind, row[j], y, n8, n, a[j]);
+    }
+    for (int64_t r = 4 * q; r < n_rows; r++) float_dot(kind, n, &out[r], x + (size_t)r * xs, y);
+}
+
 AVX2_ALWAYS_INLINE void float_gemm(int kind, int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t xs,
                                    const void *y, size_t ys, float *out, size_t os) {
     if (n_rows <= 0 || n_tok <= 0) return; /* no pointer arithmetic on NULL */
+    if (n_tok == 1) {
+        one_token(kind, n, n_rows, x, xs, y, out);
+        return;
+    }
     const int64_t n8 = n - n % 8; /* elements the steps of 8 cover */
     float ybuf[F_TOK_MAX * K_CHUNK];
     __m256 acc_buf[ROW_BLOCK][F_TOK_MAX];
