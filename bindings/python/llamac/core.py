@@ -645,25 +645,37 @@ def _copy_step(s):
     return Step(_enum(StepKind, s.kind), tok, data, _enum(StopReason, s.stop), int(s.used_us))
 
 
+def _one_context(generators, fn):
+    """The generators as a list and their one context (checked here, so the
+    error names the Python function)."""
+    gens = list(generators)
+    if not gens:
+        raise InvalidArgumentError(None, fn + ": no generators")
+    ctx = gens[0].context
+    if any(g.context is not ctx for g in gens):
+        raise InvalidArgumentError(None, fn + ": generators of different contexts")
+    return gens, ctx
+
+
+def _handles(gens):
+    """A C array of the generators' handles (call with their context entered)."""
+    arr = (_P(_lib.llamac_generator) * len(gens))()
+    for i, g in enumerate(gens):
+        arr[i] = g._handle()
+    return arr
+
+
 def next_us(generators, budget_us):
     """llamac_generators_next_us: the predicted microseconds of the first
     unit of work step_all(generators, budget_us) would run now (0: nothing
     to do, or nothing measured yet). A frame that steps several times
     steps again only while this fits in what is left of its budget."""
-    gens = list(generators)
-    if not gens:
-        raise InvalidArgumentError(None, "next_us: no generators")
-    ctx = gens[0].context
-    if any(g.context is not ctx for g in gens):
-        raise InvalidArgumentError(None, "next_us: generators of different contexts")
-    n = len(gens)
-    arr = (_P(_lib.llamac_generator) * n)()
+    gens, ctx = _one_context(generators, "next_us")
     us = ctypes.c_int64(0)
     ctx._enter()
     try:
-        for i, g in enumerate(gens):
-            arr[i] = g._handle()
-        check(lib.llamac_generators_next_us(arr, n, int(budget_us), ctypes.byref(us)))
+        arr = _handles(gens)
+        check(lib.llamac_generators_next_us(arr, len(gens), int(budget_us), ctypes.byref(us)))
     finally:
         ctx._busy.release()
     return us.value
@@ -675,19 +687,12 @@ def step_all(generators, budget_us):
     total, their tokens decoded together in one batch; at most one token
     per generator. Returns one Step per generator, in order. Every
     generator stepping on a context should be stepped in the same call."""
-    gens = list(generators)
-    if not gens:
-        raise InvalidArgumentError(None, "step_all: no generators")
-    ctx = gens[0].context
-    if any(g.context is not ctx for g in gens):
-        raise InvalidArgumentError(None, "step_all: generators of different contexts")
+    gens, ctx = _one_context(generators, "step_all")
     n = len(gens)
-    arr = (_P(_lib.llamac_generator) * n)()
     steps = (_lib.llamac_step * n)()
     ctx._enter()
     try:
-        for i, g in enumerate(gens):
-            arr[i] = g._handle()
+        arr = _handles(gens)
         check(lib.llamac_generators_step(arr, n, int(budget_us), steps))
         out = [_copy_step(s) for s in steps]
     finally:
