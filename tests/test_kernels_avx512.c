@@ -201,7 +201,8 @@ static void check_float(const lc_kernel_table *kt, llamac_type w, int64_t n, int
     const lc_vec_dot_fn dot = lc_avx2_kernels.traits[w].vec_dot;
     assert_non_null(gemm);
     assert_non_null(dot);
-    const size_t rs = simd_row_bytes(w, n) + 6, ys = simd_row_bytes(w, n) + 10, os = (size_t)n_rows + 3;
+    /* padded strides, multiples of 4 bytes: an F32 row is floats */
+    const size_t rs = simd_row_bytes(w, n) + 8, ys = simd_row_bytes(w, n) + 12, os = (size_t)n_rows + 3;
     uint8_t *x = calloc((size_t)n_rows, rs), *y = calloc((size_t)n_tok, ys);
     float *out = malloc(os * (size_t)n_tok * sizeof *out);
     assert_non_null(x);
