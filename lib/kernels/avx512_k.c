@@ -98,8 +98,8 @@ A512_ALWAYS_INLINE void k45x16(bool FIVE, const uint8_t *x0, const uint8_t *x1, 
     for (int64_t i = 0; i < nb; i++) {
         const uint8_t *g0 = x0 + (size_t)i * bytes, *g1 = x1 + (size_t)i * bytes;
         if (stream) { /* one token streams the matrix: two super-blocks ahead, across pages */
-            a512_prefetch((uintptr_t)g0 + 2 * bytes, bytes);
-            a512_prefetch((uintptr_t)g1 + 2 * bytes, bytes);
+            a512_prefetch_outer((uintptr_t)g0 + 2 * bytes, bytes);
+            a512_prefetch_outer((uintptr_t)g1 + 2 * bytes, bytes);
         }
         __m512i sc[8], mnp[4], isum[KT_MAX];
         k45_scales(g0, g1, sc, mnp);
@@ -163,8 +163,8 @@ A512_ALWAYS_INLINE void q6kx16(const uint8_t *x0, const uint8_t *x1, int64_t nb,
     for (int64_t i = 0; i < nb; i++) {
         const uint8_t *g0 = x0 + (size_t)i * bytes, *g1 = x1 + (size_t)i * bytes;
         if (stream) {
-            a512_prefetch((uintptr_t)g0 + 2 * bytes, bytes);
-            a512_prefetch((uintptr_t)g1 + 2 * bytes, bytes);
+            a512_prefetch_outer((uintptr_t)g0 + 2 * bytes, bytes);
+            a512_prefetch_outer((uintptr_t)g1 + 2 * bytes, bytes);
         }
         __m512i sc[16], scp[8], isum[KT_MAX];
         q6k_scales(g0, g1, sc, scp);
