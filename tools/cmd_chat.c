@@ -547,38 +547,36 @@ done:
 
 /* ---- /save and /load ---- */
 
-static void json_string(FILE *f, const char *s) {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p == '\n') fputs("\\n", f);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
-/* FILE.json: the messages as a JSON array of {"role", "content"}. */
+/* FILE.json: the messages as a JSON array of {"role", "content"}, the
+ * strings escaped by the library's JSON writer (the one /load's parser
+ * pairs with). A message that is not UTF-8 could not be read back: it is
+ * refused before the file is written. */
 static bool save_messages(const conversation *conv, const char *path) {
+    lc_env env;
+    lc_env_init(&env, NULL, NULL, NULL);
+    lc_bytes doc = {0};
+    llamac_status st = lc_bytes_append(&env, &doc, "[", 1);
+    for (size_t i = 0; i < conv->n && st == LLAMAC_OK; i++) {
+        const char *sep = i ? ",\n {\"role\": " : "{\"role\": ";
+        st = lc_bytes_append(&env, &doc, sep, strlen(sep));
+        if (st == LLAMAC_OK) st = lc_json_write_string(&env, &doc, conv->m[i].role, strlen(conv->m[i].role));
+        if (st == LLAMAC_OK) st = lc_bytes_append(&env, &doc, ", \"content\": ", 13);
+        if (st == LLAMAC_OK)
+            st = lc_json_write_string(&env, &doc, conv->m[i].content, strlen(conv->m[i].content));
+        if (st == LLAMAC_OK) st = lc_bytes_append(&env, &doc, "}", 1);
+    }
+    if (st == LLAMAC_OK) st = lc_bytes_append(&env, &doc, "]\n", 2);
+    if (st != LLAMAC_OK) {
+        fprintf(stderr, "llamac chat: cannot save the messages: %s\n", llamac_last_error());
+        lc_free(&env, doc.data);
+        return false;
+    }
     FILE *f = fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "llamac chat: cannot write '%s': %s\n", path, strerror(errno));
-        return false;
-    }
-    fputs("[", f);
-    for (size_t i = 0; i < conv->n; i++) {
-        fputs(i ? ",\n {\"role\": " : "{\"role\": ", f);
-        json_string(f, conv->m[i].role);
-        fputs(", \"content\": ", f);
-        json_string(f, conv->m[i].content);
-        fputs("}", f);
-    }
-    fputs("]\n", f);
-    if (ferror(f) | fclose(f)) {
-        fprintf(stderr, "llamac chat: cannot write '%s'\n", path);
-        return false;
-    }
-    return true;
+    bool ok = f && fwrite(doc.data, 1, doc.len, f) == doc.len;
+    if (f) ok = (fclose(f) == 0) && ok;
+    if (!ok) fprintf(stderr, "llamac chat: cannot write '%s': %s\n", path, strerror(errno));
+    lc_free(&env, doc.data);
+    return ok;
 }
 
 /* Reads FILE.json into *out (empty on entry). False after a message. */
