@@ -2182,7 +2182,9 @@ LLAMAC_API llamac_status llamac_generators_step(llamac_generator *const *gens, i
  *              && llamac_generators_next_us(gens, n, left, &next) == LLAMAC_OK
  *              && next > 0 && next <= left);
  *
- * Changes nothing. Errors: those of llamac_generators_step's arguments,
+ * Changes nothing (it reads the context's cost figures: one thread at a
+ * time per context, as for every call on it); *us is written only on
+ * success. Errors: those of llamac_generators_step's arguments,
  * LLAMAC_ERR_INVALID_ARG for a NULL us. */
 LLAMAC_API llamac_status llamac_generators_next_us(llamac_generator *const *gens, int32_t n, int64_t budget_us,
                                                    int64_t *us);

@@ -1701,7 +1701,9 @@ extern "C" {
     ///              && llamac_generators_next_us(gens, n, left, &next) == LLAMAC_OK
     ///              && next > 0 && next <= left);
     ///
-    /// Changes nothing. Errors: those of llamac_generators_step's arguments,
+    /// Changes nothing (it reads the context's cost figures: one thread at a
+    /// time per context, as for every call on it); *us is written only on
+    /// success. Errors: those of llamac_generators_step's arguments,
     /// LLAMAC_ERR_INVALID_ARG for a NULL us.
     pub fn llamac_generators_next_us(gens: *const *mut llamac_generator, n: i32, budget_us: i64, us: *mut i64) -> llamac_status;
     /// Ends the generator's response at once: a pass it takes part in is
