@@ -76,6 +76,8 @@ static void extreme_row(llamac_type type, int64_t n, bool neg, uint8_t *row) {
         }
         default: { /* K-quants: every byte at its top, the super-block scales sane */
             memset(blk, neg ? 0x00 : 0xff, bb);
+            if (type == LLAMAC_TYPE_Q6_K) /* int8 scales at either end: -32 sc then spans int16's */
+                memset(((lc_block_q6_K *)blk)->scales, neg ? 0x80 : 0x7f, sizeof ((lc_block_q6_K *)blk)->scales);
             assert_true(simd_set_k_scales(type, blk, neg ? -0.5f : 0.5f, 0.25f));
             break;
         }
@@ -83,11 +85,12 @@ static void extreme_row(llamac_type type, int64_t n, bool neg, uint8_t *row) {
     }
 }
 
-/* packed_gemm of `type` on n_rows x n_tok (padded strides, the output's
- * padding watched) against the reference vec_dot, bit for bit. */
-static void check_packed(const lc_kernel_table *kt, llamac_type w, int64_t n, int64_t n_rows, int64_t n_tok,
-                         fill how, uint64_t seed) {
-    const lc_gemm_fn gemm = lc_kt_packed_gemm(kt, w);
+/* packed_gemm of `type` (gemm on the rows as they are when !packed) on
+ * n_rows x n_tok (padded strides, the output's padding watched) against
+ * the reference vec_dot, bit for bit. */
+static void check_quant(const lc_kernel_table *kt, llamac_type w, int64_t n, int64_t n_rows, int64_t n_tok,
+                        fill how, uint64_t seed, bool packed) {
+    const lc_gemm_fn gemm = packed ? lc_kt_packed_gemm(kt, w) : lc_kt_gemm(kt, w);
     assert_non_null(gemm);
     const lc_type_traits *ref = lc_scalar_traits(w);
     const llamac_type act = ref->vec_dot_type;
@@ -116,7 +119,8 @@ static void check_packed(const lc_kernel_table *kt, llamac_type w, int64_t n, in
         }
     }
     for (size_t i = 0; i < os * (size_t)n_tok; i++) out[i] = -12345.f;
-    assert_true(lc_pack8(w, x, rs, n_rows, n, img));
+    if (packed) assert_true(lc_pack8(w, x, rs, n_rows, n, img));
+    else memcpy(img, x, (size_t)n_rows * rs);
     gemm(n, n_rows, n_tok, img, rs, y, ys, out, os);
     for (int64_t t = 0; t < n_tok; t++) {
         for (int64_t i = 0; i < (int64_t)os; i++) {
@@ -139,6 +143,11 @@ static void check_packed(const lc_kernel_table *kt, llamac_type w, int64_t n, in
     free(img);
     free(y);
     free(out);
+}
+
+static void check_packed(const lc_kernel_table *kt, llamac_type w, int64_t n, int64_t n_rows, int64_t n_tok,
+                         fill how, uint64_t seed) {
+    check_quant(kt, w, n, n_rows, n_tok, how, seed, true);
 }
 
 static void packed_q4_0_and_q8_0_give_the_reference_bits(void **state) {
@@ -187,6 +196,22 @@ static void packed_k_quants_give_the_reference_bits(void **state) {
             check_packed(kt, types[k], 256 * 3, 24, t, FILL_EXTREME, seed++);
         }
     }
+}
+
+/* Q6_K on the file's rows (a tied output matrix): one token by its own
+ * pass, super-block counts on both sides of its 4-block step, any row
+ * count; more tokens by the AVX2 gemm. */
+static void q6_K_rows_give_the_reference_bits(void **state) {
+    (void)state;
+    const lc_kernel_table *kt = avx512_or_skip("Q6_K gemm on unpacked rows");
+    if (!kt) { skip(); return; }
+    assert_ptr_equal(lc_kt_gemm(kt, LLAMAC_TYPE_Q6_K), lc_gemm_q6_K_q8_K_avx512);
+    const int64_t rows[] = {1, 2, 3, 7, 8, 17};
+    uint64_t seed = 4096;
+    for (size_t r = 0; r < N_ELEMS(rows); r++)
+        for (int64_t nb = 1; nb <= 9; nb++) check_quant(kt, LLAMAC_TYPE_Q6_K, 256 * nb, rows[r], 1, FILL_RANDOM, seed++, false);
+    for (int64_t t = 1; t <= 7; t += 3) check_quant(kt, LLAMAC_TYPE_Q6_K, 2048, 5, t, FILL_RANDOM, seed++, false);
+    for (int64_t nb = 3; nb <= 5; nb++) check_quant(kt, LLAMAC_TYPE_Q6_K, 256 * nb, 6, 1, FILL_EXTREME, seed++, false);
 }
 
 /* F32/F16/BF16: every element of the AVX-512 gemm against the AVX2
@@ -251,5 +276,5 @@ static void float_gemms_give_the_avx2_bits(void **state) {
 int main(int argc, char **argv) {
     return run_parts(test_part(argc, argv, "--avx512"), NULL, NULL, CASES(avx512_table_is_wired_into_dispatch),
                      CASES(packed_q4_0_and_q8_0_give_the_reference_bits, packed_k_quants_give_the_reference_bits,
-                           float_gemms_give_the_avx2_bits));
+                           q6_K_rows_give_the_reference_bits, float_gemms_give_the_avx2_bits));
 }

@@ -34,6 +34,11 @@ void lc_gemm_q5_Kx8_q8_K_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const 
 void lc_gemm_q6_Kx8_q8_K_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
                                 const void *y, size_t y_stride, float *out, size_t out_stride);
 
+/* avx512_q6_k_rows.c: Q6_K on the file's rows (not packed), one token;
+ * more tokens go to the AVX2 gemm. */
+void lc_gemm_q6_K_q8_K_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                              const void *y, size_t y_stride, float *out, size_t out_stride);
+
 /* avx512_float.c: F32/F16/BF16 gemm on the file's rows, 5 tokens and
  * more in 4-row x 12-token tiles (two tokens per register); fewer go to
  * the AVX2 gemm. Every element has the AVX2 gemm's bits (its order, not

@@ -18,6 +18,8 @@ const lc_kernel_table lc_avx512_kernels = {
         TYPE(F32) = lc_gemm_f32_avx512,
         TYPE(F16) = lc_gemm_f16_avx512,
         TYPE(BF16) = lc_gemm_bf16_avx512,
+        /* one token on the file's rows (a tied output matrix) */
+        TYPE(Q6_K) = lc_gemm_q6_K_q8_K_avx512,
     },
     /* on lc_pack8's layout, bit-identical to the reference's vec_dot */
     .packed_gemm = {
