@@ -6,7 +6,9 @@
 #   llamac synth --shape tinyllama-1.1b --type f16 -o /tmp/r17/tl-f16.gguf
 #   llamac quantize /tmp/r17/tl-f16.gguf /tmp/r17/tl-q4_0.gguf Q4_0
 # Per model, 2 threads (THREADS=N to change), FRAMES frames (default 600):
-#   1. plain generation speed: llamac bench -p 0 -n 32 (tg32);
+#   1. plain generation speed: llamac bench -p 0 -n 32 (tg32) and
+#      llamac run --temp 0 -n 200 (what the must-show compares with:
+#      the generation speed of a run, sampling included);
 #   2. examples/npc in-frame stepping, budget 4 ms, 1 and 3 NPCs, and the
 #      --no-budget run (one whole decode step per frame) for comparison;
 #   3. examples/npc --worker: submit/poll/cancel times;
@@ -28,6 +30,11 @@ echo "== $(date -u) on $(nproc) CPUs, load average: $(cut -d' ' -f1-3 /proc/load
 for m in "${models[@]}"; do
   echo "== $m, $threads threads"
   "$build/tools/llamac" bench -m "$m" -p 0 -n 32 -t "$threads" -r 3 2>&1 | grep -E 'tg32|RSS'
+  for r in 1 2 3; do
+    printf 'llamac run --temp 0 -n 200:        '
+    "$build/tools/llamac" run -m "$m" -p "And the king said unto the prophet," -n 200 --temp 0 -t "$threads" \
+      2>&1 >/dev/null | grep -E '^ *generation'
+  done
   for npcs in 1 3; do
     printf 'stepping, %d NPC(s), budget 4 ms:  ' "$npcs"
     "$build/examples/npc" -m "$m" --frames "$frames" --npcs "$npcs" -t "$threads" --budget-ms 4 --quiet | tail -n 1

@@ -209,7 +209,8 @@ static void q6_K_rows_give_the_reference_bits(void **state) {
     const int64_t rows[] = {1, 2, 3, 7, 8, 17};
     uint64_t seed = 4096;
     for (size_t r = 0; r < N_ELEMS(rows); r++)
-        for (int64_t nb = 1; nb <= 9; nb++) check_quant(kt, LLAMAC_TYPE_Q6_K, 256 * nb, rows[r], 1, FILL_RANDOM, seed++, false);
+        for (int64_t nb = 1; nb <= 9; nb++)
+            check_quant(kt, LLAMAC_TYPE_Q6_K, 256 * nb, rows[r], 1, FILL_RANDOM, seed++, false);
     for (int64_t t = 1; t <= 7; t += 3) check_quant(kt, LLAMAC_TYPE_Q6_K, 2048, 5, t, FILL_RANDOM, seed++, false);
     for (int64_t nb = 3; nb <= 5; nb++) check_quant(kt, LLAMAC_TYPE_Q6_K, 256 * nb, 6, 1, FILL_EXTREME, seed++, false);
 }

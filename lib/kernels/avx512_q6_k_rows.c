@@ -48,7 +48,7 @@ A512_ALWAYS_INLINE __m512i block_lanes(const lc_block_q6_K *x, const lc_block_q8
     /* int16 shift counts: lanes 0..15 (the first 32 bytes) and 16..31 */
     const __m512i shl_lo = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
     const __m512i shr_hi = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
-    const __m512i sc16 = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x->scales)));
+    const __m512i sc16 = _mm512_zextsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x->scales)));
     /* the bsum term: bsums[s] against -32 sc[s], lanes 16..31 zero */
     const __m512i bs = _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)y->bsums));
     __m512i acc0 = _mm512_dpwssd_epi32(_mm512_setzero_si512(), bs,
