@@ -968,9 +968,14 @@ AVX2_ALWAYS_INLINE void q5k_token(const q5k_rows4 *w, const k_act *a, int t, flo
  * serves the eight-row gemm's few-token calls). */
 /* One token streams the rows from DRAM one after another; rows of a file
  * mapping cross 4 KiB pages every few rows, where the hardware prefetcher
- * stops, so the row PF_ROWS ahead is fetched in software (integer
- * arithmetic: it may lie past the matrix, and a prefetch never faults). */
-#define PF_ROWS 8
+ * stops, so each row asks for the bytes PF_BYTES ahead of it into the outer
+ * caches (integer arithmetic: they may lie past the matrix, and a prefetch
+ * never faults). Into L1, as this once did (the row 8 rows ahead), the
+ * requests competed with the pass's own loads: llama-3.2-1b's tied Q6_K
+ * output matrix, read at 0.84-0.86 of the repacked matrices' rate in the
+ * same generation, reads at 0.99 this way (perf shares, 2 threads, a
+ * Zen 4 VM running this back end; the AVX-512 pass measured the same). */
+#define PF_BYTES 8192
 
 typedef void (*k_tile_fn)(TILE_ARGS);
 
@@ -989,8 +994,8 @@ AVX2_ALWAYS_INLINE void k_tiles_gemm(k_tile_fn tile, int64_t n, int64_t n_rows, 
         const uint8_t *y0 = (const uint8_t *)y + (size_t)t0 * y_stride;
         for (int64_t r = 0; r < n_rows; r++) {
             const void *xr = (const uint8_t *)x + (size_t)r * x_stride;
-            if (n_tok == 1) /* see PF_ROWS */
-                avx2_prefetch((uintptr_t)x + (size_t)(r + PF_ROWS) * x_stride, x_stride);
+            if (n_tok == 1) /* see PF_BYTES */
+                avx2_prefetch_outer((uintptr_t)x + (size_t)r * x_stride + PF_BYTES, x_stride);
             __m128 acc = _mm_setzero_ps();
             switch (T) { /* constant T: the tile's token loops unroll */
             case 4: tile(nb, xr, y0, y_stride, 4, &acc); break;

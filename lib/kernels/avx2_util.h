@@ -18,6 +18,13 @@ AVX2_ALWAYS_INLINE void avx2_prefetch(uintptr_t p, size_t bytes) {
     for (size_t o = 0; o < bytes; o += 64) _mm_prefetch((const char *)(p + o), _MM_HINT_T0);
 }
 
+/* The same into the outer caches only (_MM_HINT_T2): for reading a stream
+ * well ahead, where requests into L1 would compete with the pass's own
+ * loads (docs/kernels.md). */
+AVX2_ALWAYS_INLINE void avx2_prefetch_outer(uintptr_t p, size_t bytes) {
+    for (size_t o = 0; o < bytes; o += 64) _mm_prefetch((const char *)(p + o), _MM_HINT_T2);
+}
+
 /* An empty asm that claims to change v: the compiler must keep v in a
  * register at this point and cannot reassociate integer sums across it.
  * Without it gcc hoists every maddubs of a block ahead of the adds (legal
