@@ -215,6 +215,67 @@ static void q6_K_rows_give_the_reference_bits(void **state) {
     for (int64_t nb = 3; nb <= 5; nb++) check_quant(kt, LLAMAC_TYPE_Q6_K, 256 * nb, 6, 1, FILL_EXTREME, seed++, false);
 }
 
+/* Attention value sums: every element against n scalar axpy calls on a
+ * zeroed output (the reference's steps), bit for bit, for 1..4 heads,
+ * head sizes around the 16-lane step and the 64-dimension block (the
+ * ones not a multiple of 16 handed to AVX2), cells out of order and
+ * repeated, 0..37 of them, row strides wider than a head. */
+static void check_values(const lc_kernel_table *kt, llamac_type type, int m, int hd, int64_t n, uint64_t seed) {
+    const lc_attn_values_fn values = lc_kt_attn_values(kt, type);
+    const lc_axpy_fn axpy = lc_scalar_kernels.axpy[type];
+    assert_non_null(values);
+    assert_non_null(axpy);
+    enum { N_ROWS = 41, MAX_N = 37 };
+    const size_t el = type == LLAMAC_TYPE_F16 ? 2 : 4, vs = (size_t)(hd + 24) * el, ps = MAX_N + 3;
+    uint8_t *v = malloc(N_ROWS * vs);
+    float *p = malloc(4 * ps * sizeof *p), *got = malloc(4 * (size_t)hd * sizeof *got),
+          *want = calloc(4 * (size_t)hd, sizeof *want), *row = malloc((size_t)(hd + 24) * sizeof *row);
+    assert_non_null(v);
+    assert_non_null(p);
+    assert_non_null(got);
+    assert_non_null(want);
+    assert_non_null(row);
+    simd_rng r = {seed};
+    for (int i = 0; i < N_ROWS; i++) {
+        for (int d = 0; d < hd + 24; d++) row[d] = simd_rng_gauss(&r);
+        if (type == LLAMAC_TYPE_F16) lc_scalar_traits(LLAMAC_TYPE_F16)->from_float(row, v + i * vs, hd + 24);
+        else memcpy(v + i * vs, row, vs);
+    }
+    for (size_t i = 0; i < 4 * ps; i++) p[i] = (float)simd_rng_uniform(&r);
+    int32_t cells[MAX_N];
+    for (int64_t j = 0; j < n; j++) cells[j] = (int32_t)(simd_rng_next(&r) % N_ROWS);
+    for (int i = 0; i < 4 * hd; i++) got[i] = -12345.f;
+    values(n, m, hd, p, (int64_t)ps, v, vs, cells, got);
+    for (int h = 0; h < m; h++)
+        for (int64_t j = 0; j < n; j++) axpy(hd, p[(size_t)h * ps + (size_t)j], v + (size_t)cells[j] * vs, want + (size_t)h * hd);
+    for (int i = 0; i < m * hd; i++)
+        if (memcmp(&got[i], &want[i], sizeof got[i]) != 0)
+            fail_msg("%s attn_values m=%d hd=%d n=%lld: element %d: avx512 %.9g, reference %.9g", llamac_type_name(type),
+                     m, hd, (long long)n, i, (double)got[i], (double)want[i]);
+    for (int i = m * hd; i < 4 * hd; i++) assert_true(got[i] == -12345.f);
+    free(v);
+    free(p);
+    free(got);
+    free(want);
+    free(row);
+}
+
+static void attn_values_give_the_reference_bits(void **state) {
+    (void)state;
+    const lc_kernel_table *kt = avx512_or_skip("attention value sums");
+    if (!kt) { skip(); return; }
+    assert_ptr_equal(lc_kt_attn_values(kt, LLAMAC_TYPE_F16), lc_attn_values_f16_avx512);
+    assert_ptr_equal(lc_kt_attn_values(kt, LLAMAC_TYPE_F32), lc_attn_values_f32_avx512);
+    const llamac_type types[] = {LLAMAC_TYPE_F16, LLAMAC_TYPE_F32};
+    const int hds[] = {8, 16, 24, 32, 48, 64, 80, 128, 136, 144};
+    const int64_t ns[] = {0, 1, 2, 5, 16, 37};
+    uint64_t seed = 8192;
+    for (size_t t = 0; t < N_ELEMS(types); t++)
+        for (int m = 1; m <= 4; m++)
+            for (size_t h = 0; h < N_ELEMS(hds); h++)
+                for (size_t k = 0; k < N_ELEMS(ns); k++) check_values(kt, types[t], m, hds[h], ns[k], seed++);
+}
+
 /* F32/F16/BF16: every element of the AVX-512 gemm against the AVX2
  * vec_dot of its row and token (the order both back ends share, see
  * avx2_float.c), bit for bit: lengths around the 8-element step and the
@@ -277,5 +338,6 @@ static void float_gemms_give_the_avx2_bits(void **state) {
 int main(int argc, char **argv) {
     return run_parts(test_part(argc, argv, "--avx512"), NULL, NULL, CASES(avx512_table_is_wired_into_dispatch),
                      CASES(packed_q4_0_and_q8_0_give_the_reference_bits, packed_k_quants_give_the_reference_bits,
-                           q6_K_rows_give_the_reference_bits, float_gemms_give_the_avx2_bits));
+                           q6_K_rows_give_the_reference_bits, attn_values_give_the_reference_bits,
+                           float_gemms_give_the_avx2_bits));
 }

@@ -39,6 +39,13 @@ void lc_gemm_q6_Kx8_q8_K_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const 
 void lc_gemm_q6_K_q8_K_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
                               const void *y, size_t y_stride, float *out, size_t out_stride);
 
+/* avx512_attn.c: attention value sums over an F32 or F16 cache, the
+ * reference's bits (head sizes that are not a multiple of 16: AVX2's). */
+void lc_attn_values_f32_avx512(int64_t n, int m, int hd, const float *p, int64_t ps, const uint8_t *v,
+                               size_t v_stride, const int32_t *cells, float *out);
+void lc_attn_values_f16_avx512(int64_t n, int m, int hd, const float *p, int64_t ps, const uint8_t *v,
+                               size_t v_stride, const int32_t *cells, float *out);
+
 /* avx512_float.c: F32/F16/BF16 gemm on the file's rows, 5 tokens and
  * more in 4-row x 12-token tiles (two tokens per register); fewer go to
  * the AVX2 gemm. Every element has the AVX2 gemm's bits (its order, not

@@ -21,6 +21,11 @@ const lc_kernel_table lc_avx512_kernels = {
         /* one token on the file's rows (a tied output matrix) */
         TYPE(Q6_K) = lc_gemm_q6_K_q8_K_avx512,
     },
+    /* the reference's bits, 64 dimensions a pass over the cells */
+    .attn_values = {
+        TYPE(F32) = lc_attn_values_f32_avx512,
+        TYPE(F16) = lc_attn_values_f16_avx512,
+    },
     /* on lc_pack8's layout, bit-identical to the reference's vec_dot */
     .packed_gemm = {
         TYPE(Q4_0) = lc_gemm_q4_0x8_q8_0_avx512,
