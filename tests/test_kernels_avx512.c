@@ -36,7 +36,7 @@ static void avx512_table_is_wired_into_dispatch(void **state) {
         assert_ptr_equal(t.packed_gemm[LLAMAC_TYPE_Q4_0], lc_gemm_q4_0x8_q8_0_avx512);
         assert_ptr_equal(t.packed_gemm[LLAMAC_TYPE_Q6_K], lc_gemm_q6_Kx8_q8_K_avx512);
         assert_ptr_equal(t.gemm[LLAMAC_TYPE_Q4_0], lc_gemm_q4_0_q8_0_avx2);
-        assert_ptr_equal(t.gemm[LLAMAC_TYPE_F16], lc_gemm_f16_avx512);
+        assert_ptr_equal(t.gemm[LLAMAC_TYPE_F16], lc_gemm_f16_short_avx512);
         assert_ptr_equal(t.traits[LLAMAC_TYPE_F16].vec_dot, lc_vec_dot_f16_avx2);
         assert_ptr_equal(t.traits[LLAMAC_TYPE_Q8_0].vec_dot, lc_vec_dot_q8_0_q8_0_avx2);
         assert_ptr_equal(t.exp, lc_exp_avx2);
@@ -321,9 +321,9 @@ static void float_gemms_give_the_avx2_bits(void **state) {
     const lc_kernel_table *kt = avx512_or_skip("F32/F16/BF16 gemm");
     if (!kt) { skip(); return; }
     const llamac_type types[] = {LLAMAC_TYPE_F16, LLAMAC_TYPE_BF16, LLAMAC_TYPE_F32};
-    const int64_t lens[] = {1, 7, 8, 9, 23, 511, 512, 513, 1031};
-    const int64_t rows[] = {1, 3, 4, 5, 9, 64, 67};
-    const int64_t toks[] = {1, 4, 5, 6, 7, 11, 12, 13, 24, 25};
+    const int64_t lens[] = {1, 7, 8, 9, 23, 64, 128, 256, 264, 511, 512, 513, 1031};
+    const int64_t rows[] = {1, 3, 4, 5, 8, 9, 15, 64, 67};
+    const int64_t toks[] = {1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 24, 25};
     uint64_t seed = 2048;
     for (size_t k = 0; k < N_ELEMS(types); k++) {
         for (size_t l = 0; l < N_ELEMS(lens); l++)

@@ -39,6 +39,17 @@ void lc_gemm_q6_Kx8_q8_K_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const 
 void lc_gemm_q6_K_q8_K_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
                               const void *y, size_t y_stride, float *out, size_t out_stride);
 
+/* avx512_float_short.c: the table's F32/F16/BF16 gemm entries. Rows of at
+ * most 256 elements (a multiple of 8) against 2-4 tokens, as attention's
+ * scores are, in 8-row tiles; everything else by the avx512_float.c gemm
+ * of the same encoding. AVX2's bits. */
+void lc_gemm_f32_short_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                              const void *y, size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_f16_short_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                              const void *y, size_t y_stride, float *out, size_t out_stride);
+void lc_gemm_bf16_short_avx512(int64_t n, int64_t n_rows, int64_t n_tok, const void *x, size_t x_stride,
+                               const void *y, size_t y_stride, float *out, size_t out_stride);
+
 /* avx512_attn.c: attention value sums over an F32 or F16 cache, the
  * reference's bits (head sizes that are not a multiple of 16: AVX2's). */
 void lc_attn_values_f32_avx512(int64_t n, int m, int hd, const float *p, int64_t ps, const uint8_t *v,

@@ -13,11 +13,12 @@
 const lc_kernel_table lc_avx512_kernels = {
     .parent = &lc_avx2_kernels,
     .needs = LC_CPU_AVX512 | LC_CPU_AVX512_VNNI,
-    /* the AVX2 kernels' bits, 16 lanes as two outputs of 8 */
+    /* the AVX2 kernels' bits, 16 lanes as two outputs of 8 (short rows
+     * against 1-4 tokens, then the prompt tiles) */
     .gemm = {
-        TYPE(F32) = lc_gemm_f32_avx512,
-        TYPE(F16) = lc_gemm_f16_avx512,
-        TYPE(BF16) = lc_gemm_bf16_avx512,
+        TYPE(F32) = lc_gemm_f32_short_avx512,
+        TYPE(F16) = lc_gemm_f16_short_avx512,
+        TYPE(BF16) = lc_gemm_bf16_short_avx512,
         /* one token on the file's rows (a tied output matrix) */
         TYPE(Q6_K) = lc_gemm_q6_K_q8_K_avx512,
     },
