@@ -18,11 +18,13 @@
  * Zen 4 core (2048-wide rows, 120 rows x 120 tokens, weights in L2): 41
  * GMAC/s for the AVX2 tile, 49.6 for this one.
  *
- * Fewer than 5 tokens (generation, attention's heads) go to the AVX2
- * kernel, whose one-token tile streams and prefetches rows from DRAM. */
+ * Fewer than 5 tokens go to the short-row tiles of avx512_float_short.c
+ * (attention's scores) or to the AVX2 kernel, whose one-token pass
+ * streams rows from DRAM. */
 #include "avx2_float_order.h"
 #include "avx2_kernels.h"
 #include "avx512_kernels.h"
+#include "avx512_util.h"
 
 #define PAIRS 6   /* token pairs per register tile: 12 tokens */
 #define ROWS 4    /* weight rows per register tile */
@@ -34,22 +36,6 @@
 #define MIN_TOKENS 5
 
 _Static_assert(K_CHUNK % 8 == 0 && ROW_BLOCK % ROWS == 0, "chunks of whole steps, blocks of whole tiles");
-
-/* v in both 256-bit halves (AVX-512 F only: no DQ instruction). */
-AVX2_ALWAYS_INLINE __m512 dup256(__m256 v) {
-    const __m512 z = _mm512_castps256_ps512(v);
-    return _mm512_shuffle_f32x4(z, z, 0x44);
-}
-
-/* lo in the low half, hi in the high half. */
-AVX2_ALWAYS_INLINE __m512 join256(__m256 lo, __m256 hi) {
-    const __m512d z = _mm512_castpd256_pd512(_mm256_castps_pd(lo));
-    return _mm512_castpd_ps(_mm512_insertf64x4(z, _mm256_castps_pd(hi), 1));
-}
-
-AVX2_ALWAYS_INLINE __m256 high256(__m512 v) {
-    return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
-}
 
 /* Steps of 8 over [k0, k0 + kc) for R weight rows from x0 (stride xs) and
  * P token pairs, whose floats are at yp: pair p, step s at

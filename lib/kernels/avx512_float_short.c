@@ -23,6 +23,7 @@
 #include "avx2_float_order.h"
 #include "avx2_kernels.h"
 #include "avx512_kernels.h"
+#include "avx512_util.h"
 
 #define SHORT_MAX 256
 #define TILE_ROWS 8
@@ -35,8 +36,7 @@ AVX2_ALWAYS_INLINE __m512 load_rows(int kind, const uint8_t *a, const uint8_t *b
         const __m128i hb = _mm_loadu_si128((const __m128i *)((const uint16_t *)b + k));
         return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(ha), hb, 1));
     }
-    const __m512d lo = _mm512_castpd256_pd512(_mm256_castps_pd(load8(kind, a, k)));
-    return _mm512_castpd_ps(_mm512_insertf64x4(lo, _mm256_castps_pd(load8(kind, b, k)), 1));
+    return join256(load8(kind, a, k), load8(kind, b, k));
 }
 
 /* avx2_hsum_ps(half) + 0.0f for both 8-lane halves of a: lane 0 and 8. */
@@ -89,10 +89,7 @@ AVX2_ALWAYS_INLINE void gemm_short(int kind, lc_gemm_fn other, int64_t n, int64_
     __m512 yd[SHORT_MAX / 8 * TOK_MAX];
     for (int64_t t = 0; t < n_tok; t++) {
         const uint8_t *yt = (const uint8_t *)y + (size_t)t * y_stride;
-        for (int64_t s = 0; s < n / 8; s++) {
-            const __m512 z = _mm512_castps256_ps512(load8(kind, yt, 8 * s));
-            yd[s * TOK_MAX + t] = _mm512_shuffle_f32x4(z, z, 0x44);
-        }
+        for (int64_t s = 0; s < n / 8; s++) yd[s * TOK_MAX + t] = dup256(load8(kind, yt, 8 * s));
     }
     switch (n_tok) { /* constant T: the token loops unroll */
     case 4: short_rows(kind, 4, n, n_rows, x, x_stride, yd, out, out_stride); break;

@@ -246,7 +246,7 @@ A512_ALWAYS_INLINE void few_tokens(int64_t n, int64_t n_rows, int64_t n_tok, con
         for (int t = 0; t < T; t++) {
             float *o = &out[(size_t)t * out_stride];
             _mm256_storeu_ps(o + r0, _mm512_castps512_ps256(acc[t]));
-            if (pair) _mm256_storeu_ps(o + r1, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[t]), 1)));
+            if (pair) _mm256_storeu_ps(o + r1, high256(acc[t]));
         }
     }
 }

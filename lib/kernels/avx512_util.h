@@ -28,6 +28,22 @@ A512_ALWAYS_INLINE void a512_prefetch_outer(uintptr_t p, size_t bytes) {
 
 static inline __m512i a512_load(const void *p) { return _mm512_loadu_si512(p); }
 
+/* v in both 256-bit halves (AVX-512 F only: no DQ instruction). */
+A512_ALWAYS_INLINE __m512 dup256(__m256 v) {
+    const __m512 z = _mm512_castps256_ps512(v);
+    return _mm512_shuffle_f32x4(z, z, 0x44);
+}
+
+/* lo in the low half, hi in the high half. */
+A512_ALWAYS_INLINE __m512 join256(__m256 lo, __m256 hi) {
+    const __m512d z = _mm512_castpd256_pd512(_mm256_castps_pd(lo));
+    return _mm512_castpd_ps(_mm512_insertf64x4(z, _mm256_castps_pd(hi), 1));
+}
+
+A512_ALWAYS_INLINE __m256 high256(__m512 v) {
+    return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+}
+
 /* Bytes [off, off + 32) of two packed groups' blocks g0 and g1, as one
  * register: lanes 0..7 the rows of g0, 8..15 those of g1. */
 A512_ALWAYS_INLINE __m512i a512_load_pair(const uint8_t *g0, const uint8_t *g1, size_t off) {
